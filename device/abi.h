@@ -1,0 +1,153 @@
+// The host/device ABI of the builtin device library: the one definition of
+// every kernel's argument struct, shared by device/*.c (freestanding C, every
+// target) and the host runtime (C++). Each kernel takes exactly one argument,
+// its struct, by value; the runtime validates every code object's kernel list
+// against DEVBIN_ABI_KERNELS (name, sizeof, alignof).
+//
+// Changing a struct changes the ABI: update the static_asserts, rebuild the
+// prebuilt set (build_tools/device_binaries.py) and bump DEVBIN_ABI_VERSION.
+#ifndef DEVBIN_DEVICE_ABI_H_
+#define DEVBIN_DEVICE_ABI_H_
+
+#include <stdint.h>
+
+#define DEVBIN_ABI_VERSION 1
+
+#ifdef __cplusplus
+#define DEVBIN_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
+#define DEVBIN_ALIGNOF(type) alignof(type)
+#else
+#define DEVBIN_STATIC_ASSERT(cond, msg) _Static_assert(cond, msg)
+#define DEVBIN_ALIGNOF(type) _Alignof(type)
+#endif
+#define DEVBIN_OFFSETOF(type, field) __builtin_offsetof(type, field)
+
+// Device addresses travel as uint64_t so the layout is identical on every
+// target and on the host (no pointer-size or address-space differences).
+typedef uint64_t devbin_device_ptr_t;
+
+//===----------------------------------------------------------------------===//
+// blit
+//===----------------------------------------------------------------------===//
+
+// Fills `length` bytes at `target` with a pattern of `pattern_width` bytes
+// (1, 2, 4, 8 or 16). `target` and `length` are multiples of the width. The
+// host replicates the pattern to 16 bytes in `pattern` (little-endian).
+typedef struct devbin_fill_args_t {
+  devbin_device_ptr_t target;
+  uint64_t length;
+  uint32_t pattern[4];
+  uint32_t pattern_width;
+  uint32_t reserved0;
+} devbin_fill_args_t;
+DEVBIN_STATIC_ASSERT(sizeof(devbin_fill_args_t) == 40, "devbin_fill_args_t size");
+DEVBIN_STATIC_ASSERT(DEVBIN_ALIGNOF(devbin_fill_args_t) == 8, "devbin_fill_args_t align");
+DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(devbin_fill_args_t, pattern) == 16, "devbin_fill_args_t.pattern");
+DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(devbin_fill_args_t, pattern_width) == 32, "devbin_fill_args_t.pattern_width");
+
+// Copies `length` bytes from `source` to `target`; any alignment of either
+// side. The ranges must not overlap.
+typedef struct devbin_copy_args_t {
+  devbin_device_ptr_t source;
+  devbin_device_ptr_t target;
+  uint64_t length;
+} devbin_copy_args_t;
+DEVBIN_STATIC_ASSERT(sizeof(devbin_copy_args_t) == 24, "devbin_copy_args_t size");
+DEVBIN_STATIC_ASSERT(DEVBIN_ALIGNOF(devbin_copy_args_t) == 8, "devbin_copy_args_t align");
+DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(devbin_copy_args_t, length) == 16, "devbin_copy_args_t.length");
+
+//===----------------------------------------------------------------------===//
+// dispatch: indirect dispatch through an AQL kernel-dispatch packet
+//===----------------------------------------------------------------------===//
+
+// The HSA AQL kernel-dispatch packet (64 bytes), as the HSA runtime
+// specification lays it out (hsa_kernel_dispatch_packet_t).
+typedef struct devbin_aql_kernel_dispatch_packet_t {
+  uint16_t header;
+  uint16_t setup;
+  uint16_t workgroup_size_x;
+  uint16_t workgroup_size_y;
+  uint16_t workgroup_size_z;
+  uint16_t reserved0;
+  uint32_t grid_size_x;
+  uint32_t grid_size_y;
+  uint32_t grid_size_z;
+  uint32_t private_segment_size;
+  uint32_t group_segment_size;
+  uint64_t kernel_object;
+  uint64_t kernarg_address;
+  uint64_t reserved2;
+  uint64_t completion_signal;
+} devbin_aql_kernel_dispatch_packet_t;
+DEVBIN_STATIC_ASSERT(sizeof(devbin_aql_kernel_dispatch_packet_t) == 64, "AQL packet size");
+DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(devbin_aql_kernel_dispatch_packet_t, grid_size_x) == 12, "AQL grid_size_x");
+DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(devbin_aql_kernel_dispatch_packet_t, kernel_object) == 32, "AQL kernel_object");
+DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(devbin_aql_kernel_dispatch_packet_t, completion_signal) == 56, "AQL completion_signal");
+
+// AQL header fields (HSA spec: hsa_packet_type_t, hsa_packet_header_t).
+#define DEVBIN_AQL_PACKET_TYPE_INVALID 1u
+#define DEVBIN_AQL_PACKET_TYPE_KERNEL_DISPATCH 2u
+#define DEVBIN_AQL_PACKET_TYPE_BARRIER_AND 3u
+#define DEVBIN_AQL_HEADER_TYPE_SHIFT 0u
+#define DEVBIN_AQL_HEADER_BARRIER_SHIFT 8u
+#define DEVBIN_AQL_HEADER_ACQUIRE_FENCE_SCOPE_SHIFT 9u
+#define DEVBIN_AQL_HEADER_RELEASE_FENCE_SCOPE_SHIFT 11u
+#define DEVBIN_AQL_FENCE_SCOPE_NONE 0u
+#define DEVBIN_AQL_FENCE_SCOPE_AGENT 1u
+#define DEVBIN_AQL_FENCE_SCOPE_SYSTEM 2u
+
+// Reads three uint32 workgroup counts from `workgroup_counts`, validates them
+// and patches `packet` (reserved by the host with an INVALID header): the grid
+// fields (count * workgroup size per dimension), then the header `header`
+// with release ordering so the packet processor never sees a half-written
+// packet. A zero count makes the packet a no-op (a BARRIER_AND with no
+// dependencies that keeps the completion signal). Counts over
+// `max_workgroup_count` or a grid over UINT32_MAX work-items also become a
+// no-op, and an error code goes to `status` (if non-zero).
+typedef struct devbin_dispatch_args_t {
+  devbin_device_ptr_t workgroup_counts;  // const uint32_t[3]
+  devbin_device_ptr_t packet;            // devbin_aql_kernel_dispatch_packet_t*
+  devbin_device_ptr_t status;            // uint32_t*, or 0: DEVBIN_DISPATCH_STATUS_*
+  uint32_t workgroup_size[3];
+  uint32_t max_workgroup_count[3];
+  uint16_t header;  // the KERNEL_DISPATCH header to publish
+  uint16_t setup;   // dimensions, as the packet's setup field
+  uint32_t reserved0;
+} devbin_dispatch_args_t;
+DEVBIN_STATIC_ASSERT(sizeof(devbin_dispatch_args_t) == 56, "devbin_dispatch_args_t size");
+DEVBIN_STATIC_ASSERT(DEVBIN_ALIGNOF(devbin_dispatch_args_t) == 8, "devbin_dispatch_args_t align");
+DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(devbin_dispatch_args_t, workgroup_size) == 24, "devbin_dispatch_args_t.workgroup_size");
+DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(devbin_dispatch_args_t, header) == 48, "devbin_dispatch_args_t.header");
+
+#define DEVBIN_DISPATCH_STATUS_OK 0u
+#define DEVBIN_DISPATCH_STATUS_EMPTY 1u          // a zero count: no-op packet
+#define DEVBIN_DISPATCH_STATUS_OVER_LIMIT 2u     // a count over max_workgroup_count: no-op packet
+#define DEVBIN_DISPATCH_STATUS_GRID_OVERFLOW 3u  // count * size over UINT32_MAX: no-op packet
+
+//===----------------------------------------------------------------------===//
+// timestamp
+//===----------------------------------------------------------------------===//
+
+// What the timestamp kernel writes.
+typedef struct devbin_timestamp_record_t {
+  uint64_t steady;  // the device's steady clock (AMDGPU: the constant-rate realtime counter; NVIDIA: %globaltimer, ns)
+  uint64_t cycles;  // the shader cycle counter where the target has one, else 0
+} devbin_timestamp_record_t;
+DEVBIN_STATIC_ASSERT(sizeof(devbin_timestamp_record_t) == 16, "devbin_timestamp_record_t size");
+
+typedef struct devbin_timestamp_args_t {
+  devbin_device_ptr_t target;  // devbin_timestamp_record_t*
+} devbin_timestamp_args_t;
+DEVBIN_STATIC_ASSERT(sizeof(devbin_timestamp_args_t) == 8, "devbin_timestamp_args_t size");
+
+//===----------------------------------------------------------------------===//
+// The kernel list: X(kernel name, argument struct). The runtime checks every
+// code object has each of these with sizeof/alignof(struct) as its argument.
+//===----------------------------------------------------------------------===//
+#define DEVBIN_ABI_KERNELS(X)                        \
+  X(devbin_fill, devbin_fill_args_t)                 \
+  X(devbin_copy, devbin_copy_args_t)                 \
+  X(devbin_dispatch_patch, devbin_dispatch_args_t)   \
+  X(devbin_timestamp, devbin_timestamp_args_t)
+
+#endif  // DEVBIN_DEVICE_ABI_H_

@@ -1,0 +1,26 @@
+// The verbs of the devbin CLI, one function each, so tests can call them.
+#ifndef DEVBIN_TOOLS_DEVBIN_COMMANDS_H_
+#define DEVBIN_TOOLS_DEVBIN_COMMANDS_H_
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace devbin::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitNoDevice = 3;
+
+int run_list(std::ostream& out, bool json);
+int run_select(std::ostream& out, const std::vector<std::string>& isas, bool map_only, bool json);
+int run_inspect(std::ostream& out, const std::vector<std::string>& files, bool json);
+int run_selftest_command(std::ostream& out);
+int run_bench_command(std::ostream& out, uint64_t size_bytes);
+int run_main_report(std::ostream& out, bool json);
+
+}  // namespace devbin::cli
+
+#endif  // DEVBIN_TOOLS_DEVBIN_COMMANDS_H_

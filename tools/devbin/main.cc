@@ -1,0 +1,63 @@
+// devbin: the command-line face of the runtime. Exit codes (README.md lists them):
+//   0 success; 1 the request failed (nothing fits, a blob is refused, a test failed);
+//   2 usage error; 3 no usable GPU or driver (selftest, bench).
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "devbin: the builtin device library for GPU runtimes.\n"
+      "With no verb: report each GPU found, the code object chosen for it and a self-test;\n"
+      "on a machine without GPUs, say so and summarise the embedded TOC."};
+  app.require_subcommand(0, 1);
+  bool json = false;
+  app.add_flag("--json", json, "Machine-readable output (main report)");
+
+  CLI::App* list = app.add_subcommand("list", "One line per embedded code object: name, size, digest, kernels");
+  bool list_json = false;
+  list->add_flag("--json", list_json, "JSON array");
+
+  CLI::App* select = app.add_subcommand("select", "Which embedded code object serves each ISA, and why");
+  std::vector<std::string> isas;
+  bool map_only = false;
+  bool select_json = false;
+  select->add_option("ISA", isas, "Device ISAs: gfx942:sramecc+:xnack-, amdgcn-amd-amdhsa--gfx1100, sm_90, ...")
+      ->required();
+  select->add_flag("--map-only", map_only, "Answer from the target map alone, without the embedded TOC");
+  select->add_flag("--json", select_json, "JSON array");
+
+  CLI::App* inspect = app.add_subcommand("inspect", "Decode AMDGPU code objects, cubins or PTX files");
+  std::vector<std::string> files;
+  bool inspect_json = false;
+  inspect->add_option("FILE", files, "Code object files")->required();
+  inspect->add_flag("--json", inspect_json, "JSON array");
+
+  CLI::App* selftest = app.add_subcommand("selftest", "Run every builtin kernel on every GPU and check the results");
+
+  CLI::App* bench = app.add_subcommand("bench", "Time fill and copy against the vendor's calls on every GPU");
+  uint64_t bench_size = uint64_t{1} << 30;
+  bench->add_option("--size", bench_size, "Buffer size in bytes (default 1 GiB)")->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? 0 : devbin::cli::kExitUsage;
+  }
+
+  std::ostream& out = std::cout;
+  if (*list) return devbin::cli::run_list(out, list_json);
+  if (*select) return devbin::cli::run_select(out, isas, map_only, select_json);
+  if (*inspect) return devbin::cli::run_inspect(out, files, inspect_json);
+  if (*selftest) return devbin::cli::run_selftest_command(out);
+  if (*bench) return devbin::cli::run_bench_command(out, bench_size);
+  return devbin::cli::run_main_report(out, json);
+}
