@@ -30,9 +30,16 @@ typedef uint64_t devbin_device_ptr_t;
 // blit
 //===----------------------------------------------------------------------===//
 
+// Both blit kernels take a one-dimensional grid of any size and loop over
+// their work; a workgroup size that is a multiple of 64 (any wavefront or warp
+// width) keeps devbin_copy on its fast path when source and target are
+// misaligned to each other.
+
 // Fills `length` bytes at `target` with a pattern of `pattern_width` bytes
 // (1, 2, 4, 8 or 16). `target` and `length` are multiples of the width. The
-// host replicates the pattern to 16 bytes in `pattern` (little-endian).
+// host replicates the pattern to 16 bytes in `pattern` (little-endian); the
+// kernel relies only on the first `pattern_width` bytes. Other widths, or a
+// target or length that is not a multiple of the width, store nothing.
 typedef struct devbin_fill_args_t {
   devbin_device_ptr_t target;
   uint64_t length;
@@ -101,9 +108,11 @@ DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(devbin_aql_kernel_dispatch_packet_t, comple
 // fields (count * workgroup size per dimension), then the header `header`
 // with release ordering so the packet processor never sees a half-written
 // packet. A zero count makes the packet a no-op (a BARRIER_AND with no
-// dependencies that keeps the completion signal). Counts over
-// `max_workgroup_count` or a grid over UINT32_MAX work-items also become a
-// no-op, and an error code goes to `status` (if non-zero).
+// dependencies that keeps the completion signal and the header's barrier bit
+// and fence scopes). Counts over `max_workgroup_count`, a workgroup size over
+// 65535 or a grid over UINT32_MAX work-items also become a no-op. The outcome
+// goes to `status` (if non-zero) before the header is published; an error
+// outranks an empty grid.
 typedef struct devbin_dispatch_args_t {
   devbin_device_ptr_t workgroup_counts;  // const uint32_t[3]
   devbin_device_ptr_t packet;            // devbin_aql_kernel_dispatch_packet_t*
@@ -120,8 +129,8 @@ DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(devbin_dispatch_args_t, workgroup_size) == 
 DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(devbin_dispatch_args_t, header) == 48, "devbin_dispatch_args_t.header");
 
 #define DEVBIN_DISPATCH_STATUS_OK 0u
-#define DEVBIN_DISPATCH_STATUS_EMPTY 1u          // a zero count: no-op packet
-#define DEVBIN_DISPATCH_STATUS_OVER_LIMIT 2u     // a count over max_workgroup_count: no-op packet
+#define DEVBIN_DISPATCH_STATUS_EMPTY 1u          // a zero count (or workgroup size): no-op packet
+#define DEVBIN_DISPATCH_STATUS_OVER_LIMIT 2u     // a count over max_workgroup_count, or a workgroup size over 65535: no-op packet
 #define DEVBIN_DISPATCH_STATUS_GRID_OVERFLOW 3u  // count * size over UINT32_MAX: no-op packet
 
 //===----------------------------------------------------------------------===//

@@ -1,0 +1,51 @@
+// AMDGPU (amdgcn-amd-amdhsa, code object v6, every generic target we ship).
+//
+// Workgroup size and grid size come from the AQL dispatch packet, not from
+// the hidden kernel arguments: the kernels then need no hidden arguments, so
+// their kernarg segment is exactly the one argument struct.
+#ifndef DEVBIN_DEVICE_TARGET_AMDGPU_H_
+#define DEVBIN_DEVICE_TARGET_AMDGPU_H_
+
+// Included by target.h only, after its memory types.
+#define DEVBIN_KERNEL __attribute__((amdgpu_kernel, visibility("default")))
+#define DEVBIN_GLOBAL __attribute__((address_space(1)))
+#define DEVBIN_CONSTANT __attribute__((address_space(4)))
+
+static inline uint32_t devbin_workitem_id(void) { return __builtin_amdgcn_workitem_id_x(); }
+static inline uint32_t devbin_workgroup_id(void) { return __builtin_amdgcn_workgroup_id_x(); }
+
+// hsa_kernel_dispatch_packet_t: workgroup_size_x at byte 4, grid_size_x at 12.
+static inline uint32_t devbin_workgroup_size(void) {
+  return ((const DEVBIN_CONSTANT uint16_t*)__builtin_amdgcn_dispatch_ptr())[2];
+}
+static inline uint64_t devbin_grid_size(void) {
+  return ((const DEVBIN_CONSTANT uint32_t*)__builtin_amdgcn_dispatch_ptr())[3];
+}
+
+static inline uint32_t devbin_lane_count(void) { return __builtin_amdgcn_wavefrontsize(); }
+static inline uint32_t devbin_lane_id(void) {
+  return __builtin_amdgcn_mbcnt_hi(~0u, __builtin_amdgcn_mbcnt_lo(~0u, 0u));
+}
+static inline uint32_t devbin_shuffle_u32(uint32_t value, uint32_t lane) {
+  return (uint32_t)__builtin_amdgcn_ds_bpermute((int)(lane << 2), (int)value);
+}
+
+// s_memrealtime (gfx9, gfx10) or s_sendmsg_rtn_b64 REALTIME (gfx11+).
+static inline uint64_t devbin_steady_clock(void) { return __builtin_readsteadycounter(); }
+
+// gfx11 exposes only a 20-bit SHADER_CYCLES register, which wraps within a
+// millisecond: not a cycle counter a profiler can use, so it reads as "none".
+// gfx9/gfx10 have s_memtime, gfx12 the 64-bit SHADER_CYCLES_HI/LO pair.
+static inline uint64_t devbin_cycle_counter(void) {
+#if defined(__GFX11__)
+  return 0;
+#else
+  return __builtin_readcyclecounter();
+#endif
+}
+
+static inline void devbin_store_release_system_u32(DEVBIN_GLOBAL devbin_u32* address, uint32_t value) {
+  __scoped_atomic_store_n(address, value, __ATOMIC_RELEASE, __MEMORY_SCOPE_SYSTEM);
+}
+
+#endif  // DEVBIN_DEVICE_TARGET_AMDGPU_H_

@@ -1,0 +1,289 @@
+// The host launcher (device/target/host_launch.h): lanes of a wavefront are
+// fibers, so that lane shuffles can be emulated exactly on one CPU thread and
+// lanes that diverge around a shuffle are caught.
+//
+// On x86-64 a fiber switch is a few instructions of our own (below): the
+// tests switch tens of millions of times, and ucontext's swapcontext makes a
+// sigprocmask system call on every switch. Elsewhere, ucontext.
+#define _GNU_SOURCE  // ucontext, clock_gettime under -std=c11
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#if defined(__x86_64__) && !defined(DEVBIN_HOST_FIBERS_UCONTEXT)
+#define DEVBIN_HOST_FIBERS_X86_64 1
+#else
+#include <ucontext.h>
+#endif
+
+#include "device/target/host_launch.h"
+#include "device/target/target.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define DEVBIN_HOST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DEVBIN_HOST_ASAN 1
+#endif
+#endif
+#if defined(DEVBIN_HOST_ASAN)
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+enum { kStackBytes = 256 * 1024 };
+
+typedef enum lane_state_t { kLaneReady, kLaneWaiting, kLaneDone } lane_state_t;
+
+#if defined(DEVBIN_HOST_FIBERS_X86_64)
+// A suspended fiber is its stack pointer; its stack holds, from there up, the
+// callee-saved registers and the address to resume at (the System V ABI lets
+// a call clobber everything else). MXCSR and the x87 control word are
+// callee-saved too, but nothing here changes them, so they are not switched.
+typedef struct fiber_t {
+  void* stack_pointer;
+} fiber_t;
+
+// void devbin_host_fiber_switch(void** save, void* load)
+__asm__(
+    ".text\n"
+    ".p2align 4\n"
+    ".type devbin_host_fiber_switch, @function\n"
+    "devbin_host_fiber_switch:\n"
+    "  pushq %rbp\n"
+    "  pushq %rbx\n"
+    "  pushq %r12\n"
+    "  pushq %r13\n"
+    "  pushq %r14\n"
+    "  pushq %r15\n"
+    "  movq %rsp, (%rdi)\n"
+    "  movq %rsi, %rsp\n"
+    "  popq %r15\n"
+    "  popq %r14\n"
+    "  popq %r13\n"
+    "  popq %r12\n"
+    "  popq %rbx\n"
+    "  popq %rbp\n"
+    "  ret\n"
+    ".size devbin_host_fiber_switch, .-devbin_host_fiber_switch\n");
+void devbin_host_fiber_switch(void** save, void* load);
+
+static void fiber_switch(fiber_t* from, fiber_t* to) { devbin_host_fiber_switch(&from->stack_pointer, to->stack_pointer); }
+
+// A fresh fiber's stack as devbin_host_fiber_switch leaves a suspended one,
+// resuming at `entry` with the stack aligned as after a call.
+static void fiber_make(fiber_t* fiber, char* stack, size_t size, void (*entry)(void)) {
+  uint64_t* top = (uint64_t*)(((uintptr_t)(stack + size)) & ~(uintptr_t)15);
+  *--top = 0;  // no return address: entry never returns
+  *--top = (uint64_t)(uintptr_t)entry;
+  for (int i = 0; i < 6; ++i) *--top = 0;  // rbp, rbx, r12..r15
+  fiber->stack_pointer = top;
+}
+#else
+typedef ucontext_t fiber_t;
+
+static void fiber_switch(fiber_t* from, fiber_t* to) { swapcontext(from, to); }
+
+static void fiber_make(fiber_t* fiber, char* stack, size_t size, void (*entry)(void)) {
+  getcontext(fiber);
+  fiber->uc_stack.ss_sp = stack;
+  fiber->uc_stack.ss_size = size;
+  fiber->uc_link = NULL;
+  makecontext(fiber, entry, 0);
+}
+#endif
+
+typedef struct wavefront_t {
+  uint32_t width;  // lane_count of the launch
+  uint32_t lanes;  // lanes present: width, or fewer at a workgroup's end
+  void (*body)(void* context);
+  void* context;
+  fiber_t scheduler;
+  fiber_t fiber[DEVBIN_HOST_MAX_LANES];
+  devbin_host_work_item_t item[DEVBIN_HOST_MAX_LANES];
+  lane_state_t state[DEVBIN_HOST_MAX_LANES];
+  uint32_t waiting_for[DEVBIN_HOST_MAX_LANES];  // the generation a waiting lane waits to end
+  // Shuffle g writes slot[g & 1]: a lane can only reach shuffle g + 2 after
+  // every lane has left shuffle g, so two buffers suffice.
+  uint32_t slot[2][DEVBIN_HOST_MAX_LANES];
+  uint32_t arrived;
+  uint32_t generation;
+  uint32_t running;
+  devbin_host_launch_result_t error;
+  char* stacks;
+  const void* scheduler_stack;  // AddressSanitizer bookkeeping
+  size_t scheduler_stack_size;
+} wavefront_t;
+
+_Thread_local const devbin_host_work_item_t* devbin_host_current_work_item;
+static _Thread_local wavefront_t* current_wavefront;
+
+// AddressSanitizer must be told about every stack switch, or it reports the
+// fibers' frames as overflows of the thread's stack.
+static void enter_fiber(wavefront_t* w, uint32_t lane) {
+#if defined(DEVBIN_HOST_ASAN)
+  void* fake_stack = NULL;
+  __sanitizer_start_switch_fiber(&fake_stack, w->stacks + (size_t)lane * kStackBytes, kStackBytes);
+  fiber_switch(&w->scheduler, &w->fiber[lane]);
+  __sanitizer_finish_switch_fiber(fake_stack, NULL, NULL);
+#else
+  fiber_switch(&w->scheduler, &w->fiber[lane]);
+#endif
+}
+
+static void fiber_started(wavefront_t* w) {
+#if defined(DEVBIN_HOST_ASAN)
+  __sanitizer_finish_switch_fiber(NULL, &w->scheduler_stack, &w->scheduler_stack_size);
+#else
+  (void)w;
+#endif
+}
+
+static void leave_fiber(wavefront_t* w, uint32_t lane, int finished) {
+#if defined(DEVBIN_HOST_ASAN)
+  void* fake_stack = NULL;
+  __sanitizer_start_switch_fiber(finished ? NULL : &fake_stack, w->scheduler_stack, w->scheduler_stack_size);
+  fiber_switch(&w->fiber[lane], &w->scheduler);
+  __sanitizer_finish_switch_fiber(fake_stack, &w->scheduler_stack, &w->scheduler_stack_size);
+#else
+  (void)finished;
+  fiber_switch(&w->fiber[lane], &w->scheduler);
+#endif
+}
+
+static void fiber_main(void) {
+  wavefront_t* const w = current_wavefront;
+  const uint32_t lane = w->running;
+  fiber_started(w);
+  w->body(w->context);
+  w->state[lane] = kLaneDone;
+  leave_fiber(w, lane, 1);  // never resumed
+}
+
+uint32_t devbin_host_shuffle_u32(uint32_t value, uint32_t source_lane) {
+  wavefront_t* const w = current_wavefront;
+  if (w == NULL) return 0;
+  if (w->lanes != w->width || source_lane >= w->lanes) {
+    if (w->error == DEVBIN_HOST_LAUNCH_OK) w->error = DEVBIN_HOST_LAUNCH_BAD_SHUFFLE;
+    return 0;
+  }
+  const uint32_t lane = w->running;
+  const uint32_t generation = w->generation;
+  w->slot[generation & 1][lane] = value;
+  if (++w->arrived == w->lanes) {
+    w->arrived = 0;
+    ++w->generation;
+  } else {
+    w->state[lane] = kLaneWaiting;
+    w->waiting_for[lane] = generation;
+    while (w->generation == generation) leave_fiber(w, lane, 0);
+  }
+  return w->slot[generation & 1][source_lane];
+}
+
+uint64_t devbin_host_steady_clock(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+}
+
+// Runs the lanes of one wavefront round-robin until all finish.
+static devbin_host_launch_result_t run_wavefront(wavefront_t* w) {
+  for (uint32_t lane = 0; lane < w->lanes; ++lane) {
+    fiber_make(&w->fiber[lane], w->stacks + (size_t)lane * kStackBytes, kStackBytes, fiber_main);
+    w->state[lane] = kLaneReady;
+  }
+  w->arrived = 0;
+  w->generation = 0;
+  for (;;) {
+    uint32_t done = 0;
+    int progress = 0;
+    for (uint32_t lane = 0; lane < w->lanes; ++lane) {
+      if (w->state[lane] == kLaneDone) {
+        ++done;
+        continue;
+      }
+      if (w->state[lane] == kLaneWaiting && w->waiting_for[lane] == w->generation) continue;
+      w->state[lane] = kLaneReady;
+      w->running = lane;
+      devbin_host_current_work_item = &w->item[lane];
+      enter_fiber(w, lane);
+      devbin_host_current_work_item = NULL;
+      progress = 1;
+    }
+    if (done == w->lanes) return DEVBIN_HOST_LAUNCH_OK;
+    // Every lane left is waiting at a shuffle the others never reach; their
+    // fibers are abandoned (nothing on their stacks needs unwinding).
+    if (!progress) return DEVBIN_HOST_LAUNCH_DIVERGED;
+  }
+}
+
+// One wavefront and its fiber stacks per thread, kept between launches:
+// tests launch hundreds of thousands of small grids.
+static _Thread_local wavefront_t* cached_wavefront;
+
+devbin_host_launch_result_t devbin_host_launch(devbin_host_grid_t grid, void (*body)(void* context),
+                                               void* context) {
+  if (grid.workgroup_count == 0 || grid.workgroup_size == 0 || grid.lane_count == 0 ||
+      grid.lane_count > DEVBIN_HOST_MAX_LANES || body == NULL) {
+    return DEVBIN_HOST_LAUNCH_BAD_GRID;
+  }
+  if (current_wavefront != NULL) return DEVBIN_HOST_LAUNCH_BAD_GRID;  // a launch from inside a kernel
+  if (cached_wavefront == NULL) {
+    wavefront_t* const fresh = calloc(1, sizeof(wavefront_t));
+    char* const stacks = malloc((size_t)DEVBIN_HOST_MAX_LANES * kStackBytes);
+    if (fresh == NULL || stacks == NULL) {
+      free(fresh);
+      free(stacks);
+      return DEVBIN_HOST_LAUNCH_OUT_OF_MEMORY;
+    }
+    fresh->stacks = stacks;
+    cached_wavefront = fresh;
+  }
+  wavefront_t* const w = cached_wavefront;
+  w->width = grid.lane_count;
+  w->body = body;
+  w->context = context;
+  w->error = DEVBIN_HOST_LAUNCH_OK;
+  current_wavefront = w;
+
+  const uint64_t grid_size = (uint64_t)grid.workgroup_count * grid.workgroup_size;
+  devbin_host_launch_result_t result = DEVBIN_HOST_LAUNCH_OK;
+  for (uint32_t group = 0; group < grid.workgroup_count && result == DEVBIN_HOST_LAUNCH_OK; ++group) {
+    for (uint32_t first = 0; first < grid.workgroup_size && result == DEVBIN_HOST_LAUNCH_OK;
+         first += grid.lane_count) {
+      const uint32_t left = grid.workgroup_size - first;
+      w->lanes = left < grid.lane_count ? left : grid.lane_count;
+      for (uint32_t lane = 0; lane < w->lanes; ++lane) {
+        w->item[lane] = (devbin_host_work_item_t){
+            .workitem_id = first + lane,
+            .workgroup_id = group,
+            .workgroup_size = grid.workgroup_size,
+            .lane_id = lane,
+            .lane_count = grid.lane_count,
+            .grid_size = grid_size,
+        };
+      }
+      result = run_wavefront(w);
+      if (result == DEVBIN_HOST_LAUNCH_OK) result = w->error;
+    }
+  }
+  current_wavefront = NULL;
+  return result;
+}
+
+const char* devbin_host_launch_result_name(devbin_host_launch_result_t result) {
+  switch (result) {
+    case DEVBIN_HOST_LAUNCH_OK:
+      return "ok";
+    case DEVBIN_HOST_LAUNCH_BAD_GRID:
+      return "bad grid";
+    case DEVBIN_HOST_LAUNCH_OUT_OF_MEMORY:
+      return "out of memory";
+    case DEVBIN_HOST_LAUNCH_BAD_SHUFFLE:
+      return "shuffle in a partial wavefront or from a missing lane";
+    case DEVBIN_HOST_LAUNCH_DIVERGED:
+      return "lanes of a wavefront diverged around a shuffle";
+  }
+  return "unknown";
+}
