@@ -7,6 +7,9 @@ file(STRINGS "${LIST_FILE}" files)
 list(FILTER files EXCLUDE REGEX "^$")
 list(SORT files)
 
+# CMake regexes have no {n} repetition: spell out 16 bytes.
+string(REPEAT "0x[0-9a-f][0-9a-f]," 16 sixteen_bytes)
+
 set(arrays "")
 set(entries "")
 set(index 0)
@@ -17,7 +20,7 @@ foreach(path IN LISTS files)
   file(READ "${path}" hex HEX)
   # 16 bytes a line keeps the generated source readable and diffable.
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
-  string(REGEX REPLACE "((0x[0-9a-f][0-9a-f],){16})" "\\1\n    " bytes "${bytes}")
+  string(REGEX REPLACE "(${sixteen_bytes})" "\\1\n    " bytes "${bytes}")
   if(size EQUAL 0)
     set(bytes "0")  # a zero-length array is not C++; the entry's size stays 0
   endif()
