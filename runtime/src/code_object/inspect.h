@@ -1,0 +1,37 @@
+// The per-format decoders behind inspect_code_object (code_object.cc picks one
+// by content). Each fills the fields of CodeObjectInfo its format defines.
+#ifndef DEVBIN_CODE_OBJECT_INSPECT_H_
+#define DEVBIN_CODE_OBJECT_INSPECT_H_
+
+#include <span>
+#include <string_view>
+
+#include "code_object/elf.h"
+#include "devbin/code_object.h"
+#include "devbin/status.h"
+
+namespace devbin::code_object {
+
+// NT_AMDGPU_METADATA: the note type and owner of the msgpack kernel metadata.
+inline constexpr uint32_t kNoteAmdgpuMetadata = 32;
+inline constexpr std::string_view kNoteOwnerAmdgpu = "AMDGPU";
+inline constexpr uint8_t kOsAbiAmdgpuHsa = 64;
+
+// cuda-gdb's STO_CUDA_ENTRY: the st_other bit ptxas sets on __global__ kernels.
+inline constexpr uint8_t kSymbolOtherCudaEntry = 0x10;
+
+Status inspect_amdgpu(const elf::File& file, CodeObjectInfo* info);
+// Decodes the msgpack metadata note body into info->kernels and
+// info->metadata_target.
+Status parse_amdgpu_metadata(std::span<const uint8_t> note_desc, CodeObjectInfo* info);
+
+Status inspect_cubin(const elf::File& file, CodeObjectInfo* info);
+
+// True when the first thing in `bytes` after whitespace and comments is a PTX
+// ".version" directive.
+bool looks_like_ptx(std::span<const uint8_t> bytes);
+Status inspect_ptx(std::span<const uint8_t> bytes, CodeObjectInfo* info);
+
+}  // namespace devbin::code_object
+
+#endif  // DEVBIN_CODE_OBJECT_INSPECT_H_
