@@ -1,0 +1,4 @@
+# bench/cuda_bench.cc: a plain main() over the CLI's bench (tools/devbin/
+# gpu_commands.cc); the glob in CMakeLists.txt made its target.
+target_sources(cuda_bench PRIVATE ${PROJECT_SOURCE_DIR}/tools/devbin/gpu_commands.cc)
+target_include_directories(cuda_bench PRIVATE ${PROJECT_SOURCE_DIR}/tools/devbin)

@@ -1,0 +1,282 @@
+// The CUDA backend: runs the builtin device library on NVIDIA GPUs.
+//
+// The driver (libcuda.so.1) is opened with dlopen when first needed; building
+// devbin needs no CUDA install, and a process on a machine without a driver
+// gets a clear Status, never a crash. Per device, Device::open builds the
+// device's target from its compute capability (sm_MAJORMINOR), selects a TOC
+// entry (DEVBIN_TARGET_OVERRIDE honoured), validates it, loads it with
+// cuModuleLoadDataEx and resolves every kernel of DEVBIN_ABI_KERNELS.
+//
+// Operations are enqueued on a Stream and are asynchronous like the driver's
+// own cuMemsetD32Async / cuMemcpyDtoDAsync; argument errors are reported at
+// enqueue time. Launch shapes come from the device (multiprocessor count,
+// occupancy of the kernel, its and the device's thread limits).
+//
+// Lifetimes: Buffers, Streams and Events must go before their Device.
+#ifndef DEVBIN_CUDA_H_
+#define DEVBIN_CUDA_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "devbin/code_object.h"
+#include "devbin/device.h"
+#include "devbin/status.h"
+#include "devbin/target_id.h"
+#include "devbin/toc.h"
+#include "device/abi.h"
+
+namespace devbin::cuda {
+
+// Points dlopen at another file than libcuda.so.1 (a driver in an unusual
+// place, or a test's stand-in).
+inline constexpr char kDriverPathEnv[] = "DEVBIN_CUDA_DRIVER_PATH";
+
+using DevicePtr = uint64_t;
+
+struct DriverInfo {
+  std::string library;                 // the path dlopen opened
+  int version = 0;                     // cuDriverGetVersion: 13000 for CUDA 13.0
+  std::string version_string() const;  // "13.0"
+};
+
+// The driver, opened once per process. Errors: library not found, library
+// without the entry points devbin needs, cuInit failing (no device, driver and
+// kernel module mismatch).
+Result<DriverInfo> driver_info();
+
+// Devices the driver shows (CUDA_VISIBLE_DEVICES applies). An error when the
+// driver is unusable; zero devices is an error too, saying so.
+Result<int> device_count();
+
+struct DeviceProperties {
+  int ordinal = 0;
+  std::string name;
+  std::string pci_bus_id;  // "0000:3b:00.0"
+  uint32_t compute_capability_major = 0;
+  uint32_t compute_capability_minor = 0;
+  uint32_t multiprocessor_count = 0;
+  uint32_t max_threads_per_block = 0;
+  uint32_t max_threads_per_multiprocessor = 0;
+  uint32_t max_grid_dim_x = 0;
+  uint32_t warp_size = 0;
+  uint32_t l2_cache_bytes = 0;
+  uint64_t total_memory_bytes = 0;
+
+  // sm_MAJORMINOR (SASS); the TOC is searched from it.
+  NvidiaTarget target() const;
+};
+
+Result<DeviceProperties> query_device(int ordinal);
+
+//===----------------------------------------------------------------------===//
+// Pure helpers (no driver needed): argument checks, launch shapes, clocks.
+//===----------------------------------------------------------------------===//
+
+enum class Kernel : uint8_t {
+#define DEVBIN_CUDA_KERNEL_ENUM_(name, args) name,
+  DEVBIN_ABI_KERNELS(DEVBIN_CUDA_KERNEL_ENUM_)
+#undef DEVBIN_CUDA_KERNEL_ENUM_
+};
+inline constexpr size_t kKernelCount = 0
+#define DEVBIN_CUDA_KERNEL_COUNT_(name, args) +1
+    DEVBIN_ABI_KERNELS(DEVBIN_CUDA_KERNEL_COUNT_)
+#undef DEVBIN_CUDA_KERNEL_COUNT_
+    ;
+std::string_view kernel_name(Kernel kernel);  // "devbin_fill"
+
+// What a launch shape is computed from, per kernel.
+struct LaunchLimits {
+  uint32_t multiprocessors = 1;
+  uint32_t warp_size = 32;
+  uint32_t threads_per_block = 32;         // the block size of full-size launches (a warp multiple)
+  uint32_t blocks_per_multiprocessor = 1;  // blocks per multiprocessor in a full-size launch (waves x resident)
+  uint32_t resident_blocks_per_multiprocessor = 1;  // how many of those blocks fit at once (occupancy)
+  uint32_t max_grid_dim_x = 1;
+};
+
+struct LaunchShape {
+  uint32_t blocks = 0;
+  uint32_t threads_per_block = 0;
+};
+
+// A grid for `work_items` independent items handled by a grid-stride loop:
+// at most one resident wave (multiprocessors × occupancy), fewer blocks and
+// a smaller block (a warp multiple) when there is less work. Zero items give
+// an empty shape (nothing to launch).
+LaunchShape launch_shape(const LaunchLimits& limits, uint64_t work_items);
+
+// Fill arguments: width 1, 2, 4, 8 or 16; target and length multiples of it;
+// the range must not wrap. The pattern's `width` bytes are replicated to 16.
+Result<devbin_fill_args_t> make_fill_args(DevicePtr target, uint64_t length, std::span<const uint8_t> pattern);
+// Copy arguments: any offsets and length; ranges must not wrap or overlap.
+Result<devbin_copy_args_t> make_copy_args(DevicePtr target, DevicePtr source, uint64_t length);
+
+// One reading of the device clock between two host CLOCK_MONOTONIC readings.
+struct ClockSample {
+  uint64_t host_before_ns = 0;
+  uint64_t device_ns = 0;  // devbin_timestamp_record_t::steady (%globaltimer on NVIDIA: ns)
+  uint64_t host_after_ns = 0;
+};
+
+// Maps the device's steady clock to host CLOCK_MONOTONIC nanoseconds. Both
+// clocks count nanoseconds, so one offset does it; it is taken from the sample
+// with the narrowest host window, and half that window bounds its error.
+struct ClockCalibration {
+  int64_t offset_ns = 0;  // host_ns = device_ns + offset_ns
+  uint64_t uncertainty_ns = 0;
+  uint32_t samples = 0;
+
+  uint64_t to_host_ns(uint64_t device_ns) const { return device_ns + static_cast<uint64_t>(offset_ns); }
+};
+Result<ClockCalibration> calibrate(std::span<const ClockSample> samples);
+
+// CLOCK_MONOTONIC in nanoseconds: the host clock calibrations map to.
+uint64_t host_monotonic_ns();
+
+//===----------------------------------------------------------------------===//
+// Devices, memory, streams.
+//===----------------------------------------------------------------------===//
+
+class Device;
+
+// Device memory from cuMemAlloc; freed when the Buffer goes.
+class Buffer {
+ public:
+  Buffer() = default;
+  Buffer(Buffer&& other) noexcept;
+  Buffer& operator=(Buffer&& other) noexcept;
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  ~Buffer();
+
+  DevicePtr address() const { return address_; }
+  uint64_t size() const { return size_; }
+
+ private:
+  friend class Device;
+  void reset();
+  const Device* device_ = nullptr;
+  DevicePtr address_ = 0;
+  uint64_t size_ = 0;
+};
+
+class Stream {
+ public:
+  ~Stream();
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+  Status synchronize();
+  void* native_handle() const { return handle_; }  // the CUstream
+
+ private:
+  friend class Device;
+  Stream(const Device* device, void* handle) : device_(device), handle_(handle) {}
+  const Device* device_;
+  void* handle_;
+};
+
+class Event {
+ public:
+  ~Event();
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+  Status record(Stream& stream);
+  Status synchronize();
+  // Milliseconds between `start` and this event (both recorded and complete).
+  Result<float> elapsed_ms_since(const Event& start) const;
+
+ private:
+  friend class Device;
+  Event(const Device* device, void* handle) : device_(device), handle_(handle) {}
+  const Device* device_;
+  void* handle_;
+};
+
+struct OpenOptions {
+  const Toc* toc = nullptr;  // nullptr: embedded_toc()
+  // A TOC entry to force (file name or target id). When unset and
+  // read_environment is true, DEVBIN_TARGET_OVERRIDE is read.
+  std::optional<std::string> override_entry;
+  bool read_environment = true;
+};
+
+class Device {
+ public:
+  // Retains the device's primary context (shared with the CUDA runtime and
+  // other libraries in the process) and loads its library. `report`, when
+  // given, is filled in also on failure, as far as opening got.
+  static Result<std::unique_ptr<Device>> open(int ordinal, const OpenOptions& options = {},
+                                              DeviceReport* report = nullptr);
+  ~Device();
+  Device(const Device&) = delete;
+  Device& operator=(const Device&) = delete;
+
+  const DeviceProperties& properties() const { return properties_; }
+  const DeviceReport& report() const { return report_; }
+  const CodeObjectInfo& code_object() const { return code_object_; }
+  const DriverInfo& driver() const { return driver_info_; }
+  const LaunchLimits& launch_limits(Kernel kernel) const { return limits_[static_cast<size_t>(kernel)]; }
+  // Replaces the shape of full-size launches of `kernel`: the block size
+  // (0: the default, the smallest block size reaching the kernel's highest
+  // occupancy, as cuOccupancyMaxPotentialBlockSize finds it) and the blocks
+  // per multiprocessor (0: as many as are resident at once, four times that
+  // for copy). For tuning and benchmarks.
+  Status set_launch_shape(Kernel kernel, uint32_t threads_per_block, uint32_t blocks_per_multiprocessor = 0);
+
+  // The driver's handles, for callers that launch or capture the kernels
+  // themselves (a CUDA graph, cuLaunchKernelEx with their own attributes):
+  // the CUcontext, and the CUfunction of `kernel`, valid while the Device lives.
+  void* native_context() const;
+  void* native_function(Kernel kernel) const;
+
+  Result<Buffer> allocate(uint64_t bytes) const;
+  Result<std::unique_ptr<Stream>> create_stream() const;
+  Result<std::unique_ptr<Event>> create_event() const;
+
+  // The builtin kernels, enqueued on `stream`.
+  Status fill(Stream& stream, DevicePtr target, uint64_t length, std::span<const uint8_t> pattern) const;
+  Status copy(Stream& stream, DevicePtr target, DevicePtr source, uint64_t length) const;
+  // Writes a devbin_timestamp_record_t (8-byte aligned) when the stream reaches it.
+  Status timestamp(Stream& stream, DevicePtr record) const;
+  // Patches the AQL packet args.packet (64-byte aligned) from the counts at
+  // args.workgroup_counts (4-byte aligned), as device/abi.h describes.
+  Status dispatch_patch(Stream& stream, const devbin_dispatch_args_t& args) const;
+  // Samples the timestamp kernel against CLOCK_MONOTONIC (`samples` times,
+  // synchronizing `stream` each time) and keeps the best.
+  Result<ClockCalibration> calibrate_clock(Stream& stream, uint32_t samples = 16) const;
+
+  // The driver's own operations: the references devbin is tested and measured against.
+  Status driver_memset_d32(Stream& stream, DevicePtr target, uint32_t value, uint64_t count) const;
+  Status driver_copy(Stream& stream, DevicePtr target, DevicePtr source, uint64_t length) const;
+  // Synchronous host <-> device transfers and byte fills (tests, self-test).
+  Status copy_to_device(DevicePtr target, const void* source, uint64_t length) const;
+  Status copy_to_host(void* target, DevicePtr source, uint64_t length) const;
+  Status memset_d8(DevicePtr target, uint8_t value, uint64_t length) const;
+  Status synchronize() const;
+
+ private:
+  friend class Buffer;
+  friend class Stream;
+  friend class Event;
+  struct Impl;
+  explicit Device(std::unique_ptr<Impl> impl);
+  Status make_current() const;
+  Status launch(Kernel kernel, Stream& stream, uint64_t work_items, void* args) const;
+
+  std::unique_ptr<Impl> impl_;
+  DeviceProperties properties_;
+  DeviceReport report_;
+  CodeObjectInfo code_object_;
+  DriverInfo driver_info_;
+  LaunchLimits limits_[kKernelCount];
+};
+
+}  // namespace devbin::cuda
+
+#endif  // DEVBIN_CUDA_H_

@@ -1,0 +1,534 @@
+// The CUDA backend's devices: context, library loading, kernel launches.
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "cuda/driver.h"
+#include "devbin/cuda.h"
+#include "devbin/select.h"
+
+namespace devbin::cuda {
+
+using driver::check;
+using driver::CUcontext;
+using driver::CUdevice;
+using driver::CUevent;
+using driver::CUfunction;
+using driver::CUmodule;
+using driver::CUstream;
+
+namespace {
+
+// The driver, loaded and initialized; any failure on the way as a Status.
+Result<const driver::Api*> usable_driver() {
+  DEVBIN_ASSIGN_OR_RETURN(const driver::Api* api, driver::load());
+  if (!api->init_status.ok()) {
+    Status status = api->init_status;
+    status.annotate("CUDA driver " + api->path);
+    return status;
+  }
+  return api;
+}
+
+CUstream stream_handle(Stream& stream) { return static_cast<CUstream>(stream.native_handle()); }
+
+std::string visible_devices_note() {
+  const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
+  return visible == nullptr ? std::string() : std::string(" (CUDA_VISIBLE_DEVICES=") + visible + ")";
+}
+
+// Why a driver refused an entry, in terms of what the user can change.
+std::string load_failure_hint(driver::CUresult result, const TocEntry& entry, const CodeObjectInfo& info,
+                              const DriverInfo& driver_info) {
+  const std::string driver_version = "CUDA " + driver_info.version_string();
+  switch (result) {
+    case driver::CUDA_ERROR_UNSUPPORTED_PTX_VERSION:
+      return "the driver (" + driver_version + ") is older than the PTX ISA " +
+             (info.ptx_version.empty() ? std::string("version") : info.ptx_version) + " that " +
+             std::string(entry.name) +
+             " uses; update the NVIDIA driver, or force another entry with DEVBIN_TARGET_OVERRIDE";
+    case driver::CUDA_ERROR_NO_BINARY_FOR_GPU:
+    case driver::CUDA_ERROR_INVALID_IMAGE:
+      return "the driver (" + driver_version + ") cannot run " + std::string(entry.name) +
+             " on this GPU: the cubin was built by a newer CUDA toolkit than the driver supports, or for "
+             "another GPU; update the NVIDIA driver, or force the PTX entry with DEVBIN_TARGET_OVERRIDE";
+    case driver::CUDA_ERROR_JIT_COMPILER_NOT_FOUND:
+      return "the driver has no PTX JIT compiler (libnvidia-ptxjitcompiler) for " + std::string(entry.name);
+    default:
+      return {};
+  }
+}
+
+}  // namespace
+
+std::string DriverInfo::version_string() const { return driver::version_string(version); }
+
+Result<DriverInfo> driver_info() {
+  DEVBIN_ASSIGN_OR_RETURN(const driver::Api* api, usable_driver());
+  return DriverInfo{api->path, api->version};
+}
+
+Result<int> device_count() {
+  DEVBIN_ASSIGN_OR_RETURN(const driver::Api* api, usable_driver());
+  int count = 0;
+  DEVBIN_RETURN_IF_ERROR(check(*api, api->cuDeviceGetCount(&count), "cuDeviceGetCount"));
+  if (count <= 0) return unavailable("the CUDA driver shows no devices" + visible_devices_note());
+  return count;
+}
+
+NvidiaTarget DeviceProperties::target() const {
+  NvidiaTarget target;
+  target.kind = NvidiaCodeKind::kSass;
+  target.major = compute_capability_major;
+  target.minor = compute_capability_minor;
+  return target;
+}
+
+Result<DeviceProperties> query_device(int ordinal) {
+  DEVBIN_ASSIGN_OR_RETURN(const driver::Api* api, usable_driver());
+  int count = 0;
+  DEVBIN_RETURN_IF_ERROR(check(*api, api->cuDeviceGetCount(&count), "cuDeviceGetCount"));
+  if (ordinal < 0 || ordinal >= count) {
+    return not_found("CUDA device " + std::to_string(ordinal) + " does not exist; the driver shows " +
+                     std::to_string(count) + " device(s)" + visible_devices_note());
+  }
+  CUdevice device = 0;
+  DEVBIN_RETURN_IF_ERROR(check(*api, api->cuDeviceGet(&device, ordinal), "cuDeviceGet"));
+
+  DeviceProperties properties;
+  properties.ordinal = ordinal;
+  char text[256] = {};
+  DEVBIN_RETURN_IF_ERROR(check(*api, api->cuDeviceGetName(text, sizeof(text) - 1, device), "cuDeviceGetName"));
+  properties.name = text;
+  std::memset(text, 0, sizeof(text));
+  if (api->cuDeviceGetPCIBusId(text, sizeof(text) - 1, device) == driver::CUDA_SUCCESS) properties.pci_bus_id = text;
+
+  struct AttributeField {
+    int attribute;
+    uint32_t* field;
+    const char* name;
+  };
+  const AttributeField fields[] = {
+      {driver::CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, &properties.compute_capability_major,
+       "compute capability major"},
+      {driver::CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, &properties.compute_capability_minor,
+       "compute capability minor"},
+      {driver::CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, &properties.multiprocessor_count, "multiprocessor count"},
+      {driver::CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK, &properties.max_threads_per_block, "max threads per block"},
+      {driver::CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR, &properties.max_threads_per_multiprocessor,
+       "max threads per multiprocessor"},
+      {driver::CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_X, &properties.max_grid_dim_x, "max grid dim x"},
+      {driver::CU_DEVICE_ATTRIBUTE_WARP_SIZE, &properties.warp_size, "warp size"},
+      {driver::CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE, &properties.l2_cache_bytes, "L2 cache size"},
+  };
+  for (const AttributeField& field : fields) {
+    int value = 0;
+    DEVBIN_RETURN_IF_ERROR(check(*api, api->cuDeviceGetAttribute(&value, field.attribute, device),
+                                 std::string("cuDeviceGetAttribute(") + field.name + ")"));
+    if (value < 0) {
+      return internal_error("CUDA device " + std::to_string(ordinal) + " reports a negative " + field.name + " (" +
+                            std::to_string(value) + ")");
+    }
+    *field.field = static_cast<uint32_t>(value);
+  }
+  if (properties.multiprocessor_count == 0 || properties.max_threads_per_block == 0 || properties.warp_size == 0 ||
+      properties.max_grid_dim_x == 0) {
+    return internal_error("CUDA device " + std::to_string(ordinal) +
+                          " reports zero multiprocessors, threads per block, warp size or grid size");
+  }
+  size_t memory = 0;
+  DEVBIN_RETURN_IF_ERROR(check(*api, api->cuDeviceTotalMem_v2(&memory, device), "cuDeviceTotalMem"));
+  properties.total_memory_bytes = memory;
+  return properties;
+}
+
+//===----------------------------------------------------------------------===//
+// Device
+//===----------------------------------------------------------------------===//
+
+struct Device::Impl {
+  const driver::Api* api = nullptr;
+  CUdevice device = 0;
+  CUcontext context = nullptr;
+  bool context_retained = false;
+  CUmodule module = nullptr;
+  CUfunction functions[kKernelCount] = {};
+
+  ~Impl() {
+    if (module != nullptr && api->cuCtxSetCurrent(context) == driver::CUDA_SUCCESS) api->cuModuleUnload(module);
+    if (context_retained) api->cuDevicePrimaryCtxRelease_v2(device);
+  }
+};
+
+Device::Device(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Device::~Device() = default;
+
+void* Device::native_context() const { return impl_->context; }
+void* Device::native_function(Kernel kernel) const { return impl_->functions[static_cast<size_t>(kernel)]; }
+
+Status Device::make_current() const {
+  return check(*impl_->api, impl_->api->cuCtxSetCurrent(impl_->context), "cuCtxSetCurrent");
+}
+
+Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& options, DeviceReport* report) {
+  DeviceReport local_report;
+  DeviceReport& rep = report != nullptr ? *report : local_report;
+  rep = DeviceReport{};
+  rep.backend = "cuda";
+  rep.index = ordinal;
+  auto fail = [&rep, ordinal](Status status) -> Status {
+    status.annotate("CUDA device " + std::to_string(ordinal));
+    rep.status = status;
+    return status;
+  };
+
+  auto api_or = usable_driver();
+  if (!api_or.ok()) return fail(api_or.status());
+  const driver::Api* api = api_or.value();
+  auto properties_or = query_device(ordinal);
+  if (!properties_or.ok()) return fail(properties_or.status());
+  const DeviceProperties& properties = properties_or.value();
+  rep.name = properties.name;
+  rep.target = properties.target().to_string();
+
+  auto impl = std::make_unique<Impl>();
+  impl->api = api;
+  if (Status s = check(*api, api->cuDeviceGet(&impl->device, ordinal), "cuDeviceGet"); !s.ok()) return fail(s);
+  if (Status s = check(*api, api->cuDevicePrimaryCtxRetain(&impl->context, impl->device), "cuDevicePrimaryCtxRetain");
+      !s.ok()) {
+    return fail(s);
+  }
+  impl->context_retained = true;
+  if (Status s = check(*api, api->cuCtxSetCurrent(impl->context), "cuCtxSetCurrent"); !s.ok()) return fail(s);
+
+  const Toc& toc = options.toc != nullptr ? *options.toc : embedded_toc();
+  SelectOptions select_options;
+  if (options.override_entry.has_value()) {
+    select_options.override_entry = *options.override_entry;
+  } else if (options.read_environment) {
+    select_options.override_entry = target_override_from_env();
+  }
+  Target device_target;
+  device_target.vendor = Vendor::kNvidia;
+  device_target.nvidia = properties.target();
+
+  const auto start = std::chrono::steady_clock::now();
+  auto selection_or = select(device_target, toc, select_options);
+  if (!selection_or.ok()) return fail(selection_or.status());
+  const Selection& selection = selection_or.value();
+  const TocEntry& entry = *selection.entry;
+  rep.selected = true;
+  rep.selection.entry = std::string(entry.name);
+  rep.selection.kind = selection.kind;
+  rep.selection.reason = selection.reason;
+  rep.selection.jit = selection.jit;
+
+  auto info_or = inspect_and_validate(entry);
+  if (!info_or.ok()) return fail(info_or.status());
+  CodeObjectInfo info = std::move(info_or).value();
+  const bool ptx = info.format == CodeObjectFormat::kPtx;
+  rep.selection.jit = rep.selection.jit || ptx;
+
+  // The driver reads PTX as a NUL-terminated string; the TOC holds the
+  // bytes only. Cubins load in place (the TOC keeps them 64-byte aligned).
+  std::string ptx_text;
+  const void* image = entry.data;
+  if (ptx) {
+    ptx_text.assign(reinterpret_cast<const char*>(entry.data), entry.size);
+    image = ptx_text.c_str();
+  }
+  char error_log[4096] = {};
+  int jit_options[] = {driver::CU_JIT_ERROR_LOG_BUFFER, driver::CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+  void* jit_values[] = {error_log, reinterpret_cast<void*>(static_cast<uintptr_t>(sizeof(error_log) - 1))};
+  const driver::CUresult loaded = api->cuModuleLoadDataEx(&impl->module, image, 2, jit_options, jit_values);
+  DriverInfo driver_information{api->path, api->version};
+  if (loaded != driver::CUDA_SUCCESS) {
+    impl->module = nullptr;
+    Status status = check(*api, loaded, "cuModuleLoadDataEx(" + std::string(entry.name) + ")");
+    std::string message = status.message();
+    if (std::string hint = load_failure_hint(loaded, entry, info, driver_information); !hint.empty()) {
+      message += "; " + hint;
+    }
+    if (error_log[0] != '\0') message += "; JIT log: " + std::string(error_log);
+    return fail(Status(status.code(), message));
+  }
+  for (size_t i = 0; i < kKernelCount; ++i) {
+    const std::string name(kernel_name(static_cast<Kernel>(i)));
+    const driver::CUresult found = api->cuModuleGetFunction(&impl->functions[i], impl->module, name.c_str());
+    if (found != driver::CUDA_SUCCESS) {
+      return fail(not_found(std::string(entry.name) + " has no kernel " + name + " after loading (" +
+                            driver::error_text(*api, found) + "); every kernel of DEVBIN_ABI_KERNELS must be present"));
+    }
+  }
+  rep.load_time = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start);
+
+  std::unique_ptr<Device> device(new Device(std::move(impl)));
+  device->properties_ = properties;
+  device->code_object_ = std::move(info);
+  device->driver_info_ = driver_information;
+  for (size_t i = 0; i < kKernelCount; ++i) {
+    if (Status s = device->set_launch_shape(static_cast<Kernel>(i), 0); !s.ok()) return fail(s);
+  }
+  rep.status = Status::Ok();
+  device->report_ = rep;
+  return device;
+}
+
+Status Device::set_launch_shape(Kernel kernel, uint32_t threads, uint32_t blocks_per_multiprocessor) {
+  const driver::Api& api = *impl_->api;
+  CUfunction function = impl_->functions[static_cast<size_t>(kernel)];
+  const std::string name(kernel_name(kernel));
+  int kernel_max = 0;
+  DEVBIN_RETURN_IF_ERROR(
+      check(api, api.cuFuncGetAttribute(&kernel_max, driver::CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK, function),
+            "cuFuncGetAttribute(" + name + ", max threads per block)"));
+  const uint32_t warp = properties_.warp_size;
+  const uint32_t largest =
+      std::min<uint32_t>(static_cast<uint32_t>(std::max(kernel_max, 0)), properties_.max_threads_per_block) / warp *
+      warp;
+  if (largest == 0) {
+    return internal_error("kernel " + name + " allows " + std::to_string(kernel_max) +
+                          " threads per block, less than one warp of " + std::to_string(warp));
+  }
+  if (threads == 0) {
+    // The register and shared-memory use of the kernel decide: a block size
+    // that leaves no multiprocessor capacity unused.
+    int min_grid = 0;
+    int suggested = 0;
+    DEVBIN_RETURN_IF_ERROR(check(
+        api,
+        api.cuOccupancyMaxPotentialBlockSize(&min_grid, &suggested, function, nullptr, 0, static_cast<int>(largest)),
+        "cuOccupancyMaxPotentialBlockSize(" + name + ")"));
+    threads = std::clamp<uint32_t>(static_cast<uint32_t>(std::max(suggested, 0)) / warp * warp, warp, largest);
+  } else if (threads % warp != 0 || threads > largest) {
+    return invalid_argument("threads per block for " + name + ": " + std::to_string(threads) +
+                            "; expected a multiple of " + std::to_string(warp) + " up to " + std::to_string(largest));
+  }
+  int resident = 0;
+  DEVBIN_RETURN_IF_ERROR(
+      check(api, api.cuOccupancyMaxActiveBlocksPerMultiprocessor(&resident, function, static_cast<int>(threads), 0),
+            "cuOccupancyMaxActiveBlocksPerMultiprocessor(" + name + ")"));
+  LaunchLimits& limits = limits_[static_cast<size_t>(kernel)];
+  limits.multiprocessors = properties_.multiprocessor_count;
+  limits.warp_size = warp;
+  limits.threads_per_block = threads;
+  limits.resident_blocks_per_multiprocessor = static_cast<uint32_t>(std::max(resident, 1));
+  // Copies run best with a grid of four resident waves (the grid-stride loop
+  // then ends with shorter, better balanced tails): +1-2% on H100 against one
+  // wave, in both alignments (bench/RESULTS.md). Fill and the single-item
+  // kernels take one wave.
+  const uint32_t waves = kernel == Kernel::devbin_copy ? 4 : 1;
+  limits.blocks_per_multiprocessor =
+      blocks_per_multiprocessor != 0 ? blocks_per_multiprocessor : limits.resident_blocks_per_multiprocessor * waves;
+  limits.max_grid_dim_x = properties_.max_grid_dim_x;
+  return Status::Ok();
+}
+
+Status Device::launch(Kernel kernel, Stream& stream, uint64_t work_items, void* args) const {
+  const LaunchShape shape = launch_shape(limits_[static_cast<size_t>(kernel)], work_items);
+  if (shape.blocks == 0) return Status::Ok();
+  DEVBIN_RETURN_IF_ERROR(make_current());
+  void* params[] = {args};
+  const driver::CUresult result =
+      impl_->api->cuLaunchKernel(impl_->functions[static_cast<size_t>(kernel)], shape.blocks, 1, 1,
+                                 shape.threads_per_block, 1, 1, 0, stream_handle(stream), params, nullptr);
+  if (result == driver::CUDA_SUCCESS) return Status::Ok();
+  return check(*impl_->api, result, "cuLaunchKernel(" + std::string(kernel_name(kernel)) + ")");
+}
+
+Status Device::fill(Stream& stream, DevicePtr target, uint64_t length, std::span<const uint8_t> pattern) const {
+  DEVBIN_ASSIGN_OR_RETURN(devbin_fill_args_t args, make_fill_args(target, length, pattern));
+  if (length == 0) return Status::Ok();
+  // One item per 16-byte store, plus one for a head and tail that straddle words.
+  return launch(Kernel::devbin_fill, stream, length / 16 + 2, &args);
+}
+
+Status Device::copy(Stream& stream, DevicePtr target, DevicePtr source, uint64_t length) const {
+  DEVBIN_ASSIGN_OR_RETURN(devbin_copy_args_t args, make_copy_args(target, source, length));
+  if (length == 0) return Status::Ok();
+  return launch(Kernel::devbin_copy, stream, length / 16 + 2, &args);
+}
+
+Status Device::timestamp(Stream& stream, DevicePtr record) const {
+  if (record == 0 || record % 8 != 0) {
+    return invalid_argument("timestamp: record address " + std::to_string(record) + " is null or not 8-byte aligned");
+  }
+  devbin_timestamp_args_t args{};
+  args.target = record;
+  return launch(Kernel::devbin_timestamp, stream, 1, &args);
+}
+
+Status Device::dispatch_patch(Stream& stream, const devbin_dispatch_args_t& args) const {
+  if (args.packet == 0 || args.packet % 64 != 0) {
+    return invalid_argument("dispatch_patch: packet address " + std::to_string(args.packet) +
+                            " is null or not 64-byte aligned (AQL packets are 64-byte aligned)");
+  }
+  if (args.workgroup_counts == 0 || args.workgroup_counts % 4 != 0) {
+    return invalid_argument("dispatch_patch: workgroup_counts address " + std::to_string(args.workgroup_counts) +
+                            " is null or not 4-byte aligned");
+  }
+  if (args.status % 4 != 0) {
+    return invalid_argument("dispatch_patch: status address " + std::to_string(args.status) + " is not 4-byte aligned");
+  }
+  for (int i = 0; i < 3; ++i) {
+    if (args.workgroup_size[i] == 0 || args.workgroup_size[i] > 0xffff) {
+      return invalid_argument("dispatch_patch: workgroup_size[" + std::to_string(i) + "] is " +
+                              std::to_string(args.workgroup_size[i]) +
+                              "; expected 1..65535 (the AQL packet's 16-bit field)");
+    }
+  }
+  devbin_dispatch_args_t copy = args;
+  return launch(Kernel::devbin_dispatch_patch, stream, 1, &copy);
+}
+
+Result<ClockCalibration> Device::calibrate_clock(Stream& stream, uint32_t samples) const {
+  if (samples == 0) return invalid_argument("calibrate_clock: expected at least one sample");
+  DEVBIN_ASSIGN_OR_RETURN(Buffer record, allocate(sizeof(devbin_timestamp_record_t)));
+  std::vector<ClockSample> readings;
+  readings.reserve(samples);
+  for (uint32_t i = 0; i < samples; ++i) {
+    ClockSample sample;
+    sample.host_before_ns = host_monotonic_ns();
+    DEVBIN_RETURN_IF_ERROR(timestamp(stream, record.address()));
+    DEVBIN_RETURN_IF_ERROR(stream.synchronize());
+    sample.host_after_ns = host_monotonic_ns();
+    devbin_timestamp_record_t value{};
+    DEVBIN_RETURN_IF_ERROR(copy_to_host(&value, record.address(), sizeof(value)));
+    sample.device_ns = value.steady;
+    readings.push_back(sample);
+  }
+  return calibrate(readings);
+}
+
+Status Device::driver_memset_d32(Stream& stream, DevicePtr target, uint32_t value, uint64_t count) const {
+  DEVBIN_RETURN_IF_ERROR(make_current());
+  return check(*impl_->api, impl_->api->cuMemsetD32Async(target, value, count, stream_handle(stream)),
+               "cuMemsetD32Async");
+}
+
+Status Device::driver_copy(Stream& stream, DevicePtr target, DevicePtr source, uint64_t length) const {
+  DEVBIN_RETURN_IF_ERROR(make_current());
+  return check(*impl_->api, impl_->api->cuMemcpyDtoDAsync_v2(target, source, length, stream_handle(stream)),
+               "cuMemcpyDtoDAsync");
+}
+
+Status Device::copy_to_device(DevicePtr target, const void* source, uint64_t length) const {
+  if (length == 0) return Status::Ok();
+  DEVBIN_RETURN_IF_ERROR(make_current());
+  return check(*impl_->api, impl_->api->cuMemcpyHtoD_v2(target, source, length), "cuMemcpyHtoD");
+}
+
+Status Device::copy_to_host(void* target, DevicePtr source, uint64_t length) const {
+  if (length == 0) return Status::Ok();
+  DEVBIN_RETURN_IF_ERROR(make_current());
+  return check(*impl_->api, impl_->api->cuMemcpyDtoH_v2(target, source, length), "cuMemcpyDtoH");
+}
+
+Status Device::memset_d8(DevicePtr target, uint8_t value, uint64_t length) const {
+  if (length == 0) return Status::Ok();
+  DEVBIN_RETURN_IF_ERROR(make_current());
+  return check(*impl_->api, impl_->api->cuMemsetD8_v2(target, value, length), "cuMemsetD8");
+}
+
+Status Device::synchronize() const {
+  DEVBIN_RETURN_IF_ERROR(make_current());
+  return check(*impl_->api, impl_->api->cuCtxSynchronize(), "cuCtxSynchronize");
+}
+
+Result<Buffer> Device::allocate(uint64_t bytes) const {
+  if (bytes == 0) return invalid_argument("allocate: expected a non-zero size");
+  DEVBIN_RETURN_IF_ERROR(make_current());
+  driver::CUdeviceptr address = 0;
+  Status status = check(*impl_->api, impl_->api->cuMemAlloc_v2(&address, bytes), "cuMemAlloc");
+  if (!status.ok()) return status.annotate("allocating " + std::to_string(bytes) + " bytes");
+  Buffer buffer;
+  buffer.device_ = this;
+  buffer.address_ = address;
+  buffer.size_ = bytes;
+  return buffer;
+}
+
+Result<std::unique_ptr<Stream>> Device::create_stream() const {
+  DEVBIN_RETURN_IF_ERROR(make_current());
+  CUstream handle = nullptr;
+  // A blocking stream (flags 0): the synchronous copies on the legacy default
+  // stream then wait for work enqueued here, as callers expect.
+  DEVBIN_RETURN_IF_ERROR(check(*impl_->api, impl_->api->cuStreamCreate(&handle, 0), "cuStreamCreate"));
+  return std::unique_ptr<Stream>(new Stream(this, handle));
+}
+
+Result<std::unique_ptr<Event>> Device::create_event() const {
+  DEVBIN_RETURN_IF_ERROR(make_current());
+  CUevent handle = nullptr;
+  DEVBIN_RETURN_IF_ERROR(
+      check(*impl_->api, impl_->api->cuEventCreate(&handle, driver::CU_EVENT_DEFAULT), "cuEventCreate"));
+  return std::unique_ptr<Event>(new Event(this, handle));
+}
+
+//===----------------------------------------------------------------------===//
+// Buffer, Stream, Event
+//===----------------------------------------------------------------------===//
+
+Buffer::Buffer(Buffer&& other) noexcept
+    : device_(std::exchange(other.device_, nullptr)),
+      address_(std::exchange(other.address_, 0)),
+      size_(std::exchange(other.size_, 0)) {}
+
+Buffer& Buffer::operator=(Buffer&& other) noexcept {
+  if (this != &other) {
+    reset();
+    device_ = std::exchange(other.device_, nullptr);
+    address_ = std::exchange(other.address_, 0);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
+
+Buffer::~Buffer() { reset(); }
+
+void Buffer::reset() {
+  if (device_ != nullptr && address_ != 0 && device_->make_current().ok()) {
+    device_->impl_->api->cuMemFree_v2(address_);
+  }
+  device_ = nullptr;
+  address_ = 0;
+  size_ = 0;
+}
+
+Stream::~Stream() {
+  if (device_->make_current().ok()) device_->impl_->api->cuStreamDestroy_v2(static_cast<CUstream>(handle_));
+}
+
+Status Stream::synchronize() {
+  return check(*device_->impl_->api, device_->impl_->api->cuStreamSynchronize(static_cast<CUstream>(handle_)),
+               "cuStreamSynchronize");
+}
+
+Event::~Event() {
+  if (device_->make_current().ok()) device_->impl_->api->cuEventDestroy_v2(static_cast<CUevent>(handle_));
+}
+
+Status Event::record(Stream& stream) {
+  return check(*device_->impl_->api,
+               device_->impl_->api->cuEventRecord(static_cast<CUevent>(handle_), stream_handle(stream)),
+               "cuEventRecord");
+}
+
+Status Event::synchronize() {
+  return check(*device_->impl_->api, device_->impl_->api->cuEventSynchronize(static_cast<CUevent>(handle_)),
+               "cuEventSynchronize");
+}
+
+Result<float> Event::elapsed_ms_since(const Event& start) const {
+  float ms = 0;
+  DEVBIN_RETURN_IF_ERROR(check(
+      *device_->impl_->api,
+      device_->impl_->api->cuEventElapsedTime(&ms, static_cast<CUevent>(start.handle_), static_cast<CUevent>(handle_)),
+      "cuEventElapsedTime"));
+  return ms;
+}
+
+}  // namespace devbin::cuda

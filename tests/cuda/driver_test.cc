@@ -1,0 +1,216 @@
+// The CUDA backend's driver access, on any machine: a missing library, a
+// library without the driver's entry points, a driver too old, and the
+// driver answers (no device, load refused, kernel missing) a stand-in driver
+// gives where no real one can here.
+#include <dlfcn.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "devbin/cuda.h"
+#include "devbin/toc.h"
+#include "test_env.h"
+
+namespace devbin {
+namespace {
+
+using ::devbin::testing::ScopedEnv;
+using ::devbin::testing::stub_driver_copy;
+
+bool toc_has(std::string_view name) { return embedded_toc().find(name) != nullptr; }
+
+TEST(CudaDriverTest, MissingLibraryIsNamed) {
+  ScopedEnv path(cuda::kDriverPathEnv, "/nonexistent/libcuda.so.1");
+  auto info = cuda::driver_info();
+  ASSERT_FALSE(info.ok());
+  EXPECT_EQ(info.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(info.status().message().find("/nonexistent/libcuda.so.1 not found"), std::string::npos)
+      << info.status().message();
+  EXPECT_NE(info.status().message().find("DEVBIN_CUDA_DRIVER_PATH"), std::string::npos);
+
+  auto count = cuda::device_count();
+  ASSERT_FALSE(count.ok());
+  EXPECT_EQ(count.status().message(), info.status().message());
+
+  DeviceReport report;
+  auto device = cuda::Device::open(0, {}, &report);
+  ASSERT_FALSE(device.ok());
+  EXPECT_EQ(report.backend, "cuda");
+  EXPECT_EQ(report.index, 0);
+  EXPECT_FALSE(report.selected);
+  EXPECT_FALSE(report.status.ok());
+  EXPECT_NE(report.status.message().find("CUDA device 0"), std::string::npos) << report.status.message();
+}
+
+TEST(CudaDriverTest, DefaultLibraryAbsentOnThisMachine) {
+  ScopedEnv path(cuda::kDriverPathEnv, std::nullopt);
+  if (void* handle = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL)) {
+    dlclose(handle);
+    GTEST_SKIP() << "libcuda.so.1 is installed here; the not-found path is covered by MissingLibraryIsNamed";
+  }
+  auto info = cuda::driver_info();
+  ASSERT_FALSE(info.ok());
+  EXPECT_EQ(info.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(info.status().message().find("libcuda.so.1 not found"), std::string::npos) << info.status().message();
+}
+
+TEST(CudaDriverTest, LibraryWithoutDriverEntryPoints) {
+  ScopedEnv path(cuda::kDriverPathEnv, DEVBIN_TEST_EMPTY_LIBRARY);
+  auto info = cuda::driver_info();
+  ASSERT_FALSE(info.ok());
+  const std::string& message = info.status().message();
+  EXPECT_EQ(info.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(message.find("it is not a CUDA driver library"), std::string::npos) << message;
+  EXPECT_NE(message.find("cuInit"), std::string::npos) << message;
+  EXPECT_NE(message.find("cuMemcpyDtoDAsync_v2"), std::string::npos) << message;
+  EXPECT_NE(message.find(DEVBIN_TEST_EMPTY_LIBRARY), std::string::npos) << message;
+}
+
+TEST(CudaDriverTest, DriverTooOld) {
+  ScopedEnv path(cuda::kDriverPathEnv, stub_driver_copy(DEVBIN_TEST_OLD_DRIVER, "old"));
+  auto info = cuda::driver_info();
+  ASSERT_FALSE(info.ok());
+  const std::string& message = info.status().message();
+  EXPECT_NE(message.find("lacks 1 of the"), std::string::npos) << message;
+  EXPECT_NE(message.find("cuDevicePrimaryCtxRelease_v2"), std::string::npos) << message;
+  EXPECT_NE(message.find("too old"), std::string::npos) << message;
+}
+
+TEST(CudaDriverTest, NoDevice) {
+  ScopedEnv path(cuda::kDriverPathEnv, stub_driver_copy(DEVBIN_TEST_STUB_DRIVER, "no-device"));
+  ScopedEnv mode("DEVBIN_STUB_CUDA_MODE", "no-device");
+  auto count = cuda::device_count();
+  ASSERT_FALSE(count.ok());
+  EXPECT_EQ(count.status().code(), StatusCode::kUnavailable);
+  const std::string& message = count.status().message();
+  EXPECT_NE(message.find("cuInit failed: CUDA_ERROR_NO_DEVICE (100)"), std::string::npos) << message;
+  EXPECT_NE(message.find("no NVIDIA GPU is visible"), std::string::npos) << message;
+}
+
+TEST(CudaDriverTest, ZeroDevices) {
+  ScopedEnv path(cuda::kDriverPathEnv, stub_driver_copy(DEVBIN_TEST_STUB_DRIVER, "zero"));
+  ScopedEnv mode("DEVBIN_STUB_CUDA_MODE", "zero-devices");
+  ScopedEnv visible("CUDA_VISIBLE_DEVICES", "7");
+  auto info = cuda::driver_info();
+  ASSERT_TRUE(info.ok()) << info.status().to_string();
+  EXPECT_EQ(info->version_string(), "12.4");
+  auto count = cuda::device_count();
+  ASSERT_FALSE(count.ok());
+  EXPECT_NE(count.status().message().find("shows no devices (CUDA_VISIBLE_DEVICES=7)"), std::string::npos)
+      << count.status().message();
+}
+
+TEST(CudaDriverTest, PropertiesAndMissingOrdinal) {
+  ScopedEnv path(cuda::kDriverPathEnv, stub_driver_copy(DEVBIN_TEST_STUB_DRIVER, "properties"));
+  ScopedEnv mode("DEVBIN_STUB_CUDA_MODE", "ok");
+  auto properties = cuda::query_device(0);
+  ASSERT_TRUE(properties.ok()) << properties.status().to_string();
+  EXPECT_EQ(properties->name, "Stub GPU");
+  EXPECT_EQ(properties->target().to_string(), "sm_90");
+  EXPECT_EQ(properties->multiprocessor_count, 132u);
+  EXPECT_EQ(properties->max_threads_per_block, 1024u);
+
+  auto missing = cuda::query_device(3);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(missing.status().message().find("CUDA device 3 does not exist; the driver shows 1 device(s)"),
+            std::string::npos)
+      << missing.status().message();
+}
+
+TEST(CudaDriverTest, OldDriverRefusesThePtx) {
+  if (!toc_has("nvptx64-nvidia-cuda--compute_75.ptx")) GTEST_SKIP() << "the embedded TOC has no compute_75 PTX";
+  ScopedEnv path(cuda::kDriverPathEnv, stub_driver_copy(DEVBIN_TEST_STUB_DRIVER, "ptx"));
+  ScopedEnv mode("DEVBIN_STUB_CUDA_MODE", "unsupported-ptx");
+  cuda::OpenOptions options;
+  options.override_entry = "nvptx64-nvidia-cuda--compute_75.ptx";
+  DeviceReport report;
+  auto device = cuda::Device::open(0, options, &report);
+  ASSERT_FALSE(device.ok());
+  const std::string& message = device.status().message();
+  EXPECT_EQ(device.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(message.find("CUDA_ERROR_UNSUPPORTED_PTX_VERSION (222)"), std::string::npos) << message;
+  EXPECT_NE(message.find("the driver (CUDA 12.4) is older than the PTX ISA"), std::string::npos) << message;
+  EXPECT_NE(message.find("JIT log: ptxas fatal   : Unsupported .version"), std::string::npos) << message;
+  EXPECT_TRUE(report.selected);
+  EXPECT_EQ(report.selection.entry, "nvptx64-nvidia-cuda--compute_75.ptx");
+  EXPECT_TRUE(report.selection.jit);
+  EXPECT_EQ(report.selection.kind, SelectionKind::kOverride);
+  EXPECT_EQ(report.status.message(), message);
+}
+
+TEST(CudaDriverTest, DriverWithoutSassForTheGpu) {
+  if (!toc_has("nvptx64-nvidia-cuda--sm_90.cubin")) GTEST_SKIP() << "the embedded TOC has no sm_90 cubin";
+  ScopedEnv path(cuda::kDriverPathEnv, stub_driver_copy(DEVBIN_TEST_STUB_DRIVER, "no-binary"));
+  ScopedEnv mode("DEVBIN_STUB_CUDA_MODE", "no-binary");
+  ScopedEnv override_entry(kTargetOverrideEnv, std::nullopt);
+  auto device = cuda::Device::open(0);
+  ASSERT_FALSE(device.ok());
+  const std::string& message = device.status().message();
+  EXPECT_NE(message.find("cuModuleLoadDataEx(nvptx64-nvidia-cuda--sm_90.cubin) failed: "
+                         "CUDA_ERROR_NO_BINARY_FOR_GPU (209)"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("force the PTX entry with DEVBIN_TARGET_OVERRIDE"), std::string::npos) << message;
+}
+
+TEST(CudaDriverTest, MissingKernelIsALoadError) {
+  if (!toc_has("nvptx64-nvidia-cuda--sm_90.cubin")) GTEST_SKIP() << "the embedded TOC has no sm_90 cubin";
+  ScopedEnv path(cuda::kDriverPathEnv, stub_driver_copy(DEVBIN_TEST_STUB_DRIVER, "missing-kernel"));
+  ScopedEnv mode("DEVBIN_STUB_CUDA_MODE", "missing-kernel");
+  ScopedEnv override_entry(kTargetOverrideEnv, std::nullopt);
+  auto device = cuda::Device::open(0);
+  ASSERT_FALSE(device.ok());
+  EXPECT_EQ(device.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(device.status().message().find("has no kernel devbin_timestamp after loading (CUDA_ERROR_NOT_FOUND"),
+            std::string::npos)
+      << device.status().message();
+}
+
+TEST(CudaDriverTest, OpenReportsSelectionLoadTimeAndLaunchLimits) {
+  if (!toc_has("nvptx64-nvidia-cuda--sm_90.cubin")) GTEST_SKIP() << "the embedded TOC has no sm_90 cubin";
+  ScopedEnv path(cuda::kDriverPathEnv, stub_driver_copy(DEVBIN_TEST_STUB_DRIVER, "open"));
+  ScopedEnv mode("DEVBIN_STUB_CUDA_MODE", "ok");
+  ScopedEnv override_entry(kTargetOverrideEnv, std::nullopt);
+  auto device = cuda::Device::open(0);
+  ASSERT_TRUE(device.ok()) << device.status().to_string();
+  const DeviceReport& report = (*device)->report();
+  EXPECT_TRUE(report.status.ok());
+  EXPECT_EQ(report.name, "Stub GPU");
+  EXPECT_EQ(report.target, "sm_90");
+  EXPECT_EQ(report.selection.entry, "nvptx64-nvidia-cuda--sm_90.cubin");
+  EXPECT_EQ(report.selection.kind, SelectionKind::kExact);
+  EXPECT_FALSE(report.selection.jit);
+  EXPECT_GT(report.load_time.count(), 0);
+  // Shapes follow the device and the kernel: the block size the occupancy
+  // calculator suggests (the stub says 512), as many blocks as are resident
+  // (copy: four times that).
+  const cuda::LaunchLimits& limits = (*device)->launch_limits(cuda::Kernel::devbin_copy);
+  EXPECT_EQ(limits.multiprocessors, 132u);
+  EXPECT_EQ(limits.threads_per_block, 512u);
+  EXPECT_EQ(limits.resident_blocks_per_multiprocessor, 4u);
+  EXPECT_EQ(limits.blocks_per_multiprocessor, 16u);  // copy: four resident waves
+  EXPECT_EQ((*device)->launch_limits(cuda::Kernel::devbin_fill).blocks_per_multiprocessor, 4u);
+  ASSERT_TRUE((*device)->set_launch_shape(cuda::Kernel::devbin_copy, 256).ok());
+  EXPECT_EQ((*device)->launch_limits(cuda::Kernel::devbin_copy).blocks_per_multiprocessor, 32u);
+  ASSERT_TRUE((*device)->set_launch_shape(cuda::Kernel::devbin_copy, 256, 20).ok());
+  EXPECT_EQ((*device)->launch_limits(cuda::Kernel::devbin_copy).blocks_per_multiprocessor, 20u);
+  EXPECT_EQ((*device)->launch_limits(cuda::Kernel::devbin_copy).resident_blocks_per_multiprocessor, 8u);
+  EXPECT_EQ((*device)->set_launch_shape(cuda::Kernel::devbin_copy, 100).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ((*device)->set_launch_shape(cuda::Kernel::devbin_copy, 2048).code(), StatusCode::kInvalidArgument);
+
+  // Argument errors come back before anything is enqueued.
+  auto stream = (*device)->create_stream();
+  ASSERT_TRUE(stream.ok());
+  const uint8_t pattern[3] = {1, 2, 3};
+  EXPECT_EQ((*device)->fill(**stream, 0x1000, 9, pattern).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ((*device)->copy(**stream, 0x1000, 0x1008, 16).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ((*device)->timestamp(**stream, 0x1004).code(), StatusCode::kInvalidArgument);
+  devbin_dispatch_args_t args{};
+  args.packet = 0x1020;
+  args.workgroup_counts = 0x2000;
+  EXPECT_EQ((*device)->dispatch_patch(**stream, args).code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace devbin

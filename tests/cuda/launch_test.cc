@@ -1,0 +1,150 @@
+// The CUDA backend's pure parts: launch shapes, argument checks, clock calibration.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+#include "devbin/cuda.h"
+
+namespace devbin::cuda {
+namespace {
+
+LaunchLimits h100_like() {
+  LaunchLimits limits;
+  limits.multiprocessors = 132;
+  limits.warp_size = 32;
+  limits.threads_per_block = 1024;
+  limits.blocks_per_multiprocessor = 2;
+  limits.max_grid_dim_x = 0x7fffffff;
+  return limits;
+}
+
+TEST(CudaLaunchShapeTest, Table) {
+  struct Case {
+    uint64_t items;
+    uint32_t blocks;
+    uint32_t threads;
+  };
+  const Case cases[] = {
+      {0, 0, 0},                       // nothing to launch
+      {1, 1, 32},                      // one warp, not one thread: partial warps cost the same
+      {4, 1, 32},                      //
+      {33, 1, 64},                     // rounded up to whole warps
+      {1000, 1, 1024},                 //
+      {1024, 1, 1024},                 //
+      {1025, 2, 1024},                 //
+      {270336, 264, 1024},             // exactly one resident wave: 132 SMs x 2 blocks x 1024
+      {uint64_t{1} << 26, 264, 1024},  // a 1 GiB fill: the grid-stride loop covers the rest
+  };
+  for (const Case& c : cases) {
+    const LaunchShape shape = launch_shape(h100_like(), c.items);
+    EXPECT_EQ(shape.blocks, c.blocks) << c.items << " items";
+    EXPECT_EQ(shape.threads_per_block, c.threads) << c.items << " items";
+  }
+}
+
+TEST(CudaLaunchShapeTest, FollowsTheDevice) {
+  LaunchLimits limits = h100_like();
+  limits.multiprocessors = 46;  // a smaller GPU
+  limits.threads_per_block = 256;
+  limits.blocks_per_multiprocessor = 6;
+  EXPECT_EQ(launch_shape(limits, uint64_t{1} << 30).blocks, 46u * 6u);
+  EXPECT_EQ(launch_shape(limits, uint64_t{1} << 30).threads_per_block, 256u);
+  limits.max_grid_dim_x = 100;
+  EXPECT_EQ(launch_shape(limits, uint64_t{1} << 30).blocks, 100u);
+}
+
+TEST(CudaFillArgsTest, EveryWidthReplicatesItsPattern) {
+  for (size_t width : {1u, 2u, 4u, 8u, 16u}) {
+    std::vector<uint8_t> pattern(width);
+    for (size_t i = 0; i < width; ++i) pattern[i] = static_cast<uint8_t>(0x10 + i);
+    auto args = make_fill_args(0x10000, 64 * width, pattern);
+    ASSERT_TRUE(args.ok()) << args.status().to_string();
+    EXPECT_EQ(args->target, 0x10000u);
+    EXPECT_EQ(args->length, 64 * width);
+    EXPECT_EQ(args->pattern_width, width);
+    uint8_t bytes[16];
+    std::memcpy(bytes, args->pattern, 16);
+    for (size_t i = 0; i < 16; ++i) EXPECT_EQ(bytes[i], pattern[i % width]) << "width " << width << " byte " << i;
+  }
+}
+
+TEST(CudaFillArgsTest, RefusesWhatTheKernelCannotDo) {
+  const uint8_t p16[16] = {};
+  const uint8_t p3[3] = {};
+  const uint8_t p32[32] = {};
+  auto width = make_fill_args(0x1000, 12, std::span<const uint8_t>(p3, 3));
+  EXPECT_EQ(width.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(width.status().message().find("3 bytes wide; expected 1, 2, 4, 8 or 16"), std::string::npos);
+  EXPECT_EQ(make_fill_args(0x1000, 32, std::span<const uint8_t>(p32, 32)).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(make_fill_args(0x1000, 0, std::span<const uint8_t>()).status().code(), StatusCode::kInvalidArgument);
+  auto offset = make_fill_args(0x1008, 32, p16);
+  EXPECT_NE(offset.status().message().find("target 0x1008 is not a multiple of the 16-byte pattern width"),
+            std::string::npos)
+      << offset.status().message();
+  auto length = make_fill_args(0x1000, 40, p16);
+  EXPECT_NE(length.status().message().find("length 40 is not a multiple of the 16-byte pattern width"),
+            std::string::npos)
+      << length.status().message();
+  EXPECT_EQ(make_fill_args(0, 16, p16).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(make_fill_args(0xfffffffffffffff0ull, 32, p16).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(make_fill_args(0, 0, p16).ok());  // nothing to do is not an error
+}
+
+TEST(CudaCopyArgsTest, AnyAlignmentButNoOverlap) {
+  EXPECT_TRUE(make_copy_args(0x1003, 0x3001, 4097).ok());
+  EXPECT_TRUE(make_copy_args(0x1000, 0x1010, 16).ok());  // adjacent ranges do not overlap
+  EXPECT_TRUE(make_copy_args(0x1010, 0x1000, 16).ok());
+  EXPECT_TRUE(make_copy_args(0x1000, 0x1000, 0).ok());
+  auto overlap = make_copy_args(0x1000, 0x100f, 16);
+  EXPECT_EQ(overlap.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(overlap.status().message().find("overlap"), std::string::npos);
+  EXPECT_EQ(make_copy_args(0x100f, 0x1000, 16).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(make_copy_args(0, 0x1000, 1).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(make_copy_args(0x1000, 0, 1).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(make_copy_args(0xffffffffffffff00ull, 0x1000, 0x100).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(CudaClockTest, NarrowestWindowWins) {
+  const ClockSample samples[] = {
+      {1000, 5000, 3000},     // window 2000
+      {10000, 13400, 10200},  // window 200: offset = 10100 - 13400
+      {20000, 0, 20010},      // device reading 0: unusable
+      {30000, 33000, 29000},  // host clock backwards: unusable
+  };
+  auto calibration = calibrate(samples);
+  ASSERT_TRUE(calibration.ok()) << calibration.status().to_string();
+  EXPECT_EQ(calibration->offset_ns, 10100 - 13400);
+  EXPECT_EQ(calibration->uncertainty_ns, 100u);
+  EXPECT_EQ(calibration->samples, 4u);
+  EXPECT_EQ(calibration->to_host_ns(13400), 10100u);
+  EXPECT_EQ(calibration->to_host_ns(14400), 11100u);
+}
+
+TEST(CudaClockTest, WallClockDeviceFarAheadOfMonotonicHost) {
+  // %globaltimer counts from the epoch; CLOCK_MONOTONIC from boot.
+  const uint64_t device = 1'790'000'000'000'000'000ull;
+  const ClockSample samples[] = {{5'000'000'000ull, device, 5'000'020'000ull}};
+  auto calibration = calibrate(samples);
+  ASSERT_TRUE(calibration.ok());
+  EXPECT_LT(calibration->offset_ns, 0);
+  EXPECT_EQ(calibration->to_host_ns(device + 1000), 5'000'011'000ull);
+}
+
+TEST(CudaClockTest, NoUsableSample) {
+  const ClockSample samples[] = {{10, 0, 20}};
+  EXPECT_EQ(calibrate(samples).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(calibrate({}).status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST(CudaKernelTest, NamesFollowTheAbiList) {
+  EXPECT_EQ(kKernelCount, 4u);
+  EXPECT_EQ(kernel_name(Kernel::devbin_fill), "devbin_fill");
+  EXPECT_EQ(kernel_name(Kernel::devbin_copy), "devbin_copy");
+  EXPECT_EQ(kernel_name(Kernel::devbin_dispatch_patch), "devbin_dispatch_patch");
+  EXPECT_EQ(kernel_name(Kernel::devbin_timestamp), "devbin_timestamp");
+}
+
+}  // namespace
+}  // namespace devbin::cuda

@@ -1,0 +1,268 @@
+// A stand-in libcuda.so.1 for the driver responses no real driver gives on a
+// machine without a GPU: no device, zero devices, a load refused for an old
+// PTX ISA or a missing SASS, a kernel missing after load. The mode comes from
+// DEVBIN_STUB_CUDA_MODE. It runs nothing: memory operations do nothing, so
+// only the backend's control flow and messages are exercised, never results.
+// Built with -DDEVBIN_STUB_OLD_DRIVER it lacks the entry points CUDA 11 added,
+// like a driver too old for devbin.
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXPORT __attribute__((visibility("default")))
+
+typedef int CUresult;
+enum {
+  kSuccess = 0,
+  kInvalidValue = 1,
+  kNoDevice = 100,
+  kNoBinaryForGpu = 209,
+  kUnsupportedPtxVersion = 222,
+  kNotFound = 500,
+};
+
+static int mode_is(const char* mode) {
+  const char* value = getenv("DEVBIN_STUB_CUDA_MODE");
+  return value != NULL && strcmp(value, mode) == 0;
+}
+
+EXPORT CUresult cuGetErrorName(CUresult error, const char** text) {
+  switch (error) {
+    case kSuccess:
+      *text = "CUDA_SUCCESS";
+      return kSuccess;
+    case kInvalidValue:
+      *text = "CUDA_ERROR_INVALID_VALUE";
+      return kSuccess;
+    case kNoDevice:
+      *text = "CUDA_ERROR_NO_DEVICE";
+      return kSuccess;
+    case kNoBinaryForGpu:
+      *text = "CUDA_ERROR_NO_BINARY_FOR_GPU";
+      return kSuccess;
+    case kUnsupportedPtxVersion:
+      *text = "CUDA_ERROR_UNSUPPORTED_PTX_VERSION";
+      return kSuccess;
+    case kNotFound:
+      *text = "CUDA_ERROR_NOT_FOUND";
+      return kSuccess;
+    default:
+      *text = NULL;
+      return kInvalidValue;
+  }
+}
+
+EXPORT CUresult cuGetErrorString(CUresult error, const char** text) {
+  switch (error) {
+    case kNoDevice:
+      *text = "no CUDA-capable device is detected";
+      return kSuccess;
+    case kNoBinaryForGpu:
+      *text = "no kernel image is available for execution on the device";
+      return kSuccess;
+    case kUnsupportedPtxVersion:
+      *text = "the provided PTX was compiled with an unsupported toolchain.";
+      return kSuccess;
+    case kNotFound:
+      *text = "named symbol not found";
+      return kSuccess;
+    default:
+      *text = "stub error";
+      return kSuccess;
+  }
+}
+
+EXPORT CUresult cuInit(unsigned flags) {
+  return flags != 0 ? kInvalidValue : mode_is("no-device") ? kNoDevice : kSuccess;
+}
+EXPORT CUresult cuDriverGetVersion(int* version) {
+  *version = 12040;
+  return kSuccess;
+}
+EXPORT CUresult cuDeviceGetCount(int* count) {
+  *count = mode_is("zero-devices") ? 0 : 1;
+  return kSuccess;
+}
+EXPORT CUresult cuDeviceGet(int* device, int ordinal) {
+  *device = ordinal;
+  return ordinal == 0 ? kSuccess : kInvalidValue;
+}
+EXPORT CUresult cuDeviceGetName(char* name, int length, int device) {
+  (void)device;
+  strncpy(name, "Stub GPU", (size_t)length);
+  return kSuccess;
+}
+EXPORT CUresult cuDeviceGetPCIBusId(char* id, int length, int device) {
+  (void)device;
+  strncpy(id, "0000:00:00.0", (size_t)length);
+  return kSuccess;
+}
+EXPORT CUresult cuDeviceGetAttribute(int* value, int attribute, int device) {
+  (void)device;
+  switch (attribute) {
+    case 1:
+      *value = 1024;
+      break;  // max threads per block
+    case 5:
+      *value = 2147483647;
+      break;  // max grid dim x
+    case 10:
+      *value = 32;
+      break;  // warp size
+    case 16:
+      *value = 132;
+      break;  // multiprocessors
+    case 38:
+      *value = 50 << 20;
+      break;  // L2
+    case 39:
+      *value = 2048;
+      break;  // max threads per multiprocessor
+    case 75:
+      *value = 9;
+      break;  // compute capability
+    case 76:
+      *value = 0;
+      break;
+    default:
+      return kInvalidValue;
+  }
+  return kSuccess;
+}
+EXPORT CUresult cuDeviceTotalMem_v2(size_t* bytes, int device) {
+  (void)device;
+  *bytes = (size_t)80 << 30;
+  return kSuccess;
+}
+EXPORT CUresult cuDevicePrimaryCtxRetain(void** context, int device) {
+  (void)device;
+  *context = (void*)0x1000;
+  return kSuccess;
+}
+#ifndef DEVBIN_STUB_OLD_DRIVER
+EXPORT CUresult cuDevicePrimaryCtxRelease_v2(int device) {
+  (void)device;
+  return kSuccess;
+}
+#endif
+EXPORT CUresult cuCtxSetCurrent(void* context) {
+  (void)context;
+  return kSuccess;
+}
+EXPORT CUresult cuCtxSynchronize(void) { return kSuccess; }
+
+EXPORT CUresult cuModuleLoadDataEx(void** module, const void* image, unsigned count, int* options, void** values) {
+  (void)image;
+  if (mode_is("unsupported-ptx") || mode_is("no-binary")) {
+    for (unsigned i = 0; i + 1 < count; ++i) {
+      if (options[i] == 5 && options[i + 1] == 6) {  // error log buffer, then its size
+        strncpy((char*)values[i], "ptxas fatal   : Unsupported .version 7.0; current version is '6.4'",
+                (size_t)(uintptr_t)values[i + 1]);
+      }
+    }
+    return mode_is("no-binary") ? kNoBinaryForGpu : kUnsupportedPtxVersion;
+  }
+  *module = (void*)0x2000;
+  return kSuccess;
+}
+EXPORT CUresult cuModuleUnload(void* module) {
+  (void)module;
+  return kSuccess;
+}
+EXPORT CUresult cuModuleGetFunction(void** function, void* module, const char* name) {
+  (void)module;
+  if (mode_is("missing-kernel") && strcmp(name, "devbin_timestamp") == 0) return kNotFound;
+  *function = (void*)0x3000;
+  return kSuccess;
+}
+EXPORT CUresult cuFuncGetAttribute(int* value, int attribute, void* function) {
+  (void)function;
+  *value = attribute == 0 ? 1024 : 32;
+  return kSuccess;
+}
+EXPORT CUresult cuOccupancyMaxActiveBlocksPerMultiprocessor(int* blocks, void* function, int threads, size_t shared) {
+  (void)function;
+  (void)shared;
+  *blocks = 2048 / threads;
+  return kSuccess;
+}
+EXPORT CUresult cuOccupancyMaxPotentialBlockSize(int* min_grid, int* threads, void* function, size_t (*shared)(int),
+                                                 size_t dynamic_shared, int limit) {
+  (void)function, (void)shared, (void)dynamic_shared;
+  *threads = limit < 512 ? limit : 512;
+  *min_grid = 132 * (2048 / *threads);
+  return kSuccess;
+}
+EXPORT CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
+                               unsigned shared, void* stream, void** params, void** extra) {
+  (void)f, (void)gx, (void)gy, (void)gz, (void)bx, (void)by, (void)bz, (void)shared, (void)stream, (void)params,
+      (void)extra;
+  return kSuccess;
+}
+
+static uint64_t next_address = 0x7f0000000000ull;
+EXPORT CUresult cuMemAlloc_v2(uint64_t* address, size_t bytes) {
+  *address = next_address;
+  next_address += (bytes + 255) / 256 * 256;
+  return kSuccess;
+}
+EXPORT CUresult cuMemFree_v2(uint64_t address) {
+  (void)address;
+  return kSuccess;
+}
+EXPORT CUresult cuMemcpyHtoD_v2(uint64_t to, const void* from, size_t bytes) {
+  (void)to, (void)from, (void)bytes;
+  return kSuccess;
+}
+EXPORT CUresult cuMemcpyDtoH_v2(void* to, uint64_t from, size_t bytes) {
+  (void)to, (void)from, (void)bytes;
+  return kSuccess;
+}
+EXPORT CUresult cuMemcpyDtoDAsync_v2(uint64_t to, uint64_t from, size_t bytes, void* stream) {
+  (void)to, (void)from, (void)bytes, (void)stream;
+  return kSuccess;
+}
+EXPORT CUresult cuMemsetD8_v2(uint64_t to, unsigned char value, size_t bytes) {
+  (void)to, (void)value, (void)bytes;
+  return kSuccess;
+}
+EXPORT CUresult cuMemsetD32Async(uint64_t to, unsigned value, size_t count, void* stream) {
+  (void)to, (void)value, (void)count, (void)stream;
+  return kSuccess;
+}
+EXPORT CUresult cuStreamCreate(void** stream, unsigned flags) {
+  (void)flags;
+  *stream = (void*)0x4000;
+  return kSuccess;
+}
+EXPORT CUresult cuStreamDestroy_v2(void* stream) {
+  (void)stream;
+  return kSuccess;
+}
+EXPORT CUresult cuStreamSynchronize(void* stream) {
+  (void)stream;
+  return kSuccess;
+}
+EXPORT CUresult cuEventCreate(void** event, unsigned flags) {
+  (void)flags;
+  *event = (void*)0x5000;
+  return kSuccess;
+}
+EXPORT CUresult cuEventDestroy_v2(void* event) {
+  (void)event;
+  return kSuccess;
+}
+EXPORT CUresult cuEventRecord(void* event, void* stream) {
+  (void)event, (void)stream;
+  return kSuccess;
+}
+EXPORT CUresult cuEventSynchronize(void* event) {
+  (void)event;
+  return kSuccess;
+}
+EXPORT CUresult cuEventElapsedTime(float* ms, void* start, void* end) {
+  (void)start, (void)end;
+  *ms = 1.0f;
+  return kSuccess;
+}

@@ -1,0 +1,55 @@
+// Helpers shared by the CUDA backend's tests.
+#ifndef DEVBIN_TESTS_CUDA_TEST_ENV_H_
+#define DEVBIN_TESTS_CUDA_TEST_ENV_H_
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace devbin::testing {
+
+// Sets (or unsets, with nullopt) an environment variable for one scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, std::optional<std::string> value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value) {
+      setenv(name, value->c_str(), 1);
+    } else {
+      unsetenv(name);
+    }
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      setenv(name_, old_->c_str(), 1);
+    } else {
+      unsetenv(name_);
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+// The stub driver copied to a file of its own, so each test gets a fresh
+// driver instance (the backend opens and initializes each path once per process).
+inline std::string stub_driver_copy(const std::string& source, const std::string& name) {
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "devbin_cuda_stub";
+  std::filesystem::create_directories(dir);
+  // One file per process and name: tests may run in parallel, and a library
+  // another process has mapped must never be overwritten.
+  const std::filesystem::path copy = dir / ("libcuda-" + name + "-" + std::to_string(getpid()) + ".so");
+  std::filesystem::copy_file(source, copy, std::filesystem::copy_options::overwrite_existing);
+  return copy.string();
+}
+
+}  // namespace devbin::testing
+
+#endif  // DEVBIN_TESTS_CUDA_TEST_ENV_H_
