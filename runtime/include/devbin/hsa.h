@@ -1,0 +1,346 @@
+// The HSA backend: runs the builtin device library on AMD GPUs.
+//
+// The runtime (libhsa-runtime64.so.1, ROCm's or Debian's) is opened with
+// dlopen when first needed; building devbin needs no ROCm install, and a
+// process on a machine without an AMD GPU gets a clear Status, never a crash.
+// Per GPU agent, Device::open reads the agent's ISA names, selects a TOC entry
+// for the first ISA (DEVBIN_TARGET_OVERRIDE honoured), validates it, loads it
+// (code-object reader, executable, freeze) and resolves every kernel of
+// DEVBIN_ABI_KERNELS, checking what the loader reports (kernarg, group and
+// private segment sizes) against the code object's metadata.
+//
+// Operations are AQL packets on a Queue, asynchronous and in order (every
+// packet carries the barrier bit), like the CUDA backend's Stream. Argument
+// errors are reported at enqueue time; Queue::synchronize reports queue errors
+// (a memory fault, an illegal instruction) the runtime delivers.
+//
+// The packet and kernarg builders below are pure functions over plain memory,
+// so everything but the runtime calls is tested on machines without a GPU.
+//
+// Lifetimes: Buffers and Queues must go before their Device.
+#ifndef DEVBIN_HSA_H_
+#define DEVBIN_HSA_H_
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "devbin/code_object.h"
+#include "devbin/device.h"
+#include "devbin/status.h"
+#include "devbin/target_id.h"
+#include "devbin/toc.h"
+#include "device/abi.h"
+
+namespace devbin::hsa {
+
+// Points dlopen at another file than libhsa-runtime64.so.1 (a runtime in an
+// unusual place, or a test's stand-in).
+inline constexpr char kRuntimePathEnv[] = "DEVBIN_HSA_RUNTIME_PATH";
+
+using DevicePtr = uint64_t;
+
+struct RuntimeInfo {
+  std::string library;         // the path dlopen opened
+  uint16_t version_major = 0;  // the HSA specification version the runtime implements
+  uint16_t version_minor = 0;
+  std::string version_string() const;  // "1.1"
+};
+
+// The runtime, opened and initialized once per process. Errors: library not
+// found, library without the entry points devbin needs, hsa_init failing
+// (no /dev/kfd, no permission), each saying which.
+Result<RuntimeInfo> runtime_info();
+
+struct AgentProperties {
+  int index = 0;             // ordinal among the GPU agents, in hsa_iterate_agents order (ROCR_VISIBLE_DEVICES applies)
+  std::string name;          // HSA_AGENT_INFO_NAME: "gfx942"
+  std::string product_name;  // HSA_AMD_AGENT_INFO_PRODUCT_NAME: "AMD Instinct MI300X" ("" when not reported)
+  std::string pci_bus_id;    // "0000:c1:00.0" ("" when not reported)
+  std::vector<std::string> isa_names;  // "amdgcn-amd-amdhsa--gfx942:sramecc+:xnack-", the agent's preferred ISA first
+  uint32_t compute_unit_count = 0;
+  uint32_t wavefront_size = 0;
+  uint32_t workgroup_max_size = 0;
+  uint32_t max_waves_per_cu = 0;
+  uint32_t grid_max_size = 0;
+  uint32_t queue_min_size = 0;  // packets
+  uint32_t queue_max_size = 0;
+  uint32_t chip_id = 0;
+
+  // The target of the first ISA name, as selection sees it.
+  Result<AmdgpuTargetId> target() const;
+};
+
+// Every GPU agent. An error when the runtime is unusable; zero GPU agents is
+// an error too, saying so.
+Result<std::vector<AgentProperties>> list_agents();
+
+//===----------------------------------------------------------------------===//
+// Pure helpers (no runtime needed): kernel checks, kernargs, AQL packets.
+//===----------------------------------------------------------------------===//
+
+enum class Kernel : uint8_t {
+#define DEVBIN_HSA_KERNEL_ENUM_(name, args) name,
+  DEVBIN_ABI_KERNELS(DEVBIN_HSA_KERNEL_ENUM_)
+#undef DEVBIN_HSA_KERNEL_ENUM_
+};
+inline constexpr size_t kKernelCount = 0
+#define DEVBIN_HSA_KERNEL_COUNT_(name, args) +1
+    DEVBIN_ABI_KERNELS(DEVBIN_HSA_KERNEL_COUNT_)
+#undef DEVBIN_HSA_KERNEL_COUNT_
+    ;
+std::string_view kernel_name(Kernel kernel);  // "devbin_fill"
+
+// What the loader reports for a kernel symbol (HSA_EXECUTABLE_SYMBOL_INFO_KERNEL_*).
+struct LoadedKernel {
+  uint64_t kernel_object = 0;  // the kernel descriptor's address, for the packet
+  uint32_t kernarg_segment_size = 0;
+  uint32_t kernarg_segment_align = 0;
+  uint32_t group_segment_size = 0;
+  uint32_t private_segment_size = 0;
+  bool dynamic_callstack = false;
+};
+
+// The loader's view of a kernel against its code object's metadata: sizes
+// must agree (a disagreement means the blob's metadata cannot be trusted to
+// lay out the kernargs), the kernel object must be set. Alignment is not
+// compared: ROCm's loader reports 16 for every code object v3+ kernel
+// whatever the metadata says; kernarg_alignment() takes the larger.
+Status check_loaded_kernel(const KernelInfo& metadata, const LoadedKernel& loaded);
+uint32_t kernarg_alignment(const KernelInfo& metadata, const LoadedKernel& loaded);
+
+// A dispatch's shape in work-items, as the AQL packet carries it.
+struct DispatchGeometry {
+  uint16_t dimensions = 1;                 // 1..3
+  uint32_t workgroup_size[3] = {1, 1, 1};  // 1..65535 each (16-bit packet fields)
+  uint32_t grid_size[3] = {1, 1, 1};       // work-items, >= 1 each; unused dimensions are 1
+};
+// 1-D: `workgroups` groups of `workgroup_size`.
+DispatchGeometry linear_geometry(uint32_t workgroups, uint32_t workgroup_size);
+Status check_geometry(const DispatchGeometry& geometry);
+
+// What the hidden arguments are filled from, beyond the geometry.
+struct HiddenArgumentValues {
+  DevicePtr queue = 0;  // hidden_queue_ptr: the hsa_queue_t the packet goes to
+};
+
+// Lays out a kernarg segment: zeroes `segment`, copies `explicit_args` to
+// offset 0 (its size must be the metadata's explicit_args_size), then fills
+// each hidden argument the metadata's .args list at its offset: block counts
+// (grid / workgroup), group sizes, remainders (grid % workgroup), grid dims,
+// global offsets (0), dynamic LDS size (0), queue pointer; every other hidden
+// kind (printf, hostcall, heap, default queue, completion action, multigrid,
+// apertures, …) stays zero. Errors: a segment smaller than the metadata's
+// kernarg_segment_size, an argument outside it, a known hidden kind with an
+// unexpected size, a bad geometry.
+Status write_kernargs(std::span<uint8_t> segment, const KernelInfo& kernel, std::span<const uint8_t> explicit_args,
+                      const DispatchGeometry& geometry, const HiddenArgumentValues& hidden = {});
+
+// AQL header: type | barrier << 8 | acquire scope << 9 | release scope << 11.
+uint16_t aql_header(uint16_t type, bool barrier, uint16_t acquire_scope, uint16_t release_scope);
+// Every packet devbin enqueues: in order after the previous one, with system-scope
+// fences so host-written inputs are seen and results reach the host.
+uint16_t ordered_header(uint16_t type);
+// Kernel-dispatch setup field: dimensions in bits 0..1.
+uint16_t aql_dispatch_setup(uint16_t dimensions);
+
+// A kernel-dispatch packet body; the header stays INVALID until published.
+devbin_aql_kernel_dispatch_packet_t make_dispatch_packet(const LoadedKernel& kernel, const DispatchGeometry& geometry,
+                                                         DevicePtr kernarg_address, uint64_t completion_signal);
+
+// hsa_barrier_and_packet_t.
+struct AqlBarrierAndPacket {
+  uint16_t header = DEVBIN_AQL_PACKET_TYPE_INVALID;
+  uint16_t reserved0 = 0;
+  uint32_t reserved1 = 0;
+  uint64_t dep_signal[5] = {};
+  uint64_t reserved2 = 0;
+  uint64_t completion_signal = 0;
+};
+static_assert(sizeof(AqlBarrierAndPacket) == 64, "AQL packets are 64 bytes");
+// Waits for up to five signals (zero handles are ignored by the packet processor).
+Result<AqlBarrierAndPacket> make_barrier_and_packet(std::span<const uint64_t> dependencies, uint64_t completion_signal);
+
+// Writing packets into an AQL ring (`slot` is 64 bytes, 64-byte aligned):
+// reserve (INVALID header), write the body (bytes 4..63), publish header and
+// setup with one 32-bit release store so the packet processor never sees a
+// half-written packet.
+void reserve_packet(void* slot);
+void write_packet_body(void* slot, const void* packet);
+void publish_packet(void* slot, uint16_t header, uint16_t setup);
+// The slot of packet `index` in a ring of `size` packets (a power of two).
+void* packet_slot(void* ring, uint32_t size, uint64_t index);
+
+// An indirect dispatch: workgroup counts read by the device from memory.
+// The target's kernargs are the caller's, hidden ones included; the grid is
+// not known when they are written, so a target must take its grid from the
+// packet (as devbin's builtins do), not from hidden_block_count_* or
+// hidden_remainder_* (which the patcher does not rewrite).
+struct IndirectDispatch {
+  LoadedKernel kernel;            // the kernel to launch (group/private sizes go to its packet)
+  DevicePtr kernarg_address = 0;  // its kernarg segment, laid out by the caller
+  uint16_t dimensions = 1;
+  uint32_t workgroup_size[3] = {1, 1, 1};
+  DevicePtr workgroup_counts = 0;  // const uint32_t[3], 4-byte aligned, written before the dispatch runs
+  uint32_t max_workgroup_count[3] = {UINT32_MAX, UINT32_MAX, UINT32_MAX};
+  DevicePtr status = 0;  // uint32_t* for DEVBIN_DISPATCH_STATUS_*, or 0
+};
+
+// The three packets of an indirect dispatch, in queue order: the patcher
+// kernel (devbin_dispatch_patch), a barrier-AND that orders the target after
+// the patcher's writes, and the target packet, its body written by the host
+// and its header left INVALID for the patcher to publish (with grid =
+// counts × workgroup size; a zero or refused count turns it into a no-op).
+struct IndirectPackets {
+  devbin_dispatch_args_t patch_args{};  // the patcher's explicit kernargs
+  devbin_aql_kernel_dispatch_packet_t patcher{};
+  uint16_t patcher_header = 0;
+  uint16_t patcher_setup = 0;
+  AqlBarrierAndPacket barrier;
+  uint16_t barrier_header = 0;
+  devbin_aql_kernel_dispatch_packet_t target{};  // header INVALID
+};
+Result<IndirectPackets> make_indirect_dispatch(const LoadedKernel& patcher, DevicePtr patcher_kernarg_address,
+                                               const IndirectDispatch& request, DevicePtr target_packet_address,
+                                               uint64_t completion_signal);
+
+// Work-group count for `work_items` independent items handled by a
+// grid-stride loop: at most one resident wave of groups on the device.
+struct LaunchLimits {
+  uint32_t compute_units = 1;
+  uint32_t workgroup_size = 256;
+  uint32_t workgroups_per_compute_unit = 1;
+};
+uint32_t workgroup_count(const LaunchLimits& limits, uint64_t work_items);
+
+//===----------------------------------------------------------------------===//
+// Devices, memory, queues.
+//===----------------------------------------------------------------------===//
+
+class Device;
+
+enum class MemoryKind : uint8_t {
+  kDevice,  // the GPU's coarse-grained memory (VRAM on a dGPU)
+  kHost,    // fine-grained system memory, GPU-accessible; host_pointer() is valid
+};
+
+// Memory from an AMD memory pool; freed when the Buffer goes.
+class Buffer {
+ public:
+  Buffer() = default;
+  Buffer(Buffer&& other) noexcept;
+  Buffer& operator=(Buffer&& other) noexcept;
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  ~Buffer();
+
+  DevicePtr address() const { return reinterpret_cast<uintptr_t>(pointer_); }
+  uint64_t size() const { return size_; }
+  MemoryKind kind() const { return kind_; }
+  // The host's view of kHost memory; nullptr for kDevice.
+  void* host_pointer() const { return kind_ == MemoryKind::kHost ? pointer_ : nullptr; }
+
+ private:
+  friend class Device;
+  void reset();
+  const Device* device_ = nullptr;
+  void* pointer_ = nullptr;
+  uint64_t size_ = 0;
+  MemoryKind kind_ = MemoryKind::kDevice;
+};
+
+// An AQL queue with its own kernarg ring and completion counter.
+class Queue {
+ public:
+  ~Queue();
+  Queue(const Queue&) = delete;
+  Queue& operator=(const Queue&) = delete;
+  // Waits until every packet enqueued so far has completed; the runtime's
+  // queue error, if one came, as a Status.
+  Status synchronize();
+  void* native_handle() const;  // the hsa_queue_t*
+  uint32_t size() const;        // packets
+
+ private:
+  friend class Device;
+  struct Impl;
+  explicit Queue(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+struct OpenOptions {
+  const Toc* toc = nullptr;  // nullptr: embedded_toc()
+  // A TOC entry to force (file name or target id). When unset and
+  // read_environment is true, DEVBIN_TARGET_OVERRIDE is read.
+  std::optional<std::string> override_entry;
+  bool read_environment = true;
+};
+
+class Device {
+ public:
+  // Loads the agent's library. `report`, when given, is filled in also on
+  // failure, as far as opening got.
+  static Result<std::unique_ptr<Device>> open(int index, const OpenOptions& options = {},
+                                              DeviceReport* report = nullptr);
+  ~Device();
+  Device(const Device&) = delete;
+  Device& operator=(const Device&) = delete;
+
+  const AgentProperties& properties() const { return properties_; }
+  const DeviceReport& report() const { return report_; }
+  const CodeObjectInfo& code_object() const { return code_object_; }
+  const RuntimeInfo& runtime() const { return runtime_info_; }
+  const LoadedKernel& kernel(Kernel kernel) const { return kernels_[static_cast<size_t>(kernel)]; }
+  const LaunchLimits& launch_limits() const { return limits_; }
+
+  Result<Buffer> allocate(uint64_t bytes, MemoryKind kind = MemoryKind::kDevice) const;
+  // `packets`: a power of two within the agent's queue sizes; 0 picks 1024 (or the nearest allowed).
+  Result<std::unique_ptr<Queue>> create_queue(uint32_t packets = 0) const;
+
+  // The builtin kernels, enqueued on `queue`.
+  Status fill(Queue& queue, DevicePtr target, uint64_t length, std::span<const uint8_t> pattern) const;
+  Status copy(Queue& queue, DevicePtr target, DevicePtr source, uint64_t length) const;
+  // Writes a devbin_timestamp_record_t (8-byte aligned) when the queue reaches it.
+  Status timestamp(Queue& queue, DevicePtr record) const;
+  // Patches the AQL packet args.packet (64-byte aligned) from the counts at
+  // args.workgroup_counts, as device/abi.h describes (a packet elsewhere than
+  // this queue: the caller owns its ordering).
+  Status dispatch_patch(Queue& queue, const devbin_dispatch_args_t& args) const;
+  // Launches request.kernel with workgroup counts read from device memory
+  // when the queue reaches it: the patcher packet, a barrier-AND and the
+  // target packet the patcher publishes.
+  Status dispatch_indirect(Queue& queue, const IndirectDispatch& request) const;
+
+  // Synchronous host <-> device transfers (hsa_memory_copy).
+  Status copy_to_device(DevicePtr target, const void* source, uint64_t length) const;
+  Status copy_to_host(void* target, DevicePtr source, uint64_t length) const;
+
+ private:
+  friend class Buffer;
+  friend class Queue;
+  struct Impl;
+  explicit Device(std::unique_ptr<Impl> impl);
+  Status launch(Queue& queue, Kernel kernel, std::span<const uint8_t> args, const DispatchGeometry& geometry) const;
+
+  std::unique_ptr<Impl> impl_;
+  AgentProperties properties_;
+  DeviceReport report_;
+  CodeObjectInfo code_object_;
+  RuntimeInfo runtime_info_;
+  LoadedKernel kernels_[kKernelCount];
+  LaunchLimits limits_;
+};
+
+// One report per GPU agent: each opened (select, validate, load, resolve) as
+// Device::open does, with its outcome in `status`. The runtime's own failure
+// (not installed, hsa_init failing, no GPU agent) is the error.
+Result<std::vector<DeviceReport>> report_devices(const OpenOptions& options = {});
+
+}  // namespace devbin::hsa
+
+#endif  // DEVBIN_HSA_H_

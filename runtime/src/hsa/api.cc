@@ -1,0 +1,208 @@
+#include "hsa/api.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace devbin::hsa::api {
+namespace {
+
+constexpr std::string_view kFunctionNames[] = {
+#define DEVBIN_HSA_NAME_(name, type) #name,
+    DEVBIN_HSA_API_FUNCTIONS(DEVBIN_HSA_NAME_)
+#undef DEVBIN_HSA_NAME_
+};
+
+// Resolves every entry point; a library without them (an unrelated .so, a
+// runtime of another generation) is refused with the full list of what is
+// missing, so one run tells the user everything.
+Status resolve(void* handle, Api* api) {
+  std::vector<std::string_view> missing;
+#define DEVBIN_HSA_RESOLVE_(name, type)                     \
+  api->name = reinterpret_cast<type>(dlsym(handle, #name)); \
+  if (api->name == nullptr) missing.push_back(#name);
+  DEVBIN_HSA_API_FUNCTIONS(DEVBIN_HSA_RESOLVE_)
+#undef DEVBIN_HSA_RESOLVE_
+  if (missing.empty()) return Status::Ok();
+
+  std::string list;
+  for (std::string_view name : missing) {
+    if (!list.empty()) list += ", ";
+    list += name;
+  }
+  const size_t total = function_count();
+  return unavailable(
+      "HSA runtime " + api->path + " lacks " + std::to_string(missing.size()) + " of the " + std::to_string(total) +
+      " entry points devbin needs: " + list +
+      (missing.size() == total ? " (it is not an HSA runtime library)" : " (an older or partial HSA runtime)"));
+}
+
+// Why hsa_init fails on most machines: the kernel driver's device node.
+std::string kfd_note() {
+  constexpr char kKfd[] = "/dev/kfd";
+  if (access(kKfd, F_OK) != 0) return std::string("; ") + kKfd + " does not exist: no amdgpu kernel driver is loaded";
+  if (access(kKfd, R_OK | W_OK) != 0) {
+    return std::string("; ") + kKfd + " exists but this user may not open it (add the user to the render group)";
+  }
+  return {};
+}
+
+Result<std::unique_ptr<Api>> open_runtime(const std::string& path) {
+  auto api = std::make_unique<Api>();
+  api->path = path;
+  // RTLD_LOCAL keeps the runtime's symbols out of the global namespace, so an
+  // application's own HSA or HIP use is not disturbed (it shares the same
+  // loaded library when it opens the same file).
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* reason = dlerror();
+    return unavailable("HSA runtime " + path + " not found (dlopen: " + (reason ? reason : "unknown error") +
+                       "); install ROCm (or Debian's libhsa-runtime64-1), or set " + kRuntimePathEnv +
+                       " to its libhsa-runtime64.so.1");
+  }
+  if (Status status = resolve(handle, api.get()); !status.ok()) {
+    dlclose(handle);
+    return status;
+  }
+  // Never shut down: the reference is the process's, like the library.
+  api->init_status = check(*api, api->hsa_init(), "hsa_init");
+  if (!api->init_status.ok()) {
+    api->init_status = Status(api->init_status.code(), api->init_status.message() + kfd_note());
+  }
+  if (api->init_status.ok()) {
+    Status major = check(*api, api->hsa_system_get_info(HSA_SYSTEM_INFO_VERSION_MAJOR, &api->version_major),
+                         "hsa_system_get_info(VERSION_MAJOR)");
+    Status minor = check(*api, api->hsa_system_get_info(HSA_SYSTEM_INFO_VERSION_MINOR, &api->version_minor),
+                         "hsa_system_get_info(VERSION_MINOR)");
+    if (!major.ok()) api->init_status = major;
+    if (!minor.ok()) api->init_status = minor;
+  }
+  return api;
+}
+
+struct StatusNameEntry {
+  hsa_status_t status;
+  const char* name;
+};
+
+constexpr StatusNameEntry kStatusNames[] = {
+#define DEVBIN_HSA_STATUS_(name) {name, #name},
+    DEVBIN_HSA_STATUS_(HSA_STATUS_SUCCESS) DEVBIN_HSA_STATUS_(HSA_STATUS_INFO_BREAK)
+        DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR) DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_ARGUMENT) DEVBIN_HSA_STATUS_(
+            HSA_STATUS_ERROR_INVALID_QUEUE_CREATION) DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_ALLOCATION)
+            DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_AGENT) DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_REGION)
+                DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_SIGNAL) DEVBIN_HSA_STATUS_(
+                    HSA_STATUS_ERROR_INVALID_QUEUE) DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_OUT_OF_RESOURCES)
+                    DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_PACKET_FORMAT) DEVBIN_HSA_STATUS_(
+                        HSA_STATUS_ERROR_RESOURCE_FREE) DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_NOT_INITIALIZED)
+                        DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_REFCOUNT_OVERFLOW) DEVBIN_HSA_STATUS_(
+                            HSA_STATUS_ERROR_INCOMPATIBLE_ARGUMENTS) DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_INDEX)
+                            DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_ISA) DEVBIN_HSA_STATUS_(
+                                HSA_STATUS_ERROR_INVALID_CODE_OBJECT)
+                                DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_EXECUTABLE) DEVBIN_HSA_STATUS_(
+                                    HSA_STATUS_ERROR_FROZEN_EXECUTABLE)
+                                    DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_SYMBOL_NAME) DEVBIN_HSA_STATUS_(
+                                        HSA_STATUS_ERROR_VARIABLE_ALREADY_DEFINED)
+                                        DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_VARIABLE_UNDEFINED) DEVBIN_HSA_STATUS_(
+                                            HSA_STATUS_ERROR_EXCEPTION)
+                                            DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_ISA_NAME) DEVBIN_HSA_STATUS_(
+                                                HSA_STATUS_ERROR_INVALID_CODE_SYMBOL)
+                                                DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_EXECUTABLE_SYMBOL)
+                                                    DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_FILE)
+                                                        DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_CODE_OBJECT_READER)
+                                                            DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_CACHE)
+                                                                DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_WAVEFRONT)
+                                                                    DEVBIN_HSA_STATUS_(
+                                                                        HSA_STATUS_ERROR_INVALID_SIGNAL_GROUP)
+                                                                        DEVBIN_HSA_STATUS_(
+                                                                            HSA_STATUS_ERROR_INVALID_RUNTIME_STATE)
+                                                                            DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_FATAL)
+#undef DEVBIN_HSA_STATUS_
+};
+
+}  // namespace
+
+std::string_view function_name(size_t index) {
+  return index < function_count() ? kFunctionNames[index] : std::string_view("unknown");
+}
+size_t function_count() { return sizeof(kFunctionNames) / sizeof(kFunctionNames[0]); }
+
+std::string library_path() {
+  const char* path = std::getenv(kRuntimePathEnv);
+  return path != nullptr && *path != '\0' ? std::string(path) : std::string(kDefaultLibrary);
+}
+
+Result<const Api*> load() {
+  static std::mutex mutex;
+  // Never freed: the runtime stays loaded and initialized for the process.
+  static auto* cache = new std::map<std::string, Result<std::unique_ptr<Api>>>();
+  const std::string path = library_path();
+  std::lock_guard<std::mutex> lock(mutex);
+  auto it = cache->find(path);
+  if (it == cache->end()) it = cache->emplace(path, open_runtime(path)).first;
+  if (!it->second.ok()) return it->second.status();
+  return static_cast<const Api*>(it->second.value().get());
+}
+
+std::string status_name(hsa_status_t status) {
+  char code[16];
+  std::snprintf(code, sizeof(code), "0x%x", static_cast<unsigned>(status));
+  for (const StatusNameEntry& entry : kStatusNames) {
+    if (entry.status == status) return std::string(entry.name) + " (" + code + ")";
+  }
+  return std::string("HSA status ") + code;
+}
+
+std::string error_text(const Api& api, hsa_status_t status) {
+  std::string out = status_name(status);
+  const char* text = nullptr;
+  if (api.hsa_status_string != nullptr && api.hsa_status_string(status, &text) == HSA_STATUS_SUCCESS &&
+      text != nullptr) {
+    std::string_view explanation(text);
+    // ROCm's strings repeat the enumerator name before a colon; keep only the explanation.
+    if (size_t colon = explanation.find(": ");
+        colon != std::string_view::npos && explanation.substr(0, colon).starts_with("HSA_STATUS")) {
+      explanation.remove_prefix(colon + 2);
+    }
+    while (!explanation.empty() &&
+           (explanation.back() == '\n' || explanation.back() == ' ' || explanation.back() == '.')) {
+      explanation.remove_suffix(1);
+    }
+    if (!explanation.empty()) out += ": " + std::string(explanation);
+  }
+  return out;
+}
+
+Status check(const Api& api, hsa_status_t status, std::string_view call) {
+  if (status == HSA_STATUS_SUCCESS) return Status::Ok();
+  std::string message = std::string(call) + " returned " + error_text(api, status);
+  switch (status) {
+    case HSA_STATUS_ERROR_OUT_OF_RESOURCES:
+    case HSA_STATUS_ERROR_NOT_INITIALIZED:
+    case HSA_STATUS_ERROR_INVALID_AGENT:
+    case HSA_STATUS_ERROR_INVALID_RUNTIME_STATE:
+    case HSA_STATUS_ERROR_FATAL:
+      return unavailable(std::move(message));
+    case HSA_STATUS_ERROR_INVALID_CODE_OBJECT:
+    case HSA_STATUS_ERROR_INVALID_ISA:
+    case HSA_STATUS_ERROR_INVALID_ISA_NAME:
+    case HSA_STATUS_ERROR_INCOMPATIBLE_ARGUMENTS:
+    case HSA_STATUS_ERROR_INVALID_EXECUTABLE:
+    case HSA_STATUS_ERROR_INVALID_CODE_OBJECT_READER:
+      return failed_precondition(std::move(message));
+    case HSA_STATUS_ERROR_INVALID_SYMBOL_NAME:
+      return not_found(std::move(message));
+    case HSA_STATUS_ERROR_INVALID_ARGUMENT:
+      return invalid_argument(std::move(message));
+    default:
+      return internal_error(std::move(message));
+  }
+}
+
+}  // namespace devbin::hsa::api

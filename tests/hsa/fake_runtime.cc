@@ -1,0 +1,777 @@
+// A test-only HSA runtime stand-in; see fake_runtime.h for what it does and
+// what it does not pretend to do. Its entry points have hsa.h's C names and
+// the signatures runtime/src/hsa/api.h declares.
+#include "tests/hsa/fake_runtime.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "code_object/elf.h"
+#include "device/target/host_launch.h"
+#include "hsa/api.h"
+
+using namespace devbin::hsa::api;  // NOLINT: the runtime's own vocabulary
+
+namespace {
+
+std::mutex g_mutex;  // guards every registry below
+
+//===----------------------------------------------------------------------===//
+// Agents
+//===----------------------------------------------------------------------===//
+
+struct FakeAgent {
+  bool gpu = false;
+  std::string processor;  // "gfx1100"
+  std::string isa;        // "amdgcn-amd-amdhsa--gfx1100"
+  std::string product;
+  uint32_t bdfid = 0;
+  uint32_t wavefront = 64;
+};
+
+std::map<std::string, std::unique_ptr<FakeAgent>>& agents_by_target() {
+  static auto* agents = new std::map<std::string, std::unique_ptr<FakeAgent>>();
+  return *agents;
+}
+
+FakeAgent& cpu_agent() {
+  static FakeAgent* cpu = [] {
+    auto* agent = new FakeAgent();
+    agent->processor = "Fake CPU";
+    return agent;
+  }();
+  return *cpu;
+}
+
+// The GPU agents the environment names, in order; handles stay stable.
+std::vector<FakeAgent*> gpu_agents() {
+  const char* env = std::getenv(DEVBIN_FAKE_HSA_AGENTS_ENV);
+  std::string list = env != nullptr ? env : "gfx1100";
+  std::vector<FakeAgent*> out;
+  std::lock_guard<std::mutex> lock(g_mutex);
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t end = list.find(',', start);
+    if (end == std::string::npos) end = list.size();
+    const std::string target = list.substr(start, end - start);
+    start = end + 1;
+    if (target.empty()) continue;
+    auto& slot = agents_by_target()[target];
+    if (!slot) {
+      slot = std::make_unique<FakeAgent>();
+      slot->gpu = true;
+      slot->processor = target.substr(0, target.find(':'));
+      slot->isa = "amdgcn-amd-amdhsa--" + target;
+      slot->product = "Fake " + slot->processor;
+      slot->bdfid = static_cast<uint32_t>((0x10 + agents_by_target().size()) << 8);
+      // gfx9 (GCN, CDNA) runs wave64; gfx10 and later wave32.
+      slot->wavefront = slot->processor.starts_with("gfx9") ? 64 : 32;
+    }
+    out.push_back(slot.get());
+  }
+  return out;
+}
+
+FakeAgent* agent_of(hsa_agent_t agent) { return reinterpret_cast<FakeAgent*>(agent.handle); }
+
+void copy_name(void* value, const std::string& text) {
+  char* out = static_cast<char*>(value);
+  std::memset(out, 0, 64);
+  std::memcpy(out, text.data(), std::min<size_t>(text.size(), 63));
+}
+
+//===----------------------------------------------------------------------===//
+// Signals and memory
+//===----------------------------------------------------------------------===//
+
+struct FakeSignal {
+  std::atomic<int64_t> value{0};
+  std::mutex mutex;
+  std::condition_variable changed;
+
+  void store(int64_t v) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      value.store(v, std::memory_order_release);
+    }
+    changed.notify_all();
+  }
+  void subtract(int64_t v) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      value.fetch_sub(v, std::memory_order_acq_rel);
+    }
+    changed.notify_all();
+  }
+};
+
+FakeSignal* signal_of(hsa_signal_t signal) { return reinterpret_cast<FakeSignal*>(signal.handle); }
+
+bool satisfied(int64_t value, hsa_signal_condition_t condition, int64_t compare) {
+  switch (condition) {
+    case HSA_SIGNAL_CONDITION_EQ:
+      return value == compare;
+    case HSA_SIGNAL_CONDITION_NE:
+      return value != compare;
+    case HSA_SIGNAL_CONDITION_LT:
+      return value < compare;
+    case HSA_SIGNAL_CONDITION_GTE:
+      return value >= compare;
+  }
+  return false;
+}
+
+std::map<void*, size_t>& allocations() {
+  static auto* live = new std::map<void*, size_t>();
+  return *live;
+}
+
+// Pool handles: which agent kind they belong to and their flags.
+enum : uint64_t { kGpuCoarsePool = 1, kCpuFineKernargPool = 2, kCpuCoarsePool = 3, kGpuGroupPool = 4 };
+
+//===----------------------------------------------------------------------===//
+// Code objects and executables
+//===----------------------------------------------------------------------===//
+
+struct FakeKernel {
+  const char* name;
+  size_t args_size;
+  void (*run)(const void* args);
+};
+
+template <typename Args, void (*Kernel)(Args)>
+void run_kernel(const void* args) {
+  Args copy;
+  std::memcpy(&copy, args, sizeof(copy));
+  Kernel(copy);
+}
+
+const FakeKernel kKernels[] = {
+#define DEVBIN_FAKE_KERNEL_(name, args) {#name, sizeof(args), &run_kernel<args, name>},
+    DEVBIN_ABI_KERNELS(DEVBIN_FAKE_KERNEL_)
+#undef DEVBIN_FAKE_KERNEL_
+};
+
+// A loaded kernel; its address is the kernel object packets carry.
+struct FakeSymbol {
+  std::string name;  // "devbin_fill.kd"
+  const FakeKernel* kernel = nullptr;
+  uint32_t group = 0;
+  uint32_t priv = 0;
+  uint32_t kernarg = 0;
+  bool dynamic_stack = false;
+};
+
+struct FakeExecutable {
+  std::vector<std::unique_ptr<FakeSymbol>> symbols;
+  FakeAgent* agent = nullptr;
+  bool frozen = false;
+};
+
+struct FakeReader {
+  std::vector<uint8_t> bytes;  // the runtime copies, as ROCm's does
+};
+
+std::set<const FakeSymbol*>& live_symbols() {
+  static auto* symbols = new std::set<const FakeSymbol*>();
+  return *symbols;
+}
+
+uint32_t read_u32(const uint8_t* at) {
+  uint32_t value;
+  std::memcpy(&value, at, 4);
+  return value;
+}
+
+// ROCm's loader reads sizes from the kernel descriptor (AMDGPUUsage, "Kernel
+// Descriptor"): group segment at byte 0, private at 4, kernarg size at 8,
+// kernel_code_properties at 56 (bit 11: uses a dynamic stack).
+hsa_status_t load_symbols(const std::vector<uint8_t>& bytes, FakeExecutable* executable) {
+  auto file = devbin::elf::File::parse(bytes);
+  if (!file.ok() || file->header().machine != devbin::elf::kMachineAmdgpu) return HSA_STATUS_ERROR_INVALID_CODE_OBJECT;
+  const devbin::elf::Section* dynsym = file->find_section(".dynsym");
+  if (dynsym == nullptr) return HSA_STATUS_ERROR_INVALID_CODE_OBJECT;
+  auto symbols = file->symbols(*dynsym);
+  if (!symbols.ok()) return HSA_STATUS_ERROR_INVALID_CODE_OBJECT;
+  const int64_t delta = [] {
+    const char* env = std::getenv(DEVBIN_FAKE_HSA_KERNARG_DELTA_ENV);
+    return env != nullptr ? std::strtoll(env, nullptr, 0) : 0;
+  }();
+  for (const devbin::elf::Symbol& symbol : symbols.value()) {
+    if (!symbol.name.ends_with(".kd") || symbol.size != 64) continue;
+    const devbin::elf::Section* section = file->section_at(symbol.section_index);
+    if (section == nullptr) return HSA_STATUS_ERROR_INVALID_CODE_OBJECT;
+    // sh_addr is not in elf::Section: read it from the section header (byte 16).
+    const uint64_t header_offset = file->header().shoff + uint64_t{section->index} * devbin::elf::kSectionHeaderSize;
+    if (header_offset + 24 > bytes.size()) return HSA_STATUS_ERROR_INVALID_CODE_OBJECT;
+    uint64_t address;
+    std::memcpy(&address, bytes.data() + header_offset + 16, 8);
+    if (symbol.value < address || symbol.value - address + 64 > section->data.size()) {
+      return HSA_STATUS_ERROR_INVALID_CODE_OBJECT;
+    }
+    const uint8_t* descriptor = section->data.data() + (symbol.value - address);
+    auto loaded = std::make_unique<FakeSymbol>();
+    loaded->name = std::string(symbol.name);
+    loaded->group = read_u32(descriptor + 0);
+    loaded->priv = read_u32(descriptor + 4);
+    loaded->kernarg = static_cast<uint32_t>(read_u32(descriptor + 8) + delta);
+    uint16_t properties;
+    std::memcpy(&properties, descriptor + 56, 2);
+    loaded->dynamic_stack = (properties >> 11) & 1;
+    const std::string kernel_name = loaded->name.substr(0, loaded->name.size() - 3);
+    for (const FakeKernel& kernel : kKernels) {
+      if (kernel_name == kernel.name) loaded->kernel = &kernel;
+    }
+    executable->symbols.push_back(std::move(loaded));
+  }
+  return HSA_STATUS_SUCCESS;
+}
+
+//===----------------------------------------------------------------------===//
+// Queues
+//===----------------------------------------------------------------------===//
+
+// The "GPU": one thread for the whole process runs every queue's kernels,
+// so the host launcher's per-thread wavefront cache (16 MiB of fiber stacks)
+// is made once and stays reachable, rather than lost with each queue's thread.
+class Executor {
+ public:
+  static Executor& instance() {
+    static Executor* executor = new Executor();  // never destroyed: its thread runs until exit
+    return *executor;
+  }
+
+  devbin_host_launch_result_t launch(devbin_host_grid_t grid, void (*body)(void*), void* context) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    ready_.wait(lock, [&] { return !busy_; });
+    busy_ = true;
+    job_ = Job{grid, body, context, false, DEVBIN_HOST_LAUNCH_OK};
+    ready_.notify_all();
+    ready_.wait(lock, [&] { return job_.done; });
+    const devbin_host_launch_result_t result = job_.result;
+    busy_ = false;
+    ready_.notify_all();
+    return result;
+  }
+
+ private:
+  struct Job {
+    devbin_host_grid_t grid{};
+    void (*body)(void*) = nullptr;
+    void* context = nullptr;
+    bool done = true;
+    devbin_host_launch_result_t result = DEVBIN_HOST_LAUNCH_OK;
+  };
+
+  Executor() {
+    std::thread([this] {
+      std::unique_lock<std::mutex> lock(mutex_);
+      while (true) {
+        ready_.wait(lock, [&] { return !job_.done; });
+        lock.unlock();
+        const devbin_host_launch_result_t result = devbin_host_launch(job_.grid, job_.body, job_.context);
+        lock.lock();
+        job_.result = result;
+        job_.done = true;
+        ready_.notify_all();
+      }
+    }).detach();
+  }
+
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  Job job_;
+  bool busy_ = false;
+};
+
+std::vector<devbin_fake_hsa_dispatch_t>& dispatch_log() {
+  static auto* log = new std::vector<devbin_fake_hsa_dispatch_t>();
+  return *log;
+}
+std::atomic<uint64_t> g_packets{0};
+
+struct FakeQueue {
+  hsa_queue_t queue{};  // what the caller sees; first, so the pointer converts
+  FakeAgent* agent = nullptr;
+  FakeSignal doorbell;
+  mutable std::atomic<uint64_t> write_index{0};
+  std::atomic<uint64_t> read_index{0};
+  std::atomic<bool> stop{false};
+  hsa_queue_error_callback_t callback = nullptr;
+  void* callback_data = nullptr;
+  std::thread processor;
+
+  uint8_t* slot(uint64_t index) const {
+    return static_cast<uint8_t*>(queue.base_address) + (index & (queue.size - 1)) * 64;
+  }
+
+  void fail(hsa_status_t status) {
+    if (callback != nullptr) callback(status, &queue, callback_data);
+    stop.store(true);
+  }
+
+  // The packet processor: in order, one packet at a time (so every packet is
+  // ordered as if its barrier bit were set), only up to the doorbell, and
+  // waiting at an INVALID header as the HSA spec has it.
+  void run() {
+    while (!stop.load()) {
+      const uint64_t index = read_index.load();
+      uint8_t* packet = slot(index);
+      const uint16_t header =
+          std::atomic_ref<uint16_t>(*reinterpret_cast<uint16_t*>(packet)).load(std::memory_order_acquire);
+      const bool rung = doorbell.value.load(std::memory_order_acquire) >= static_cast<int64_t>(index);
+      if (!rung || (header & 0xff) == HSA_PACKET_TYPE_INVALID) {
+        std::unique_lock<std::mutex> lock(doorbell.mutex);
+        doorbell.changed.wait_for(lock, std::chrono::microseconds(200));
+        continue;
+      }
+      uint64_t completion = 0;
+      const uint16_t type = header & 0xff;
+      if (type == HSA_PACKET_TYPE_KERNEL_DISPATCH) {
+        devbin_aql_kernel_dispatch_packet_t body;
+        std::memcpy(&body, packet, sizeof(body));
+        completion = body.completion_signal;
+        if (!dispatch(body, index)) return;
+      } else if (type == HSA_PACKET_TYPE_BARRIER_AND) {
+        hsa_barrier_and_packet_t body;
+        std::memcpy(&body, packet, sizeof(body));
+        completion = body.completion_signal.handle;
+        for (hsa_signal_t dependency : body.dep_signal) {
+          if (dependency.handle == 0) continue;
+          FakeSignal* signal = signal_of(dependency);
+          std::unique_lock<std::mutex> lock(signal->mutex);
+          signal->changed.wait(lock, [&] { return signal->value.load() == 0 || stop.load(); });
+        }
+      } else {
+        fail(HSA_STATUS_ERROR_INVALID_PACKET_FORMAT);
+        return;
+      }
+      ++g_packets;
+      // Consumed: the slot goes back to INVALID and the read index moves
+      // before the completion signal, so whoever the signal wakes may reuse
+      // the slot at once.
+      std::atomic_ref<uint16_t>(*reinterpret_cast<uint16_t*>(packet))
+          .store(HSA_PACKET_TYPE_INVALID, std::memory_order_release);
+      read_index.store(index + 1);
+      if (completion != 0) reinterpret_cast<FakeSignal*>(completion)->subtract(1);
+    }
+  }
+
+  bool dispatch(const devbin_aql_kernel_dispatch_packet_t& body, uint64_t index) {
+    devbin_fake_hsa_dispatch_t record{};
+    record.header = body.header;
+    record.setup = body.setup;
+    record.workgroup_size[0] = body.workgroup_size_x;
+    record.workgroup_size[1] = body.workgroup_size_y;
+    record.workgroup_size[2] = body.workgroup_size_z;
+    record.grid_size[0] = body.grid_size_x;
+    record.grid_size[1] = body.grid_size_y;
+    record.grid_size[2] = body.grid_size_z;
+    record.kernarg_address = body.kernarg_address;
+    record.completion_signal = body.completion_signal;
+    record.queue_index = index;
+    const FakeSymbol* symbol = reinterpret_cast<const FakeSymbol*>(body.kernel_object);
+    {
+      std::lock_guard<std::mutex> lock(g_mutex);
+      if (live_symbols().count(symbol) == 0) symbol = nullptr;
+      if (symbol != nullptr && symbol->kernel != nullptr) {
+        std::snprintf(record.kernel, sizeof(record.kernel), "%s", symbol->kernel->name);
+      }
+      dispatch_log().push_back(record);
+    }
+    // The host launcher runs one-dimensional, uniform grids: what devbin's
+    // builtins are launched with.
+    if (symbol == nullptr || symbol->kernel == nullptr || (body.setup & 3) != 1 || body.workgroup_size_x == 0 ||
+        body.grid_size_x % body.workgroup_size_x != 0 || body.kernarg_address == 0) {
+      fail(HSA_STATUS_ERROR_INVALID_PACKET_FORMAT);
+      return false;
+    }
+    struct Context {
+      const FakeKernel* kernel;
+      const void* args;
+    } context{symbol->kernel, reinterpret_cast<const void*>(body.kernarg_address)};
+    const devbin_host_grid_t grid{body.grid_size_x / body.workgroup_size_x, body.workgroup_size_x,
+                                  std::min<uint32_t>(body.workgroup_size_x, agent->wavefront)};
+    const devbin_host_launch_result_t launched = Executor::instance().launch(
+        grid, [](void* c) { static_cast<Context*>(c)->kernel->run(static_cast<Context*>(c)->args); }, &context);
+    if (launched != DEVBIN_HOST_LAUNCH_OK) {
+      fail(HSA_STATUS_ERROR_EXCEPTION);
+      return false;
+    }
+    return true;
+  }
+};
+
+}  // namespace
+
+//===----------------------------------------------------------------------===//
+// The entry points
+//===----------------------------------------------------------------------===//
+
+extern "C" {
+
+hsa_status_t hsa_status_string(hsa_status_t status, const char** text) {
+  if (text == nullptr) return HSA_STATUS_ERROR_INVALID_ARGUMENT;
+  *text = status == HSA_STATUS_ERROR_INVALID_PACKET_FORMAT
+              ? "HSA_STATUS_ERROR_INVALID_PACKET_FORMAT: fake packet refused."
+              : "fake runtime status";
+  return HSA_STATUS_SUCCESS;
+}
+
+hsa_status_t hsa_init() { return HSA_STATUS_SUCCESS; }
+hsa_status_t hsa_shut_down() { return HSA_STATUS_SUCCESS; }
+
+hsa_status_t hsa_system_get_info(hsa_system_info_t attribute, void* value) {
+  if (attribute != HSA_SYSTEM_INFO_VERSION_MAJOR && attribute != HSA_SYSTEM_INFO_VERSION_MINOR) {
+    return HSA_STATUS_ERROR_INVALID_ARGUMENT;
+  }
+  *static_cast<uint16_t*>(value) = 1;
+  return HSA_STATUS_SUCCESS;
+}
+
+hsa_status_t hsa_iterate_agents(hsa_agent_callback_t callback, void* data) {
+  std::vector<FakeAgent*> agents = {&cpu_agent()};  // ROCm lists CPU agents first
+  for (FakeAgent* gpu : gpu_agents()) agents.push_back(gpu);
+  for (FakeAgent* agent : agents) {
+    const hsa_status_t status = callback(hsa_agent_t{reinterpret_cast<uint64_t>(agent)}, data);
+    if (status != HSA_STATUS_SUCCESS) return status;
+  }
+  return HSA_STATUS_SUCCESS;
+}
+
+hsa_status_t hsa_agent_get_info(hsa_agent_t handle, hsa_agent_info_t attribute, void* value) {
+  const FakeAgent* agent = agent_of(handle);
+  auto u32 = [value](uint32_t v) {
+    *static_cast<uint32_t*>(value) = v;
+    return HSA_STATUS_SUCCESS;
+  };
+  switch (attribute) {
+    case HSA_AGENT_INFO_NAME:
+      copy_name(value, agent->processor);
+      return HSA_STATUS_SUCCESS;
+    case HSA_AGENT_INFO_VENDOR_NAME:
+      copy_name(value, agent->gpu ? "AMD" : "CPU");
+      return HSA_STATUS_SUCCESS;
+    case HSA_AMD_AGENT_INFO_PRODUCT_NAME:
+      copy_name(value, agent->product);
+      return HSA_STATUS_SUCCESS;
+    case HSA_AGENT_INFO_FEATURE:
+      *static_cast<hsa_agent_feature_t*>(value) =
+          agent->gpu ? HSA_AGENT_FEATURE_KERNEL_DISPATCH : HSA_AGENT_FEATURE_AGENT_DISPATCH;
+      return HSA_STATUS_SUCCESS;
+    case HSA_AGENT_INFO_PROFILE:
+      *static_cast<hsa_profile_t*>(value) = HSA_PROFILE_BASE;
+      return HSA_STATUS_SUCCESS;
+    case HSA_AGENT_INFO_DEVICE:
+      *static_cast<hsa_device_type_t*>(value) = agent->gpu ? HSA_DEVICE_TYPE_GPU : HSA_DEVICE_TYPE_CPU;
+      return HSA_STATUS_SUCCESS;
+    case HSA_AGENT_INFO_WAVEFRONT_SIZE:
+      return u32(agent->wavefront);
+    case HSA_AGENT_INFO_WORKGROUP_MAX_SIZE:
+      return u32(1024);
+    case HSA_AGENT_INFO_GRID_MAX_SIZE:
+      return u32(UINT32_MAX);
+    case HSA_AGENT_INFO_QUEUE_MIN_SIZE:
+      return u32(agent->gpu ? 64 : 0);
+    case HSA_AGENT_INFO_QUEUE_MAX_SIZE:
+      return u32(agent->gpu ? 131072 : 0);
+    case HSA_AMD_AGENT_INFO_COMPUTE_UNIT_COUNT:
+      return u32(agent->gpu ? 4 : 2);
+    case HSA_AMD_AGENT_INFO_MAX_WAVES_PER_CU:
+      return u32(32);
+    case HSA_AMD_AGENT_INFO_CHIP_ID:
+      return u32(0x744c);
+    case HSA_AMD_AGENT_INFO_BDFID:
+      return u32(agent->bdfid);
+    case HSA_AMD_AGENT_INFO_DOMAIN:
+      return u32(0);
+    default:
+      return HSA_STATUS_ERROR_INVALID_ARGUMENT;
+  }
+}
+
+hsa_status_t hsa_agent_iterate_isas(hsa_agent_t agent, hsa_isa_callback_t callback, void* data) {
+  if (!agent_of(agent)->gpu) return HSA_STATUS_SUCCESS;
+  return callback(hsa_isa_t{agent.handle}, data);
+}
+
+hsa_status_t hsa_isa_get_info_alt(hsa_isa_t isa, hsa_isa_info_t attribute, void* value) {
+  const std::string& name = reinterpret_cast<FakeAgent*>(isa.handle)->isa;
+  if (attribute == HSA_ISA_INFO_NAME_LENGTH) {
+    *static_cast<uint32_t*>(value) = static_cast<uint32_t>(name.size() + 1);
+  } else if (attribute == HSA_ISA_INFO_NAME) {
+    std::memcpy(value, name.c_str(), name.size() + 1);
+  } else {
+    return HSA_STATUS_ERROR_INVALID_ARGUMENT;
+  }
+  return HSA_STATUS_SUCCESS;
+}
+
+hsa_status_t hsa_code_object_reader_create_from_memory(const void* code_object, size_t size,
+                                                       hsa_code_object_reader_t* reader) {
+  if (code_object == nullptr || size == 0 || reader == nullptr) return HSA_STATUS_ERROR_INVALID_ARGUMENT;
+  auto* fake = new FakeReader();
+  fake->bytes.assign(static_cast<const uint8_t*>(code_object), static_cast<const uint8_t*>(code_object) + size);
+  reader->handle = reinterpret_cast<uint64_t>(fake);
+  return HSA_STATUS_SUCCESS;
+}
+
+hsa_status_t hsa_code_object_reader_destroy(hsa_code_object_reader_t reader) {
+  delete reinterpret_cast<FakeReader*>(reader.handle);
+  return HSA_STATUS_SUCCESS;
+}
+
+hsa_status_t hsa_executable_create_alt(hsa_profile_t, hsa_default_float_rounding_mode_t, const char*,
+                                       hsa_executable_t* executable) {
+  executable->handle = reinterpret_cast<uint64_t>(new FakeExecutable());
+  return HSA_STATUS_SUCCESS;
+}
+
+hsa_status_t hsa_executable_load_agent_code_object(hsa_executable_t executable, hsa_agent_t agent,
+                                                   hsa_code_object_reader_t reader, const char*,
+                                                   hsa_loaded_code_object_t* loaded) {
+  auto* fake = reinterpret_cast<FakeExecutable*>(executable.handle);
+  if (fake->frozen) return HSA_STATUS_ERROR_FROZEN_EXECUTABLE;
+  const char* reject = std::getenv(DEVBIN_FAKE_HSA_REJECT_ENV);
+  if (reject != nullptr && std::strcmp(reject, "1") == 0) return HSA_STATUS_ERROR_INVALID_ISA;
+  fake->agent = agent_of(agent);
+  const hsa_status_t status = load_symbols(reinterpret_cast<FakeReader*>(reader.handle)->bytes, fake);
+  if (status != HSA_STATUS_SUCCESS) return status;
+  std::lock_guard<std::mutex> lock(g_mutex);
+  for (const auto& symbol : fake->symbols) live_symbols().insert(symbol.get());
+  if (loaded != nullptr) loaded->handle = executable.handle;
+  return HSA_STATUS_SUCCESS;
+}
+
+hsa_status_t hsa_executable_freeze(hsa_executable_t executable, const char*) {
+  reinterpret_cast<FakeExecutable*>(executable.handle)->frozen = true;
+  return HSA_STATUS_SUCCESS;
+}
+
+hsa_status_t hsa_executable_destroy(hsa_executable_t executable) {
+  auto* fake = reinterpret_cast<FakeExecutable*>(executable.handle);
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    for (const auto& symbol : fake->symbols) live_symbols().erase(symbol.get());
+  }
+  delete fake;
+  return HSA_STATUS_SUCCESS;
+}
+
+hsa_status_t hsa_executable_get_symbol_by_name(hsa_executable_t executable, const char* name, const hsa_agent_t* agent,
+                                               hsa_executable_symbol_t* symbol) {
+  auto* fake = reinterpret_cast<FakeExecutable*>(executable.handle);
+  if (!fake->frozen) return HSA_STATUS_ERROR_INVALID_EXECUTABLE;
+  if (agent == nullptr || agent_of(*agent) != fake->agent) return HSA_STATUS_ERROR_INVALID_AGENT;
+  for (const auto& loaded : fake->symbols) {
+    if (loaded->name == name) {
+      symbol->handle = reinterpret_cast<uint64_t>(loaded.get());
+      return HSA_STATUS_SUCCESS;
+    }
+  }
+  return HSA_STATUS_ERROR_INVALID_SYMBOL_NAME;
+}
+
+hsa_status_t hsa_executable_symbol_get_info(hsa_executable_symbol_t symbol, hsa_executable_symbol_info_t attribute,
+                                            void* value) {
+  const auto* loaded = reinterpret_cast<const FakeSymbol*>(symbol.handle);
+  switch (attribute) {
+    case HSA_EXECUTABLE_SYMBOL_INFO_TYPE:
+      *static_cast<hsa_symbol_kind_t*>(value) = HSA_SYMBOL_KIND_KERNEL;
+      break;
+    case HSA_EXECUTABLE_SYMBOL_INFO_KERNEL_OBJECT:
+      *static_cast<uint64_t*>(value) = symbol.handle;
+      break;
+    case HSA_EXECUTABLE_SYMBOL_INFO_KERNEL_KERNARG_SEGMENT_SIZE:
+      *static_cast<uint32_t*>(value) = loaded->kernarg;
+      break;
+    // ROCm's loader reports 16 for every code object v3+ kernel.
+    case HSA_EXECUTABLE_SYMBOL_INFO_KERNEL_KERNARG_SEGMENT_ALIGNMENT:
+      *static_cast<uint32_t*>(value) = 16;
+      break;
+    case HSA_EXECUTABLE_SYMBOL_INFO_KERNEL_GROUP_SEGMENT_SIZE:
+      *static_cast<uint32_t*>(value) = loaded->group;
+      break;
+    case HSA_EXECUTABLE_SYMBOL_INFO_KERNEL_PRIVATE_SEGMENT_SIZE:
+      *static_cast<uint32_t*>(value) = loaded->priv;
+      break;
+    case HSA_EXECUTABLE_SYMBOL_INFO_KERNEL_DYNAMIC_CALLSTACK:
+      *static_cast<bool*>(value) = loaded->dynamic_stack;
+      break;
+    default:
+      return HSA_STATUS_ERROR_INVALID_ARGUMENT;
+  }
+  return HSA_STATUS_SUCCESS;
+}
+
+hsa_status_t hsa_amd_agent_iterate_memory_pools(hsa_agent_t agent, hsa_pool_callback_t callback, void* data) {
+  const std::vector<uint64_t> pools = agent_of(agent)->gpu ? std::vector<uint64_t>{kGpuGroupPool, kGpuCoarsePool}
+                                                           : std::vector<uint64_t>{kCpuCoarsePool, kCpuFineKernargPool};
+  for (uint64_t pool : pools) {
+    const hsa_status_t status = callback(hsa_amd_memory_pool_t{pool}, data);
+    if (status != HSA_STATUS_SUCCESS) return status;
+  }
+  return HSA_STATUS_SUCCESS;
+}
+
+hsa_status_t hsa_amd_memory_pool_get_info(hsa_amd_memory_pool_t pool, hsa_amd_memory_pool_info_t attribute,
+                                          void* value) {
+  switch (attribute) {
+    case HSA_AMD_MEMORY_POOL_INFO_SEGMENT:
+      *static_cast<hsa_amd_segment_t*>(value) =
+          pool.handle == kGpuGroupPool ? HSA_AMD_SEGMENT_GROUP : HSA_AMD_SEGMENT_GLOBAL;
+      return HSA_STATUS_SUCCESS;
+    case HSA_AMD_MEMORY_POOL_INFO_GLOBAL_FLAGS:
+      *static_cast<uint32_t*>(value) =
+          pool.handle == kCpuFineKernargPool
+              ? HSA_AMD_MEMORY_POOL_GLOBAL_FLAG_FINE_GRAINED | HSA_AMD_MEMORY_POOL_GLOBAL_FLAG_KERNARG_INIT
+              : HSA_AMD_MEMORY_POOL_GLOBAL_FLAG_COARSE_GRAINED;
+      return HSA_STATUS_SUCCESS;
+    case HSA_AMD_MEMORY_POOL_INFO_SIZE:
+      *static_cast<size_t*>(value) = size_t{1} << 34;
+      return HSA_STATUS_SUCCESS;
+    case HSA_AMD_MEMORY_POOL_INFO_RUNTIME_ALLOC_ALLOWED:
+      *static_cast<bool*>(value) = pool.handle != kGpuGroupPool;
+      return HSA_STATUS_SUCCESS;
+    case HSA_AMD_MEMORY_POOL_INFO_RUNTIME_ALLOC_GRANULE:
+    case HSA_AMD_MEMORY_POOL_INFO_RUNTIME_ALLOC_ALIGNMENT:
+      *static_cast<size_t*>(value) = 4096;
+      return HSA_STATUS_SUCCESS;
+  }
+  return HSA_STATUS_ERROR_INVALID_ARGUMENT;
+}
+
+hsa_status_t hsa_amd_memory_pool_allocate(hsa_amd_memory_pool_t pool, size_t size, uint32_t, void** pointer) {
+  if (pool.handle == kGpuGroupPool || size == 0 || pointer == nullptr) return HSA_STATUS_ERROR_INVALID_ARGUMENT;
+  const size_t rounded = (size + 4095) / 4096 * 4096;
+  void* memory = std::aligned_alloc(4096, rounded);
+  if (memory == nullptr) return HSA_STATUS_ERROR_OUT_OF_RESOURCES;
+  std::memset(memory, 0xa5, rounded);  // fresh memory is not zero
+  std::lock_guard<std::mutex> lock(g_mutex);
+  allocations()[memory] = rounded;
+  *pointer = memory;
+  return HSA_STATUS_SUCCESS;
+}
+
+hsa_status_t hsa_amd_memory_pool_free(void* pointer) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  auto it = allocations().find(pointer);
+  if (it == allocations().end()) return HSA_STATUS_ERROR_INVALID_ARGUMENT;
+  allocations().erase(it);
+  std::free(pointer);
+  return HSA_STATUS_SUCCESS;
+}
+
+hsa_status_t hsa_amd_agents_allow_access(uint32_t count, const hsa_agent_t* agents, const uint32_t*,
+                                         const void* pointer) {
+  if (count == 0 || agents == nullptr) return HSA_STATUS_ERROR_INVALID_ARGUMENT;
+  std::lock_guard<std::mutex> lock(g_mutex);
+  return allocations().count(const_cast<void*>(pointer)) != 0 ? HSA_STATUS_SUCCESS : HSA_STATUS_ERROR_INVALID_ARGUMENT;
+}
+
+hsa_status_t hsa_memory_copy(void* target, const void* source, size_t size) {
+  if (target == nullptr || source == nullptr) return HSA_STATUS_ERROR_INVALID_ARGUMENT;
+  std::memmove(target, source, size);
+  return HSA_STATUS_SUCCESS;
+}
+
+hsa_status_t hsa_queue_create(hsa_agent_t agent, uint32_t size, hsa_queue_type32_t type,
+                              hsa_queue_error_callback_t callback, void* data, uint32_t, uint32_t,
+                              hsa_queue_t** queue) {
+  if (!agent_of(agent)->gpu) return HSA_STATUS_ERROR_INVALID_QUEUE_CREATION;
+  if (size < 64 || size > 131072 || (size & (size - 1)) != 0 || type > HSA_QUEUE_TYPE_SINGLE || queue == nullptr) {
+    return HSA_STATUS_ERROR_INVALID_ARGUMENT;
+  }
+  auto* fake = new FakeQueue();
+  fake->agent = agent_of(agent);
+  fake->callback = callback;
+  fake->callback_data = data;
+  fake->queue.type = type;
+  fake->queue.features = 1;
+  fake->queue.size = size;
+  fake->queue.base_address = std::aligned_alloc(64, size_t{size} * 64);
+  std::memset(fake->queue.base_address, 0, size_t{size} * 64);
+  for (uint32_t i = 0; i < size; ++i) fake->slot(i)[0] = HSA_PACKET_TYPE_INVALID;
+  fake->doorbell.value.store(-1);
+  fake->queue.doorbell_signal.handle = reinterpret_cast<uint64_t>(&fake->doorbell);
+  static std::atomic<uint64_t> next_id{1};
+  fake->queue.id = next_id++;
+  fake->processor = std::thread([fake] { fake->run(); });
+  *queue = &fake->queue;
+  return HSA_STATUS_SUCCESS;
+}
+
+hsa_status_t hsa_queue_destroy(hsa_queue_t* queue) {
+  auto* fake = reinterpret_cast<FakeQueue*>(queue);
+  fake->stop.store(true);
+  fake->doorbell.changed.notify_all();
+  fake->processor.join();
+  std::free(fake->queue.base_address);
+  delete fake;
+  return HSA_STATUS_SUCCESS;
+}
+
+uint64_t hsa_queue_add_write_index_scacq_screl(const hsa_queue_t* queue, uint64_t value) {
+  return reinterpret_cast<const FakeQueue*>(queue)->write_index.fetch_add(value);
+}
+
+hsa_status_t hsa_signal_create(hsa_signal_value_t initial, uint32_t, const hsa_agent_t*, hsa_signal_t* signal) {
+  auto* fake = new FakeSignal();
+  fake->value.store(initial);
+  signal->handle = reinterpret_cast<uint64_t>(fake);
+  return HSA_STATUS_SUCCESS;
+}
+
+hsa_status_t hsa_signal_destroy(hsa_signal_t signal) {
+  delete signal_of(signal);
+  return HSA_STATUS_SUCCESS;
+}
+
+void hsa_signal_store_screlease(hsa_signal_t signal, hsa_signal_value_t value) { signal_of(signal)->store(value); }
+
+hsa_signal_value_t hsa_signal_wait_scacquire(hsa_signal_t signal, hsa_signal_condition_t condition,
+                                             hsa_signal_value_t compare, uint64_t timeout_hint, hsa_wait_state_t) {
+  FakeSignal* fake = signal_of(signal);
+  std::unique_lock<std::mutex> lock(fake->mutex);
+  // The hint counts timestamp ticks; the fake treats them as nanoseconds and,
+  // like the real runtime, may return before the condition holds.
+  fake->changed.wait_for(lock, std::chrono::nanoseconds(std::min<uint64_t>(timeout_hint, 100000000)),
+                         [&] { return satisfied(fake->value.load(), condition, compare); });
+  return fake->value.load(std::memory_order_acquire);
+}
+
+size_t devbin_fake_hsa_dispatch_count(void) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  return dispatch_log().size();
+}
+
+int devbin_fake_hsa_dispatch_at(size_t index, devbin_fake_hsa_dispatch_t* out) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  if (index >= dispatch_log().size()) return 0;
+  *out = dispatch_log()[index];
+  return 1;
+}
+
+uint64_t devbin_fake_hsa_packet_count(void) { return g_packets.load(); }
+
+uint64_t devbin_fake_hsa_live_bytes(void) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  uint64_t total = 0;
+  for (const auto& [pointer, size] : allocations()) total += size;
+  return total;
+}
+
+}  // extern "C"
