@@ -12,14 +12,14 @@
 
 namespace {
 
-struct Run {
+struct CliRun {
   int exit_code = -1;
   std::string output;  // stdout and stderr together
 };
 
-Run run_devbin(const std::string& arguments, const std::string& environment = "") {
+CliRun run_devbin(const std::string& arguments, const std::string& environment = "") {
   const std::string command = environment + " " + DEVBIN_CLI_PATH + " " + arguments + " 2>&1";
-  Run run;
+  CliRun run;
   FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return run;
   std::array<char, 4096> buffer;
@@ -39,20 +39,20 @@ std::string temp_file(const std::string& name, const std::string& bytes) {
 TEST(DevbinCliTest, HelpOnEveryVerb) {
   for (const char* verb : {"", "list", "select", "inspect", "selftest", "bench"}) {
     SCOPED_TRACE(verb);
-    Run run = run_devbin(std::string(verb) + " --help");
+    CliRun run = run_devbin(std::string(verb) + " --help");
     EXPECT_EQ(run.exit_code, 0) << run.output;
     EXPECT_NE(run.output.find("Usage"), std::string::npos) << run.output;
   }
 }
 
 TEST(DevbinCliTest, UnknownVerbIsAUsageError) {
-  Run run = run_devbin("frobnicate");
+  CliRun run = run_devbin("frobnicate");
   EXPECT_EQ(run.exit_code, 2) << run.output;
 }
 
 TEST(DevbinCliTest, SelectAnswersPerIsa) {
   if (devbin::embedded_toc().empty()) GTEST_SKIP() << "this build embeds no code objects";
-  Run run = run_devbin("select amdgcn-amd-amdhsa--gfx1151 sm_90");
+  CliRun run = run_devbin("select amdgcn-amd-amdhsa--gfx1151 sm_90");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("amdgcn-amd-amdhsa--gfx1151 -> amdgcn-amd-amdhsa--gfx11-generic.so"), std::string::npos)
       << run.output;
@@ -60,7 +60,7 @@ TEST(DevbinCliTest, SelectAnswersPerIsa) {
 }
 
 TEST(DevbinCliTest, SelectMapOnlyNeedsNoToc) {
-  Run run = run_devbin("select --map-only gfx942:sramecc+:xnack- sm_87");
+  CliRun run = run_devbin("select --map-only gfx942:sramecc+:xnack- sm_87");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("gfx942:sramecc+:xnack- -> amdgcn-amd-amdhsa--gfx9-4-generic.so"), std::string::npos)
       << run.output;
@@ -69,29 +69,29 @@ TEST(DevbinCliTest, SelectMapOnlyNeedsNoToc) {
 }
 
 TEST(DevbinCliTest, SelectFailuresExitOneWithTheDiagnostic) {
-  Run malformed = run_devbin("select gfx942:xnack");
+  CliRun malformed = run_devbin("select gfx942:xnack");
   EXPECT_EQ(malformed.exit_code, 1);
   EXPECT_NE(malformed.output.find("at position 12"), std::string::npos) << malformed.output;
-  Run unknown = run_devbin("select gfx9999");
+  CliRun unknown = run_devbin("select gfx9999");
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_NE(unknown.output.find("gfx9999"), std::string::npos) << unknown.output;
-  Run too_old = run_devbin("select sm_70");
+  CliRun too_old = run_devbin("select sm_70");
   EXPECT_EQ(too_old.exit_code, 1);
   EXPECT_NE(too_old.output.find("to add the target"), std::string::npos) << too_old.output;
 }
 
 TEST(DevbinCliTest, OverrideIsValidated) {
-  Run missing = run_devbin("select sm_90", "DEVBIN_TARGET_OVERRIDE=nvptx64-nvidia-cuda--sm_999.cubin");
+  CliRun missing = run_devbin("select sm_90", "DEVBIN_TARGET_OVERRIDE=nvptx64-nvidia-cuda--sm_999.cubin");
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.output.find("names no TOC entry"), std::string::npos) << missing.output;
   if (devbin::embedded_toc().empty()) return;
-  Run forced = run_devbin("select sm_90", "DEVBIN_TARGET_OVERRIDE=compute_75");
+  CliRun forced = run_devbin("select sm_90", "DEVBIN_TARGET_OVERRIDE=compute_75");
   EXPECT_EQ(forced.exit_code, 0) << forced.output;
   EXPECT_NE(forced.output.find("override"), std::string::npos) << forced.output;
 }
 
 TEST(DevbinCliTest, SelectJson) {
-  Run run = run_devbin("select --json --map-only gfx1100 banana");
+  CliRun run = run_devbin("select --json --map-only gfx1100 banana");
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.output.find("\"isa\": \"gfx1100\""), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("\"error\": \"INVALID_ARGUMENT"), std::string::npos) << run.output;
@@ -99,7 +99,7 @@ TEST(DevbinCliTest, SelectJson) {
 }
 
 TEST(DevbinCliTest, ListShowsEveryEmbeddedEntry) {
-  Run run = run_devbin("list");
+  CliRun run = run_devbin("list");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   const devbin::Toc& toc = devbin::embedded_toc();
   if (toc.empty()) {
@@ -109,21 +109,21 @@ TEST(DevbinCliTest, ListShowsEveryEmbeddedEntry) {
     EXPECT_NE(run.output.find(std::string(entry.name)), std::string::npos) << entry.name;
   }
   EXPECT_EQ(run.output.find("unreadable"), std::string::npos) << run.output;
-  Run json = run_devbin("list --json");
+  CliRun json = run_devbin("list --json");
   ASSERT_EQ(json.exit_code, 0) << json.output;
   EXPECT_EQ(json.output.front(), '[');
 }
 
 TEST(DevbinCliTest, InspectRefusesForeignAndTruncatedFiles) {
-  Run missing = run_devbin("inspect /nonexistent/devbin.so");
+  CliRun missing = run_devbin("inspect /nonexistent/devbin.so");
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.output.find("cannot open"), std::string::npos) << missing.output;
   const std::string zip = temp_file("zip", std::string("PK\x03\x04 not a code object", 24));
-  Run foreign = run_devbin("inspect " + zip);
+  CliRun foreign = run_devbin("inspect " + zip);
   EXPECT_EQ(foreign.exit_code, 1);
   EXPECT_NE(foreign.output.find("expected"), std::string::npos) << foreign.output;
   const std::string truncated = temp_file("truncated", std::string("\x7f" "ELF\x02\x01\x01\x40", 8));
-  Run cut = run_devbin("inspect " + truncated);
+  CliRun cut = run_devbin("inspect " + truncated);
   EXPECT_EQ(cut.exit_code, 1);
   EXPECT_NE(cut.output.find("expected"), std::string::npos) << cut.output;
 }
@@ -136,10 +136,10 @@ TEST(DevbinCliTest, InspectDecodesEveryPrebuiltBlob) {
     if (name.find("--") == std::string::npos) continue;
     ++count;
     SCOPED_TRACE(name);
-    Run run = run_devbin("inspect " + file.path().string());
+    CliRun run = run_devbin("inspect " + file.path().string());
     EXPECT_EQ(run.exit_code, 0) << run.output;
     EXPECT_NE(run.output.find("devbin_fill"), std::string::npos) << run.output;
-    Run json = run_devbin("inspect --json " + file.path().string());
+    CliRun json = run_devbin("inspect --json " + file.path().string());
     EXPECT_EQ(json.exit_code, 0) << json.output;
   }
   if (count == 0) GTEST_SKIP() << "device/binaries/prebuilt/ holds no code objects yet";
@@ -147,7 +147,7 @@ TEST(DevbinCliTest, InspectDecodesEveryPrebuiltBlob) {
 
 TEST(DevbinCliTest, MainJobWithoutGpuSaysSoAndSummarisesTheToc) {
   // CI and this machine have no GPU driver; on a GPU machine the report lists devices instead.
-  Run run = run_devbin("", "DEVBIN_CUDA_DRIVER_PATH=/nonexistent/libcuda.so.1");
+  CliRun run = run_devbin("", "DEVBIN_CUDA_DRIVER_PATH=/nonexistent/libcuda.so.1");
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("Embedded TOC"), std::string::npos) << run.output;
 }
