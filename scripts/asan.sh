@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer:
+# configures the `asan` preset of CMakePresets.json (DEVBIN_ENABLE_SANITIZERS=ON,
+# Debug), builds everything and runs ctest. Any sanitizer report fails the run:
+# the preset builds with -fno-sanitize-recover=all, and the options below make
+# leaks and UB fatal too.
+#
+#   scripts/asan.sh [extra ctest arguments, e.g. -R corruption]
+# Environment: DEVBIN_ASAN_BUILD_DIR (default: the preset's build/asan),
+# DEVBIN_ASAN_JOBS (build and test parallelism, default 2).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+jobs=${DEVBIN_ASAN_JOBS:-2}
+configure=(--preset asan)
+[ -n "${DEVBIN_ASAN_BUILD_DIR:-}" ] && configure+=(-B "$DEVBIN_ASAN_BUILD_DIR")
+build=${DEVBIN_ASAN_BUILD_DIR:-build/asan}
+command -v ninja >/dev/null && [ ! -f "$build/CMakeCache.txt" ] && configure+=(-G Ninja)
+
+# detect_leaks: a leak is a finding. abort_on_error=0 keeps the exit status
+# meaningful to ctest; print_stacktrace makes UBSan reports say where.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+
+start=$(date +%s)
+cmake "${configure[@]}"
+cmake --build "$build" --parallel "$jobs"
+built=$(date +%s)
+status=0
+ctest --test-dir "$build" --output-on-failure --parallel "$jobs" "$@" || status=$?
+end=$(date +%s)
+echo "asan: build $((built - start)) s, tests $((end - built)) s, total $((end - start)) s"
+exit $status
