@@ -1,0 +1,36 @@
+"""Compile options and test macros shared by devbin's BUILD files.
+
+They mirror the CMake build: C++20, our own code held to -Wall -Wextra -Werror
+(DEVBIN_WARNING_FLAGS), and the private include roots the CMake targets add
+(the project root for "device/abi.h", runtime/src for the runtime internals).
+"""
+
+DEVBIN_WARNING_FLAGS = ["-Wall", "-Wextra", "-Werror"]
+
+def devbin_root():
+    """The project root as the compiler sees it: "." here, external/<name> when devbin is a dependency."""
+    repository = native.repository_name()
+    return "." if repository == "@" else "external/" + repository[1:]
+
+def devbin_copts():
+    """C++ options of devbin's own code."""
+    root = devbin_root()
+    return ["-std=c++20"] + DEVBIN_WARNING_FLAGS + ["-I" + root, "-I" + root + "/runtime/src"]
+
+def devbin_c_copts():
+    """C options of devbin's own code: C11 with GNU extensions, as CMake's C_STANDARD 11."""
+    return ["-std=gnu11"] + DEVBIN_WARNING_FLAGS + ["-I" + devbin_root()]
+
+def devbin_cc_test(name, srcs, deps = [], copts = [], **kwargs):
+    """A GoogleTest binary linked with the runtime, like tests/CMakeLists.txt's devbin_add_test()."""
+    native.cc_test(
+        name = name,
+        srcs = srcs,
+        copts = devbin_copts() + copts,
+        deps = deps + [
+            "//runtime:devbin_runtime",
+            "//runtime:internal_headers",
+            "@gtest//:gtest_main",
+        ],
+        **kwargs
+    )
