@@ -99,6 +99,25 @@ Status no_selection(const Target& device, std::string_view expected, const Toc& 
   return not_found(std::move(message));
 }
 
+void append_target_id(std::string& out, const AmdgpuTargetId& id) {
+  out += id.processor;
+  auto append = [&out](std::string_view name, FeatureSetting setting) {
+    if (setting != FeatureSetting::kOn && setting != FeatureSetting::kOff) return;
+    out += ':';
+    out += name;
+    out += setting == FeatureSetting::kOn ? '+' : '-';
+  };
+  append("sramecc", id.sramecc);
+  append("xnack", id.xnack);
+}
+
+void append_features(std::string& out, std::string_view features) {
+  if (features.empty()) return;
+  out += " (features ";
+  out += features;
+  out += ')';
+}
+
 Status check_device_features(const AmdgpuTargetId& device, const AmdgpuProcessor& processor) {
   auto check = [&](std::string_view name, FeatureSetting setting, bool supported) -> Status {
     if (supported || setting == FeatureSetting::kAny || setting == FeatureSetting::kUnsupported) return Status::Ok();
@@ -116,8 +135,13 @@ Result<Selection> select_amdgpu(const Target& device_target, const Toc& toc) {
 
   if (const TocEntry* exact = best_amdgpu_entry(toc, device.processor, device)) {
     Selection selection{exact, SelectionKind::kExact, false, ""};
-    selection.reason = "exact code object for " + device.to_string();
-    if (!exact->features.empty()) selection.reason += " (features " + std::string(exact->features) + ")";
+    // Appended into one reserved string: selection sits on a device's load
+    // path and is held to a couple of hundred nanoseconds.
+    std::string& reason = selection.reason;
+    reason.reserve(96);
+    reason += "exact code object for ";
+    append_target_id(reason, device);
+    append_features(reason, exact->features);
     return selection;
   }
   if (processor == nullptr) {
@@ -143,9 +167,15 @@ Result<Selection> select_amdgpu(const Target& device_target, const Toc& toc) {
   }
   if (const TocEntry* generic = best_amdgpu_entry(toc, code_object->name, device)) {
     Selection selection{generic, SelectionKind::kGeneric, false, ""};
-    selection.reason = "generic code object " + std::string(code_object->name) + " (generic version " +
-                       std::to_string(code_object->generic_version) + ") covers " + device.to_string();
-    if (!generic->features.empty()) selection.reason += " (features " + std::string(generic->features) + ")";
+    std::string& reason = selection.reason;
+    reason.reserve(112);
+    reason += "generic code object ";
+    reason += code_object->name;
+    reason += " (generic version ";
+    reason += std::to_string(code_object->generic_version);
+    reason += ") covers ";
+    append_target_id(reason, device);
+    append_features(reason, generic->features);
     return selection;
   }
   std::string expected = "the target map expects " + std::string(code_object->name);
