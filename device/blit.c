@@ -334,7 +334,13 @@ DEVBIN_KERNEL void devbin_copy(devbin_copy_args_t args) {
   const uint64_t head = devbin_head_bytes(args.target, args.length);
   devbin_copy_bytes(target, source, head, id, items);
 
-  const uint64_t words = (args.length - head) / 16;
+  uint64_t words = (args.length - head) / 16;
+  // Misaligned, the body reads aligned source words 0..words; the last one
+  // ends 16 - shift bytes after the last byte it contributes. When the source
+  // ends before that word does, leave one word to the byte tail (then up to
+  // 31 bytes) so no load crosses the end of the source buffer.
+  const uint32_t source_shift = (uint32_t)((args.source + head) & 15);
+  if (words != 0 && source_shift != 0 && args.length - head - words * 16 < 16 - source_shift) --words;
   if (words != 0) {
     devbin_global_u32x4* const body = (devbin_global_u32x4*)(target + head);
     const uint64_t body_source = args.source + head;
