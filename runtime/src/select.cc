@@ -283,7 +283,11 @@ Result<Selection> select_override(const Target& device, const Toc& toc, std::str
   }
   Selection selection = std::move(fits).value();
   selection.kind = SelectionKind::kOverride;
-  selection.reason = std::string("forced by ") + kTargetOverrideEnv + "; " + selection.reason;
+  // The rules' own reason was worded for a TOC of this one entry ("no cubin
+  // runs on ...") and would mislead: say what was forced instead.
+  selection.reason = std::string("forced by ") + kTargetOverrideEnv + ": " + std::string(entry->name) +
+                     (selection.jit ? " (PTX, compiled by the driver at load time)" : "") + ", which can run on " +
+                     device.to_string();
   return selection;
 }
 
