@@ -35,6 +35,23 @@ Status parse_toc_entry_name(std::string_view name, TocEntry* entry) {
     target_id = target_id.substr(0, colon);
   }
   if (target_id.empty()) return bad("has an empty target");
+  // The target parsers accept a "<triple>--" prefix; inside an entry name it
+  // would leave entry.target holding a triple ("nvptx64-nvidia-cuda--
+  // nvptx64-nvidia-cuda--compute_75.ptx"), which selection, overrides and
+  // reports do not expect.
+  if (target_id.find("--") != std::string_view::npos) return bad("has a second '--' in its target");
+  if (triple == kAmdgpuTriple) {
+    Result<AmdgpuTargetId> id = parse_amdgpu_target_id(name.substr(separator + 2, dot - separator - 2));
+    if (!id.ok()) return bad("has no valid AMDGPU target (" + id.status().message() + ")");
+  } else {
+    if (!features.empty()) return bad("is NVIDIA but has features ':" + std::string(features) + "'");
+    Result<NvidiaTarget> target = parse_nvidia_target(target_id);
+    if (!target.ok()) return bad("has no valid NVIDIA target (" + target.status().message() + ")");
+    // The extension says how the bytes are validated and loaded; the target
+    // says how selection treats the entry: they must agree.
+    if (ext == "ptx" && target->kind != NvidiaCodeKind::kPtx) return bad("is PTX but its target is not compute_XX");
+    if (ext == "cubin" && target->kind != NvidiaCodeKind::kSass) return bad("is a cubin but its target is not sm_XX");
+  }
   entry->name = name;
   entry->triple = triple;
   entry->target = target_id;
