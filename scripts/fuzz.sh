@@ -57,8 +57,8 @@ for target in "${targets[@]}"; do
   log="$runs/log.txt"
   status=0
   "$binary" "${args[@]}" "$runs/corpus" "${seeds[@]}" >"$log" 2>&1 || status=$?
-  execs=$(awk -F: '/stat::number_of_executed_units/{gsub(/ /,"",$2); s+=$2} END{print s+0}' "$log")
-  rate=$(awk -F: '/stat::average_exec_per_sec/{gsub(/ /,"",$2); s+=$2} END{print s+0}' "$log")
+  execs=$(awk -F: '/stat::number_of_executed_units/{gsub(/ /,"",$NF); s+=$NF} END{print s+0}' "$log")
+  rate=$(awk -F: '/stat::average_exec_per_sec/{gsub(/ /,"",$NF); s+=$NF} END{print s+0}' "$log")
   summary+=("$(printf '%-22s %12s execs %8s exec/s  %s' "$target" "$execs" "$rate" \
     "$([ $status -eq 0 ] && echo ok || echo FAILED)")")
   if [ $status -ne 0 ]; then
