@@ -118,7 +118,7 @@ TEST(DevbinCliTest, InspectRefusesForeignAndTruncatedFiles) {
   CliRun missing = run_devbin("inspect /nonexistent/devbin.so");
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.output.find("cannot open"), std::string::npos) << missing.output;
-  const std::string zip = temp_file("zip", std::string("PK\x03\x04 not a code object", 24));
+  const std::string zip = temp_file("zip", std::string("PK\x03\x04 not a code object"));
   CliRun foreign = run_devbin("inspect " + zip);
   EXPECT_EQ(foreign.exit_code, 1);
   EXPECT_NE(foreign.output.find("expected"), std::string::npos) << foreign.output;
