@@ -2,8 +2,8 @@
 //
 // Both kernels take a one-dimensional grid of any shape and loop over their
 // work grid-stride, so the host can launch a device-sized grid whatever the
-// length. The destination is split into a head (up to the next
-// DEVBIN_BLIT_LINE_BYTES boundary), a body of 16-byte words starting on that
+// length. The destination is split into a head (up to the next line boundary:
+// DEVBIN_FILL_LINE_BYTES or DEVBIN_COPY_LINE_BYTES), a body of 16-byte words starting on that
 // line, and a tail under 16 bytes: body stores are then whole, aligned
 // 16-byte stores and a wavefront's stores cover whole cache lines. Nothing is
 // stored outside [target, target + length).
@@ -12,8 +12,15 @@
 
 // Tuning knobs, compile-time so every per-item register stays a register.
 // The host tests build this file with other values too (tests/device).
-#ifndef DEVBIN_BLIT_LINE_BYTES
-#define DEVBIN_BLIT_LINE_BYTES 128
+// The line the body starts on. Copy takes longer lines than fill: on the
+// H100, 512-byte lines moved the misaligned copy from 1.21-1.22x to
+// 1.237-1.239x cuMemcpyDtoDAsync but the fill from 0.986 to 0.976-0.981x
+// cuMemsetD32Async (bench/RESULTS.md, variant l-line512).
+#ifndef DEVBIN_FILL_LINE_BYTES
+#define DEVBIN_FILL_LINE_BYTES 128
+#endif
+#ifndef DEVBIN_COPY_LINE_BYTES
+#define DEVBIN_COPY_LINE_BYTES 512
 #endif
 // 16-byte words each work-item stores per grid-stride step (fill, and copy
 // when source and target are aligned to each other).
@@ -45,8 +52,10 @@
 #define DEVBIN_COPY_CARRY_WORDS_PER_ITEM 4
 #endif
 
-_Static_assert((DEVBIN_BLIT_LINE_BYTES & (DEVBIN_BLIT_LINE_BYTES - 1)) == 0 && DEVBIN_BLIT_LINE_BYTES >= 16,
-               "DEVBIN_BLIT_LINE_BYTES: a power of two, at least 16");
+_Static_assert((DEVBIN_FILL_LINE_BYTES & (DEVBIN_FILL_LINE_BYTES - 1)) == 0 && DEVBIN_FILL_LINE_BYTES >= 16,
+               "DEVBIN_FILL_LINE_BYTES: a power of two, at least 16");
+_Static_assert((DEVBIN_COPY_LINE_BYTES & (DEVBIN_COPY_LINE_BYTES - 1)) == 0 && DEVBIN_COPY_LINE_BYTES >= 16,
+               "DEVBIN_COPY_LINE_BYTES: a power of two, at least 16");
 _Static_assert(DEVBIN_FILL_WORDS_PER_ITEM >= 1 && DEVBIN_COPY_WORDS_PER_ITEM >= 1 &&
                    DEVBIN_COPY_SHUFFLE_WORDS_PER_LANE >= 1 && DEVBIN_COPY_CARRY_WORDS_PER_ITEM >= 1,
                "words per item: at least 1");
@@ -59,9 +68,9 @@ typedef DEVBIN_GLOBAL devbin_u32x4 devbin_global_u32x4;
 
 static const devbin_u32x4 devbin_zero_word = {0, 0, 0, 0};
 
-// Bytes before the first line boundary at or after `address`, at most `length`.
-DEVBIN_INLINE uint64_t devbin_head_bytes(uint64_t address, uint64_t length) {
-  const uint64_t to_line = (0 - address) & (DEVBIN_BLIT_LINE_BYTES - 1);
+// Bytes before the first `line`-byte boundary at or after `address`, at most `length`.
+DEVBIN_INLINE uint64_t devbin_head_bytes(uint64_t address, uint64_t length, const uint64_t line) {
+  const uint64_t to_line = (0 - address) & (line - 1);
   return to_line < length ? to_line : length;
 }
 
@@ -131,7 +140,7 @@ DEVBIN_KERNEL void devbin_fill(devbin_fill_args_t args) {
   // Line and word boundaries are multiples of every width, so head, body
   // and tail each hold whole elements and the body's words all equal
   // `pattern`.
-  const uint64_t head = devbin_head_bytes(args.target, args.length);
+  const uint64_t head = devbin_head_bytes(args.target, args.length, DEVBIN_FILL_LINE_BYTES);
   devbin_fill_elements(target, head, width, pattern, id, items);
 
   const uint64_t words = (args.length - head) / 16;
@@ -331,7 +340,7 @@ DEVBIN_KERNEL void devbin_copy(devbin_copy_args_t args) {
   devbin_global_u8* const target = (devbin_global_u8*)(uintptr_t)args.target;
   const devbin_global_u8* const source = (const devbin_global_u8*)(uintptr_t)args.source;
 
-  const uint64_t head = devbin_head_bytes(args.target, args.length);
+  const uint64_t head = devbin_head_bytes(args.target, args.length, DEVBIN_COPY_LINE_BYTES);
   devbin_copy_bytes(target, source, head, id, items);
 
   uint64_t words = (args.length - head) / 16;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -66,7 +67,7 @@ testing::AssertionResult run_fill(const KernelBuild& build, const Shape& shape, 
 std::vector<size_t> offsets_for(const KernelBuild& build, size_t step) {
   std::vector<size_t> offsets;
   for (size_t offset = 0; offset < 40; offset += step) offsets.push_back(offset);
-  for (size_t offset = std::max<size_t>(40, build.line_bytes - 24); offset < build.line_bytes + 8; ++offset) {
+  for (size_t offset = std::max<size_t>(40, build.fill_line_bytes - 24); offset < build.fill_line_bytes + 8; ++offset) {
     if (offset % step == 0) offsets.push_back(offset);
   }
   return offsets;
@@ -91,7 +92,7 @@ TEST_P(BlitTest, FillEveryShape) {
   for (const Shape& shape : kShapes) {
     for (uint32_t width : {1u, 2u, 4u, 8u, 16u}) {
       const std::vector<uint8_t> pattern = pattern_bytes(width, width + 100);
-      for (size_t offset : {size_t{0}, size_t{16}, size_t{48}, size_t{build.line_bytes - 16}}) {
+      for (size_t offset : {size_t{0}, size_t{16}, size_t{48}, size_t{build.fill_line_bytes - 16}}) {
         for (size_t length = 0; length <= 300; length += width) {
           ASSERT_TRUE(run_fill(build, shape, offset, length, pattern));
         }
@@ -199,7 +200,7 @@ TEST_P(BlitTest, CopyEveryHeadLength) {
   const KernelBuild& build = GetParam();
   const std::vector<uint8_t> data = random_bytes(1200, 2);
   size_t launches = 0;
-  for (size_t target_offset = 0; target_offset <= build.line_bytes + 16; ++target_offset) {
+  for (size_t target_offset = 0; target_offset <= build.copy_line_bytes + 16; ++target_offset) {
     for (size_t shift = 0; shift < 16; ++shift) {
       for (size_t length : {0, 1, 15, 16, 17, 47, 127, 128, 129, 300, 555, 1200}) {
         const Shape& shape = kShapes[launches++ % kShapes.size()];
@@ -230,6 +231,62 @@ TEST_P(BlitTest, CopyLargeOddLengths) {
          std::vector<std::pair<size_t, size_t>>{{0, 0}, {1, 3}, {3, 1}, {8, 4}, {0, 13}, {15, 0}}) {
       for (const Shape& shape : {Shape{1, 1, 1}, Shape{4, 64, 32}, Shape{2, 64, 64}, Shape{5, 7, 4}}) {
         ASSERT_TRUE(run_copy(build, shape, source_offset, target_offset, length, data));
+      }
+    }
+  }
+}
+
+// A source that is a whole allocation of its own, as a cuMemAlloc'd or
+// hsa_amd_memory_pool_allocate'd buffer is: it starts at a 256-byte boundary
+// plus the source offset (so the aligned word holding the first byte starts
+// the allocation) and ends exactly with the last source byte. On a GPU a
+// load past that end reads another allocation or faults (compute-sanitizer
+// memcheck found devbin_copy loading the whole last aligned word); here
+// AddressSanitizer (scripts/asan.sh, run in CI) reports any load outside the
+// allocation, since the host build loads through the same word-sized reads.
+class SourceAllocation {
+ public:
+  SourceAllocation(size_t offset, const uint8_t* bytes, size_t length) : offset_(offset) {
+    void* storage = nullptr;
+    // posix_memalign takes any size (aligned_alloc may insist on a multiple
+    // of the alignment), so ASan's redzone starts right after the last byte.
+    if (posix_memalign(&storage, 256, std::max<size_t>(offset + length, 1)) != 0) storage = nullptr;
+    base_ = static_cast<uint8_t*>(storage);
+    if (base_ != nullptr && length != 0) std::memcpy(base_ + offset, bytes, length);
+  }
+  ~SourceAllocation() { std::free(base_); }
+  SourceAllocation(const SourceAllocation&) = delete;
+  SourceAllocation& operator=(const SourceAllocation&) = delete;
+
+  uint8_t* data() const { return base_ == nullptr ? nullptr : base_ + offset_; }
+
+ private:
+  size_t offset_;
+  uint8_t* base_ = nullptr;
+};
+
+TEST_P(BlitTest, CopyLoadsNothingOutsideTheSourceAllocation) {
+  const KernelBuild& build = GetParam();
+  const std::vector<uint8_t> data = random_bytes(4099, 5);
+  std::vector<size_t> lengths;
+  for (size_t length = 0; length < 100; ++length) lengths.push_back(length);
+  for (size_t length : {127, 128, 129, 255, 256, 257, 1023, 4099}) lengths.push_back(length);
+  size_t launches = 0;
+  for (size_t source_offset = 0; source_offset < 16; ++source_offset) {
+    for (size_t target_offset = 0; target_offset < 16; ++target_offset) {
+      for (size_t length : lengths) {
+        SCOPED_TRACE(testing::Message() << "source offset " << source_offset << ", target offset " << target_offset
+                                        << ", length " << length);
+        SourceAllocation source(source_offset, data.data(), length);
+        ASSERT_NE(source.data(), nullptr);
+        GuardedBytes target(target_offset, length);
+        devbin_copy_args_t args{};
+        args.source = device_address(source.data());
+        args.target = device_address(target.data());
+        args.length = length;
+        const Shape& shape = kShapes[launches++ % kShapes.size()];
+        ASSERT_EQ(launch(shape, [&] { build.copy(args); }), DEVBIN_HOST_LAUNCH_OK) << shape_name(shape);
+        ASSERT_TRUE(target.check(data.data())) << shape_name(shape);
       }
     }
   }

@@ -29,7 +29,8 @@ namespace devbin::device_test {
 // One host build of device/*.c and the knob values it was built with.
 struct KernelBuild {
   const char* name;
-  uint32_t line_bytes;  // DEVBIN_BLIT_LINE_BYTES
+  uint32_t fill_line_bytes;  // DEVBIN_FILL_LINE_BYTES
+  uint32_t copy_line_bytes;  // DEVBIN_COPY_LINE_BYTES
   void (*fill)(devbin_fill_args_t);
   void (*copy)(devbin_copy_args_t);
   void (*dispatch_patch)(devbin_dispatch_args_t);
@@ -40,10 +41,10 @@ inline void PrintTo(const KernelBuild& build, std::ostream* os) { *os << build.n
 
 inline const std::vector<KernelBuild>& kernel_builds() {
   static const std::vector<KernelBuild> builds = {
-      {"shipped", 128, devbin_fill, devbin_copy, devbin_dispatch_patch, devbin_timestamp},
-      {"short_lines", 16, devbin_fill_short_lines, devbin_copy_short_lines, devbin_dispatch_patch_short_lines,
+      {"shipped", 128, 512, devbin_fill, devbin_copy, devbin_dispatch_patch, devbin_timestamp},
+      {"short_lines", 16, 16, devbin_fill_short_lines, devbin_copy_short_lines, devbin_dispatch_patch_short_lines,
        devbin_timestamp_short_lines},
-      {"carry", 256, devbin_fill_carry, devbin_copy_carry, devbin_dispatch_patch_carry, devbin_timestamp_carry},
+      {"carry", 256, 64, devbin_fill_carry, devbin_copy_carry, devbin_dispatch_patch_carry, devbin_timestamp_carry},
   };
   return builds;
 }
@@ -74,7 +75,7 @@ inline uint64_t device_address(const void* p) { return reinterpret_cast<uintptr_
 // store shows wherever it lands.
 class GuardedBytes {
  public:
-  static constexpr size_t kGuard = 320;  // past the longest head (256-byte lines) and a word more
+  static constexpr size_t kGuard = 544;  // past the longest head (512-byte lines) and two words more
   static constexpr size_t kAlign = 256;
 
   GuardedBytes(size_t offset, size_t size)
