@@ -207,20 +207,23 @@ int run_variants(const std::filesystem::path& dir, uint64_t size, bool edges) {
     options.toc = &toc;
     options.read_environment = false;
     auto variant = Device::open(0, options);
-    // "-tNNN" in the name (digits after "-t"): copy launches with NNN threads
-    // per workgroup.
+    // "-tNNN" / "-bNNN" in the name (digits after the dash): copy launches
+    // with NNN threads per workgroup / NNN blocks per multiprocessor
+    // (bench/build_variants.py).
     const std::string stem = file.stem().string();
-    uint32_t threads = 0;
-    for (size_t t = stem.find("-t"); t != std::string::npos && threads == 0; t = stem.find("-t", t + 1)) {
-      if (t + 2 < stem.size() && std::isdigit(static_cast<unsigned char>(stem[t + 2]))) {
-        threads = static_cast<uint32_t>(std::strtoul(stem.c_str() + t + 2, nullptr, 10));
+    auto number_after = [&stem](const char* tag) -> uint32_t {
+      for (size_t t = stem.find(tag); t != std::string::npos; t = stem.find(tag, t + 1)) {
+        if (t + 2 < stem.size() && std::isdigit(static_cast<unsigned char>(stem[t + 2]))) {
+          return static_cast<uint32_t>(std::strtoul(stem.c_str() + t + 2, nullptr, 10));
+        }
       }
-    }
-    if (variant.ok()) {
-      if (threads != 0) {
-        Status shaped = (*variant)->set_launch_shape(devbin::cuda::Kernel::devbin_copy, threads);
-        if (!shaped.ok()) variant = shaped;
-      }
+      return 0;
+    };
+    const uint32_t threads = number_after("-t");
+    const uint32_t blocks = number_after("-b");
+    if (variant.ok() && (threads != 0 || blocks != 0)) {
+      Status shaped = (*variant)->set_launch_shape(devbin::cuda::Kernel::devbin_copy, threads, blocks);
+      if (!shaped.ok()) variant = shaped;
     }
     if (!variant.ok()) {
       std::printf("| %s | failed to load: %s | | | |\n", file.stem().c_str(), variant.status().message().c_str());
@@ -307,7 +310,24 @@ int run_launch_floor() {
     std::function<Status()> op;
     drv::CUstream stream;
   };
+  // A kernel that does nothing: what any launch costs here, whatever its code.
+  static const char kEmptyPtx[] =
+      ".version 6.3\n.target sm_75\n.address_size 64\n.visible .entry devbin_bench_empty()\n{\n  ret;\n}\n";
+  drv::CUmodule empty_module = nullptr;
+  drv::CUfunction empty = nullptr;
+  if (api.cuModuleLoadDataEx(&empty_module, kEmptyPtx, 0, nullptr, nullptr) != 0 ||
+      api.cuModuleGetFunction(&empty, empty_module, "devbin_bench_empty") != 0) {
+    std::printf("cuda_bench: cannot load the empty kernel's PTX\n");
+    return 1;
+  }
   const Case cases[] = {
+      {"cuLaunchKernel(empty kernel, no arguments), 1 block of 32",
+       [&] {
+         return api.cuLaunchKernel(empty, 1, 1, 1, 32, 1, 1, 0, raw_stream, nullptr, nullptr) == 0
+                    ? Status::Ok()
+                    : devbin::internal_error("cuLaunchKernel(empty) failed");
+       },
+       raw_stream},
       {"Device::fill 64 B (devbin's path)", [&] { return device.fill(stream, target, 64, pattern); }, raw_stream},
       {"cuLaunchKernel(devbin_fill), kernelParams", [&] { return raw(fill, params, nullptr, raw_stream); }, raw_stream},
       {"cuLaunchKernel(devbin_fill), packed argument buffer", [&] { return raw(fill, nullptr, extra, raw_stream); },
