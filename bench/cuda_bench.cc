@@ -33,6 +33,7 @@
 #include <functional>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -208,21 +209,21 @@ int run_variants(const std::filesystem::path& dir, uint64_t size, bool edges) {
     options.read_environment = false;
     auto variant = Device::open(0, options);
     // "-tNNN" / "-bNNN" in the name (digits after the dash): copy launches
-    // with NNN threads per workgroup / NNN blocks per multiprocessor
-    // (bench/build_variants.py).
+    // with NNN threads per workgroup / NNN blocks per multiprocessor, "-b0"
+    // a covering grid (bench/build_variants.py).
     const std::string stem = file.stem().string();
-    auto number_after = [&stem](const char* tag) -> uint32_t {
+    auto number_after = [&stem](const char* tag) -> std::optional<uint32_t> {
       for (size_t t = stem.find(tag); t != std::string::npos; t = stem.find(tag, t + 1)) {
         if (t + 2 < stem.size() && std::isdigit(static_cast<unsigned char>(stem[t + 2]))) {
           return static_cast<uint32_t>(std::strtoul(stem.c_str() + t + 2, nullptr, 10));
         }
       }
-      return 0;
+      return std::nullopt;
     };
-    const uint32_t threads = number_after("-t");
-    const uint32_t blocks = number_after("-b");
-    if (variant.ok() && (threads != 0 || blocks != 0)) {
-      Status shaped = (*variant)->set_launch_shape(devbin::cuda::Kernel::devbin_copy, threads, blocks);
+    const std::optional<uint32_t> threads = number_after("-t");
+    const std::optional<uint32_t> blocks = number_after("-b");
+    if (variant.ok() && (threads.has_value() || blocks.has_value())) {
+      Status shaped = (*variant)->set_launch_shape(devbin::cuda::Kernel::devbin_copy, threads.value_or(0), blocks);
       if (!shaped.ok()) variant = shaped;
     }
     if (!variant.ok()) {

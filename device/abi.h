@@ -34,6 +34,18 @@ typedef uint64_t devbin_device_ptr_t;
 // their work; a workgroup size that is a multiple of 64 (any wavefront or warp
 // width) keeps devbin_copy on its fast path when source and target are
 // misaligned to each other.
+//
+// 16-byte words one work-item stores per grid-stride step: a grid of
+// length / (16 * WORDS_PER_ITEM) work-items (plus the head and tail) gives
+// every work-item one step, the fastest shape for copy on an H100
+// (bench/RESULTS.md). Any grid is still correct. Compile-time knobs of
+// device/blit.c; the host reads the shipped values from here.
+#ifndef DEVBIN_FILL_WORDS_PER_ITEM
+#define DEVBIN_FILL_WORDS_PER_ITEM 1
+#endif
+#ifndef DEVBIN_COPY_WORDS_PER_ITEM
+#define DEVBIN_COPY_WORDS_PER_ITEM 2
+#endif
 
 // Fills `length` bytes at `target` with a pattern of `pattern_width` bytes
 // (1, 2, 4, 8 or 16). `target` and `length` are multiples of the width. The

@@ -22,14 +22,9 @@
 #ifndef DEVBIN_COPY_LINE_BYTES
 #define DEVBIN_COPY_LINE_BYTES 512
 #endif
-// 16-byte words each work-item stores per grid-stride step (fill, and copy
-// when source and target are aligned to each other).
-#ifndef DEVBIN_FILL_WORDS_PER_ITEM
-#define DEVBIN_FILL_WORDS_PER_ITEM 1
-#endif
-#ifndef DEVBIN_COPY_WORDS_PER_ITEM
-#define DEVBIN_COPY_WORDS_PER_ITEM 1
-#endif
+// DEVBIN_FILL_WORDS_PER_ITEM, DEVBIN_COPY_WORDS_PER_ITEM: in abi.h (the host
+// sizes grids from them); copy's applies when source and target are aligned
+// to each other.
 // Copy with source and target misaligned to each other: every output word
 // is a funnel shift of two adjacent aligned source words. How a work-item
 // gets the second word without loading it again:

@@ -156,9 +156,13 @@ TEST_F(CudaGpuTest, LaunchLimitsComeFromTheDevice) {
     EXPECT_EQ(limits.multiprocessors, p.multiprocessor_count);
     EXPECT_LE(limits.threads_per_block, p.max_threads_per_block);
     EXPECT_EQ(limits.threads_per_block % p.warp_size, 0u);
-    EXPECT_GE(limits.blocks_per_multiprocessor, 1u);
     EXPECT_LE(limits.resident_blocks_per_multiprocessor * limits.threads_per_block, p.max_threads_per_multiprocessor);
-    EXPECT_GE(limits.blocks_per_multiprocessor, limits.resident_blocks_per_multiprocessor);
+    if (static_cast<Kernel>(i) == Kernel::devbin_copy) {
+      EXPECT_EQ(limits.blocks_per_multiprocessor, kCoveringGrid);
+    } else {
+      EXPECT_GE(limits.blocks_per_multiprocessor, limits.resident_blocks_per_multiprocessor);
+      EXPECT_GE(limits.blocks_per_multiprocessor, 1u);
+    }
   }
 }
 

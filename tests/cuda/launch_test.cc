@@ -43,6 +43,18 @@ TEST(CudaLaunchShapeTest, Table) {
   }
 }
 
+TEST(CudaLaunchShapeTest, CoveringGridGivesEveryItemOneStep) {
+  LaunchLimits limits = h100_like();
+  limits.threads_per_block = 256;
+  limits.blocks_per_multiprocessor = kCoveringGrid;
+  // A 1 GiB copy: 2^26 words, two per item.
+  EXPECT_EQ(launch_shape(limits, uint64_t{1} << 25).blocks, (uint64_t{1} << 25) / 256);
+  EXPECT_EQ(launch_shape(limits, 257).blocks, 2u);
+  EXPECT_EQ(launch_shape(limits, 100).threads_per_block, 128u);
+  limits.max_grid_dim_x = 1000;  // still bounded by the device's grid limit
+  EXPECT_EQ(launch_shape(limits, uint64_t{1} << 25).blocks, 1000u);
+}
+
 TEST(CudaLaunchShapeTest, FollowsTheDevice) {
   LaunchLimits limits = h100_like();
   limits.multiprocessors = 46;  // a smaller GPU

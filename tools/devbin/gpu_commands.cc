@@ -663,27 +663,27 @@ Status bench_device(std::ostream& out, Device& device, uint64_t size) {
         << " |\n";
   }
 
-  // Launch-shape sweep: block size, and one resident wave of blocks against
-  // four (the kernels loop grid-stride, so any grid covers the work).
+  // Launch-shape sweep: block size, and one resident wave of blocks (a
+  // persistent grid) against a grid covering the work (the kernels loop
+  // grid-stride, so either is correct).
   out << "\nLaunch-shape sweep (" << gib(size) << ", " << p.multiprocessor_count
       << " SMs; devbin GB/s, bytes read + written):\n\n"
          "| threads/block | blocks/SM fill, copy | fill 16-byte | copy aligned | copy src+1 -> dst+3 |\n"
          "|---|---|---|---|---|\n";
   const std::vector<uint8_t> pattern16(16, 0x5a);
-  DEVBIN_RETURN_IF_ERROR(device.set_launch_shape(cuda::Kernel::devbin_copy, 0));
-  const uint32_t default_copy_threads = device.launch_limits(cuda::Kernel::devbin_copy).threads_per_block;
-  std::vector<uint32_t> sweep_threads = {128u, 256u, 512u, 1024u};
-  if (std::find(sweep_threads.begin(), sweep_threads.end(), default_copy_threads) == sweep_threads.end()) {
-    sweep_threads.push_back(default_copy_threads);
-  }
-  for (uint32_t threads : sweep_threads) {
-    for (uint32_t waves : {1u, 4u}) {
+  auto blocks_text = [](const cuda::LaunchLimits& limits) {
+    return limits.blocks_per_multiprocessor == cuda::kCoveringGrid ? std::string("covering")
+                                                                   : std::to_string(limits.blocks_per_multiprocessor);
+  };
+  for (uint32_t threads : {128u, 256u, 512u, 1024u}) {
+    for (bool covering : {false, true}) {
       bool fits = true;
       for (cuda::Kernel kernel : {cuda::Kernel::devbin_fill, cuda::Kernel::devbin_copy}) {
-        fits = fits && device.set_launch_shape(kernel, threads).ok() &&
+        fits = fits && device.set_launch_shape(kernel, threads, 1).ok() &&
                device
                    .set_launch_shape(kernel, threads,
-                                     waves * device.launch_limits(kernel).resident_blocks_per_multiprocessor)
+                                     covering ? cuda::kCoveringGrid
+                                              : device.launch_limits(kernel).resident_blocks_per_multiprocessor)
                    .ok();
       }
       if (!fits) continue;
@@ -694,9 +694,9 @@ Status bench_device(std::ostream& out, Device& device, uint64_t size) {
                             [&] { return device.copy(stream, target.address(), source.address(), size); },
                             [&] { return device.copy(stream, target.address() + 3, source.address() + 1, size); }},
                            1, 9));
-      out << "| " << threads << " | " << device.launch_limits(cuda::Kernel::devbin_fill).blocks_per_multiprocessor
-          << ", " << device.launch_limits(cuda::Kernel::devbin_copy).blocks_per_multiprocessor << " | "
-          << gbps(size, ms[0]) << " | " << gbps(2 * size, ms[1]) << " | " << gbps(2 * size, ms[2]) << " |\n";
+      out << "| " << threads << " | " << blocks_text(device.launch_limits(cuda::Kernel::devbin_fill)) << ", "
+          << blocks_text(device.launch_limits(cuda::Kernel::devbin_copy)) << " | " << gbps(size, ms[0]) << " | "
+          << gbps(2 * size, ms[1]) << " | " << gbps(2 * size, ms[2]) << " |\n";
     }
   }
   DEVBIN_RETURN_IF_ERROR(device.set_launch_shape(cuda::Kernel::devbin_fill, 0));
@@ -704,8 +704,7 @@ Status bench_device(std::ostream& out, Device& device, uint64_t size) {
   const cuda::LaunchLimits& fill = device.launch_limits(cuda::Kernel::devbin_fill);
   const cuda::LaunchLimits& copy = device.launch_limits(cuda::Kernel::devbin_copy);
   out << "\nDefault shapes (the first table ran with them): fill " << fill.threads_per_block << " threads x "
-      << fill.blocks_per_multiprocessor << " blocks/SM, copy " << copy.threads_per_block << " x "
-      << copy.blocks_per_multiprocessor << "\n";
+      << blocks_text(fill) << " blocks/SM, copy " << copy.threads_per_block << " x " << blocks_text(copy) << "\n";
   if (!correctness.ok()) {
     out << "bench: WRONG RESULT: " << correctness.message() << "\n";
     return correctness;

@@ -95,10 +95,15 @@ struct LaunchLimits {
   uint32_t multiprocessors = 1;
   uint32_t warp_size = 32;
   uint32_t threads_per_block = 32;         // the block size of full-size launches (a warp multiple)
-  uint32_t blocks_per_multiprocessor = 1;  // blocks per multiprocessor in a full-size launch (waves x resident)
+  // Blocks per multiprocessor in a full-size launch (waves x resident), or
+  // kCoveringGrid: as many blocks as the work needs, one grid-stride step per
+  // work-item (up to max_grid_dim_x).
+  uint32_t blocks_per_multiprocessor = 1;
   uint32_t resident_blocks_per_multiprocessor = 1;  // how many of those blocks fit at once (occupancy)
   uint32_t max_grid_dim_x = 1;
 };
+
+inline constexpr uint32_t kCoveringGrid = 0;
 
 struct LaunchShape {
   uint32_t blocks = 0;
@@ -106,9 +111,10 @@ struct LaunchShape {
 };
 
 // A grid for `work_items` independent items handled by a grid-stride loop:
-// at most one resident wave (multiprocessors × occupancy), fewer blocks and
-// a smaller block (a warp multiple) when there is less work. Zero items give
-// an empty shape (nothing to launch).
+// at most multiprocessors × blocks_per_multiprocessor blocks (unless
+// kCoveringGrid) and max_grid_dim_x, fewer blocks and a smaller block (a warp
+// multiple) when there is less work. Zero items give an empty shape (nothing
+// to launch).
 LaunchShape launch_shape(const LaunchLimits& limits, uint64_t work_items);
 
 // Fill arguments: width 1, 2, 4, 8 or 16; target and length multiples of it;
@@ -223,11 +229,15 @@ class Device {
   const DriverInfo& driver() const { return driver_info_; }
   const LaunchLimits& launch_limits(Kernel kernel) const { return limits_[static_cast<size_t>(kernel)]; }
   // Replaces the shape of full-size launches of `kernel`: the block size
-  // (0: the default, the smallest block size reaching the kernel's highest
-  // occupancy, as cuOccupancyMaxPotentialBlockSize finds it) and the blocks
-  // per multiprocessor (0: as many as are resident at once, four times that
-  // for copy). For tuning and benchmarks.
-  Status set_launch_shape(Kernel kernel, uint32_t threads_per_block, uint32_t blocks_per_multiprocessor = 0);
+  // (0: the kernel's default) and the blocks per multiprocessor (unset: the
+  // kernel's default; kCoveringGrid: as many as the work needs). Defaults:
+  // copy takes 256-thread blocks in a covering grid (measured fastest on an
+  // H100, bench/RESULTS.md); the other kernels the block size
+  // cuOccupancyMaxPotentialBlockSize suggests, one resident wave. Block sizes
+  // must be warp multiples within the kernel's and the device's limits. For
+  // tuning and benchmarks.
+  Status set_launch_shape(Kernel kernel, uint32_t threads_per_block,
+                          std::optional<uint32_t> blocks_per_multiprocessor = std::nullopt);
 
   // The driver's handles, for callers that launch or capture the kernels
   // themselves (a CUDA graph, cuLaunchKernelEx with their own attributes):

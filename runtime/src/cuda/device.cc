@@ -277,7 +277,18 @@ Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& opt
   return device;
 }
 
-Status Device::set_launch_shape(Kernel kernel, uint32_t threads, uint32_t blocks_per_multiprocessor) {
+namespace {
+
+// copy: 256-thread blocks, enough of them for one grid-stride step per
+// work-item. On an H100 this copied at 0.999-1.000x cuMemcpyDtoDAsync
+// where every persistent grid (1 or 4 resident waves, 128-1024 threads) gave
+// 0.94-0.96x; 512- and 1024-thread blocks in a covering grid gave 0.97x and
+// 0.85x (bench/RESULTS.md, 2026-11-25).
+constexpr uint32_t kCopyThreadsPerBlock = 256;
+
+}  // namespace
+
+Status Device::set_launch_shape(Kernel kernel, uint32_t threads, std::optional<uint32_t> blocks_per_multiprocessor) {
   const driver::Api& api = *impl_->api;
   CUfunction function = impl_->functions[static_cast<size_t>(kernel)];
   const std::string name(kernel_name(kernel));
@@ -293,7 +304,9 @@ Status Device::set_launch_shape(Kernel kernel, uint32_t threads, uint32_t blocks
     return internal_error("kernel " + name + " allows " + std::to_string(kernel_max) +
                           " threads per block, less than one warp of " + std::to_string(warp));
   }
-  if (threads == 0) {
+  if (threads == 0 && kernel == Kernel::devbin_copy) {
+    threads = std::max(std::min(kCopyThreadsPerBlock / warp * warp, largest), warp);
+  } else if (threads == 0) {
     // The register and shared-memory use of the kernel decide: a block size
     // that leaves no multiprocessor capacity unused.
     int min_grid = 0;
@@ -316,13 +329,12 @@ Status Device::set_launch_shape(Kernel kernel, uint32_t threads, uint32_t blocks
   limits.warp_size = warp;
   limits.threads_per_block = threads;
   limits.resident_blocks_per_multiprocessor = static_cast<uint32_t>(std::max(resident, 1));
-  // Copies run best with a grid of four resident waves (the grid-stride loop
-  // then ends with shorter, better balanced tails): +1-2% on H100 against one
-  // wave, in both alignments (bench/RESULTS.md). Fill and the single-item
-  // kernels take one wave.
-  const uint32_t waves = kernel == Kernel::devbin_copy ? 4 : 1;
-  limits.blocks_per_multiprocessor =
-      blocks_per_multiprocessor != 0 ? blocks_per_multiprocessor : limits.resident_blocks_per_multiprocessor * waves;
+  if (blocks_per_multiprocessor.has_value()) {
+    limits.blocks_per_multiprocessor = *blocks_per_multiprocessor;
+  } else {
+    limits.blocks_per_multiprocessor =
+        kernel == Kernel::devbin_copy ? kCoveringGrid : limits.resident_blocks_per_multiprocessor;
+  }
   limits.max_grid_dim_x = properties_.max_grid_dim_x;
   return Status::Ok();
 }
@@ -342,14 +354,15 @@ Status Device::launch(Kernel kernel, Stream& stream, uint64_t work_items, void* 
 Status Device::fill(Stream& stream, DevicePtr target, uint64_t length, std::span<const uint8_t> pattern) const {
   DEVBIN_ASSIGN_OR_RETURN(devbin_fill_args_t args, make_fill_args(target, length, pattern));
   if (length == 0) return Status::Ok();
-  // One item per 16-byte store, plus one for a head and tail that straddle words.
-  return launch(Kernel::devbin_fill, stream, length / 16 + 2, &args);
+  // One item per DEVBIN_FILL_WORDS_PER_ITEM 16-byte stores, plus one for a
+  // head and tail that straddle words.
+  return launch(Kernel::devbin_fill, stream, length / (16 * DEVBIN_FILL_WORDS_PER_ITEM) + 2, &args);
 }
 
 Status Device::copy(Stream& stream, DevicePtr target, DevicePtr source, uint64_t length) const {
   DEVBIN_ASSIGN_OR_RETURN(devbin_copy_args_t args, make_copy_args(target, source, length));
   if (length == 0) return Status::Ok();
-  return launch(Kernel::devbin_copy, stream, length / 16 + 2, &args);
+  return launch(Kernel::devbin_copy, stream, length / (16 * DEVBIN_COPY_WORDS_PER_ITEM) + 2, &args);
 }
 
 Status Device::timestamp(Stream& stream, DevicePtr record) const {

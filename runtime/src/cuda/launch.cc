@@ -41,9 +41,12 @@ LaunchShape launch_shape(const LaunchLimits& limits, uint64_t work_items) {
     // Round small work up to whole warps: partial warps cost the same.
     threads = std::min<uint64_t>(threads, (work_items + warp - 1) / warp * warp);
   }
-  const uint64_t wave = std::max<uint64_t>(uint64_t{limits.multiprocessors} * limits.blocks_per_multiprocessor, 1);
   uint64_t blocks = (work_items + threads - 1) / threads;
-  blocks = std::min({blocks, wave, uint64_t{std::max<uint32_t>(limits.max_grid_dim_x, 1)}});
+  if (limits.blocks_per_multiprocessor != kCoveringGrid) {
+    blocks = std::min<uint64_t>(blocks, uint64_t{std::max<uint32_t>(limits.multiprocessors, 1)} *
+                                            limits.blocks_per_multiprocessor);
+  }
+  blocks = std::min<uint64_t>(blocks, std::max<uint32_t>(limits.max_grid_dim_x, 1));
   return {static_cast<uint32_t>(blocks), static_cast<uint32_t>(threads)};
 }
 
