@@ -423,35 +423,10 @@ int run_launch_floor() {
         functions.push_back(std::chrono::duration<double, std::milli>(resolved - loaded).count());
       }
     }
-    // The other way to the handles: the module's function list (what
-    // Device::open uses where the driver has it).
-    std::vector<double> listed;
-    if (api.cuModuleGetFunctionCount != nullptr && api.cuModuleEnumerateFunctions != nullptr &&
-        api.cuFuncGetName != nullptr) {
-      for (int i = 0; i < 21; ++i) {
-        drv::CUmodule module = nullptr;
-        if (api.cuModuleLoadDataEx(&module, entry->data, 0, nullptr, nullptr) != 0) return 1;
-        const auto before = std::chrono::steady_clock::now();
-        unsigned count = 0;
-        drv::CUfunction handles[16] = {};
-        if (api.cuModuleGetFunctionCount(&count, module) != 0 || count > 16 ||
-            api.cuModuleEnumerateFunctions(handles, count, module) != 0) {
-          return 1;
-        }
-        for (unsigned k = 0; k < count; ++k) {
-          const char* name = nullptr;
-          if (api.cuFuncGetName(&name, handles[k]) != 0) return 1;
-        }
-        listed.push_back(
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - before).count());
-        api.cuModuleUnload(module);
-      }
-    }
     std::printf(
         "cuModuleLoadDataEx of it: %.4f ms with the JIT error-log options, %.4f ms without; "
-        "4 x cuModuleGetFunction: %.4f ms; function list + names: %s (medians of 21)\n",
-        median(with_options), median(without_options), median(functions),
-        listed.empty() ? "not in this driver" : (std::to_string(median(listed)).substr(0, 6) + " ms").c_str());
+        "4 x cuModuleGetFunction: %.4f ms (medians of 21)\n",
+        median(with_options), median(without_options), median(functions));
   }
   api.cuEventDestroy_v2(start);
   api.cuEventDestroy_v2(end);

@@ -167,25 +167,6 @@ TEST(CudaDriverTest, MissingKernelIsALoadError) {
       << device.status().message();
 }
 
-// Handles come from the driver's function list where it has one (the stub's
-// are 0x3001..), else from cuModuleGetFunction (the stub's 0x3000).
-TEST(CudaDriverTest, KernelHandlesComeFromTheFunctionListOrOneByOne) {
-  if (!toc_has("nvptx64-nvidia-cuda--sm_90.cubin")) GTEST_SKIP() << "the embedded TOC has no sm_90 cubin";
-  ScopedEnv override_entry(kTargetOverrideEnv, std::nullopt);
-  for (const char* stub_mode : {"ok", "no-enumerate"}) {
-    SCOPED_TRACE(stub_mode);
-    ScopedEnv path(cuda::kDriverPathEnv, stub_driver_copy(DEVBIN_TEST_STUB_DRIVER, stub_mode));
-    ScopedEnv mode("DEVBIN_STUB_CUDA_MODE", stub_mode);
-    auto device = cuda::Device::open(0);
-    ASSERT_TRUE(device.ok()) << device.status().to_string();
-    const bool listed = std::string_view(stub_mode) == "ok";
-    EXPECT_EQ(reinterpret_cast<uintptr_t>((*device)->native_function(cuda::Kernel::devbin_fill)),
-              listed ? 0x3001u : 0x3000u);
-    EXPECT_EQ(reinterpret_cast<uintptr_t>((*device)->native_function(cuda::Kernel::devbin_timestamp)),
-              listed ? 0x3004u : 0x3000u);
-  }
-}
-
 TEST(CudaDriverTest, OpenReportsSelectionLoadTimeAndLaunchLimits) {
   if (!toc_has("nvptx64-nvidia-cuda--sm_90.cubin")) GTEST_SKIP() << "the embedded TOC has no sm_90 cubin";
   ScopedEnv path(cuda::kDriverPathEnv, stub_driver_copy(DEVBIN_TEST_STUB_DRIVER, "open"));

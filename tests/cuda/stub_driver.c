@@ -176,27 +176,6 @@ EXPORT CUresult cuModuleGetFunction(void** function, void* module, const char* n
   *function = (void*)0x3000;
   return kSuccess;
 }
-// The module's function list (CUDA 12.4+): the four kernels at 0x3001..,
-// without devbin_timestamp in mode missing-kernel; mode no-enumerate fails
-// the count so the caller falls back to cuModuleGetFunction (0x3000).
-static const char* const kListed[] = {"devbin_fill", "devbin_copy", "devbin_dispatch_patch", "devbin_timestamp"};
-EXPORT CUresult cuModuleGetFunctionCount(unsigned* count, void* module) {
-  (void)module;
-  if (mode_is("no-enumerate")) return kInvalidValue;
-  *count = mode_is("missing-kernel") ? 3 : 4;
-  return kSuccess;
-}
-EXPORT CUresult cuModuleEnumerateFunctions(void** functions, unsigned count, void* module) {
-  (void)module;
-  for (unsigned i = 0; i < count && i < 4; ++i) functions[i] = (void*)(uintptr_t)(0x3001 + i);
-  return kSuccess;
-}
-EXPORT CUresult cuFuncGetName(const char** name, void* function) {
-  const uintptr_t at = (uintptr_t)function;
-  if (at < 0x3001 || at > 0x3004) return kInvalidValue;
-  *name = kListed[at - 0x3001];
-  return kSuccess;
-}
 EXPORT CUresult cuFuncGetAttribute(int* value, int attribute, void* function) {
   (void)function;
   *value = attribute == 0 ? 1024 : 32;

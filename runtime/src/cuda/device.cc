@@ -255,28 +255,7 @@ Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& opt
     if (error_log[0] != '\0') message += "; JIT log: " + std::string(error_log);
     return fail(Status(status.code(), message));
   }
-  // Every ABI kernel's handle now, so a missing one fails the load. Where the
-  // driver can list a module's functions, take the handles from the list:
-  // that leaves each function's code upload to its first launch (CUDA's lazy
-  // loading), which cuModuleGetFunction would do here, 4 x ~0.019 ms on an
-  // H100 (bench/RESULTS.md).
-  if (api->cuModuleGetFunctionCount != nullptr && api->cuModuleEnumerateFunctions != nullptr &&
-      api->cuFuncGetName != nullptr) {
-    unsigned count = 0;
-    CUfunction listed[2 * kKernelCount] = {};
-    if (api->cuModuleGetFunctionCount(&count, impl->module) == driver::CUDA_SUCCESS && count <= std::size(listed) &&
-        api->cuModuleEnumerateFunctions(listed, count, impl->module) == driver::CUDA_SUCCESS) {
-      for (unsigned k = 0; k < count; ++k) {
-        const char* listed_name = nullptr;
-        if (api->cuFuncGetName(&listed_name, listed[k]) != driver::CUDA_SUCCESS || listed_name == nullptr) continue;
-        for (size_t i = 0; i < kKernelCount; ++i) {
-          if (kernel_name(static_cast<Kernel>(i)) == listed_name) impl->functions[i] = listed[k];
-        }
-      }
-    }
-  }
   for (size_t i = 0; i < kKernelCount; ++i) {
-    if (impl->functions[i] != nullptr) continue;
     const std::string name(kernel_name(static_cast<Kernel>(i)));
     const driver::CUresult found = api->cuModuleGetFunction(&impl->functions[i], impl->module, name.c_str());
     if (found != driver::CUDA_SUCCESS) {

@@ -28,11 +28,6 @@ Status resolve(void* handle, Api* api) {
   if (elapsed == nullptr) elapsed = dlsym(handle, "cuEventElapsedTime");
   api->cuEventElapsedTime = reinterpret_cast<Fn<CUresult(float*, CUevent, CUevent)>>(elapsed);
   if (elapsed == nullptr) missing.push_back("cuEventElapsedTime_v2 (or cuEventElapsedTime)");
-  api->cuModuleGetFunctionCount =
-      reinterpret_cast<decltype(api->cuModuleGetFunctionCount)>(dlsym(handle, "cuModuleGetFunctionCount"));
-  api->cuModuleEnumerateFunctions =
-      reinterpret_cast<decltype(api->cuModuleEnumerateFunctions)>(dlsym(handle, "cuModuleEnumerateFunctions"));
-  api->cuFuncGetName = reinterpret_cast<decltype(api->cuFuncGetName)>(dlsym(handle, "cuFuncGetName"));
   if (missing.empty()) return Status::Ok();
 
   std::string list;

@@ -116,13 +116,6 @@ struct Api {
   // cuda.h maps cuEventElapsedTime to the _v2 symbol since CUDA 12.8; older
   // drivers export only the plain one, with the same signature.
   Fn<CUresult(float*, CUevent, CUevent)> cuEventElapsedTime = nullptr;
-  // Optional (CUDA 12.4+; nullptr on older drivers): all of a module's
-  // function handles in one call, without loading their code (under the
-  // driver's default lazy loading, cuModuleGetFunction uploads each
-  // function's code; this leaves that to its first launch).
-  Fn<CUresult(unsigned*, CUmodule)> cuModuleGetFunctionCount = nullptr;
-  Fn<CUresult(CUfunction*, unsigned, CUmodule)> cuModuleEnumerateFunctions = nullptr;
-  Fn<CUresult(const char**, CUfunction)> cuFuncGetName = nullptr;
 
   std::string path;    // what dlopen was given
   int version = 0;     // cuDriverGetVersion: 13000 for CUDA 13.0
