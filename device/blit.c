@@ -12,10 +12,11 @@
 
 // Tuning knobs, compile-time so every per-item register stays a register.
 // The host tests build this file with other values too (tests/device).
-// The line the body starts on. Copy takes longer lines than fill: on the
-// H100, 512-byte lines moved the misaligned copy from 1.21-1.22x to
-// 1.237-1.239x cuMemcpyDtoDAsync but the fill from 0.986 to 0.976-0.981x
-// cuMemsetD32Async (bench/RESULTS.md, variant l-line512).
+// The line the body starts on. On the H100, with persistent grids, 512-byte
+// lines moved the misaligned copy from 1.21x to 1.24x cuMemcpyDtoDAsync and
+// the fill from 0.986x to 0.976-0.981x cuMemsetD32Async, hence two knobs; with
+// the covering grid copy launches in now, 128 and 512 give the same copy
+// within noise (bench/RESULTS.md).
 #ifndef DEVBIN_FILL_LINE_BYTES
 #define DEVBIN_FILL_LINE_BYTES 128
 #endif
