@@ -10,7 +10,9 @@
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
 # Environment: DEVBIN_FUZZ_BUILD_DIR (default build/fuzz), DEVBIN_FUZZ_CC /
 # DEVBIN_FUZZ_CXX (default clang-22 / clang++-22), DEVBIN_FUZZ_WORKERS (parallel
-# fuzzing processes per target, default 1).
+# fuzzing processes per target, default 1), DEVBIN_FUZZ_RUNS (stop each target
+# after this many executions, or at SECONDS, whichever comes first: the long
+# campaign is `DEVBIN_FUZZ_RUNS=10000000 scripts/fuzz.sh 86400 TARGET`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,6 +49,7 @@ for target in "${targets[@]}"; do
   runs="$build/fuzz-runs/$target"
   mkdir -p "$runs/corpus"
   args=(-max_total_time="$seconds" -timeout=10 -print_final_stats=1 -artifact_prefix="$runs/")
+  [ -n "${DEVBIN_FUZZ_RUNS:-}" ] && args+=(-runs="$DEVBIN_FUZZ_RUNS")
   [ -f "fuzz/dict/$target.dict" ] && args+=(-dict="fuzz/dict/$target.dict")
   seeds=("fuzz/corpus/$target")
   # As in fuzz/CMakeLists.txt: the prebuilt code objects seed the code-object
@@ -70,7 +73,7 @@ for target in "${targets[@]}"; do
   fi
 done
 
-echo "== summary (${seconds}s each)"
+echo "== summary (${seconds}s each${DEVBIN_FUZZ_RUNS:+, at most $DEVBIN_FUZZ_RUNS executions})"
 printf '%s\n' "${summary[@]}"
 if [ ${#failed[@]} -ne 0 ]; then
   echo "fuzzing found problems in: ${failed[*]} (logs under $build/fuzz-runs/)" >&2
