@@ -290,7 +290,7 @@ int run_launch_floor() {
   }
   const uint64_t target = buffer_or->address();
   const std::vector<uint8_t> pattern = {1, 2, 3, 4};
-  auto args_or = devbin::cuda::make_fill_args(target, 64, pattern);
+  auto args_or = devbin::make_fill_args(target, 64, pattern);
   if (!args_or.ok()) return 1;
   devbin_fill_args_t args = *args_or;
   devbin_timestamp_args_t stamp{target};

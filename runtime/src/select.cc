@@ -99,18 +99,6 @@ Status no_selection(const Target& device, std::string_view expected, const Toc& 
   return not_found(std::move(message));
 }
 
-void append_target_id(std::string& out, const AmdgpuTargetId& id) {
-  out += id.processor;
-  auto append = [&out](std::string_view name, FeatureSetting setting) {
-    if (setting != FeatureSetting::kOn && setting != FeatureSetting::kOff) return;
-    out += ':';
-    out += name;
-    out += setting == FeatureSetting::kOn ? '+' : '-';
-  };
-  append("sramecc", id.sramecc);
-  append("xnack", id.xnack);
-}
-
 void append_features(std::string& out, std::string_view features) {
   if (features.empty()) return;
   out += " (features ";
@@ -140,7 +128,7 @@ Result<Selection> select_amdgpu(const Target& device_target, const Toc& toc) {
     std::string& reason = selection.reason;
     reason.reserve(96);
     reason += "exact code object for ";
-    append_target_id(reason, device);
+    device.append_to(reason);
     append_features(reason, exact->features);
     return selection;
   }
@@ -174,7 +162,7 @@ Result<Selection> select_amdgpu(const Target& device_target, const Toc& toc) {
     reason += " (generic version ";
     reason += std::to_string(code_object->generic_version);
     reason += ") covers ";
-    append_target_id(reason, device);
+    device.append_to(reason);
     append_features(reason, generic->features);
     return selection;
   }

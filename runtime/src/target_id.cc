@@ -1,6 +1,7 @@
 #include "devbin/target_id.h"
 
 #include <string>
+#include <utility>
 
 namespace devbin {
 namespace {
@@ -56,26 +57,37 @@ std::string_view feature_setting_name(FeatureSetting setting) {
   return "unknown";
 }
 
-std::string AmdgpuTargetId::features() const {
-  std::string out;
-  auto append = [&out](std::string_view name, FeatureSetting setting) {
-    if (setting != FeatureSetting::kOn && setting != FeatureSetting::kOff) return;
-    if (!out.empty()) out += ':';
+namespace {
+
+// Appends ":sramecc±:xnack±" (settings that are on or off only); `separate`
+// says whether the first one takes a ':' too.
+void append_feature_suffix(std::string& out, const AmdgpuTargetId& id, bool separate) {
+  for (const auto& [name, setting] : {std::pair<std::string_view, FeatureSetting>{"sramecc", id.sramecc},
+                                      std::pair<std::string_view, FeatureSetting>{"xnack", id.xnack}}) {
+    if (setting != FeatureSetting::kOn && setting != FeatureSetting::kOff) continue;
+    if (separate) out += ':';
+    separate = true;
     out += name;
     out += setting == FeatureSetting::kOn ? '+' : '-';
-  };
-  append("sramecc", sramecc);
-  append("xnack", xnack);
+  }
+}
+
+}  // namespace
+
+std::string AmdgpuTargetId::features() const {
+  std::string out;
+  append_feature_suffix(out, *this, false);
   return out;
 }
 
+void AmdgpuTargetId::append_to(std::string& out) const {
+  out += processor;
+  append_feature_suffix(out, *this, true);
+}
+
 std::string AmdgpuTargetId::to_string() const {
-  std::string out = processor;
-  std::string suffix = features();
-  if (!suffix.empty()) {
-    out += ':';
-    out += suffix;
-  }
+  std::string out;
+  append_to(out);
   return out;
 }
 

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "devbin/cuda.h"
+#include "devbin/blit.h"
 #include "devbin/hsa.h"
 #include "tests/hsa/fake_runtime.h"
 
@@ -294,7 +294,7 @@ TEST_F(HsaDevice, IndirectDispatchRunsTheTargetWithThePatchedGrid) {
   const KernelInfo* fill = device->code_object().find_kernel("devbin_fill");
   ASSERT_NE(fill, nullptr);
   const uint8_t pattern[4] = {0xde, 0xad, 0xbe, 0xef};
-  auto args = cuda::make_fill_args(target->address(), kBytes, pattern);
+  auto args = make_fill_args(target->address(), kBytes, pattern);
   ASSERT_TRUE(args.ok());
   IndirectDispatch request;
   request.kernel = device->kernel(Kernel::devbin_fill);
@@ -364,7 +364,7 @@ TEST_F(HsaDevice, TheRingWrapsManyTimes) {
     const uint8_t value = static_cast<uint8_t>(i);
     if (i % 10 == 0) {
       // Every tenth block through an indirect dispatch (three packets).
-      auto args = cuda::make_fill_args(buffer->address() + i * 64, 64, {&value, 1});
+      auto args = make_fill_args(buffer->address() + i * 64, 64, {&value, 1});
       ASSERT_TRUE(args.ok());
       uint8_t* kernargs = host + 512 + (i / 10) * 64;
       ASSERT_TRUE(write_kernargs({kernargs, fill->kernarg_segment_size}, *fill,

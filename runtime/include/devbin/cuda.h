@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 
+#include "devbin/blit.h"
 #include "devbin/code_object.h"
 #include "devbin/device.h"
 #include "devbin/status.h"
@@ -75,7 +76,7 @@ struct DeviceProperties {
 Result<DeviceProperties> query_device(int ordinal);
 
 //===----------------------------------------------------------------------===//
-// Pure helpers (no driver needed): argument checks, launch shapes, clocks.
+// Pure helpers (no driver needed): launch shapes, clocks (argument checks: devbin/blit.h).
 //===----------------------------------------------------------------------===//
 
 enum class Kernel : uint8_t {
@@ -116,12 +117,6 @@ struct LaunchShape {
 // multiple) when there is less work. Zero items give an empty shape (nothing
 // to launch).
 LaunchShape launch_shape(const LaunchLimits& limits, uint64_t work_items);
-
-// Fill arguments: width 1, 2, 4, 8 or 16; target and length multiples of it;
-// the range must not wrap. The pattern's `width` bytes are replicated to 16.
-Result<devbin_fill_args_t> make_fill_args(DevicePtr target, uint64_t length, std::span<const uint8_t> pattern);
-// Copy arguments: any offsets and length; ranges must not wrap or overlap.
-Result<devbin_copy_args_t> make_copy_args(DevicePtr target, DevicePtr source, uint64_t length);
 
 // One reading of the device clock between two host CLOCK_MONOTONIC readings.
 struct ClockSample {

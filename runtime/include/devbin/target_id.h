@@ -43,6 +43,9 @@ struct AmdgpuTargetId {
   std::string to_isa_name() const;
   // The feature suffix alone, "sramecc+:xnack-" or "".
   std::string features() const;
+  // Appends to_string() to `out` without a temporary (selection builds its
+  // reasons this way on the hot path).
+  void append_to(std::string& out) const;
   bool operator==(const AmdgpuTargetId&) const = default;
 };
 

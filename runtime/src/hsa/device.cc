@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "devbin/cuda.h"
+#include "devbin/blit.h"
 #include "devbin/hsa.h"
 #include "devbin/select.h"
 #include "hsa/api.h"
@@ -718,7 +718,7 @@ std::span<const uint8_t> bytes_of(const T& value) {
 }  // namespace
 
 Status Device::fill(Queue& queue, DevicePtr target, uint64_t length, std::span<const uint8_t> pattern) const {
-  DEVBIN_ASSIGN_OR_RETURN(devbin_fill_args_t args, cuda::make_fill_args(target, length, pattern));
+  DEVBIN_ASSIGN_OR_RETURN(devbin_fill_args_t args, make_fill_args(target, length, pattern));
   if (length == 0) return Status::Ok();
   // One item per 16-byte store, plus one for a head and tail that straddle words.
   const uint32_t groups = workgroup_count(limits_, length / 16 + 2);
@@ -726,7 +726,7 @@ Status Device::fill(Queue& queue, DevicePtr target, uint64_t length, std::span<c
 }
 
 Status Device::copy(Queue& queue, DevicePtr target, DevicePtr source, uint64_t length) const {
-  DEVBIN_ASSIGN_OR_RETURN(devbin_copy_args_t args, cuda::make_copy_args(target, source, length));
+  DEVBIN_ASSIGN_OR_RETURN(devbin_copy_args_t args, make_copy_args(target, source, length));
   if (length == 0) return Status::Ok();
   const uint32_t groups = workgroup_count(limits_, length / 16 + 2);
   return launch(queue, Kernel::devbin_copy, bytes_of(args), linear_geometry(groups, limits_.workgroup_size));

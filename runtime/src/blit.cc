@@ -1,0 +1,69 @@
+#include "devbin/blit.h"
+
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <string>
+
+namespace devbin {
+namespace {
+
+std::string hex(uint64_t value) {
+  char buffer[24];
+  std::snprintf(buffer, sizeof(buffer), "0x%llx", static_cast<unsigned long long>(value));
+  return buffer;
+}
+
+bool wraps(uint64_t address, uint64_t length) { return address > std::numeric_limits<uint64_t>::max() - length; }
+
+}  // namespace
+
+Result<devbin_fill_args_t> make_fill_args(uint64_t target, uint64_t length, std::span<const uint8_t> pattern) {
+  const size_t width = pattern.size();
+  if (width != 1 && width != 2 && width != 4 && width != 8 && width != 16) {
+    return invalid_argument("fill: the pattern is " + std::to_string(width) + " bytes wide; expected 1, 2, 4, 8 or 16");
+  }
+  if (target % width != 0) {
+    return invalid_argument("fill: target " + hex(target) + " is not a multiple of the " + std::to_string(width) +
+                            "-byte pattern width");
+  }
+  if (length % width != 0) {
+    return invalid_argument("fill: length " + std::to_string(length) + " is not a multiple of the " +
+                            std::to_string(width) + "-byte pattern width");
+  }
+  if (length != 0 && target == 0) return invalid_argument("fill: target is null");
+  if (wraps(target, length)) {
+    return invalid_argument("fill: target " + hex(target) + " + length " + std::to_string(length) +
+                            " wraps around the address space");
+  }
+  devbin_fill_args_t args{};
+  args.target = target;
+  args.length = length;
+  uint8_t replicated[16];
+  for (size_t i = 0; i < sizeof(replicated); ++i) replicated[i] = pattern[i % width];
+  std::memcpy(args.pattern, replicated, sizeof(replicated));
+  args.pattern_width = static_cast<uint32_t>(width);
+  return args;
+}
+
+Result<devbin_copy_args_t> make_copy_args(uint64_t target, uint64_t source, uint64_t length) {
+  if (length != 0 && (target == 0 || source == 0)) {
+    return invalid_argument(std::string("copy: ") + (target == 0 ? "target" : "source") + " is null");
+  }
+  if (wraps(target, length) || wraps(source, length)) {
+    return invalid_argument(
+        "copy: " + std::string(wraps(target, length) ? "target " + hex(target) : "source " + hex(source)) +
+        " + length " + std::to_string(length) + " wraps around the address space");
+  }
+  if (length != 0 && target < source + length && source < target + length) {
+    return invalid_argument("copy: target [" + hex(target) + ", " + hex(target + length) + ") and source [" +
+                            hex(source) + ", " + hex(source + length) + ") overlap; expected disjoint ranges");
+  }
+  devbin_copy_args_t args{};
+  args.source = source;
+  args.target = target;
+  args.length = length;
+  return args;
+}
+
+}  // namespace devbin

@@ -1,0 +1,66 @@
+// The blit kernels' argument checks (devbin/blit.h), shared by every backend.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <span>
+#include <vector>
+
+#include "devbin/blit.h"
+
+namespace devbin {
+namespace {
+
+TEST(BlitArgsTest, EveryWidthReplicatesItsPattern) {
+  for (size_t width : {1u, 2u, 4u, 8u, 16u}) {
+    std::vector<uint8_t> pattern(width);
+    for (size_t i = 0; i < width; ++i) pattern[i] = static_cast<uint8_t>(0x10 + i);
+    auto args = make_fill_args(0x10000, 64 * width, pattern);
+    ASSERT_TRUE(args.ok()) << args.status().to_string();
+    EXPECT_EQ(args->target, 0x10000u);
+    EXPECT_EQ(args->length, 64 * width);
+    EXPECT_EQ(args->pattern_width, width);
+    uint8_t bytes[16];
+    std::memcpy(bytes, args->pattern, 16);
+    for (size_t i = 0; i < 16; ++i) EXPECT_EQ(bytes[i], pattern[i % width]) << "width " << width << " byte " << i;
+  }
+}
+
+TEST(BlitArgsTest, RefusesWhatTheKernelCannotDo) {
+  const uint8_t p16[16] = {};
+  const uint8_t p3[3] = {};
+  const uint8_t p32[32] = {};
+  auto width = make_fill_args(0x1000, 12, std::span<const uint8_t>(p3, 3));
+  EXPECT_EQ(width.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(width.status().message().find("3 bytes wide; expected 1, 2, 4, 8 or 16"), std::string::npos);
+  EXPECT_EQ(make_fill_args(0x1000, 32, std::span<const uint8_t>(p32, 32)).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(make_fill_args(0x1000, 0, std::span<const uint8_t>()).status().code(), StatusCode::kInvalidArgument);
+  auto offset = make_fill_args(0x1008, 32, p16);
+  EXPECT_NE(offset.status().message().find("target 0x1008 is not a multiple of the 16-byte pattern width"),
+            std::string::npos)
+      << offset.status().message();
+  auto length = make_fill_args(0x1000, 40, p16);
+  EXPECT_NE(length.status().message().find("length 40 is not a multiple of the 16-byte pattern width"),
+            std::string::npos)
+      << length.status().message();
+  EXPECT_EQ(make_fill_args(0, 16, p16).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(make_fill_args(0xfffffffffffffff0ull, 32, p16).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(make_fill_args(0, 0, p16).ok());  // nothing to do is not an error
+}
+
+TEST(BlitArgsTest, AnyAlignmentButNoOverlap) {
+  EXPECT_TRUE(make_copy_args(0x1003, 0x3001, 4097).ok());
+  EXPECT_TRUE(make_copy_args(0x1000, 0x1010, 16).ok());  // adjacent ranges do not overlap
+  EXPECT_TRUE(make_copy_args(0x1010, 0x1000, 16).ok());
+  EXPECT_TRUE(make_copy_args(0x1000, 0x1000, 0).ok());
+  auto overlap = make_copy_args(0x1000, 0x100f, 16);
+  EXPECT_EQ(overlap.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(overlap.status().message().find("overlap"), std::string::npos);
+  EXPECT_EQ(make_copy_args(0x100f, 0x1000, 16).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(make_copy_args(0, 0x1000, 1).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(make_copy_args(0x1000, 0, 1).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(make_copy_args(0xffffffffffffff00ull, 0x1000, 0x100).status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace devbin
