@@ -720,15 +720,17 @@ std::span<const uint8_t> bytes_of(const T& value) {
 Status Device::fill(Queue& queue, DevicePtr target, uint64_t length, std::span<const uint8_t> pattern) const {
   DEVBIN_ASSIGN_OR_RETURN(devbin_fill_args_t args, make_fill_args(target, length, pattern));
   if (length == 0) return Status::Ok();
-  // One item per 16-byte store, plus one for a head and tail that straddle words.
-  const uint32_t groups = workgroup_count(limits_, length / 16 + 2);
+  // Work-items as device/abi.h counts them, plus one for a head and tail that
+  // straddle words. The grid stays one resident wave (workgroup_count): the
+  // covering grid the CUDA backend takes for copy is unmeasured on AMD.
+  const uint32_t groups = workgroup_count(limits_, length / (16 * DEVBIN_FILL_WORDS_PER_ITEM) + 2);
   return launch(queue, Kernel::devbin_fill, bytes_of(args), linear_geometry(groups, limits_.workgroup_size));
 }
 
 Status Device::copy(Queue& queue, DevicePtr target, DevicePtr source, uint64_t length) const {
   DEVBIN_ASSIGN_OR_RETURN(devbin_copy_args_t args, make_copy_args(target, source, length));
   if (length == 0) return Status::Ok();
-  const uint32_t groups = workgroup_count(limits_, length / 16 + 2);
+  const uint32_t groups = workgroup_count(limits_, length / (16 * DEVBIN_COPY_WORDS_PER_ITEM) + 2);
   return launch(queue, Kernel::devbin_copy, bytes_of(args), linear_geometry(groups, limits_.workgroup_size));
 }
 
