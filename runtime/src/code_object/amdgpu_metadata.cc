@@ -27,12 +27,7 @@ std::string describe_kernel(size_t index, std::string_view name) {
 
 std::string describe_found(const msgpack::Value& value) {
   std::string text(msgpack::type_name(value.type));
-  // Two appends, not `" " + to_string(...)`: g++ 12 at -O3 (Release) reports
-  // a false -Werror=restrict on the temporary (GCC bug 105329).
-  if (value.type == msgpack::Type::kPositiveInteger) {
-    text += ' ';
-    text += std::to_string(value.unsigned_value);
-  }
+  if (value.type == msgpack::Type::kPositiveInteger) text += " " + std::to_string(value.unsigned_value);
   return text;
 }
 
