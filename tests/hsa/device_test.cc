@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "devbin/blit.h"
+#include "devbin/kernel_args.h"
 #include "devbin/hsa.h"
 #include "tests/hsa/fake_runtime.h"
 

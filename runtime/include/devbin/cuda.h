@@ -24,7 +24,7 @@
 #include <string>
 #include <string_view>
 
-#include "devbin/blit.h"
+#include "devbin/kernel_args.h"
 #include "devbin/code_object.h"
 #include "devbin/device.h"
 #include "devbin/status.h"
@@ -76,7 +76,7 @@ struct DeviceProperties {
 Result<DeviceProperties> query_device(int ordinal);
 
 //===----------------------------------------------------------------------===//
-// Pure helpers (no driver needed): launch shapes, clocks (argument checks: devbin/blit.h).
+// Pure helpers (no driver needed): launch shapes, clocks (argument checks: devbin/kernel_args.h).
 //===----------------------------------------------------------------------===//
 
 enum class Kernel : uint8_t {

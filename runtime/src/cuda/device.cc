@@ -366,33 +366,12 @@ Status Device::copy(Stream& stream, DevicePtr target, DevicePtr source, uint64_t
 }
 
 Status Device::timestamp(Stream& stream, DevicePtr record) const {
-  if (record == 0 || record % 8 != 0) {
-    return invalid_argument("timestamp: record address " + std::to_string(record) + " is null or not 8-byte aligned");
-  }
-  devbin_timestamp_args_t args{};
-  args.target = record;
+  DEVBIN_ASSIGN_OR_RETURN(devbin_timestamp_args_t args, make_timestamp_args(record));
   return launch(Kernel::devbin_timestamp, stream, 1, &args);
 }
 
 Status Device::dispatch_patch(Stream& stream, const devbin_dispatch_args_t& args) const {
-  if (args.packet == 0 || args.packet % 64 != 0) {
-    return invalid_argument("dispatch_patch: packet address " + std::to_string(args.packet) +
-                            " is null or not 64-byte aligned (AQL packets are 64-byte aligned)");
-  }
-  if (args.workgroup_counts == 0 || args.workgroup_counts % 4 != 0) {
-    return invalid_argument("dispatch_patch: workgroup_counts address " + std::to_string(args.workgroup_counts) +
-                            " is null or not 4-byte aligned");
-  }
-  if (args.status % 4 != 0) {
-    return invalid_argument("dispatch_patch: status address " + std::to_string(args.status) + " is not 4-byte aligned");
-  }
-  for (int i = 0; i < 3; ++i) {
-    if (args.workgroup_size[i] == 0 || args.workgroup_size[i] > 0xffff) {
-      return invalid_argument("dispatch_patch: workgroup_size[" + std::to_string(i) + "] is " +
-                              std::to_string(args.workgroup_size[i]) +
-                              "; expected 1..65535 (the AQL packet's 16-bit field)");
-    }
-  }
+  DEVBIN_RETURN_IF_ERROR(check_dispatch_args(args));
   devbin_dispatch_args_t copy = args;
   return launch(Kernel::devbin_dispatch_patch, stream, 1, &copy);
 }

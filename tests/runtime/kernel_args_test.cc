@@ -1,16 +1,17 @@
-// The blit kernels' argument checks (devbin/blit.h), shared by every backend.
+// The blit kernels' argument checks (devbin/kernel_args.h), shared by every backend.
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <span>
+#include <string>
 #include <vector>
 
-#include "devbin/blit.h"
+#include "devbin/kernel_args.h"
 
 namespace devbin {
 namespace {
 
-TEST(BlitArgsTest, EveryWidthReplicatesItsPattern) {
+TEST(KernelArgsTest, EveryWidthReplicatesItsPattern) {
   for (size_t width : {1u, 2u, 4u, 8u, 16u}) {
     std::vector<uint8_t> pattern(width);
     for (size_t i = 0; i < width; ++i) pattern[i] = static_cast<uint8_t>(0x10 + i);
@@ -25,7 +26,7 @@ TEST(BlitArgsTest, EveryWidthReplicatesItsPattern) {
   }
 }
 
-TEST(BlitArgsTest, RefusesWhatTheKernelCannotDo) {
+TEST(KernelArgsTest, RefusesWhatTheKernelCannotDo) {
   const uint8_t p16[16] = {};
   const uint8_t p3[3] = {};
   const uint8_t p32[32] = {};
@@ -48,7 +49,7 @@ TEST(BlitArgsTest, RefusesWhatTheKernelCannotDo) {
   EXPECT_TRUE(make_fill_args(0, 0, p16).ok());  // nothing to do is not an error
 }
 
-TEST(BlitArgsTest, AnyAlignmentButNoOverlap) {
+TEST(KernelArgsTest, AnyAlignmentButNoOverlap) {
   EXPECT_TRUE(make_copy_args(0x1003, 0x3001, 4097).ok());
   EXPECT_TRUE(make_copy_args(0x1000, 0x1010, 16).ok());  // adjacent ranges do not overlap
   EXPECT_TRUE(make_copy_args(0x1010, 0x1000, 16).ok());
@@ -60,6 +61,39 @@ TEST(BlitArgsTest, AnyAlignmentButNoOverlap) {
   EXPECT_EQ(make_copy_args(0, 0x1000, 1).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(make_copy_args(0x1000, 0, 1).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(make_copy_args(0xffffffffffffff00ull, 0x1000, 0x100).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(KernelArgsTest, TimestampRecordIsAlignedAndNotNull) {
+  auto args = make_timestamp_args(0x1008);
+  ASSERT_TRUE(args.ok()) << args.status().to_string();
+  EXPECT_EQ(args->target, 0x1008u);
+  EXPECT_EQ(make_timestamp_args(0).status().code(), StatusCode::kInvalidArgument);
+  auto misaligned = make_timestamp_args(0x1004);
+  EXPECT_NE(misaligned.status().message().find("is null or not 8-byte aligned"), std::string::npos);
+}
+
+TEST(KernelArgsTest, DispatchArgsFollowTheAqlPacket) {
+  devbin_dispatch_args_t args{};
+  args.packet = 0x1000;
+  args.workgroup_counts = 0x2004;
+  args.status = 0;
+  args.workgroup_size[0] = 64, args.workgroup_size[1] = 1, args.workgroup_size[2] = 1;
+  EXPECT_TRUE(check_dispatch_args(args).ok());
+  devbin_dispatch_args_t bad = args;
+  bad.packet = 0x1020;
+  EXPECT_NE(check_dispatch_args(bad).message().find("not 64-byte aligned"), std::string::npos);
+  bad = args;
+  bad.workgroup_counts = 0;
+  EXPECT_EQ(check_dispatch_args(bad).code(), StatusCode::kInvalidArgument);
+  bad = args;
+  bad.status = 0x3002;
+  EXPECT_NE(check_dispatch_args(bad).message().find("status address"), std::string::npos);
+  for (uint32_t size : {0u, 0x10000u}) {
+    bad = args;
+    bad.workgroup_size[2] = size;
+    EXPECT_NE(check_dispatch_args(bad).message().find("workgroup_size[2] is " + std::to_string(size)),
+              std::string::npos);
+  }
 }
 
 }  // namespace

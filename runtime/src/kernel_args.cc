@@ -1,4 +1,4 @@
-#include "devbin/blit.h"
+#include "devbin/kernel_args.h"
 
 #include <cstdio>
 #include <cstring>
@@ -64,6 +64,37 @@ Result<devbin_copy_args_t> make_copy_args(uint64_t target, uint64_t source, uint
   args.target = target;
   args.length = length;
   return args;
+}
+
+Result<devbin_timestamp_args_t> make_timestamp_args(uint64_t record) {
+  if (record == 0 || record % 8 != 0) {
+    return invalid_argument("timestamp: record address " + std::to_string(record) + " is null or not 8-byte aligned");
+  }
+  devbin_timestamp_args_t args{};
+  args.target = record;
+  return args;
+}
+
+Status check_dispatch_args(const devbin_dispatch_args_t& args) {
+  if (args.packet == 0 || args.packet % 64 != 0) {
+    return invalid_argument("dispatch_patch: packet address " + std::to_string(args.packet) +
+                            " is null or not 64-byte aligned (AQL packets are 64-byte aligned)");
+  }
+  if (args.workgroup_counts == 0 || args.workgroup_counts % 4 != 0) {
+    return invalid_argument("dispatch_patch: workgroup_counts address " + std::to_string(args.workgroup_counts) +
+                            " is null or not 4-byte aligned");
+  }
+  if (args.status % 4 != 0) {
+    return invalid_argument("dispatch_patch: status address " + std::to_string(args.status) + " is not 4-byte aligned");
+  }
+  for (int i = 0; i < 3; ++i) {
+    if (args.workgroup_size[i] == 0 || args.workgroup_size[i] > 0xffff) {
+      return invalid_argument("dispatch_patch: workgroup_size[" + std::to_string(i) + "] is " +
+                              std::to_string(args.workgroup_size[i]) +
+                              "; expected 1..65535 (the AQL packet's 16-bit field)");
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace devbin
