@@ -26,37 +26,12 @@
 #include "devbin/hsa.h"
 #include "devbin/select.h"
 #include "devbin/toc.h"
+#include "tests/cuda/test_env.h"
 
 namespace devbin {
 namespace {
 
-// Sets (or unsets, with nullopt) an environment variable for one scope.
-// (tests/cuda/test_env.h has the same; this folder's Bazel target does not
-// see that header.)
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, std::optional<std::string> value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value) {
-      setenv(name, value->c_str(), 1);
-    } else {
-      unsetenv(name);
-    }
-  }
-  ~ScopedEnv() {
-    if (old_) {
-      setenv(name_, old_->c_str(), 1);
-    } else {
-      unsetenv(name_);
-    }
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using ::devbin::testing::ScopedEnv;
 
 ::testing::AssertionResult contains(const char* text_expr, const char* needle_expr, const std::string& text,
                                   const std::string& needle) {
