@@ -407,7 +407,8 @@ TEST_F(HsaDevice, AQueueErrorIsReportedNotWaitedFor) {
   Status status = queue.synchronize();
   ASSERT_FALSE(status.ok());
   EXPECT_PRED_FORMAT2(assert_contains, status.message(),
-                      "the HSA queue failed: HSA_STATUS_ERROR_INVALID_PACKET_FORMAT (0x1009): fake packet refused");
+                      "the HSA queue failed: HSA_STATUS_ERROR_INVALID_PACKET_FORMAT (0x1009): the packet's "
+                      "kernel_object is no loaded kernel descriptor: fake packet refused");
   // The queue takes no more work, and says why.
   auto buffer = device->allocate(64);
   ASSERT_TRUE(buffer.ok());

@@ -20,10 +20,11 @@
 #include <vector>
 
 #include "code_object/elf.h"
-#include "device/target/host_launch.h"
 #include "hsa/api.h"
+#include "tests/hsa/kernel_executor.h"
 
 using namespace devbin::hsa::api;  // NOLINT: the runtime's own vocabulary
+namespace stand_in = devbin::hsa::stand_in;
 
 namespace {
 
@@ -39,7 +40,7 @@ struct FakeAgent {
   std::string isa;        // "amdgcn-amd-amdhsa--gfx1100"
   std::string product;
   uint32_t bdfid = 0;
-  uint32_t wavefront = 64;
+  stand_in::AgentModel model;  // processor and wavefront size, for the executor
 };
 
 std::map<std::string, std::unique_ptr<FakeAgent>>& agents_by_target() {
@@ -78,7 +79,8 @@ std::vector<FakeAgent*> gpu_agents() {
       slot->product = "Fake " + slot->processor;
       slot->bdfid = static_cast<uint32_t>((0x10 + agents_by_target().size()) << 8);
       // gfx9 (GCN, CDNA) runs wave64; gfx10 and later wave32.
-      slot->wavefront = slot->processor.starts_with("gfx9") ? 64 : 32;
+      slot->model.processor = slot->processor;
+      slot->model.wavefront_size = slot->processor.starts_with("gfx9") ? 64 : 32;
     }
     out.push_back(slot.get());
   }
@@ -146,36 +148,24 @@ enum : uint64_t { kGpuCoarsePool = 1, kCpuFineKernargPool = 2, kCpuCoarsePool = 
 // Code objects and executables
 //===----------------------------------------------------------------------===//
 
-struct FakeKernel {
-  const char* name;
-  size_t args_size;
-  void (*run)(const void* args);
-};
-
-template <typename Args, void (*Kernel)(Args)>
-void run_kernel(const void* args) {
-  Args copy;
-  std::memcpy(&copy, args, sizeof(copy));
-  Kernel(copy);
-}
-
-const FakeKernel kKernels[] = {
-#define DEVBIN_FAKE_KERNEL_(name, args) {#name, sizeof(args), &run_kernel<args, name>},
-    DEVBIN_ABI_KERNELS(DEVBIN_FAKE_KERNEL_)
-#undef DEVBIN_FAKE_KERNEL_
-};
-
-// A loaded kernel; its address is the kernel object packets carry.
+// A kernel of a loaded code object; the kernel object packets carry is
+// `symbol.descriptor`, the address of its descriptor in the image.
 struct FakeSymbol {
   std::string name;  // "devbin_fill.kd"
-  const FakeKernel* kernel = nullptr;
+  stand_in::LoadedKernelSymbol symbol;
   uint32_t group = 0;
   uint32_t priv = 0;
   uint32_t kernarg = 0;
   bool dynamic_stack = false;
 };
 
+struct FakeImage {
+  stand_in::LoadedImage image;
+  ~FakeImage() { std::free(image.base); }
+};
+
 struct FakeExecutable {
+  std::vector<std::unique_ptr<FakeImage>> images;
   std::vector<std::unique_ptr<FakeSymbol>> symbols;
   FakeAgent* agent = nullptr;
   bool frozen = false;
@@ -185,9 +175,28 @@ struct FakeReader {
   std::vector<uint8_t> bytes;  // the runtime copies, as ROCm's does
 };
 
-std::set<const FakeSymbol*>& live_symbols() {
-  static auto* symbols = new std::set<const FakeSymbol*>();
-  return *symbols;
+// Loaded kernels by kernel object (descriptor address): what a dispatch
+// packet's kernel_object may name.
+std::map<uint64_t, const FakeSymbol*>& live_kernels() {
+  static auto* kernels = new std::map<uint64_t, const FakeSymbol*>();
+  return *kernels;
+}
+
+// hsa_status_string's text per status: the status's name, then what the last
+// failed load or dispatch with that status said. The texts are interned and
+// never freed, so a pointer handed out stays valid.
+std::set<std::string>& interned_texts() {
+  static auto* texts = new std::set<std::string>();
+  return *texts;
+}
+std::map<hsa_status_t, const char*>& status_texts() {
+  static auto* texts = new std::map<hsa_status_t, const char*>();
+  return *texts;
+}
+
+void set_status_detail(hsa_status_t status, const std::string& detail) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  status_texts()[status] = interned_texts().insert(detail).first->c_str();
 }
 
 uint32_t read_u32(const uint8_t* at) {
@@ -196,12 +205,46 @@ uint32_t read_u32(const uint8_t* at) {
   return value;
 }
 
-// ROCm's loader reads sizes from the kernel descriptor (AMDGPUUsage, "Kernel
-// Descriptor"): group segment at byte 0, private at 4, kernarg size at 8,
+// Code objects larger than this are refused (ours are tens of KiB).
+constexpr uint64_t kMaxImageBytes = uint64_t{64} << 20;
+
+// Loads as ROCm's loader does: every PT_LOAD segment at base + p_vaddr in one
+// allocation (the rest zeroed), then each kernel descriptor (`<name>.kd` in
+// .dynsym, 64 bytes) read from the image (AMDGPUUsage, "Kernel Descriptor"):
+// group segment at byte 0, private at 4, kernarg size at 8,
 // kernel_code_properties at 56 (bit 11: uses a dynamic stack).
-hsa_status_t load_symbols(const std::vector<uint8_t>& bytes, FakeExecutable* executable) {
+hsa_status_t load_code_object(const std::vector<uint8_t>& bytes, FakeExecutable* executable) {
   auto file = devbin::elf::File::parse(bytes);
   if (!file.ok() || file->header().machine != devbin::elf::kMachineAmdgpu) return HSA_STATUS_ERROR_INVALID_CODE_OBJECT;
+  uint64_t image_size = 0;
+  for (const devbin::elf::Segment& segment : file->segments()) {
+    if (segment.type != devbin::elf::kSegmentLoad) continue;
+    if (segment.memsz < segment.filesz || segment.vaddr > kMaxImageBytes ||
+        segment.memsz > kMaxImageBytes - segment.vaddr) {
+      return HSA_STATUS_ERROR_INVALID_CODE_OBJECT;
+    }
+    image_size = std::max(image_size, segment.vaddr + segment.memsz);
+  }
+  if (image_size == 0) return HSA_STATUS_ERROR_INVALID_CODE_OBJECT;
+  auto image = std::make_unique<FakeImage>();
+  const uint64_t rounded = (image_size + 4095) / 4096 * 4096;
+  image->image.base = static_cast<uint8_t*>(std::aligned_alloc(4096, rounded));
+  if (image->image.base == nullptr) return HSA_STATUS_ERROR_OUT_OF_RESOURCES;
+  std::memset(image->image.base, 0, rounded);
+  image->image.size = image_size;
+  image->image.elf_flags = file->header().flags;
+  for (const devbin::elf::Segment& segment : file->segments()) {
+    if (segment.type == devbin::elf::kSegmentLoad && !segment.data.empty()) {
+      std::memcpy(image->image.base + segment.vaddr, segment.data.data(), segment.data.size());
+    }
+  }
+  std::string refused;
+  const hsa_status_t accepted = stand_in::executor_accepts(executable->agent->model, image->image, &refused);
+  if (accepted != HSA_STATUS_SUCCESS) {
+    set_status_detail(accepted, refused);
+    return accepted;
+  }
+
   const devbin::elf::Section* dynsym = file->find_section(".dynsym");
   if (dynsym == nullptr) return HSA_STATUS_ERROR_INVALID_CODE_OBJECT;
   auto symbols = file->symbols(*dynsym);
@@ -212,90 +255,25 @@ hsa_status_t load_symbols(const std::vector<uint8_t>& bytes, FakeExecutable* exe
   }();
   for (const devbin::elf::Symbol& symbol : symbols.value()) {
     if (!symbol.name.ends_with(".kd") || symbol.size != 64) continue;
-    const devbin::elf::Section* section = file->section_at(symbol.section_index);
-    if (section == nullptr) return HSA_STATUS_ERROR_INVALID_CODE_OBJECT;
-    // sh_addr is not in elf::Section: read it from the section header (byte 16).
-    const uint64_t header_offset = file->header().shoff + uint64_t{section->index} * devbin::elf::kSectionHeaderSize;
-    if (header_offset + 24 > bytes.size()) return HSA_STATUS_ERROR_INVALID_CODE_OBJECT;
-    uint64_t address;
-    std::memcpy(&address, bytes.data() + header_offset + 16, 8);
-    if (symbol.value < address || symbol.value - address + 64 > section->data.size()) {
-      return HSA_STATUS_ERROR_INVALID_CODE_OBJECT;
-    }
-    const uint8_t* descriptor = section->data.data() + (symbol.value - address);
+    if (symbol.value > image_size || image_size - symbol.value < 64) return HSA_STATUS_ERROR_INVALID_CODE_OBJECT;
+    const uint8_t* descriptor = image->image.base + symbol.value;
     auto loaded = std::make_unique<FakeSymbol>();
     loaded->name = std::string(symbol.name);
+    loaded->symbol.name = loaded->name.substr(0, loaded->name.size() - 3);
+    loaded->symbol.image = &image->image;
+    loaded->symbol.descriptor = reinterpret_cast<uintptr_t>(descriptor);
     loaded->group = read_u32(descriptor + 0);
     loaded->priv = read_u32(descriptor + 4);
     loaded->kernarg = static_cast<uint32_t>(read_u32(descriptor + 8) + delta);
     uint16_t properties;
     std::memcpy(&properties, descriptor + 56, 2);
     loaded->dynamic_stack = (properties >> 11) & 1;
-    const std::string kernel_name = loaded->name.substr(0, loaded->name.size() - 3);
-    for (const FakeKernel& kernel : kKernels) {
-      if (kernel_name == kernel.name) loaded->kernel = &kernel;
-    }
     executable->symbols.push_back(std::move(loaded));
   }
+  executable->images.push_back(std::move(image));
   return HSA_STATUS_SUCCESS;
 }
 
-//===----------------------------------------------------------------------===//
-// Queues
-//===----------------------------------------------------------------------===//
-
-// The "GPU": one thread for the whole process runs every queue's kernels,
-// so the host launcher's per-thread wavefront cache (16 MiB of fiber stacks)
-// is made once and stays reachable, rather than lost with each queue's thread.
-class Executor {
- public:
-  static Executor& instance() {
-    static Executor* executor = new Executor();  // never destroyed: its thread runs until exit
-    return *executor;
-  }
-
-  devbin_host_launch_result_t launch(devbin_host_grid_t grid, void (*body)(void*), void* context) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    ready_.wait(lock, [&] { return !busy_; });
-    busy_ = true;
-    job_ = Job{grid, body, context, false, DEVBIN_HOST_LAUNCH_OK};
-    ready_.notify_all();
-    ready_.wait(lock, [&] { return job_.done; });
-    const devbin_host_launch_result_t result = job_.result;
-    busy_ = false;
-    ready_.notify_all();
-    return result;
-  }
-
- private:
-  struct Job {
-    devbin_host_grid_t grid{};
-    void (*body)(void*) = nullptr;
-    void* context = nullptr;
-    bool done = true;
-    devbin_host_launch_result_t result = DEVBIN_HOST_LAUNCH_OK;
-  };
-
-  Executor() {
-    std::thread([this] {
-      std::unique_lock<std::mutex> lock(mutex_);
-      while (true) {
-        ready_.wait(lock, [&] { return !job_.done; });
-        lock.unlock();
-        const devbin_host_launch_result_t result = devbin_host_launch(job_.grid, job_.body, job_.context);
-        lock.lock();
-        job_.result = result;
-        job_.done = true;
-        ready_.notify_all();
-      }
-    }).detach();
-  }
-
-  std::mutex mutex_;
-  std::condition_variable ready_;
-  Job job_;
-  bool busy_ = false;
-};
 
 std::vector<devbin_fake_hsa_dispatch_t>& dispatch_log() {
   static auto* log = new std::vector<devbin_fake_hsa_dispatch_t>();
@@ -344,7 +322,7 @@ struct FakeQueue {
         devbin_aql_kernel_dispatch_packet_t body;
         std::memcpy(&body, packet, sizeof(body));
         completion = body.completion_signal;
-        if (!dispatch(body, index)) return;
+        if (!dispatch(packet, body, index)) return;
       } else if (type == HSA_PACKET_TYPE_BARRIER_AND) {
         hsa_barrier_and_packet_t body;
         std::memcpy(&body, packet, sizeof(body));
@@ -356,6 +334,8 @@ struct FakeQueue {
           signal->changed.wait(lock, [&] { return signal->value.load() == 0 || stop.load(); });
         }
       } else {
+        set_status_detail(HSA_STATUS_ERROR_INVALID_PACKET_FORMAT,
+                          "packet type " + std::to_string(type) + " is neither KERNEL_DISPATCH nor BARRIER_AND");
         fail(HSA_STATUS_ERROR_INVALID_PACKET_FORMAT);
         return;
       }
@@ -370,7 +350,8 @@ struct FakeQueue {
     }
   }
 
-  bool dispatch(const devbin_aql_kernel_dispatch_packet_t& body, uint64_t index) {
+  // `slot` is the packet in the ring, `body` a copy of it.
+  bool dispatch(const uint8_t* slot, const devbin_aql_kernel_dispatch_packet_t& body, uint64_t index) {
     devbin_fake_hsa_dispatch_t record{};
     record.header = body.header;
     record.setup = body.setup;
@@ -383,32 +364,31 @@ struct FakeQueue {
     record.kernarg_address = body.kernarg_address;
     record.completion_signal = body.completion_signal;
     record.queue_index = index;
-    const FakeSymbol* symbol = reinterpret_cast<const FakeSymbol*>(body.kernel_object);
+    const FakeSymbol* symbol = nullptr;
     {
       std::lock_guard<std::mutex> lock(g_mutex);
-      if (live_symbols().count(symbol) == 0) symbol = nullptr;
-      if (symbol != nullptr && symbol->kernel != nullptr) {
-        std::snprintf(record.kernel, sizeof(record.kernel), "%s", symbol->kernel->name);
-      }
+      auto found = live_kernels().find(body.kernel_object);
+      if (found != live_kernels().end()) symbol = found->second;
+      if (symbol != nullptr) std::snprintf(record.kernel, sizeof(record.kernel), "%s", symbol->symbol.name.c_str());
       dispatch_log().push_back(record);
     }
-    // The host launcher runs one-dimensional, uniform grids: what devbin's
-    // builtins are launched with.
-    if (symbol == nullptr || symbol->kernel == nullptr || (body.setup & 3) != 1 || body.workgroup_size_x == 0 ||
-        body.grid_size_x % body.workgroup_size_x != 0 || body.kernarg_address == 0) {
+    if (symbol == nullptr) {
+      set_status_detail(HSA_STATUS_ERROR_INVALID_PACKET_FORMAT,
+                        "the packet's kernel_object is no loaded kernel descriptor: fake packet refused");
       fail(HSA_STATUS_ERROR_INVALID_PACKET_FORMAT);
       return false;
     }
-    struct Context {
-      const FakeKernel* kernel;
-      const void* args;
-    } context{symbol->kernel, reinterpret_cast<const void*>(body.kernarg_address)};
-    const devbin_host_grid_t grid{body.grid_size_x / body.workgroup_size_x, body.workgroup_size_x,
-                                  std::min<uint32_t>(body.workgroup_size_x, agent->wavefront)};
-    const devbin_host_launch_result_t launched = Executor::instance().launch(
-        grid, [](void* c) { static_cast<Context*>(c)->kernel->run(static_cast<Context*>(c)->args); }, &context);
-    if (launched != DEVBIN_HOST_LAUNCH_OK) {
-      fail(HSA_STATUS_ERROR_EXCEPTION);
+    stand_in::KernelDispatch dispatch;
+    dispatch.agent = &agent->model;
+    dispatch.kernel = &symbol->symbol;
+    dispatch.packet = reinterpret_cast<const devbin_aql_kernel_dispatch_packet_t*>(slot);
+    dispatch.queue = &queue;
+    dispatch.dispatch_id = index;
+    std::string error;
+    const hsa_status_t status = stand_in::executor_run(dispatch, &error);
+    if (status != HSA_STATUS_SUCCESS) {
+      set_status_detail(status, error);
+      fail(status);
       return false;
     }
     return true;
@@ -425,9 +405,9 @@ extern "C" {
 
 hsa_status_t hsa_status_string(hsa_status_t status, const char** text) {
   if (text == nullptr) return HSA_STATUS_ERROR_INVALID_ARGUMENT;
-  *text = status == HSA_STATUS_ERROR_INVALID_PACKET_FORMAT
-              ? "HSA_STATUS_ERROR_INVALID_PACKET_FORMAT: fake packet refused."
-              : "fake runtime status";
+  std::lock_guard<std::mutex> lock(g_mutex);
+  auto detail = status_texts().find(status);
+  *text = detail != status_texts().end() ? detail->second : "fake runtime status";
   return HSA_STATUS_SUCCESS;
 }
 
@@ -479,7 +459,7 @@ hsa_status_t hsa_agent_get_info(hsa_agent_t handle, hsa_agent_info_t attribute, 
       *static_cast<hsa_device_type_t*>(value) = agent->gpu ? HSA_DEVICE_TYPE_GPU : HSA_DEVICE_TYPE_CPU;
       return HSA_STATUS_SUCCESS;
     case HSA_AGENT_INFO_WAVEFRONT_SIZE:
-      return u32(agent->wavefront);
+      return u32(agent->model.wavefront_size);
     case HSA_AGENT_INFO_WORKGROUP_MAX_SIZE:
       return u32(1024);
     case HSA_AGENT_INFO_GRID_MAX_SIZE:
@@ -548,10 +528,10 @@ hsa_status_t hsa_executable_load_agent_code_object(hsa_executable_t executable, 
   const char* reject = std::getenv(DEVBIN_FAKE_HSA_REJECT_ENV);
   if (reject != nullptr && std::strcmp(reject, "1") == 0) return HSA_STATUS_ERROR_INVALID_ISA;
   fake->agent = agent_of(agent);
-  const hsa_status_t status = load_symbols(reinterpret_cast<FakeReader*>(reader.handle)->bytes, fake);
+  const hsa_status_t status = load_code_object(reinterpret_cast<FakeReader*>(reader.handle)->bytes, fake);
   if (status != HSA_STATUS_SUCCESS) return status;
   std::lock_guard<std::mutex> lock(g_mutex);
-  for (const auto& symbol : fake->symbols) live_symbols().insert(symbol.get());
+  for (const auto& symbol : fake->symbols) live_kernels()[symbol->symbol.descriptor] = symbol.get();
   if (loaded != nullptr) loaded->handle = executable.handle;
   return HSA_STATUS_SUCCESS;
 }
@@ -565,7 +545,7 @@ hsa_status_t hsa_executable_destroy(hsa_executable_t executable) {
   auto* fake = reinterpret_cast<FakeExecutable*>(executable.handle);
   {
     std::lock_guard<std::mutex> lock(g_mutex);
-    for (const auto& symbol : fake->symbols) live_symbols().erase(symbol.get());
+    for (const auto& symbol : fake->symbols) live_kernels().erase(symbol->symbol.descriptor);
   }
   delete fake;
   return HSA_STATUS_SUCCESS;
@@ -593,7 +573,7 @@ hsa_status_t hsa_executable_symbol_get_info(hsa_executable_symbol_t symbol, hsa_
       *static_cast<hsa_symbol_kind_t*>(value) = HSA_SYMBOL_KIND_KERNEL;
       break;
     case HSA_EXECUTABLE_SYMBOL_INFO_KERNEL_OBJECT:
-      *static_cast<uint64_t*>(value) = symbol.handle;
+      *static_cast<uint64_t*>(value) = loaded->symbol.descriptor;
       break;
     case HSA_EXECUTABLE_SYMBOL_INFO_KERNEL_KERNARG_SEGMENT_SIZE:
       *static_cast<uint32_t*>(value) = loaded->kernarg;

@@ -1,11 +1,13 @@
 // The test-only HSA runtime stand-in (fake_runtime.cc): what a test can ask it
 // and how it is configured. It implements the entry points devbin resolves,
-// shows GPU agents with the ISAs a test names, "loads" code objects by reading
-// their kernel descriptors as ROCm's loader does, and runs AQL queues on a
-// host thread: kernel-dispatch packets run the host build of the device
-// library (tests/device), barrier-AND packets wait on their signals. It stands
-// in for hardware this machine lacks; it does not imitate a real runtime's
-// timing, memory model or error behaviour beyond what is written here.
+// shows GPU agents with the ISAs a test names, loads code objects as ROCm's
+// loader does (PT_LOAD segments into memory; a kernel object is the address
+// of its kernel descriptor there), and runs AQL queues on host threads:
+// barrier-AND packets wait on their signals, kernel-dispatch packets go to
+// the executor it was built with (kernel_executor.h): the host build of the
+// device library, or the code object's machine code on the AMDGPU emulator.
+// It stands in for hardware this machine lacks; it does not imitate a real
+// runtime's timing, memory model or error behaviour beyond what is written here.
 #ifndef DEVBIN_TESTS_HSA_FAKE_RUNTIME_H_
 #define DEVBIN_TESTS_HSA_FAKE_RUNTIME_H_
 

@@ -79,7 +79,9 @@ std::vector<uint8_t> minimal_elf() {
   section(3, 17, kSectionNobits, kNoteAt + kNoteSize, 1ull << 40, 16);  // no file bytes however large
   put32(b, kSegmentsAt, kSegmentNote);
   put64(b, kSegmentsAt + 8, kNoteAt);
+  put64(b, kSegmentsAt + 16, 0x1200);  // p_vaddr
   put64(b, kSegmentsAt + 32, kNoteSize);
+  put64(b, kSegmentsAt + 40, 0x3000);  // p_memsz
   put64(b, kSegmentsAt + 48, 4);
   return b;
 }
@@ -104,6 +106,8 @@ TEST(ElfTest, MinimalFile) {
   EXPECT_EQ(file->section_at(4), nullptr);
   ASSERT_EQ(file->segments().size(), 1u);
   EXPECT_EQ(file->segments()[0].data.size(), kNoteSize);
+  EXPECT_EQ(file->segments()[0].vaddr, 0x1200u);
+  EXPECT_EQ(file->segments()[0].memsz, 0x3000u);
 
   Result<std::vector<Note>> notes = file->notes();
   ASSERT_TRUE(notes.ok()) << notes.status().to_string();

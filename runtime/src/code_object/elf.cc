@@ -192,7 +192,9 @@ Result<File> File::parse(std::span<const uint8_t> bytes) {
       Segment segment;
       segment.type = load_u32(bytes, base);
       segment.offset = load_u64(bytes, base + 8);
+      segment.vaddr = load_u64(bytes, base + 16);
       segment.filesz = load_u64(bytes, base + 32);
+      segment.memsz = load_u64(bytes, base + 40);
       segment.align = load_u64(bytes, base + 48);
       if (!range_fits(segment.offset, segment.filesz, bytes.size())) {
         return data_loss("ELF program header " + number(i) + " (offset " + hex(segment.offset) + ", file size " +

@@ -41,6 +41,7 @@ inline constexpr uint32_t kSectionNobits = 8;
 inline constexpr uint32_t kSectionDynsym = 11;
 inline constexpr uint64_t kSectionFlagExecInstr = 0x4;
 
+inline constexpr uint32_t kSegmentLoad = 1;
 inline constexpr uint32_t kSegmentNote = 4;
 
 inline constexpr uint8_t kSymbolFunc = 2;
@@ -105,7 +106,9 @@ struct Section {
 struct Segment {
   uint32_t type = 0;
   uint64_t offset = 0;
+  uint64_t vaddr = 0;  // where a loader places it, relative to the load base
   uint64_t filesz = 0;
+  uint64_t memsz = 0;  // not checked against anything: a loader must check it
   uint64_t align = 0;
   std::span<const uint8_t> data;
 };

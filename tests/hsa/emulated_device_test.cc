@@ -1,0 +1,483 @@
+// The shipped AMDGPU code objects, executed: the real HSA backend
+// (devbin::hsa::Device) on an emulated AMD GPU. The HSA runtime is the test
+// stand-in built with the emulator executor (emulator_executor.cc): its
+// agents report the ISA each case names, its loader maps the very TOC entry
+// selection picked, and its packet processor runs that code object's machine
+// code, from the kernel descriptor the backend put in the packet, on the
+// AMDGPU instruction-set emulator of $DEVBIN_AMDGPU_EMULATOR
+// (../shared/amdgpu-emulator), with the kernargs the backend wrote and the
+// packet as the dispatch pointer. No host build of a kernel is on this path.
+//
+// What this proves: what the machine code computes, through the backend's
+// whole path (agents, select, validate, load, kernargs, AQL packets, doorbell,
+// completion signals). What it cannot: anything about timing, caches or
+// memory ordering on hardware (the emulator runs one wave at a time), or
+// ROCm's own loader and packet processor.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <cstring>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "code_object/elf.h"
+#include "devbin/hsa.h"
+#include "devbin/kernel_args.h"
+#include "devbin/select.h"
+#include "tests/hsa/fake_runtime.h"
+
+namespace devbin::hsa {
+namespace {
+
+constexpr char kEmulatorEnv[] = "DEVBIN_AMDGPU_EMULATOR";
+
+// An emulated agent: the ISA it reports and what selection must make of it.
+struct EmulatedAgent {
+  const char* isa;    // as DEVBIN_FAKE_HSA_AGENTS takes it: "gfx942:sramecc+:xnack-"
+  const char* entry;  // the TOC entry selection picks
+  SelectionKind kind;
+  // Every code object is swept whole through one agent (all 16 x 16 copy
+  // offsets); agents that share a code object run a lighter sweep.
+  bool full_sweep;
+};
+
+const EmulatedAgent kAgents[] = {
+    {"gfx1100", "amdgcn-amd-amdhsa--gfx11-generic.so", SelectionKind::kGeneric, true},
+    {"gfx1151", "amdgcn-amd-amdhsa--gfx11-generic.so", SelectionKind::kGeneric, false},
+    {"gfx1201", "amdgcn-amd-amdhsa--gfx12-generic.so", SelectionKind::kGeneric, true},
+    {"gfx942:sramecc+:xnack-", "amdgcn-amd-amdhsa--gfx9-4-generic.so", SelectionKind::kGeneric, true},
+    {"gfx950", "amdgcn-amd-amdhsa--gfx9-4-generic.so", SelectionKind::kGeneric, false},
+    {"gfx90a:xnack-", "amdgcn-amd-amdhsa--gfx90a.so", SelectionKind::kExact, true},
+    {"gfx906", "amdgcn-amd-amdhsa--gfx9-generic.so", SelectionKind::kGeneric, true},
+    {"gfx90c", "amdgcn-amd-amdhsa--gfx9-generic.so", SelectionKind::kGeneric, false},
+};
+
+void PrintTo(const EmulatedAgent& agent, std::ostream* out) { *out << agent.isa; }
+
+std::string agent_test_name(const testing::TestParamInfo<EmulatedAgent>& info) {
+  std::string name = info.param.isa;
+  for (char& c : name) {
+    if (c == ':' || c == '+' || c == '-') c = '_';
+  }
+  return name;
+}
+
+// Why the emulated tests cannot run here, or "" when they can.
+std::string skip_reason() {
+#ifdef DEVBIN_HSA_EMULATED_SKIP
+  return DEVBIN_HSA_EMULATED_SKIP;
+#else
+  const char* directory = std::getenv(kEmulatorEnv);
+  if (directory == nullptr || *directory == '\0') {
+    return std::string(kEmulatorEnv) +
+           " is not set: point it at ../shared/amdgpu-emulator to run the shipped AMDGPU code objects on the emulator";
+  }
+  return "";
+#endif
+}
+
+void random_bytes(std::mt19937_64& rng, std::vector<uint8_t>& bytes) {
+  for (uint8_t& byte : bytes) byte = static_cast<uint8_t>(rng());
+}
+
+// The first byte where `got` differs from `want`, as a failure naming it.
+testing::AssertionResult same_bytes(const std::vector<uint8_t>& got, const std::vector<uint8_t>& want,
+                                    const std::string& what) {
+  if (got.size() != want.size()) return testing::AssertionFailure() << what << ": sizes differ";
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (got[i] != want[i]) {
+      return testing::AssertionFailure() << what << ": byte " << i << " is 0x" << std::hex << int{got[i]}
+                                         << ", expected 0x" << int{want[i]};
+    }
+  }
+  return testing::AssertionSuccess();
+}
+
+template <typename T>
+std::span<const uint8_t> bytes_of(const T& value) {
+  return {reinterpret_cast<const uint8_t*>(&value), sizeof(T)};
+}
+
+class EmulatedGpu : public testing::TestWithParam<EmulatedAgent> {
+ protected:
+  void SetUp() override {
+    if (std::string reason = skip_reason(); !reason.empty()) GTEST_SKIP() << reason;
+#ifdef DEVBIN_HSA_EMULATED_RUNTIME
+    const std::string directory = std::getenv(kEmulatorEnv);
+    struct stat info {};
+    ASSERT_EQ(::stat((directory + "/tree/test/mockgpu/amd/emu.py").c_str(), &info), 0)
+        << kEmulatorEnv << "=" << directory << " holds no tree/test/mockgpu/amd/emu.py";
+    setenv(kRuntimePathEnv, DEVBIN_HSA_EMULATED_RUNTIME, 1);
+    setenv(DEVBIN_FAKE_HSA_AGENTS_ENV, GetParam().isa, 1);
+    unsetenv(DEVBIN_FAKE_HSA_KERNARG_DELTA_ENV);
+    unsetenv(DEVBIN_FAKE_HSA_REJECT_ENV);
+    unsetenv("DEVBIN_TARGET_OVERRIDE");
+    device_ = open(OpenOptions{});
+    ASSERT_NE(device_, nullptr);
+    auto queue = device_->create_queue(1024);
+    ASSERT_TRUE(queue.ok()) << queue.status().to_string();
+    queue_ = std::move(queue).value();
+#endif
+  }
+
+  void TearDown() override { unsetenv(kRuntimePathEnv); }
+
+  // Opens agent 0 and checks selection picked what the case says.
+  std::unique_ptr<Device> open(const OpenOptions& options) {
+    DeviceReport report;
+    auto device = Device::open(0, options, &report);
+    EXPECT_TRUE(device.ok()) << device.status().to_string();
+    if (!device.ok()) return nullptr;
+    EXPECT_EQ(report.selection.entry, GetParam().entry);
+    if (options.toc == nullptr) {
+      EXPECT_EQ(report.selection.kind, GetParam().kind) << report.selection.reason;
+    }
+    return std::move(device).value();
+  }
+
+  // Poisons a buffer of `span` bytes, runs `op` on it, synchronizes and
+  // compares the whole buffer with `expected` (the poison where nothing
+  // was to be written).
+  testing::AssertionResult run_and_compare(Device& device, Queue& queue, uint64_t span,
+                                           const std::function<std::vector<uint8_t>(const std::vector<uint8_t>&)>& want,
+                                           const std::function<Status(DevicePtr)>& op, const std::string& what) {
+    auto buffer = device.allocate(span);
+    if (!buffer.ok()) return testing::AssertionFailure() << buffer.status().to_string();
+    std::vector<uint8_t> poison(span);
+    random_bytes(rng_, poison);
+    if (Status s = device.copy_to_device(buffer->address(), poison.data(), span); !s.ok()) {
+      return testing::AssertionFailure() << s.to_string();
+    }
+    if (Status s = op(buffer->address()); !s.ok()) return testing::AssertionFailure() << what << ": " << s.to_string();
+    if (Status s = queue.synchronize(); !s.ok()) return testing::AssertionFailure() << what << ": " << s.to_string();
+    std::vector<uint8_t> got(span);
+    if (Status s = device.copy_to_host(got.data(), buffer->address(), span); !s.ok()) {
+      return testing::AssertionFailure() << s.to_string();
+    }
+    return same_bytes(got, want(poison), what);
+  }
+
+  // One fill of `length` bytes at `offset` in a guarded buffer.
+  testing::AssertionResult check_fill(Device& device, Queue& queue, uint32_t width, uint64_t offset, uint64_t length) {
+    std::vector<uint8_t> pattern(width);
+    random_bytes(rng_, pattern);
+    constexpr uint64_t kGuard = 64;
+    const std::string what = "fill of " + std::to_string(length) + " bytes, " + std::to_string(width) +
+                             "-byte pattern, at offset " + std::to_string(offset);
+    return run_and_compare(
+        device, queue, kGuard + offset + length + kGuard,
+        [&](const std::vector<uint8_t>& poison) {
+          std::vector<uint8_t> want = poison;
+          for (uint64_t i = 0; i < length; ++i) want[kGuard + offset + i] = pattern[i % width];
+          return want;
+        },
+        [&](DevicePtr base) { return device.fill(queue, base + kGuard + offset, length, pattern); }, what);
+  }
+
+  // `length`-byte copies from every source offset in `source_offsets` to
+  // every target offset in `target_offsets`, each to its own guarded region
+  // of one buffer, enqueued together and checked after one synchronize.
+  testing::AssertionResult check_copies(Device& device, Queue& queue, const std::vector<uint32_t>& source_offsets,
+                                        const std::vector<uint32_t>& target_offsets, uint64_t length) {
+    constexpr uint64_t kGuard = 48;
+    const uint64_t stride = (kGuard + 16 + length + kGuard + 15) / 16 * 16;
+    const uint64_t regions = source_offsets.size() * target_offsets.size();
+    std::vector<uint8_t> source_bytes(16 + length);
+    random_bytes(rng_, source_bytes);
+    auto source = device.allocate(source_bytes.size());
+    if (!source.ok()) return testing::AssertionFailure() << source.status().to_string();
+    if (Status s = device.copy_to_device(source->address(), source_bytes.data(), source_bytes.size()); !s.ok()) {
+      return testing::AssertionFailure() << s.to_string();
+    }
+    const std::string what = std::to_string(regions) + " copies of " + std::to_string(length) + " bytes";
+    return run_and_compare(
+        device, queue, regions * stride,
+        [&](const std::vector<uint8_t>& poison) {
+          std::vector<uint8_t> want = poison;
+          uint64_t region = 0;
+          for (uint32_t from : source_offsets) {
+            for (uint32_t to : target_offsets) {
+              std::memcpy(&want[region++ * stride + kGuard + to], &source_bytes[from], length);
+            }
+          }
+          return want;
+        },
+        [&](DevicePtr base) {
+          uint64_t region = 0;
+          for (uint32_t from : source_offsets) {
+            for (uint32_t to : target_offsets) {
+              DEVBIN_RETURN_IF_ERROR(
+                  device.copy(queue, base + region++ * stride + kGuard + to, source->address() + from, length));
+            }
+          }
+          return Status::Ok();
+        },
+        what);
+  }
+
+  std::mt19937_64 rng_{0x5eed};
+  std::unique_ptr<Device> device_;
+  std::unique_ptr<Queue> queue_;
+};
+
+TEST_P(EmulatedGpu, FillEveryWidthOffsetAndLength) {
+  for (uint32_t width : {1u, 2u, 4u, 8u, 16u}) {
+    // Lengths: none, one pattern, an odd count of them, a few thousand
+    // bytes, and more than one resident wave of workgroups' worth.
+    for (uint64_t count : {uint64_t{0}, uint64_t{1}, uint64_t{7}, uint64_t{4099} / width, uint64_t{70001} / width}) {
+      for (uint64_t offset : {uint64_t{0}, uint64_t{width}, uint64_t{3} * width + 32}) {
+        EXPECT_TRUE(check_fill(*device_, *queue_, width, offset, count * width));
+      }
+    }
+  }
+}
+
+// Both sides at every offset modulo 16, so every shift of the misaligned
+// path runs (the full sweep); lengths that stay in the head, that reach the
+// 16-byte body, and that run a long body.
+TEST_P(EmulatedGpu, CopyAtEveryOffsetPair) {
+  std::vector<uint32_t> all(16);
+  for (uint32_t i = 0; i < 16; ++i) all[i] = i;
+  const std::vector<uint32_t> some = {0, 1, 7, 8, 15};
+  const std::vector<uint32_t>& offsets = GetParam().full_sweep ? all : some;
+  for (uint64_t length : {uint64_t{1}, uint64_t{61}, uint64_t{700}, uint64_t{4133}}) {
+    EXPECT_TRUE(check_copies(*device_, *queue_, offsets, offsets, length));
+  }
+  // One copy large enough for several workgroups of work-items.
+  EXPECT_TRUE(check_copies(*device_, *queue_, {5}, {11}, 100003));
+}
+
+TEST_P(EmulatedGpu, TimestampWritesTheRecord) {
+  auto records = device_->allocate(2 * sizeof(devbin_timestamp_record_t));
+  ASSERT_TRUE(records.ok());
+  std::vector<uint8_t> poison(records->size(), 0xcc);
+  ASSERT_TRUE(device_->copy_to_device(records->address(), poison.data(), poison.size()).ok());
+  ASSERT_TRUE(device_->timestamp(*queue_, records->address()).ok());
+  ASSERT_TRUE(device_->timestamp(*queue_, records->address() + sizeof(devbin_timestamp_record_t)).ok());
+  Status synced = queue_->synchronize();
+  ASSERT_TRUE(synced.ok()) << synced.to_string();
+  devbin_timestamp_record_t got[2];
+  ASSERT_TRUE(device_->copy_to_host(got, records->address(), sizeof(got)).ok());
+  constexpr uint64_t kPoison = 0xccccccccccccccccull;
+  for (const devbin_timestamp_record_t& record : got) {
+    EXPECT_NE(record.steady, kPoison);
+    EXPECT_NE(record.steady, 0u);
+    EXPECT_NE(record.cycles, kPoison);
+  }
+  EXPECT_LE(got[0].steady, got[1].steady);
+  // gfx11 has no 64-bit cycle counter: the kernel writes 0 (device/target/amdgpu.h).
+  if (std::string(GetParam().isa).starts_with("gfx11")) {
+    EXPECT_EQ(got[0].cycles, 0u);
+  }
+}
+
+// devbin_dispatch_patch on its own: the packet it patches, and its status.
+TEST_P(EmulatedGpu, DispatchPatchWritesThePacketOrANoOp) {
+  struct Case {
+    uint32_t counts[3];
+    uint32_t workgroup[3];
+    uint32_t limit;
+    uint32_t status;
+  };
+  const Case cases[] = {
+      {{5, 2, 1}, {64, 2, 1}, 100, DEVBIN_DISPATCH_STATUS_OK},
+      {{0, 2, 1}, {64, 1, 1}, 100, DEVBIN_DISPATCH_STATUS_EMPTY},
+      {{500, 2, 1}, {64, 1, 1}, 100, DEVBIN_DISPATCH_STATUS_OVER_LIMIT},
+      {{0x20000, 1, 1}, {0xffff, 1, 1}, UINT32_MAX, DEVBIN_DISPATCH_STATUS_GRID_OVERFLOW},
+  };
+  auto memory = device_->allocate(4096, MemoryKind::kHost);
+  ASSERT_TRUE(memory.ok());
+  uint8_t* host = static_cast<uint8_t*>(memory->host_pointer());
+  for (const Case& c : cases) {
+    SCOPED_TRACE("counts " + std::to_string(c.counts[0]) + "," + std::to_string(c.counts[1]));
+    devbin_aql_kernel_dispatch_packet_t before{};
+    std::vector<uint8_t> random(sizeof(before));
+    random_bytes(rng_, random);
+    std::memcpy(&before, random.data(), sizeof(before));
+    before.header = DEVBIN_AQL_PACKET_TYPE_INVALID;
+    std::memcpy(host, &before, sizeof(before));
+    std::memcpy(host + 64, c.counts, sizeof(c.counts));
+    const uint32_t poison = 0xdeadbeef;
+    std::memcpy(host + 128, &poison, 4);
+    devbin_dispatch_args_t args{};
+    args.workgroup_counts = memory->address() + 64;
+    args.packet = memory->address();
+    args.status = memory->address() + 128;
+    for (int d = 0; d < 3; ++d) {
+      args.workgroup_size[d] = c.workgroup[d];
+      args.max_workgroup_count[d] = c.limit;
+    }
+    args.header = ordered_header(DEVBIN_AQL_PACKET_TYPE_KERNEL_DISPATCH);
+    args.setup = 3;
+    ASSERT_TRUE(device_->dispatch_patch(*queue_, args).ok());
+    Status synced = queue_->synchronize();
+    ASSERT_TRUE(synced.ok()) << synced.to_string();
+    devbin_aql_kernel_dispatch_packet_t after;
+    std::memcpy(&after, host, sizeof(after));
+    uint32_t status;
+    std::memcpy(&status, host + 128, 4);
+    EXPECT_EQ(status, c.status);
+    EXPECT_EQ(after.completion_signal, before.completion_signal);
+    if (c.status == DEVBIN_DISPATCH_STATUS_OK) {
+      EXPECT_EQ(after.header, args.header);
+      EXPECT_EQ(after.setup, 3);
+      const uint32_t grid[3] = {after.grid_size_x, after.grid_size_y, after.grid_size_z};
+      const uint32_t group[3] = {after.workgroup_size_x, after.workgroup_size_y, after.workgroup_size_z};
+      for (int d = 0; d < 3; ++d) {
+        EXPECT_EQ(grid[d], c.counts[d] * c.workgroup[d]) << "dimension " << d;
+        EXPECT_EQ(group[d], c.workgroup[d]) << "dimension " << d;
+      }
+      EXPECT_EQ(after.kernel_object, before.kernel_object);
+      EXPECT_EQ(after.kernarg_address, before.kernarg_address);
+    } else {
+      // A BARRIER_AND with no dependencies, keeping the barrier bit and fences.
+      EXPECT_EQ(after.header, (args.header & ~0xffu) | DEVBIN_AQL_PACKET_TYPE_BARRIER_AND);
+      const std::vector<uint8_t> zeros(52, 0);
+      EXPECT_EQ(std::vector<uint8_t>(host + 4, host + 56), zeros);
+    }
+  }
+}
+
+// The whole indirect-dispatch protocol: the patcher kernel publishes the
+// target packet the packet processor waits at, which then runs the patched
+// dispatch of devbin_fill; refused counts turn it into a no-op and the queue
+// goes on.
+TEST_P(EmulatedGpu, IndirectDispatchRunsThePatchedFill) {
+  constexpr uint64_t kBytes = 8192;
+  auto target = device_->allocate(kBytes);
+  auto control = device_->allocate(4096, MemoryKind::kHost);  // counts, status, kernargs
+  ASSERT_TRUE(target.ok() && control.ok());
+  uint8_t* host = static_cast<uint8_t*>(control->host_pointer());
+  const KernelInfo* fill = device_->code_object().find_kernel("devbin_fill");
+  ASSERT_NE(fill, nullptr);
+  const uint8_t pattern[4] = {0xde, 0xad, 0xbe, 0xef};
+  auto args = make_fill_args(target->address(), kBytes, pattern);
+  ASSERT_TRUE(args.ok());
+  ASSERT_TRUE(write_kernargs({host + 256, fill->kernarg_segment_size}, *fill, bytes_of(args.value()),
+                             linear_geometry(3, 64))
+                  .ok());
+  struct Case {
+    uint32_t counts[3];
+    uint32_t workgroup;
+    uint32_t limit;
+    uint32_t status;
+  };
+  const Case cases[] = {
+      {{3, 1, 1}, 64, UINT32_MAX, DEVBIN_DISPATCH_STATUS_OK},
+      {{2, 2, 1}, 128, UINT32_MAX, DEVBIN_DISPATCH_STATUS_OK},  // a 2-D grid of whole workgroups
+      {{0, 1, 1}, 64, UINT32_MAX, DEVBIN_DISPATCH_STATUS_EMPTY},
+      {{9, 1, 1}, 64, 8, DEVBIN_DISPATCH_STATUS_OVER_LIMIT},
+      {{(1u << 22) + 1, 1, 1}, 1024, UINT32_MAX, DEVBIN_DISPATCH_STATUS_GRID_OVERFLOW},
+  };
+  const std::vector<uint8_t> zeros(kBytes, 0);
+  for (const Case& c : cases) {
+    SCOPED_TRACE("counts " + std::to_string(c.counts[0]) + "," + std::to_string(c.counts[1]) + " workgroup " +
+                 std::to_string(c.workgroup));
+    ASSERT_TRUE(device_->copy_to_device(target->address(), zeros.data(), kBytes).ok());
+    std::memcpy(host, c.counts, sizeof(c.counts));
+    const uint32_t poison = 0xffffffff;
+    std::memcpy(host + 16, &poison, 4);
+    IndirectDispatch request;
+    request.kernel = device_->kernel(Kernel::devbin_fill);
+    request.kernarg_address = control->address() + 256;
+    request.dimensions = c.counts[1] > 1 ? 2 : 1;
+    request.workgroup_size[0] = c.workgroup;
+    request.workgroup_counts = control->address();
+    request.max_workgroup_count[0] = c.limit;
+    request.status = control->address() + 16;
+    ASSERT_TRUE(device_->dispatch_indirect(*queue_, request).ok());
+    Status synced = queue_->synchronize();
+    ASSERT_TRUE(synced.ok()) << synced.to_string();
+    uint32_t status;
+    std::memcpy(&status, host + 16, 4);
+    EXPECT_EQ(status, c.status);
+    std::vector<uint8_t> result(kBytes);
+    ASSERT_TRUE(device_->copy_to_host(result.data(), target->address(), kBytes).ok());
+    std::vector<uint8_t> want = zeros;
+    if (c.status == DEVBIN_DISPATCH_STATUS_OK) {
+      for (uint64_t i = 0; i < kBytes; ++i) want[i] = pattern[i % 4];
+    }
+    EXPECT_TRUE(same_bytes(result, want, "the indirect fill's target"));
+  }
+}
+
+// The negative control: the same code object with devbin_fill's first
+// instruction replaced by s_endpgm. Were the emulated checks not running the
+// shipped machine code, they would pass on it; they must fail.
+TEST_P(EmulatedGpu, ACorruptedKernelFailsTheChecks) {
+  const Toc& embedded = embedded_toc();
+  const TocEntry* original = embedded.find(GetParam().entry);
+  ASSERT_NE(original, nullptr);
+  std::vector<uint8_t> bytes(original->data, original->data + original->size);
+
+  // Where devbin_fill's first instruction lies in the file: its descriptor's
+  // address plus kernel_code_entry_byte_offset, mapped through the segments.
+  auto file = elf::File::parse(bytes);
+  ASSERT_TRUE(file.ok());
+  auto symbols = file->symbols(*file->find_section(".dynsym"));
+  ASSERT_TRUE(symbols.ok());
+  auto file_offset = [&](uint64_t address) -> uint64_t {
+    for (const elf::Segment& segment : file->segments()) {
+      if (segment.type == elf::kSegmentLoad && address >= segment.vaddr && address - segment.vaddr < segment.filesz) {
+        return segment.offset + (address - segment.vaddr);
+      }
+    }
+    return UINT64_MAX;
+  };
+  uint64_t entry_offset = UINT64_MAX;
+  for (const elf::Symbol& symbol : symbols.value()) {
+    if (symbol.name != "devbin_fill.kd") continue;
+    int64_t code_offset;
+    std::memcpy(&code_offset, &bytes[file_offset(symbol.value) + 16], 8);
+    entry_offset = file_offset(symbol.value + static_cast<uint64_t>(code_offset));
+  }
+  ASSERT_NE(entry_offset, UINT64_MAX);
+  // s_endpgm: SOPP opcode 1 on GCN/CDNA (gfx9), opcode 48 on RDNA3/RDNA4.
+  const uint32_t endpgm = std::string(GetParam().isa).starts_with("gfx9") ? 0xbf810000u : 0xbfb00000u;
+  std::memcpy(&bytes[entry_offset], &endpgm, 4);
+
+  TocEntry corrupted = *original;
+  corrupted.data = bytes.data();
+  corrupted.size = bytes.size();
+  const TocEntry entries[] = {corrupted};
+  const Toc toc{entries};
+  OpenOptions options;
+  options.toc = &toc;
+  std::unique_ptr<Device> device = open(options);
+  ASSERT_NE(device, nullptr);
+  auto queue = device->create_queue(64);
+  ASSERT_TRUE(queue.ok());
+  const testing::AssertionResult corrupted_fill = check_fill(*device, **queue, 4, 16, 4096);
+  EXPECT_FALSE(corrupted_fill) << "the fill passed with a kernel that does nothing";
+  // The other kernels of the same code object still run.
+  EXPECT_TRUE(check_copies(*device, **queue, {3}, {5}, 4096));
+  // And the intact code object passes the very same check.
+  EXPECT_TRUE(check_fill(*device_, *queue_, 4, 16, 4096));
+}
+
+INSTANTIATE_TEST_SUITE_P(Agents, EmulatedGpu, testing::ValuesIn(kAgents), agent_test_name);
+
+// The emulator cannot decode RDNA1/RDNA2: the stand-in's loader refuses the
+// code object selection picks for a gfx10 agent, and the backend says so.
+TEST(EmulatedGpuLimits, Gfx10IsRefusedAtLoad) {
+  if (std::string reason = skip_reason(); !reason.empty()) GTEST_SKIP() << reason;
+#ifdef DEVBIN_HSA_EMULATED_RUNTIME
+  setenv(kRuntimePathEnv, DEVBIN_HSA_EMULATED_RUNTIME, 1);
+  setenv(DEVBIN_FAKE_HSA_AGENTS_ENV, "gfx1030", 1);
+  DeviceReport report;
+  auto device = Device::open(0, {}, &report);
+  unsetenv(kRuntimePathEnv);
+  ASSERT_FALSE(device.ok());
+  EXPECT_EQ(report.selection.entry, "amdgcn-amd-amdhsa--gfx10-3-generic.so");
+  EXPECT_NE(device.status().message().find("HSA_STATUS_ERROR_INVALID_ISA"), std::string::npos)
+      << device.status().message();
+  EXPECT_NE(device.status().message().find("the AMDGPU emulator cannot run gfx1030"), std::string::npos)
+      << device.status().message();
+#endif
+}
+
+}  // namespace
+}  // namespace devbin::hsa
