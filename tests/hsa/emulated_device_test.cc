@@ -13,10 +13,12 @@
 // completion signals). What it cannot: anything about timing, caches or
 // memory ordering on hardware (the emulator runs one wave at a time), or
 // ROCm's own loader and packet processor.
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <random>
@@ -123,7 +125,24 @@ class EmulatedGpu : public testing::TestWithParam<EmulatedAgent> {
 #endif
   }
 
-  void TearDown() override { unsetenv(kRuntimePathEnv); }
+  // How many kernels the emulator ran for this test (the stand-in's dispatch
+  // log), in the test's output and its XML properties.
+  void TearDown() override {
+#ifdef DEVBIN_HSA_EMULATED_RUNTIME
+    if (void* stand_in = dlopen(DEVBIN_HSA_EMULATED_RUNTIME, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD)) {
+      auto count = reinterpret_cast<size_t (*)()>(dlsym(stand_in, "devbin_fake_hsa_dispatch_count"));
+      static size_t counted = 0;  // the log spans every test of the process
+      if (count != nullptr) {
+        const size_t ran = count() - counted;
+        counted = count();
+        std::printf("kernels run on the emulator: %zu\n", ran);
+        RecordProperty("emulated_dispatches", static_cast<int>(ran));
+      }
+      dlclose(stand_in);
+    }
+#endif
+    unsetenv(kRuntimePathEnv);
+  }
 
   // Opens agent 0 and checks selection picked what the case says.
   std::unique_ptr<Device> open(const OpenOptions& options) {
