@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "commands.h"
+#include "devbin/cuda.h"
+#include "devbin/hsa.h"
 #include "devbin/toc.h"
 #include "test_env.h"
 
@@ -20,13 +22,13 @@ using ::devbin::testing::stub_driver_copy;
 TEST(GpuCommandsTest, NoDriverIsOneLineAndNotAFailure) {
   ScopedEnv path(cuda::kDriverPathEnv, "/nonexistent/libcuda.so.1");
   std::ostringstream text;
-  EXPECT_EQ(run_devices_report(text, false), kExitOk);
+  EXPECT_EQ(run_devices_report(text, false, Backend::kCuda), kExitOk);
   EXPECT_EQ(text.str(),
             "CUDA: no usable GPU: CUDA driver /nonexistent/libcuda.so.1 not found (dlopen: /nonexistent/libcuda.so.1: "
             "cannot open shared object file: No such file or directory); install the NVIDIA driver, or set "
             "DEVBIN_CUDA_DRIVER_PATH to its libcuda.so.1\n");
   std::ostringstream json;
-  EXPECT_EQ(run_devices_report(json, true), kExitOk);
+  EXPECT_EQ(run_devices_report(json, true, Backend::kCuda), kExitOk);
   EXPECT_EQ(json.str().rfind("{\"backend\":\"cuda\",\"available\":false,\"driver\":null,\"reason\":\"CUDA driver ", 0),
             0u)
       << json.str();
@@ -35,10 +37,23 @@ TEST(GpuCommandsTest, NoDriverIsOneLineAndNotAFailure) {
 
 TEST(GpuCommandsTest, SelftestAndBenchWithoutDriverExitThree) {
   ScopedEnv path(cuda::kDriverPathEnv, "/nonexistent/libcuda.so.1");
+  ScopedEnv hsa_path(hsa::kRuntimePathEnv, "/nonexistent/libhsa-runtime64.so.1");
   std::ostringstream out;
   EXPECT_EQ(run_selftest(out, false), kExitNoDevice);
-  EXPECT_EQ(out.str().rfind("selftest: no usable GPU: CUDA driver /nonexistent/libcuda.so.1 not found", 0), 0u)
-      << out.str();
+  // One line, why for each backend.
+  const std::string text = out.str();
+  EXPECT_EQ(text.rfind("selftest: no usable GPU: CUDA: CUDA driver /nonexistent/libcuda.so.1 not found", 0), 0u)
+      << text;
+  EXPECT_NE(text.find("; HSA: "), std::string::npos) << text;
+  EXPECT_NE(text.find("/nonexistent/libhsa-runtime64.so.1"), std::string::npos) << text;
+  EXPECT_EQ(text.find('\n'), text.size() - 1) << text;
+  std::ostringstream json;
+  EXPECT_EQ(run_selftest(json, true), kExitNoDevice);
+  EXPECT_EQ(json.str().rfind("{\"backends\":[{\"backend\":\"cuda\",\"available\":false,\"driver\":null,", 0), 0u)
+      << json.str();
+  EXPECT_NE(json.str().find("{\"backend\":\"hsa\",\"available\":false,\"reason\":\"HSA runtime "),
+            std::string::npos)
+      << json.str();
   std::ostringstream bench;
   EXPECT_EQ(run_bench(bench, uint64_t{1} << 30), kExitNoDevice);
   EXPECT_NE(bench.str().find("bench: no usable GPU"), std::string::npos);
@@ -54,7 +69,7 @@ TEST(GpuCommandsTest, ReportShowsTheChoiceAndAFailingSelfTest) {
   ScopedEnv mode("DEVBIN_STUB_CUDA_MODE", "ok");
   ScopedEnv override_entry(kTargetOverrideEnv, std::nullopt);
   std::ostringstream text;
-  EXPECT_EQ(run_devices_report(text, false), kExitFailure);
+  EXPECT_EQ(run_devices_report(text, false, Backend::kCuda), kExitFailure);
   const std::string out = text.str();
   EXPECT_NE(out.find("GPU 0 (cuda): Stub GPU, sm_90, 132 SMs, 80.0 GiB\n"), std::string::npos) << out;
   EXPECT_NE(out.find("  entry:     nvptx64-nvidia-cuda--sm_90.cubin (exact): "), std::string::npos) << out;
@@ -62,7 +77,7 @@ TEST(GpuCommandsTest, ReportShowsTheChoiceAndAFailingSelfTest) {
   EXPECT_NE(out.find("  self-test: FAILED "), std::string::npos) << out;
 
   std::ostringstream json;
-  EXPECT_EQ(run_devices_report(json, true), kExitFailure);
+  EXPECT_EQ(run_devices_report(json, true, Backend::kCuda), kExitFailure);
   EXPECT_NE(json.str().find("\"selection\":{\"entry\":\"nvptx64-nvidia-cuda--sm_90.cubin\",\"kind\":\"exact\""),
             std::string::npos)
       << json.str();

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "devbin/toc.h"
@@ -150,6 +151,150 @@ TEST(DevbinCliTest, MainJobWithoutGpuSaysSoAndSummarisesTheToc) {
   CliRun run = run_devbin("", "DEVBIN_CUDA_DRIVER_PATH=/nonexistent/libcuda.so.1");
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("Embedded TOC"), std::string::npos) << run.output;
+}
+
+TEST(DevbinCliTest, SelftestWithoutAnyUsableGpuExitsThreeSayingWhyPerBackend) {
+  CliRun run = run_devbin("selftest", "DEVBIN_CUDA_DRIVER_PATH=/nonexistent/libcuda.so.1 "
+                                      "DEVBIN_HSA_RUNTIME_PATH=/nonexistent/libhsa-runtime64.so.1");
+  EXPECT_EQ(run.exit_code, 3) << run.output;
+  EXPECT_EQ(run.output.rfind("selftest: no usable GPU: CUDA: CUDA driver /nonexistent/libcuda.so.1 not found", 0), 0u)
+      << run.output;
+  EXPECT_NE(run.output.find("; HSA: HSA runtime /nonexistent/libhsa-runtime64.so.1 not found"), std::string::npos)
+      << run.output;
+}
+
+// devbin on the HSA runtime stand-in (tests/hsa/fake_runtime.cc), which shows
+// the GPU agents DEVBIN_FAKE_HSA_AGENTS names and runs the host build of the
+// kernels; CUDA is pointed at nothing, so only the HSA agents are tested.
+#ifdef DEVBIN_HSA_FAKE_RUNTIME
+constexpr const char* kFakeHsaRuntime = DEVBIN_HSA_FAKE_RUNTIME;
+#else
+constexpr const char* kFakeHsaRuntime = nullptr;
+#endif
+
+class DevbinCliHsaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (kFakeHsaRuntime == nullptr) {
+      GTEST_SKIP() << "the HSA runtime stand-in (devbin_hsa_fake_runtime) is not part of this build, so "
+                      "DEVBIN_HSA_FAKE_RUNTIME is not defined";
+    }
+    for (const char* entry : {"amdgcn-amd-amdhsa--gfx11-generic.so", "amdgcn-amd-amdhsa--gfx90a.so"}) {
+      if (devbin::embedded_toc().find(entry) == nullptr) GTEST_SKIP() << "the embedded TOC has no " << entry;
+    }
+  }
+
+  static CliRun run_on_agents(const std::string& arguments, const std::string& agents) {
+    const std::string environment =
+        std::string("env -u DEVBIN_TARGET_OVERRIDE DEVBIN_CUDA_DRIVER_PATH=/nonexistent/libcuda.so.1 ") +
+        "DEVBIN_HSA_RUNTIME_PATH='" + kFakeHsaRuntime + "' DEVBIN_FAKE_HSA_AGENTS=" + agents;
+    return run_devbin(arguments, environment);
+  }
+};
+
+size_t count(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
+  return n;
+}
+
+// The checks every GPU gets, by the start of their names.
+constexpr const char* kChecks[] = {
+    "fill 1-byte pattern",         "fill 2-byte pattern",         "fill 4-byte pattern",
+    "fill 8-byte pattern",         "fill 16-byte pattern",        "copy source+0 to target+0",
+    "copy source+1 to target+3",   "copy source+3 to target+1",   "copy source+16 to target+0",
+    "copy source+7 to target+7",   "copy source+5 to target+9",   "timestamp",
+    "dispatch_patch valid counts", "dispatch_patch zero count",   "dispatch_patch count over the limit",
+};
+
+TEST_F(DevbinCliHsaTest, SelftestChecksEveryAgent) {
+  CliRun run = run_on_agents("selftest", "gfx1100,gfx90a:xnack-");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(run.output.rfind("CUDA: no usable GPU: ", 0), 0u) << run.output;
+  const size_t first = run.output.find("GPU 0 (hsa): Fake gfx1100, gfx1100\n"
+                                       "  entry: amdgcn-amd-amdhsa--gfx11-generic.so (generic): ");
+  const size_t second = run.output.find("GPU 1 (hsa): Fake gfx90a, gfx90a:xnack-\n"
+                                        "  entry: amdgcn-amd-amdhsa--gfx90a.so (exact): ");
+  ASSERT_NE(first, std::string::npos) << run.output;
+  ASSERT_NE(second, std::string::npos) << run.output;
+  ASSERT_LT(first, second) << run.output;
+  const std::string sections[] = {run.output.substr(first, second - first), run.output.substr(second)};
+  for (const std::string& section : sections) {
+    for (const char* check : kChecks) {
+      EXPECT_NE(section.find(std::string("\n  ok     ") + check), std::string::npos)
+          << "expected \"  ok     " << check << "\" in:\n"
+          << section;
+    }
+    EXPECT_EQ(count(section, "\n  ok     "), std::size(kChecks)) << section;
+  }
+  EXPECT_EQ(run.output.find("FAILED"), std::string::npos) << run.output;
+  EXPECT_TRUE(run.output.ends_with("\nselftest: passed\n")) << run.output;
+}
+
+TEST_F(DevbinCliHsaTest, SelftestJsonHasBothBackends) {
+  CliRun run = run_on_agents("selftest --json", "gfx1100,gfx90a:xnack-");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(run.output.rfind("{\"backends\":[{\"backend\":\"cuda\",\"available\":false,\"driver\":null,\"reason\":"
+                             "\"CUDA driver /nonexistent/libcuda.so.1 not found",
+                             0),
+            0u)
+      << run.output;
+  EXPECT_NE(run.output.find("{\"backend\":\"hsa\",\"available\":true,\"reason\":null,\"devices\":[{\"backend\":"
+                            "\"hsa\",\"index\":0,\"name\":\"Fake gfx1100\",\"target\":\"gfx1100\""),
+            std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("{\"backend\":\"hsa\",\"index\":1,\"name\":\"Fake gfx90a\",\"target\":\"gfx90a:xnack-\""),
+            std::string::npos)
+      << run.output;
+  EXPECT_EQ(count(run.output, "{\"name\":"), 2 * std::size(kChecks)) << run.output;
+  EXPECT_EQ(count(run.output, "\"ok\":true,\"error\":null}"), 2 * std::size(kChecks)) << run.output;
+  EXPECT_EQ(run.output.find("\"ok\":false"), std::string::npos) << run.output;
+  EXPECT_TRUE(run.output.ends_with("]}]}\n")) << run.output;
+}
+
+TEST_F(DevbinCliHsaTest, SelftestFailsNamingAnAgentNoCodeObjectServes) {
+  CliRun run = run_on_agents("selftest", "gfx1100,gfx803");
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_NE(run.output.find("GPU 1 (hsa): Fake gfx803, gfx803\n"
+                            "  FAILED to load: HSA GPU agent 1: no code object for device amdgcn-amd-amdhsa--gfx803"),
+            std::string::npos)
+      << run.output;
+  // The agent that loads is still tested, and passes.
+  EXPECT_EQ(count(run.output, "\n  ok     "), std::size(kChecks)) << run.output;
+  EXPECT_TRUE(run.output.ends_with("\nselftest: FAILED\n")) << run.output;
+  CliRun json = run_on_agents("selftest --json", "gfx1100,gfx803");
+  EXPECT_EQ(json.exit_code, 1) << json.output;
+  EXPECT_NE(json.output.find("\"name\":\"Fake gfx803\",\"target\":\"gfx803\",\"selection\":null,"), std::string::npos)
+      << json.output;
+}
+
+TEST_F(DevbinCliHsaTest, MainReportSelfTestsEveryAgent) {
+  CliRun run = run_on_agents("", "gfx1100,gfx90a:xnack-");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  const std::string passed = "  self-test: passed (" + std::to_string(std::size(kChecks)) +
+                             " checks: fill, copy, timestamp, dispatch_patch)\n";
+  for (const char* agent : {"GPU 0 (hsa): Fake gfx1100, gfx1100\n", "GPU 1 (hsa): Fake gfx90a, gfx90a:xnack-\n"}) {
+    const size_t at = run.output.find(agent);
+    ASSERT_NE(at, std::string::npos) << "expected \"" << agent << "\" in:\n" << run.output;
+    const size_t self_test = run.output.find("  self-test: ", at);
+    ASSERT_NE(self_test, std::string::npos) << run.output;
+    EXPECT_EQ(run.output.compare(self_test, passed.size(), passed), 0)
+        << "expected \"" << passed << "\" after \"" << agent << "\" in:\n"
+        << run.output;
+  }
+  EXPECT_EQ(run.output.find("No GPU found"), std::string::npos) << run.output;
+
+  CliRun json = run_on_agents("--json", "gfx1100,gfx90a:xnack-");
+  EXPECT_EQ(json.exit_code, 0) << json.output;
+  EXPECT_EQ(count(json.output, "\"ok\":true,\"error\":null,\"self_test\":{\"checks\":" +
+                                   std::to_string(std::size(kChecks)) + ",\"failed\":0,\"first_failure\":null}}"),
+            2u)
+      << json.output;
+
+  CliRun unserved = run_on_agents("", "gfx1100,gfx803");
+  EXPECT_EQ(unserved.exit_code, 1) << unserved.output;
+  EXPECT_NE(unserved.output.find("GPU 1 (hsa): Fake gfx803, gfx803\n  error:     HSA GPU agent 1: "), std::string::npos)
+      << unserved.output;
 }
 
 }  // namespace

@@ -17,7 +17,7 @@ inline constexpr int kExitNoDevice = 3;
 int run_list(std::ostream& out, bool json);
 int run_select(std::ostream& out, const std::vector<std::string>& isas, bool map_only, bool json);
 int run_inspect(std::ostream& out, const std::vector<std::string>& files, bool json);
-int run_selftest_command(std::ostream& out);
+int run_selftest_command(std::ostream& out, bool json);
 int run_bench_command(std::ostream& out, uint64_t size_bytes);
 int run_main_report(std::ostream& out, bool json);
 

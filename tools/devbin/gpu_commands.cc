@@ -1,18 +1,24 @@
+// The CLI's GPU verbs (gpu_commands.h): the device report and the self-test on
+// every CUDA device and HSA GPU agent, and the CUDA bench.
 #include "gpu_commands.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
-#include <cstdarg>
-#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <functional>
+#include <iterator>
 #include <random>
 #include <sstream>
 
 #include "commands.h"
+#include "devbin/cuda.h"
+#include "devbin/hsa.h"
+#include "format.h"
 #include "json.h"
+#include "random_bytes.h"
+#include "self_test.h"
 
 namespace devbin::cli {
 namespace {
@@ -22,248 +28,18 @@ using cuda::Device;
 using cuda::DevicePtr;
 using cuda::Stream;
 
-std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-std::string format(const char* fmt, ...) {
-  char buffer[512];
-  va_list args;
-  va_start(args, fmt);
-  std::vsnprintf(buffer, sizeof(buffer), fmt, args);
-  va_end(args);
-  return buffer;
-}
-
-// "1.0 GiB", "64.0 MiB", "4096 B".
-std::string gib(uint64_t bytes) {
-  if (bytes >= (1ull << 30)) return format("%.1f GiB", static_cast<double>(bytes) / (1ull << 30));
-  if (bytes >= (1ull << 20)) return format("%.1f MiB", static_cast<double>(bytes) / (1ull << 20));
-  return format("%" PRIu64 " B", bytes);
-}
-
-std::mt19937_64 make_rng() {
-  std::random_device device;
-  return std::mt19937_64((uint64_t{device()} << 32) ^ device());
-}
-
-void random_bytes(std::mt19937_64& rng, std::vector<uint8_t>& bytes) {
-  size_t i = 0;
-  for (; i + 8 <= bytes.size(); i += 8) {
-    const uint64_t word = rng();
-    std::memcpy(&bytes[i], &word, 8);
-  }
-  for (; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(rng());
-}
-
-// First differing byte of two equal-sized ranges, as text ("" when equal).
-std::string first_difference(const uint8_t* got, const uint8_t* want, size_t size, size_t base, const char* what) {
-  const auto mismatch = std::mismatch(got, got + size, want);
-  if (mismatch.first == got + size) return {};
-  const size_t at = static_cast<size_t>(mismatch.first - got);
-  return format("%s: byte %zu is 0x%02x, expected 0x%02x", what, base + at, *mismatch.first, *mismatch.second);
-}
-
-//===----------------------------------------------------------------------===//
-// Self-test
-//===----------------------------------------------------------------------===//
-
-constexpr uint64_t kGuard = 64;
-
-// Poisons [guard | region | guard], runs `op` on region, reads everything
-// back and compares with `expected_region`, guards unchanged.
-Status check_region(const Device& device, Stream& stream, const Buffer& buffer, uint64_t offset, uint64_t length,
-                    std::mt19937_64& rng, const std::vector<uint8_t>& expected_region,
-                    const std::function<Status(DevicePtr)>& op) {
-  const uint64_t span = kGuard + offset + length + kGuard;
-  if (span > buffer.size()) return internal_error("self-test buffer too small");
-  std::vector<uint8_t> poison(span);
-  random_bytes(rng, poison);
-  // Where the result is known, make the poison differ from it, so an
-  // unwritten byte can never pass for a written one.
-  for (uint64_t i = 0; i < length; ++i) {
-    uint8_t& p = poison[kGuard + offset + i];
-    if (p == expected_region[i]) p = static_cast<uint8_t>(~p);
-  }
-  DEVBIN_RETURN_IF_ERROR(device.copy_to_device(buffer.address(), poison.data(), span));
-  DEVBIN_RETURN_IF_ERROR(op(buffer.address() + kGuard + offset));
-  DEVBIN_RETURN_IF_ERROR(stream.synchronize());
-  std::vector<uint8_t> got(span);
-  DEVBIN_RETURN_IF_ERROR(device.copy_to_host(got.data(), buffer.address(), span));
-  std::vector<uint8_t> want = poison;
-  std::copy(expected_region.begin(), expected_region.end(), want.begin() + static_cast<ptrdiff_t>(kGuard + offset));
-  if (std::string diff = first_difference(got.data(), want.data(), span, 0, "destination"); !diff.empty()) {
-    return data_loss(
-        diff + format(" (guard %" PRIu64 " bytes, offset %" PRIu64 ", length %" PRIu64 ")", kGuard, offset, length));
-  }
-  return Status::Ok();
-}
-
-Status self_test_fill(const Device& device, Stream& stream, std::mt19937_64& rng, uint32_t width, uint64_t offset,
-                      uint64_t length) {
-  DEVBIN_ASSIGN_OR_RETURN(Buffer buffer, device.allocate(2 * kGuard + offset + length));
-  std::vector<uint8_t> pattern(width);
-  random_bytes(rng, pattern);
-  std::vector<uint8_t> expected(length);
-  for (uint64_t i = 0; i < length; ++i) expected[i] = pattern[i % width];
-  return check_region(device, stream, buffer, offset, length, rng, expected,
-                      [&](DevicePtr target) { return device.fill(stream, target, length, pattern); });
-}
-
-Status self_test_copy(const Device& device, Stream& stream, std::mt19937_64& rng, uint64_t source_offset,
-                      uint64_t target_offset, uint64_t length) {
-  DEVBIN_ASSIGN_OR_RETURN(Buffer source, device.allocate(source_offset + length + 1));
-  DEVBIN_ASSIGN_OR_RETURN(Buffer target, device.allocate(2 * kGuard + target_offset + length));
-  std::vector<uint8_t> bytes(source_offset + length + 1);
-  random_bytes(rng, bytes);
-  DEVBIN_RETURN_IF_ERROR(device.copy_to_device(source.address(), bytes.data(), bytes.size()));
-  std::vector<uint8_t> expected(bytes.begin() + static_cast<ptrdiff_t>(source_offset),
-                                bytes.begin() + static_cast<ptrdiff_t>(source_offset + length));
-  return check_region(device, stream, target, target_offset, length, rng, expected,
-                      [&](DevicePtr to) { return device.copy(stream, to, source.address() + source_offset, length); });
-}
-
-Status self_test_timestamp(const Device& device, Stream& stream) {
-  DEVBIN_ASSIGN_OR_RETURN(Buffer records, device.allocate(2 * sizeof(devbin_timestamp_record_t)));
-  DEVBIN_RETURN_IF_ERROR(device.memset_d8(records.address(), 0, records.size()));
-  DEVBIN_ASSIGN_OR_RETURN(cuda::ClockCalibration calibration, device.calibrate_clock(stream, 8));
-  const uint64_t before = cuda::host_monotonic_ns();
-  DEVBIN_RETURN_IF_ERROR(device.timestamp(stream, records.address()));
-  DEVBIN_RETURN_IF_ERROR(device.timestamp(stream, records.address() + sizeof(devbin_timestamp_record_t)));
-  DEVBIN_RETURN_IF_ERROR(stream.synchronize());
-  const uint64_t after = cuda::host_monotonic_ns();
-  devbin_timestamp_record_t got[2];
-  DEVBIN_RETURN_IF_ERROR(device.copy_to_host(got, records.address(), sizeof(got)));
-  if (got[0].steady == 0 || got[1].steady < got[0].steady) {
-    return data_loss(format("timestamps %" PRIu64 " then %" PRIu64 ": expected non-zero and non-decreasing",
-                            got[0].steady, got[1].steady));
-  }
-  if (got[0].cycles == 0) return data_loss("timestamp: the cycle counter reads 0; expected %clock64");
-  // The calibrated reading must land inside the host window, give or take
-  // the calibration's own uncertainty and the clock's 1 us granularity.
-  const uint64_t slack = calibration.uncertainty_ns + 2000;
-  const uint64_t host = calibration.to_host_ns(got[0].steady);
-  if (host + slack < before || host > after + slack) {
-    return data_loss(format("calibrated device time %" PRIu64 " ns lies outside the host window [%" PRIu64 ", %" PRIu64
-                            "] ns (uncertainty %" PRIu64 " ns)",
-                            host, before, after, calibration.uncertainty_ns));
-  }
-  return Status::Ok();
-}
-
-devbin_aql_kernel_dispatch_packet_t reserved_packet(std::mt19937_64& rng) {
-  devbin_aql_kernel_dispatch_packet_t packet{};
-  std::vector<uint8_t> bytes(sizeof(packet));
-  random_bytes(rng, bytes);
-  std::memcpy(&packet, bytes.data(), sizeof(packet));
-  packet.header = DEVBIN_AQL_PACKET_TYPE_INVALID << DEVBIN_AQL_HEADER_TYPE_SHIFT;
-  return packet;
-}
-
-Status self_test_dispatch(const Device& device, Stream& stream, std::mt19937_64& rng, const uint32_t counts[3],
-                          uint32_t expected_status) {
-  DEVBIN_ASSIGN_OR_RETURN(Buffer memory, device.allocate(256));
-  const DevicePtr packet_address = memory.address();  // cuMemAlloc is 256-byte aligned
-  const DevicePtr counts_address = memory.address() + 64;
-  const DevicePtr status_address = memory.address() + 128;
-  const devbin_aql_kernel_dispatch_packet_t before = reserved_packet(rng);
-  const uint32_t status_poison = 0xdeadbeef;
-  DEVBIN_RETURN_IF_ERROR(device.copy_to_device(packet_address, &before, sizeof(before)));
-  DEVBIN_RETURN_IF_ERROR(device.copy_to_device(counts_address, counts, 3 * sizeof(uint32_t)));
-  DEVBIN_RETURN_IF_ERROR(device.copy_to_device(status_address, &status_poison, sizeof(status_poison)));
-
-  devbin_dispatch_args_t args{};
-  args.workgroup_counts = counts_address;
-  args.packet = packet_address;
-  args.status = status_address;
-  const uint32_t sizes[3] = {256, 2, 1};
-  const uint32_t limits[3] = {1u << 20, 1u << 16, 1u << 16};
-  std::memcpy(args.workgroup_size, sizes, sizeof(sizes));
-  std::memcpy(args.max_workgroup_count, limits, sizeof(limits));
-  args.header = (DEVBIN_AQL_PACKET_TYPE_KERNEL_DISPATCH << DEVBIN_AQL_HEADER_TYPE_SHIFT) |
-                (1u << DEVBIN_AQL_HEADER_BARRIER_SHIFT) |
-                (DEVBIN_AQL_FENCE_SCOPE_SYSTEM << DEVBIN_AQL_HEADER_ACQUIRE_FENCE_SCOPE_SHIFT) |
-                (DEVBIN_AQL_FENCE_SCOPE_SYSTEM << DEVBIN_AQL_HEADER_RELEASE_FENCE_SCOPE_SHIFT);
-  args.setup = 3;
-  DEVBIN_RETURN_IF_ERROR(device.dispatch_patch(stream, args));
-  DEVBIN_RETURN_IF_ERROR(stream.synchronize());
-  devbin_aql_kernel_dispatch_packet_t after{};
-  uint32_t status = 0;
-  DEVBIN_RETURN_IF_ERROR(device.copy_to_host(&after, packet_address, sizeof(after)));
-  DEVBIN_RETURN_IF_ERROR(device.copy_to_host(&status, status_address, sizeof(status)));
-  if (status != expected_status) {
-    return data_loss(format("dispatch_patch status %u, expected %u", status, expected_status));
-  }
-  if (after.completion_signal != before.completion_signal) {
-    return data_loss("dispatch_patch changed the completion signal");
-  }
-  const uint32_t type = (after.header >> DEVBIN_AQL_HEADER_TYPE_SHIFT) & 0xff;
-  if (expected_status == DEVBIN_DISPATCH_STATUS_OK) {
-    if (after.header != args.header || after.setup != args.setup) {
-      return data_loss(format("dispatch_patch header/setup 0x%04x/%u, expected 0x%04x/%u", after.header, after.setup,
-                              args.header, args.setup));
-    }
-    const uint32_t grid[3] = {after.grid_size_x, after.grid_size_y, after.grid_size_z};
-    const uint32_t group[3] = {after.workgroup_size_x, after.workgroup_size_y, after.workgroup_size_z};
-    for (int i = 0; i < 3; ++i) {
-      if (grid[i] != counts[i] * sizes[i] || group[i] != sizes[i]) {
-        return data_loss(format("dispatch_patch dimension %d: grid %u workgroup %u, expected %u and %u", i, grid[i],
-                                group[i], counts[i] * sizes[i], sizes[i]));
-      }
-    }
-    if (after.kernel_object != before.kernel_object || after.kernarg_address != before.kernarg_address) {
-      return data_loss("dispatch_patch changed the kernel object or kernarg address");
-    }
-  } else if (type != DEVBIN_AQL_PACKET_TYPE_BARRIER_AND) {
-    return data_loss(format("dispatch_patch: expected a BARRIER_AND no-op packet, found type %u", type));
-  }
-  return Status::Ok();
-}
-
-std::vector<SelfTestCheck> run_checks(const Device& device) {
-  std::vector<SelfTestCheck> checks;
-  auto stream_or = device.create_stream();
-  if (!stream_or.ok()) return {{"create a stream", stream_or.status()}};
-  Stream& stream = *stream_or.value();
-  std::mt19937_64 rng = make_rng();
-
-  for (uint32_t width : {1u, 2u, 4u, 8u, 16u}) {
-    const uint64_t offset = 3 * width;
-    const uint64_t length = (uint64_t{1} << 20) + 5 * width;
-    checks.push_back({format("fill %u-byte pattern, offset %" PRIu64 ", %" PRIu64 " bytes", width, offset, length),
-                      self_test_fill(device, stream, rng, width, offset, length)});
-  }
-  struct CopyCase {
-    uint64_t source_offset, target_offset, length;
-  };
-  for (const CopyCase& c : {CopyCase{0, 0, (1u << 20) + 16}, CopyCase{1, 3, (1u << 20) + 5}, CopyCase{3, 1, 4099},
-                            CopyCase{16, 0, 65}, CopyCase{7, 7, 1}, CopyCase{5, 9, 0}}) {
-    checks.push_back({format("copy source+%" PRIu64 " to target+%" PRIu64 ", %" PRIu64 " bytes", c.source_offset,
-                             c.target_offset, c.length),
-                      self_test_copy(device, stream, rng, c.source_offset, c.target_offset, c.length)});
-  }
-  checks.push_back({"timestamp and clock calibration", self_test_timestamp(device, stream)});
-  const uint32_t valid[3] = {7, 3, 1};
-  const uint32_t empty[3] = {7, 0, 1};
-  const uint32_t over[3] = {(1u << 20) + 1, 1, 1};
-  checks.push_back(
-      {"dispatch_patch valid counts", self_test_dispatch(device, stream, rng, valid, DEVBIN_DISPATCH_STATUS_OK)});
-  checks.push_back(
-      {"dispatch_patch zero count", self_test_dispatch(device, stream, rng, empty, DEVBIN_DISPATCH_STATUS_EMPTY)});
-  checks.push_back({"dispatch_patch count over the limit",
-                    self_test_dispatch(device, stream, rng, over, DEVBIN_DISPATCH_STATUS_OVER_LIMIT)});
-  return checks;
-}
-
 std::string selection_text(const DeviceReport& report) {
   return report.selection.entry + " (" + std::string(selection_kind_name(report.selection.kind)) +
          (report.selection.jit ? ", PTX JIT" : "") + "): " + report.selection.reason;
 }
 
-// A device's report, and the device when it opened.
+// A CUDA device's report, and the device when it opened.
 struct Opened {
   DeviceReport report;
   std::unique_ptr<Device> device;
 };
 
-// Opens every device the driver shows; an error when there is no usable driver or device.
+// Opens every CUDA device the driver shows; an error when there is no usable driver or device.
 Result<std::vector<Opened>> open_all() {
   DEVBIN_ASSIGN_OR_RETURN(int count, cuda::device_count());
   std::vector<Opened> all;
@@ -278,6 +54,160 @@ Result<std::vector<Opened>> open_all() {
 
 std::string properties_text(const cuda::DeviceProperties& p) {
   return format("%u SMs, %s", p.multiprocessor_count, gib(p.total_memory_bytes).c_str());
+}
+
+//===----------------------------------------------------------------------===//
+// Report and self-test: every backend's GPUs in one shape
+//===----------------------------------------------------------------------===//
+
+// One GPU: how opening it went and, when it opened, the self-test's checks.
+struct DeviceRun {
+  DeviceReport report;
+  bool opened = false;     // the library loaded and the checks ran
+  std::string properties;  // after the target in the report's first line: "132 SMs, 80.0 GiB" (CUDA)
+  std::vector<SelfTestCheck> checks;
+
+  size_t failed_checks() const {
+    return static_cast<size_t>(
+        std::count_if(checks.begin(), checks.end(), [](const SelfTestCheck& c) { return !c.status.ok(); }));
+  }
+  const SelfTestCheck* first_failure() const {
+    for (const SelfTestCheck& check : checks) {
+      if (!check.status.ok()) return &check;
+    }
+    return nullptr;
+  }
+  bool failed() const { return !report.status.ok() || failed_checks() != 0; }
+};
+
+// One backend's GPUs, or why it has no usable one.
+struct BackendRun {
+  const char* name = "";   // "cuda", "hsa": the JSON "backend" and the device lines' tag
+  const char* label = "";  // "CUDA", "HSA": the line saying why there is no usable GPU
+  Status status;           // not OK: no usable GPU, and why
+  bool reports_driver = false;  // JSON "driver" (CUDA): the version, or null when the driver did not open
+  std::string driver;
+  std::vector<DeviceRun> devices;
+
+  bool failed() const {
+    return std::any_of(devices.begin(), devices.end(), [](const DeviceRun& d) { return d.failed(); });
+  }
+};
+
+BackendRun run_cuda() {
+  BackendRun run;
+  run.name = "cuda";
+  run.label = "CUDA";
+  run.reports_driver = true;
+  auto driver = cuda::driver_info();
+  if (driver.ok()) run.driver = driver->version_string();
+  Result<int> count = driver.ok() ? cuda::device_count() : Result<int>(driver.status());
+  if (!count.ok()) {
+    run.status = count.status();
+    return run;
+  }
+  for (int i = 0; i < *count; ++i) {
+    DeviceRun device_run;
+    auto device = Device::open(i, {}, &device_run.report);
+    if (device.ok()) {
+      device_run.opened = true;
+      device_run.properties = properties_text(device.value()->properties());
+      device_run.checks = self_test_device(*device.value());
+    }
+    run.devices.push_back(std::move(device_run));
+  }
+  return run;
+}
+
+BackendRun run_hsa() {
+  BackendRun run;
+  run.name = "hsa";
+  run.label = "HSA";
+  auto agents = hsa::list_agents();
+  if (!agents.ok()) {
+    run.status = agents.status();
+    return run;
+  }
+  for (const hsa::AgentProperties& agent : *agents) {
+    DeviceRun device_run;
+    auto device = hsa::Device::open(agent.index, {}, &device_run.report);
+    if (device.ok()) {
+      device_run.opened = true;
+      device_run.checks = self_test_device(*device.value());
+    }
+    run.devices.push_back(std::move(device_run));
+  }
+  return run;
+}
+
+BackendRun run_backend(Backend backend) { return backend == Backend::kCuda ? run_cuda() : run_hsa(); }
+
+// {"backend":…,"available":…,["driver":…,]"reason":…,"devices":[…]}
+std::string backend_json(const BackendRun& run, const std::vector<std::string>& devices) {
+  std::string out = "{\"backend\":" + json_string(run.name) + ",\"available\":" + (run.status.ok() ? "true" : "false");
+  if (run.reports_driver) out += ",\"driver\":" + (run.driver.empty() ? std::string("null") : json_string(run.driver));
+  out += ",\"reason\":" + (run.status.ok() ? std::string("null") : json_string(run.status.message()));
+  out += ",\"devices\":[";
+  for (size_t i = 0; i < devices.size(); ++i) out += (i ? "," : "") + devices[i];
+  return out + "]}";
+}
+
+// The report's device object: device_report_json plus "self_test".
+std::string report_device_json(const DeviceRun& device) {
+  std::string object = device_report_json(device.report);
+  object.pop_back();
+  object += ",\"self_test\":";
+  if (!device.opened) return object + "null}";
+  const SelfTestCheck* first = device.first_failure();
+  return object + format("{\"checks\":%zu,\"failed\":%zu", device.checks.size(), device.failed_checks()) +
+         ",\"first_failure\":" +
+         (first ? json_string(first->name + ": " + first->status.message()) : std::string("null")) + "}}";
+}
+
+void print_report_device(std::ostream& out, const char* backend, const DeviceRun& device) {
+  const DeviceReport& report = device.report;
+  out << "GPU " << report.index << " (" << backend << "): " << (report.name.empty() ? "unknown" : report.name);
+  if (!report.target.empty()) out << ", " << report.target;
+  if (!device.properties.empty()) out << ", " << device.properties;
+  out << "\n";
+  if (report.selected) out << "  entry:     " << selection_text(report) << "\n";
+  if (!report.status.ok()) {
+    out << "  error:     " << report.status.message() << "\n";
+    return;
+  }
+  out << "  load:      " << format("%.3f ms", report.load_time_ms()) << " (select + validate + load)\n";
+  if (const SelfTestCheck* first = device.first_failure(); first == nullptr) {
+    out << "  self-test: passed (" << device.checks.size() << " checks: fill, copy, timestamp, dispatch_patch)\n";
+  } else {
+    out << "  self-test: FAILED " << device.failed_checks() << " of " << device.checks.size()
+        << "; first: " << first->name << ": " << first->status.message() << "\n";
+  }
+}
+
+// The self-test's device object: device_report_json plus every check.
+std::string selftest_device_json(const DeviceRun& device) {
+  std::string object = device_report_json(device.report);
+  object.pop_back();
+  object += ",\"checks\":[";
+  for (size_t i = 0; i < device.checks.size(); ++i) {
+    const SelfTestCheck& check = device.checks[i];
+    object += std::string(i ? "," : "") + "{\"name\":" + json_string(check.name) +
+              ",\"ok\":" + (check.status.ok() ? "true" : "false") +
+              ",\"error\":" + (check.status.ok() ? "null" : json_string(check.status.message())) + "}";
+  }
+  return object + "]}";
+}
+
+void print_selftest_device(std::ostream& out, const char* backend, const DeviceRun& device) {
+  const DeviceReport& report = device.report;
+  out << "GPU " << report.index << " (" << backend << "): " << report.name << ", " << report.target << "\n";
+  if (report.selected) out << "  entry: " << selection_text(report) << "\n";
+  if (!report.status.ok()) out << "  FAILED to load: " << report.status.message() << "\n";
+  for (const SelfTestCheck& check : device.checks) {
+    out << "  " << (check.status.ok() ? "ok     " : "FAILED ") << check.name;
+    if (!check.status.ok()) out << ": " << check.status.message();
+    out << "\n";
+  }
 }
 
 }  // namespace
@@ -300,125 +230,51 @@ std::string device_report_json(const DeviceReport& report) {
   return out.str();
 }
 
-std::vector<SelfTestCheck> self_test_device(const Device& device) { return run_checks(device); }
-
-int run_devices_report(std::ostream& out, bool json) {
-  auto driver = cuda::driver_info();
-  Result<std::vector<Opened>> all = driver.ok() ? open_all() : Result<std::vector<Opened>>(driver.status());
-  if (!all.ok()) {
-    if (json) {
-      out << "{\"backend\":\"cuda\",\"available\":false,\"driver\":"
-          << (driver.ok() ? json_string(driver->version_string()) : std::string("null"))
-          << ",\"reason\":" << json_string(all.status().message()) << ",\"devices\":[]}\n";
-    } else {
-      out << "CUDA: no usable GPU: " << all.status().message() << "\n";
-    }
-    return kExitOk;
-  }
-  bool failed = false;
-  std::vector<std::string> device_json;
-  for (Opened& opened : all.value()) {
-    const DeviceReport& report = opened.report;
-    std::vector<SelfTestCheck> checks;
-    if (opened.device) checks = run_checks(*opened.device);
-    size_t check_failures = 0;
-    const SelfTestCheck* first_failure = nullptr;
-    for (const SelfTestCheck& check : checks) {
-      if (!check.status.ok()) {
-        ++check_failures;
-        if (first_failure == nullptr) first_failure = &check;
-      }
-    }
-    failed = failed || !report.status.ok() || check_failures != 0;
-    if (json) {
-      std::string object = device_report_json(report);
-      object.pop_back();
-      object += ",\"self_test\":";
-      if (!opened.device) {
-        object += "null";
-      } else {
-        object += format("{\"checks\":%zu,\"failed\":%zu", checks.size(), check_failures);
-        object += ",\"first_failure\":" +
-                  (first_failure ? json_string(first_failure->name + ": " + first_failure->status.message())
-                                 : std::string("null")) +
-                  "}";
-      }
-      device_json.push_back(object + "}");
-      continue;
-    }
-    out << "GPU " << report.index << " (cuda): " << (report.name.empty() ? "unknown" : report.name);
-    if (!report.target.empty()) out << ", " << report.target;
-    if (opened.device) out << ", " << properties_text(opened.device->properties());
-    out << "\n";
-    if (report.selected) out << "  entry:     " << selection_text(report) << "\n";
-    if (!report.status.ok()) {
-      out << "  error:     " << report.status.message() << "\n";
-      continue;
-    }
-    out << "  load:      " << format("%.3f ms", report.load_time_ms()) << " (select + validate + load)\n";
-    if (check_failures == 0) {
-      out << "  self-test: passed (" << checks.size() << " checks: fill, copy, timestamp, dispatch_patch)\n";
-    } else {
-      out << "  self-test: FAILED " << check_failures << " of " << checks.size() << "; first: " << first_failure->name
-          << ": " << first_failure->status.message() << "\n";
-    }
-  }
+int run_devices_report(std::ostream& out, bool json, Backend backend, bool* usable) {
+  const BackendRun run = run_backend(backend);
+  if (usable != nullptr) *usable = run.status.ok();
   if (json) {
-    out << "{\"backend\":\"cuda\",\"available\":true,\"driver\":" << json_string(driver->version_string())
-        << ",\"reason\":null,\"devices\":[";
-    for (size_t i = 0; i < device_json.size(); ++i) out << (i ? "," : "") << device_json[i];
-    out << "]}\n";
+    std::vector<std::string> devices;
+    for (const DeviceRun& device : run.devices) devices.push_back(report_device_json(device));
+    out << backend_json(run, devices) << "\n";
+  } else if (!run.status.ok()) {
+    out << run.label << ": no usable GPU: " << run.status.message() << "\n";
+  } else {
+    for (const DeviceRun& device : run.devices) print_report_device(out, run.name, device);
   }
-  return failed ? kExitFailure : kExitOk;
+  return run.failed() ? kExitFailure : kExitOk;
 }
 
 int run_selftest(std::ostream& out, bool json) {
-  auto all = open_all();
-  if (!all.ok()) {
-    if (json) {
-      out << "{\"backend\":\"cuda\",\"available\":false,\"reason\":" << json_string(all.status().message())
-          << ",\"devices\":[]}\n";
-    } else {
-      out << "selftest: no usable GPU: " << all.status().message() << "\n";
-    }
-    return kExitNoDevice;
-  }
+  const BackendRun runs[] = {run_cuda(), run_hsa()};
+  bool any_usable = false;
   bool failed = false;
-  if (json) out << "{\"backend\":\"cuda\",\"available\":true,\"devices\":[";
-  bool first_device = true;
-  for (Opened& opened : all.value()) {
-    const DeviceReport& report = opened.report;
-    std::vector<SelfTestCheck> checks;
-    if (opened.device) checks = run_checks(*opened.device);
-    if (json) {
-      std::string object = device_report_json(report);
-      object.pop_back();
-      object += ",\"checks\":[";
-      for (size_t i = 0; i < checks.size(); ++i) {
-        object += std::string(i ? "," : "") + "{\"name\":" + json_string(checks[i].name) +
-                  ",\"ok\":" + (checks[i].status.ok() ? "true" : "false") +
-                  ",\"error\":" + (checks[i].status.ok() ? "null" : json_string(checks[i].status.message())) + "}";
-      }
-      out << (first_device ? "" : ",") << object << "]}";
-      first_device = false;
-    } else {
-      out << "GPU " << report.index << " (cuda): " << report.name << ", " << report.target << "\n";
-      if (report.selected) out << "  entry: " << selection_text(report) << "\n";
-      if (!report.status.ok()) out << "  FAILED to load: " << report.status.message() << "\n";
-      for (const SelfTestCheck& check : checks) {
-        out << "  " << (check.status.ok() ? "ok     " : "FAILED ") << check.name;
-        if (!check.status.ok()) out << ": " << check.status.message();
-        out << "\n";
-      }
-    }
-    failed = failed || !report.status.ok();
-    for (const SelfTestCheck& check : checks) failed = failed || !check.status.ok();
+  for (const BackendRun& run : runs) {
+    any_usable = any_usable || run.status.ok();
+    failed = failed || run.failed();
   }
   if (json) {
+    out << "{\"backends\":[";
+    for (size_t i = 0; i < std::size(runs); ++i) {
+      std::vector<std::string> devices;
+      for (const DeviceRun& device : runs[i].devices) devices.push_back(selftest_device_json(device));
+      out << (i ? "," : "") << backend_json(runs[i], devices);
+    }
     out << "]}\n";
+  } else if (!any_usable) {
+    out << "selftest: no usable GPU:";
+    for (size_t i = 0; i < std::size(runs); ++i) {
+      out << (i ? "; " : " ") << runs[i].label << ": " << runs[i].status.message();
+    }
+    out << "\n";
   } else {
+    for (const BackendRun& run : runs) {
+      if (!run.status.ok()) out << run.label << ": no usable GPU: " << run.status.message() << "\n";
+      for (const DeviceRun& device : run.devices) print_selftest_device(out, run.name, device);
+    }
     out << (failed ? "selftest: FAILED\n" : "selftest: passed\n");
   }
+  if (!any_usable) return kExitNoDevice;
   return failed ? kExitFailure : kExitOk;
 }
 

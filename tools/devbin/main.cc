@@ -40,7 +40,10 @@ int main(int argc, char** argv) {
   inspect->add_option("FILE", files, "Code object files")->required();
   inspect->add_flag("--json", inspect_json, "JSON array");
 
-  CLI::App* selftest = app.add_subcommand("selftest", "Run every builtin kernel on every GPU and check the results");
+  CLI::App* selftest = app.add_subcommand(
+      "selftest", "Run every builtin kernel on every GPU (CUDA devices, HSA agents) and check the results");
+  bool selftest_json = false;
+  selftest->add_flag("--json", selftest_json, "JSON: every backend, every device's checks");
 
   CLI::App* bench = app.add_subcommand("bench", "Time fill and copy against the vendor's calls on every GPU");
   uint64_t bench_size = uint64_t{1} << 30;
@@ -57,7 +60,7 @@ int main(int argc, char** argv) {
   if (*list) return devbin::cli::run_list(out, list_json);
   if (*select) return devbin::cli::run_select(out, isas, map_only, select_json);
   if (*inspect) return devbin::cli::run_inspect(out, files, inspect_json);
-  if (*selftest) return devbin::cli::run_selftest_command(out);
+  if (*selftest) return devbin::cli::run_selftest_command(out, selftest_json);
   if (*bench) return devbin::cli::run_bench_command(out, bench_size);
   return devbin::cli::run_main_report(out, json);
 }

@@ -1,0 +1,29 @@
+// Random test data for the self-test and the bench: patterns, sources and
+// poison that an unwritten byte cannot pass for.
+#ifndef DEVBIN_TOOLS_DEVBIN_RANDOM_BYTES_H_
+#define DEVBIN_TOOLS_DEVBIN_RANDOM_BYTES_H_
+
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+
+namespace devbin::cli {
+
+inline std::mt19937_64 make_rng() {
+  std::random_device device;
+  return std::mt19937_64((uint64_t{device()} << 32) ^ device());
+}
+
+inline void random_bytes(std::mt19937_64& rng, std::vector<uint8_t>& bytes) {
+  size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    const uint64_t word = rng();
+    std::memcpy(&bytes[i], &word, 8);
+  }
+  for (; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(rng());
+}
+
+}  // namespace devbin::cli
+
+#endif  // DEVBIN_TOOLS_DEVBIN_RANDOM_BYTES_H_

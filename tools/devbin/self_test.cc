@@ -1,0 +1,280 @@
+// The self-test's checks (self_test.h), written once over the backend's
+// Device and its queue type (cuda::Stream, hsa::Queue).
+#include "self_test.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <random>
+#include <type_traits>
+
+#include "format.h"
+#include "random_bytes.h"
+
+namespace devbin::cli {
+namespace {
+
+static_assert(std::is_same_v<cuda::DevicePtr, hsa::DevicePtr>, "both backends address memory with uint64_t");
+using DevicePtr = uint64_t;
+
+// What differs between the backends, beyond the types: the queue's name and
+// how to make one, and what the timestamp check can hold the clock to.
+template <typename Device>
+struct BackendTraits;
+
+template <>
+struct BackendTraits<cuda::Device> {
+  using Queue = cuda::Stream;
+  static constexpr const char* kCreateQueueCheck = "create a stream";
+  static constexpr const char* kTimestampCheck = "timestamp and clock calibration";
+  static Result<std::unique_ptr<Queue>> create_queue(const cuda::Device& device) { return device.create_stream(); }
+};
+
+template <>
+struct BackendTraits<hsa::Device> {
+  using Queue = hsa::Queue;
+  static constexpr const char* kCreateQueueCheck = "create a queue";
+  static constexpr const char* kTimestampCheck = "timestamp (raw device ticks: HSA has no clock calibration yet)";
+  static Result<std::unique_ptr<Queue>> create_queue(const hsa::Device& device) { return device.create_queue(); }
+};
+
+// First differing byte of two equal-sized ranges, as text ("" when equal).
+std::string first_difference(const uint8_t* got, const uint8_t* want, size_t size, size_t base, const char* what) {
+  const auto mismatch = std::mismatch(got, got + size, want);
+  if (mismatch.first == got + size) return {};
+  const size_t at = static_cast<size_t>(mismatch.first - got);
+  return format("%s: byte %zu is 0x%02x, expected 0x%02x", what, base + at, *mismatch.first, *mismatch.second);
+}
+
+constexpr uint64_t kGuard = 64;
+
+// Poisons [guard | region | guard], runs `op` on region, reads everything
+// back and compares with `expected_region`, guards unchanged.
+template <typename Device, typename Queue, typename Buffer>
+Status check_region(const Device& device, Queue& queue, const Buffer& buffer, uint64_t offset, uint64_t length,
+                    std::mt19937_64& rng, const std::vector<uint8_t>& expected_region,
+                    const std::function<Status(DevicePtr)>& op) {
+  const uint64_t span = kGuard + offset + length + kGuard;
+  if (span > buffer.size()) return internal_error("self-test buffer too small");
+  std::vector<uint8_t> poison(span);
+  random_bytes(rng, poison);
+  // Where the result is known, make the poison differ from it, so an
+  // unwritten byte can never pass for a written one.
+  for (uint64_t i = 0; i < length; ++i) {
+    uint8_t& p = poison[kGuard + offset + i];
+    if (p == expected_region[i]) p = static_cast<uint8_t>(~p);
+  }
+  DEVBIN_RETURN_IF_ERROR(device.copy_to_device(buffer.address(), poison.data(), span));
+  DEVBIN_RETURN_IF_ERROR(op(buffer.address() + kGuard + offset));
+  DEVBIN_RETURN_IF_ERROR(queue.synchronize());
+  std::vector<uint8_t> got(span);
+  DEVBIN_RETURN_IF_ERROR(device.copy_to_host(got.data(), buffer.address(), span));
+  std::vector<uint8_t> want = poison;
+  std::copy(expected_region.begin(), expected_region.end(), want.begin() + static_cast<ptrdiff_t>(kGuard + offset));
+  if (std::string diff = first_difference(got.data(), want.data(), span, 0, "destination"); !diff.empty()) {
+    return data_loss(
+        diff + format(" (guard %" PRIu64 " bytes, offset %" PRIu64 ", length %" PRIu64 ")", kGuard, offset, length));
+  }
+  return Status::Ok();
+}
+
+template <typename Device, typename Queue>
+Status self_test_fill(const Device& device, Queue& queue, std::mt19937_64& rng, uint32_t width, uint64_t offset,
+                      uint64_t length) {
+  DEVBIN_ASSIGN_OR_RETURN(auto buffer, device.allocate(2 * kGuard + offset + length));
+  std::vector<uint8_t> pattern(width);
+  random_bytes(rng, pattern);
+  std::vector<uint8_t> expected(length);
+  for (uint64_t i = 0; i < length; ++i) expected[i] = pattern[i % width];
+  return check_region(device, queue, buffer, offset, length, rng, expected,
+                      [&](DevicePtr target) { return device.fill(queue, target, length, pattern); });
+}
+
+template <typename Device, typename Queue>
+Status self_test_copy(const Device& device, Queue& queue, std::mt19937_64& rng, uint64_t source_offset,
+                      uint64_t target_offset, uint64_t length) {
+  DEVBIN_ASSIGN_OR_RETURN(auto source, device.allocate(source_offset + length + 1));
+  DEVBIN_ASSIGN_OR_RETURN(auto target, device.allocate(2 * kGuard + target_offset + length));
+  std::vector<uint8_t> bytes(source_offset + length + 1);
+  random_bytes(rng, bytes);
+  DEVBIN_RETURN_IF_ERROR(device.copy_to_device(source.address(), bytes.data(), bytes.size()));
+  std::vector<uint8_t> expected(bytes.begin() + static_cast<ptrdiff_t>(source_offset),
+                                bytes.begin() + static_cast<ptrdiff_t>(source_offset + length));
+  return check_region(device, queue, target, target_offset, length, rng, expected,
+                      [&](DevicePtr to) { return device.copy(queue, to, source.address() + source_offset, length); });
+}
+
+// Two records written in queue order: the steady clock is set and does not go back.
+Status check_steady(const devbin_timestamp_record_t (&got)[2]) {
+  if (got[0].steady == 0 || got[1].steady < got[0].steady) {
+    return data_loss(format("timestamps %" PRIu64 " then %" PRIu64 ": expected non-zero and non-decreasing",
+                            got[0].steady, got[1].steady));
+  }
+  return Status::Ok();
+}
+
+// CUDA: %globaltimer counts ns, so the calibrated reading must land in the host's window.
+Status self_test_timestamp(const cuda::Device& device, cuda::Stream& stream) {
+  DEVBIN_ASSIGN_OR_RETURN(cuda::Buffer records, device.allocate(2 * sizeof(devbin_timestamp_record_t)));
+  DEVBIN_RETURN_IF_ERROR(device.memset_d8(records.address(), 0, records.size()));
+  DEVBIN_ASSIGN_OR_RETURN(cuda::ClockCalibration calibration, device.calibrate_clock(stream, 8));
+  const uint64_t before = cuda::host_monotonic_ns();
+  DEVBIN_RETURN_IF_ERROR(device.timestamp(stream, records.address()));
+  DEVBIN_RETURN_IF_ERROR(device.timestamp(stream, records.address() + sizeof(devbin_timestamp_record_t)));
+  DEVBIN_RETURN_IF_ERROR(stream.synchronize());
+  const uint64_t after = cuda::host_monotonic_ns();
+  devbin_timestamp_record_t got[2];
+  DEVBIN_RETURN_IF_ERROR(device.copy_to_host(got, records.address(), sizeof(got)));
+  DEVBIN_RETURN_IF_ERROR(check_steady(got));
+  if (got[0].cycles == 0) return data_loss("timestamp: the cycle counter reads 0; expected %clock64");
+  // The calibrated reading must land inside the host window, give or take
+  // the calibration's own uncertainty and the clock's 1 us granularity.
+  const uint64_t slack = calibration.uncertainty_ns + 2000;
+  const uint64_t host = calibration.to_host_ns(got[0].steady);
+  if (host + slack < before || host > after + slack) {
+    return data_loss(format("calibrated device time %" PRIu64 " ns lies outside the host window [%" PRIu64 ", %" PRIu64
+                            "] ns (uncertainty %" PRIu64 " ns)",
+                            host, before, after, calibration.uncertainty_ns));
+  }
+  return Status::Ok();
+}
+
+// HSA: no clock calibration yet, and the steady clock counts raw device ticks,
+// not ns; so both records must be written over the poison, the steady clock
+// non-zero and non-decreasing. The cycle counter may read 0 (gfx11 has no
+// usable one: device/target/amdgpu.h), so it only has to be written.
+Status self_test_timestamp(const hsa::Device& device, hsa::Queue& queue) {
+  constexpr uint64_t kPoison = 0x5a5a'dead'beef'a5a5;
+  DEVBIN_ASSIGN_OR_RETURN(hsa::Buffer records, device.allocate(2 * sizeof(devbin_timestamp_record_t)));
+  const devbin_timestamp_record_t poison[2] = {{kPoison, kPoison}, {kPoison, kPoison}};
+  DEVBIN_RETURN_IF_ERROR(device.copy_to_device(records.address(), poison, sizeof(poison)));
+  DEVBIN_RETURN_IF_ERROR(device.timestamp(queue, records.address()));
+  DEVBIN_RETURN_IF_ERROR(device.timestamp(queue, records.address() + sizeof(devbin_timestamp_record_t)));
+  DEVBIN_RETURN_IF_ERROR(queue.synchronize());
+  devbin_timestamp_record_t got[2];
+  DEVBIN_RETURN_IF_ERROR(device.copy_to_host(got, records.address(), sizeof(got)));
+  for (int i = 0; i < 2; ++i) {
+    if (got[i].steady == kPoison || got[i].cycles == kPoison) {
+      return data_loss(format("timestamp record %d reads steady 0x%016" PRIx64 ", cycles 0x%016" PRIx64
+                              " after the queue completed; expected both written over the poison 0x%016" PRIx64,
+                              i, got[i].steady, got[i].cycles, kPoison));
+    }
+  }
+  return check_steady(got);
+}
+
+devbin_aql_kernel_dispatch_packet_t reserved_packet(std::mt19937_64& rng) {
+  devbin_aql_kernel_dispatch_packet_t packet{};
+  std::vector<uint8_t> bytes(sizeof(packet));
+  random_bytes(rng, bytes);
+  std::memcpy(&packet, bytes.data(), sizeof(packet));
+  packet.header = DEVBIN_AQL_PACKET_TYPE_INVALID << DEVBIN_AQL_HEADER_TYPE_SHIFT;
+  return packet;
+}
+
+template <typename Device, typename Queue>
+Status self_test_dispatch(const Device& device, Queue& queue, std::mt19937_64& rng, const uint32_t counts[3],
+                          uint32_t expected_status) {
+  DEVBIN_ASSIGN_OR_RETURN(auto memory, device.allocate(256));
+  const DevicePtr packet_address = memory.address();  // cuMemAlloc and HSA memory pools align to 256 bytes or more
+  const DevicePtr counts_address = memory.address() + 64;
+  const DevicePtr status_address = memory.address() + 128;
+  const devbin_aql_kernel_dispatch_packet_t before = reserved_packet(rng);
+  const uint32_t status_poison = 0xdeadbeef;
+  DEVBIN_RETURN_IF_ERROR(device.copy_to_device(packet_address, &before, sizeof(before)));
+  DEVBIN_RETURN_IF_ERROR(device.copy_to_device(counts_address, counts, 3 * sizeof(uint32_t)));
+  DEVBIN_RETURN_IF_ERROR(device.copy_to_device(status_address, &status_poison, sizeof(status_poison)));
+
+  devbin_dispatch_args_t args{};
+  args.workgroup_counts = counts_address;
+  args.packet = packet_address;
+  args.status = status_address;
+  const uint32_t sizes[3] = {256, 2, 1};
+  const uint32_t limits[3] = {1u << 20, 1u << 16, 1u << 16};
+  std::memcpy(args.workgroup_size, sizes, sizeof(sizes));
+  std::memcpy(args.max_workgroup_count, limits, sizeof(limits));
+  args.header = (DEVBIN_AQL_PACKET_TYPE_KERNEL_DISPATCH << DEVBIN_AQL_HEADER_TYPE_SHIFT) |
+                (1u << DEVBIN_AQL_HEADER_BARRIER_SHIFT) |
+                (DEVBIN_AQL_FENCE_SCOPE_SYSTEM << DEVBIN_AQL_HEADER_ACQUIRE_FENCE_SCOPE_SHIFT) |
+                (DEVBIN_AQL_FENCE_SCOPE_SYSTEM << DEVBIN_AQL_HEADER_RELEASE_FENCE_SCOPE_SHIFT);
+  args.setup = 3;
+  DEVBIN_RETURN_IF_ERROR(device.dispatch_patch(queue, args));
+  DEVBIN_RETURN_IF_ERROR(queue.synchronize());
+  devbin_aql_kernel_dispatch_packet_t after{};
+  uint32_t status = 0;
+  DEVBIN_RETURN_IF_ERROR(device.copy_to_host(&after, packet_address, sizeof(after)));
+  DEVBIN_RETURN_IF_ERROR(device.copy_to_host(&status, status_address, sizeof(status)));
+  if (status != expected_status) {
+    return data_loss(format("dispatch_patch status %u, expected %u", status, expected_status));
+  }
+  if (after.completion_signal != before.completion_signal) {
+    return data_loss("dispatch_patch changed the completion signal");
+  }
+  const uint32_t type = (after.header >> DEVBIN_AQL_HEADER_TYPE_SHIFT) & 0xff;
+  if (expected_status == DEVBIN_DISPATCH_STATUS_OK) {
+    if (after.header != args.header || after.setup != args.setup) {
+      return data_loss(format("dispatch_patch header/setup 0x%04x/%u, expected 0x%04x/%u", after.header, after.setup,
+                              args.header, args.setup));
+    }
+    const uint32_t grid[3] = {after.grid_size_x, after.grid_size_y, after.grid_size_z};
+    const uint32_t group[3] = {after.workgroup_size_x, after.workgroup_size_y, after.workgroup_size_z};
+    for (int i = 0; i < 3; ++i) {
+      if (grid[i] != counts[i] * sizes[i] || group[i] != sizes[i]) {
+        return data_loss(format("dispatch_patch dimension %d: grid %u workgroup %u, expected %u and %u", i, grid[i],
+                                group[i], counts[i] * sizes[i], sizes[i]));
+      }
+    }
+    if (after.kernel_object != before.kernel_object || after.kernarg_address != before.kernarg_address) {
+      return data_loss("dispatch_patch changed the kernel object or kernarg address");
+    }
+  } else if (type != DEVBIN_AQL_PACKET_TYPE_BARRIER_AND) {
+    return data_loss(format("dispatch_patch: expected a BARRIER_AND no-op packet, found type %u", type));
+  }
+  return Status::Ok();
+}
+
+template <typename Device>
+std::vector<SelfTestCheck> run_checks(const Device& device) {
+  using B = BackendTraits<Device>;
+  std::vector<SelfTestCheck> checks;
+  auto queue_or = B::create_queue(device);
+  if (!queue_or.ok()) return {{B::kCreateQueueCheck, queue_or.status()}};
+  typename B::Queue& queue = *queue_or.value();
+  std::mt19937_64 rng = make_rng();
+
+  for (uint32_t width : {1u, 2u, 4u, 8u, 16u}) {
+    const uint64_t offset = 3 * width;
+    const uint64_t length = (uint64_t{1} << 20) + 5 * width;
+    checks.push_back({format("fill %u-byte pattern, offset %" PRIu64 ", %" PRIu64 " bytes", width, offset, length),
+                      self_test_fill(device, queue, rng, width, offset, length)});
+  }
+  struct CopyCase {
+    uint64_t source_offset, target_offset, length;
+  };
+  for (const CopyCase& c : {CopyCase{0, 0, (1u << 20) + 16}, CopyCase{1, 3, (1u << 20) + 5}, CopyCase{3, 1, 4099},
+                            CopyCase{16, 0, 65}, CopyCase{7, 7, 1}, CopyCase{5, 9, 0}}) {
+    checks.push_back({format("copy source+%" PRIu64 " to target+%" PRIu64 ", %" PRIu64 " bytes", c.source_offset,
+                             c.target_offset, c.length),
+                      self_test_copy(device, queue, rng, c.source_offset, c.target_offset, c.length)});
+  }
+  checks.push_back({B::kTimestampCheck, self_test_timestamp(device, queue)});
+  const uint32_t valid[3] = {7, 3, 1};
+  const uint32_t empty[3] = {7, 0, 1};
+  const uint32_t over[3] = {(1u << 20) + 1, 1, 1};
+  checks.push_back(
+      {"dispatch_patch valid counts", self_test_dispatch(device, queue, rng, valid, DEVBIN_DISPATCH_STATUS_OK)});
+  checks.push_back(
+      {"dispatch_patch zero count", self_test_dispatch(device, queue, rng, empty, DEVBIN_DISPATCH_STATUS_EMPTY)});
+  checks.push_back({"dispatch_patch count over the limit",
+                    self_test_dispatch(device, queue, rng, over, DEVBIN_DISPATCH_STATUS_OVER_LIMIT)});
+  return checks;
+}
+
+}  // namespace
+
+std::vector<SelfTestCheck> self_test_device(const cuda::Device& device) { return run_checks(device); }
+std::vector<SelfTestCheck> self_test_device(const hsa::Device& device) { return run_checks(device); }
+
+}  // namespace devbin::cli
