@@ -1,6 +1,5 @@
 // Runs the real devbin binary: exit codes, messages and JSON shape of each verb.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
@@ -10,26 +9,12 @@
 #include <string>
 
 #include "devbin/toc.h"
+#include "tests/tools/cli_run.h"
 
 namespace {
 
-struct CliRun {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-CliRun run_devbin(const std::string& arguments, const std::string& environment = "") {
-  const std::string command = environment + " " + DEVBIN_CLI_PATH + " " + arguments + " 2>&1";
-  CliRun run;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  std::array<char, 4096> buffer;
-  size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.output.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
-}
+using devbin::testing_cli::CliRun;
+using devbin::testing_cli::run_devbin;
 
 std::string temp_file(const std::string& name, const std::string& bytes) {
   const auto path = std::filesystem::temp_directory_path() / ("devbin_cli_test_" + name);
