@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   bool selftest_json = false;
   selftest->add_flag("--json", selftest_json, "JSON: every backend, every device's checks");
 
-  CLI::App* bench = app.add_subcommand("bench", "Time fill and copy against the vendor's calls on every GPU");
+  CLI::App* bench = app.add_subcommand("bench", "Time fill and copy against the driver's calls on every CUDA GPU");
   uint64_t bench_size = uint64_t{1} << 30;
   bench->add_option("--size", bench_size, "Buffer size in bytes (default 1 GiB)")->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
 
