@@ -118,6 +118,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       DEVBIN_FUZZ_CHECK(forced->kind == SelectionKind::kOverride, "an override not reported as one");
       DEVBIN_FUZZ_CHECK(forced->entry == toc.find(override_text), "the override chose another entry than it names");
     }
+
+    // The same text as DEVBIN_TARGET_OVERRIDE's per-vendor list: an error, an
+    // override of the device's vendor, or the rules' own choice.
+    devbin::SelectOptions list;
+    list.vendor_overrides = override_text;
+    devbin::Result<Selection> listed = devbin::select(*device, toc, list);
+    devbin::fuzz::check_result(listed);
+    if (listed.ok()) {
+      check_selection(*listed, *device, toc);
+      DEVBIN_FUZZ_CHECK(listed->kind == SelectionKind::kOverride || selection.ok(),
+                        "the list chose an entry where neither it nor the rules name one");
+      if (listed->kind != SelectionKind::kOverride) {
+        DEVBIN_FUZZ_CHECK(listed->entry == selection->entry, "a list without the device's vendor changed the choice");
+      }
+    }
   }
   return 0;
 }

@@ -279,6 +279,36 @@ Result<Selection> select_override(const Target& device, const Toc& toc, std::str
   return selection;
 }
 
+// The entry of `list` (DEVBIN_TARGET_OVERRIDE's value) for the device's vendor.
+Result<Selection> select_vendor_override(const Target& device, const Toc& toc, std::string_view list) {
+  std::optional<std::string_view> mine;
+  std::vector<const TocEntry*> named;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = list.find(',', start);
+    const std::string_view item = list.substr(start, comma == std::string_view::npos ? list.npos : comma - start);
+    if (item.empty()) {
+      return invalid_argument(std::string(kTargetOverrideEnv) + "='" + std::string(list) +
+                              "' has an empty entry; expected TOC entries separated by commas, one per vendor");
+    }
+    const TocEntry* entry = toc.find(item);
+    if (entry == nullptr) return select_override(device, toc, item);  // says it names nothing
+    for (const TocEntry* other : named) {
+      if (other->triple == entry->triple) {
+        return invalid_argument(std::string(kTargetOverrideEnv) + "='" + std::string(list) + "' names two " +
+                                std::string(entry->triple) + " entries (" + std::string(other->name) + " and " +
+                                std::string(entry->name) + "); expected at most one per vendor");
+      }
+    }
+    named.push_back(entry);
+    if (entry->triple == device.triple()) mine = item;
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  if (mine.has_value()) return select_override(device, toc, *mine);
+  return device.vendor == Vendor::kAmdgpu ? select_amdgpu(device, toc) : select_nvidia(device, toc);
+}
+
 }  // namespace
 
 std::string_view selection_kind_name(SelectionKind kind) {
@@ -294,6 +324,7 @@ std::string_view selection_kind_name(SelectionKind kind) {
 
 Result<Selection> select(const Target& device, const Toc& toc, const SelectOptions& options) {
   if (options.override_entry.has_value()) return select_override(device, toc, *options.override_entry);
+  if (options.vendor_overrides.has_value()) return select_vendor_override(device, toc, *options.vendor_overrides);
   return device.vendor == Vendor::kAmdgpu ? select_amdgpu(device, toc) : select_nvidia(device, toc);
 }
 

@@ -350,6 +350,44 @@ TEST_F(HsaWithFakeRuntime, CorruptMetadataIsRefused) {
   EXPECT_PRED_FORMAT2(contains, device.status().message(), "has no .kernarg_segment_size");
 }
 
+// A machine with an NVIDIA GPU (the stub driver's sm_90) and an AMD one (the
+// HSA stand-in's gfx1100): forcing an entry of one vendor leaves the other
+// vendor's devices selecting, and working, as usual.
+TEST(MixedMachine, AnOverrideAppliesToItsVendorsDevicesOnly) {
+  const std::string driver = stub_cuda_driver();
+  const std::string runtime = fake_hsa_runtime();
+  ASSERT_FALSE(driver.empty() || runtime.empty()) << "the CUDA and HSA stand-ins are not built";
+  ScopedEnv cuda_path(cuda::kDriverPathEnv, driver);
+  ScopedEnv cuda_mode("DEVBIN_STUB_CUDA_MODE", "ok");
+  ScopedEnv hsa_path(hsa::kRuntimePathEnv, runtime);
+  ScopedEnv agents("DEVBIN_FAKE_HSA_AGENTS", "gfx1100");
+  {
+    ScopedEnv forced(kTargetOverrideEnv, "nvptx64-nvidia-cuda--compute_75.ptx");
+    DeviceReport nvidia;
+    (void)cuda::Device::open(0, {}, &nvidia);
+    ASSERT_TRUE(nvidia.selected) << nvidia.status.to_string();
+    EXPECT_EQ(nvidia.selection.kind, SelectionKind::kOverride);
+    EXPECT_EQ(nvidia.selection.entry, "nvptx64-nvidia-cuda--compute_75.ptx");
+    DeviceReport amd;
+    auto device = hsa::Device::open(0, {}, &amd);
+    EXPECT_TRUE(device.ok()) << device.status().to_string();
+    EXPECT_EQ(amd.selection.kind, SelectionKind::kGeneric);
+    EXPECT_EQ(amd.selection.entry, "amdgcn-amd-amdhsa--gfx11-generic.so");
+  }
+  {
+    ScopedEnv forced(kTargetOverrideEnv, "gfx11-generic");
+    DeviceReport nvidia;
+    (void)cuda::Device::open(0, {}, &nvidia);
+    ASSERT_TRUE(nvidia.selected) << nvidia.status.to_string();
+    EXPECT_EQ(nvidia.selection.kind, SelectionKind::kExact);
+    EXPECT_EQ(nvidia.selection.entry, "nvptx64-nvidia-cuda--sm_90.cubin");
+    DeviceReport amd;
+    auto device = hsa::Device::open(0, {}, &amd);
+    EXPECT_TRUE(device.ok()) << device.status().to_string();
+    EXPECT_EQ(amd.selection.kind, SelectionKind::kOverride);
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // Selection alone (what both backends call): the override's checks.
 //===----------------------------------------------------------------------===//

@@ -298,6 +298,69 @@ TEST(SelectOverrideTest, ForcesAnEntryAfterValidatingIt) {
   EXPECT_EQ(generic->kind, SelectionKind::kOverride);
 }
 
+// DEVBIN_TARGET_OVERRIDE's list: each device takes its own vendor's entry,
+// and a vendor the list does not name selects by the rules.
+TEST(SelectOverrideTest, TheEnvironmentListAppliesPerVendor) {
+  FakeToc fake = shipped_toc();
+  SelectOptions options;
+  options.vendor_overrides = "nvptx64-nvidia-cuda--compute_75.ptx";
+  auto nvidia = select("sm_90", fake.toc(), options);
+  ASSERT_TRUE(nvidia.ok()) << nvidia.status().to_string();
+  EXPECT_EQ(nvidia->kind, SelectionKind::kOverride);
+  EXPECT_EQ(nvidia->entry->target, "compute_75");
+  auto amd = select("gfx1100", fake.toc(), options);  // no AMD entry named: the rules decide
+  ASSERT_TRUE(amd.ok()) << amd.status().to_string();
+  EXPECT_EQ(amd->kind, SelectionKind::kGeneric);
+  EXPECT_EQ(amd->entry->target, "gfx11-generic");
+
+  options.vendor_overrides = "compute_75,gfx11-generic";  // one per vendor, in any order
+  EXPECT_EQ(select("sm_90", fake.toc(), options)->entry->target, "compute_75");
+  EXPECT_EQ(select("gfx1151", fake.toc(), options)->kind, SelectionKind::kOverride);
+  options.vendor_overrides = "gfx11-generic,compute_75";
+  EXPECT_EQ(select("sm_90", fake.toc(), options)->entry->target, "compute_75");
+
+  // The entry of the device's vendor is checked as override_entry is.
+  options.vendor_overrides = "compute_75,gfx90a";
+  auto cannot = select("gfx1100", fake.toc(), options);
+  ASSERT_FALSE(cannot.ok());
+  EXPECT_EQ(cannot.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(cannot.status().message().find("DEVBIN_TARGET_OVERRIDE='gfx90a' names amdgcn-amd-amdhsa--gfx90a.so, "
+                                           "which cannot run on gfx1100"),
+            std::string::npos)
+      << cannot.status().message();
+
+  // Every entry must exist, for every device: a typo is never silently ignored.
+  options.vendor_overrides = "compute_75,gfx9999";
+  auto missing = select("sm_90", fake.toc(), options);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(missing.status().message().find("DEVBIN_TARGET_OVERRIDE='gfx9999' names no TOC entry"), std::string::npos)
+      << missing.status().message();
+
+  options.vendor_overrides = "compute_75,sm_90";
+  auto twice = select("gfx1100", fake.toc(), options);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(twice.status().message().find("names two nvptx64-nvidia-cuda entries "
+                                          "(nvptx64-nvidia-cuda--compute_75.ptx and nvptx64-nvidia-cuda--sm_90.cubin); "
+                                          "expected at most one per vendor"),
+            std::string::npos)
+      << twice.status().message();
+
+  for (const char* empty : {",", "compute_75,", ",gfx11-generic"}) {
+    options.vendor_overrides = empty;
+    auto refused = select("sm_90", fake.toc(), options);
+    ASSERT_FALSE(refused.ok()) << empty;
+    EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << empty;
+    EXPECT_NE(refused.status().message().find("has an empty entry"), std::string::npos) << refused.status().message();
+  }
+
+  // A per-device override wins over the list.
+  options.vendor_overrides = "compute_75";
+  options.override_entry = "sm_90";
+  EXPECT_EQ(select("sm_90", fake.toc(), options)->entry->target, "sm_90");
+}
+
 TEST(SelectOverrideTest, ReadsTheEnvironment) {
   ::unsetenv(kTargetOverrideEnv);
   EXPECT_FALSE(target_override_from_env().has_value());

@@ -74,6 +74,11 @@ TEST(DevbinCliTest, OverrideIsValidated) {
   CliRun forced = run_devbin("select sm_90", "DEVBIN_TARGET_OVERRIDE=compute_75");
   EXPECT_EQ(forced.exit_code, 0) << forced.output;
   EXPECT_NE(forced.output.find("override"), std::string::npos) << forced.output;
+  // An NVIDIA entry forces nothing on an AMD ISA.
+  CliRun mixed = run_devbin("select sm_90 gfx1100", "DEVBIN_TARGET_OVERRIDE=compute_75");
+  EXPECT_EQ(mixed.exit_code, 0) << mixed.output;
+  EXPECT_NE(mixed.output.find("sm_90 -> nvptx64-nvidia-cuda--compute_75.ptx"), std::string::npos) << mixed.output;
+  EXPECT_NE(mixed.output.find("gfx1100 -> amdgcn-amd-amdhsa--gfx11-generic.so"), std::string::npos) << mixed.output;
 }
 
 TEST(DevbinCliTest, SelectJson) {

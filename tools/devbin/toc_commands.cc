@@ -70,7 +70,7 @@ int run_list(std::ostream& out, bool json) {
 int run_select(std::ostream& out, const std::vector<std::string>& isas, bool map_only, bool json) {
   const Toc& toc = embedded_toc();
   SelectOptions options;
-  options.override_entry = target_override_from_env();
+  options.vendor_overrides = target_override_from_env();
   int exit_code = kExitOk;
   if (json) out << "[";
   bool first = true;

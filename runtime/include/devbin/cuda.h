@@ -201,8 +201,9 @@ class Event {
 
 struct OpenOptions {
   const Toc* toc = nullptr;  // nullptr: embedded_toc()
-  // A TOC entry to force (file name or target id). When unset and
-  // read_environment is true, DEVBIN_TARGET_OVERRIDE is read.
+  // A TOC entry to force on this device (file name or target id). When
+  // unset and read_environment is true, DEVBIN_TARGET_OVERRIDE is read: its
+  // entry of this device's vendor, if it names one (select.h).
   std::optional<std::string> override_entry;
   bool read_environment = true;
 };

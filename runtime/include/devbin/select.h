@@ -40,10 +40,17 @@ struct Selection {
 };
 
 struct SelectOptions {
-  // A TOC entry to force (file name or target id), as DEVBIN_TARGET_OVERRIDE
-  // gives it. It must exist and be of the device's vendor; it is reported as
-  // kOverride.
+  // A TOC entry to force on this device (file name, <triple>--<target> or
+  // target id). It must exist, be of the device's vendor and be able to run
+  // on it; it is reported as kOverride.
   std::optional<std::string_view> override_entry;
+  // DEVBIN_TARGET_OVERRIDE's value, for every device of a process: entries
+  // separated by commas, at most one per vendor, each naming a TOC entry. A
+  // device takes the entry of its own vendor as override_entry does; a device
+  // of a vendor the list does not name selects by the rules, so forcing an
+  // NVIDIA entry leaves the AMD devices of the same machine alone. Ignored
+  // when override_entry is set.
+  std::optional<std::string_view> vendor_overrides;
 };
 
 Result<Selection> select(const Target& device, const Toc& toc, const SelectOptions& options = {});

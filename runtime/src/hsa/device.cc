@@ -378,7 +378,7 @@ Result<std::unique_ptr<Device>> Device::open(int index, const OpenOptions& optio
   if (options.override_entry.has_value()) {
     select_options.override_entry = *options.override_entry;
   } else if (options.read_environment) {
-    select_options.override_entry = target_override_from_env();
+    select_options.vendor_overrides = target_override_from_env();
   }
 
   const auto start = std::chrono::steady_clock::now();
