@@ -217,5 +217,85 @@ TEST(CudaDriverTest, OpenReportsSelectionLoadTimeAndLaunchLimits) {
   EXPECT_EQ((*device)->dispatch_patch(**stream, args).code(), StatusCode::kInvalidArgument);
 }
 
+// A runtime sharing the thread with its own CUDA code finds its context
+// where it left it after every devbin call, failed ones included.
+TEST(CudaDriverTest, EveryCallLeavesTheCallersContextCurrent) {
+  if (!toc_has("nvptx64-nvidia-cuda--sm_90.cubin")) GTEST_SKIP() << "the embedded TOC has no sm_90 cubin";
+  const std::string driver = stub_driver_copy(DEVBIN_TEST_STUB_DRIVER, "context");
+  ScopedEnv path(cuda::kDriverPathEnv, driver);
+  ScopedEnv mode("DEVBIN_STUB_CUDA_MODE", "ok");
+  ScopedEnv override_entry(kTargetOverrideEnv, std::nullopt);
+  void* library = dlopen(driver.c_str(), RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(library, nullptr) << dlerror();
+  auto get_current = reinterpret_cast<int (*)(void**)>(dlsym(library, "cuCtxGetCurrent"));
+  auto set_current = reinterpret_cast<int (*)(void*)>(dlsym(library, "cuCtxSetCurrent"));
+  ASSERT_TRUE(get_current != nullptr && set_current != nullptr);
+  void* const mine = reinterpret_cast<void*>(0xca11e5);
+  ASSERT_EQ(set_current(mine), 0);
+  auto current = [&] {
+    void* context = nullptr;
+    get_current(&context);
+    return context;
+  };
+
+  {
+    auto device = cuda::Device::open(0);
+    ASSERT_TRUE(device.ok()) << device.status().to_string();
+    EXPECT_EQ(current(), mine) << "after open";
+    auto buffer = (*device)->allocate(4096);
+    ASSERT_TRUE(buffer.ok());
+    EXPECT_EQ(current(), mine) << "after allocate";
+    auto stream = (*device)->create_stream();
+    ASSERT_TRUE(stream.ok());
+    const uint8_t pattern[4] = {1, 2, 3, 4};
+    ASSERT_TRUE((*device)->fill(**stream, buffer->address(), 4096, pattern).ok());
+    ASSERT_TRUE((*device)->copy(**stream, buffer->address(), buffer->address() + 2048, 1024).ok());
+    EXPECT_EQ(current(), mine) << "after fill and copy";
+    uint8_t bytes[16] = {};
+    ASSERT_TRUE((*device)->copy_to_device(buffer->address(), bytes, sizeof(bytes)).ok());
+    ASSERT_TRUE((*device)->copy_to_host(bytes, buffer->address(), sizeof(bytes)).ok());
+    ASSERT_TRUE((*device)->synchronize().ok());
+    EXPECT_EQ(current(), mine) << "after copies and synchronize";
+    EXPECT_FALSE((*device)->fill(**stream, buffer->address(), 9, {pattern, 3}).ok());
+    EXPECT_EQ(current(), mine) << "after a refused fill";
+  }
+  EXPECT_EQ(current(), mine) << "after teardown";
+
+  // A failed open too.
+  ScopedEnv missing("DEVBIN_STUB_CUDA_MODE", "missing-kernel");
+  EXPECT_FALSE(cuda::Device::open(0).ok());
+  EXPECT_EQ(current(), mine) << "after a failed open";
+  set_current(nullptr);
+  dlclose(library);
+}
+
+TEST(CudaDriverTest, CloseSaysWhatItCouldNotFree) {
+  if (!toc_has("nvptx64-nvidia-cuda--sm_90.cubin")) GTEST_SKIP() << "the embedded TOC has no sm_90 cubin";
+  ScopedEnv path(cuda::kDriverPathEnv, stub_driver_copy(DEVBIN_TEST_STUB_DRIVER, "close"));
+  ScopedEnv mode("DEVBIN_STUB_CUDA_MODE", "ok");
+  ScopedEnv override_entry(kTargetOverrideEnv, std::nullopt);
+  auto device = cuda::Device::open(0);
+  ASSERT_TRUE(device.ok()) << device.status().to_string();
+  {
+    ScopedEnv refuse("DEVBIN_STUB_CUDA_MODE", "free-fails");
+    auto buffer = (*device)->allocate(1000);
+    ASSERT_TRUE(buffer.ok());
+  }  // the stub refuses to free it
+  Status closed = (*device)->close();
+  ASSERT_FALSE(closed.ok());
+  EXPECT_NE(closed.message().find("closing CUDA device 0: could not free 1 resource(s): a buffer of 1000 bytes at "),
+            std::string::npos)
+      << closed.message();
+  EXPECT_NE(closed.message().find("cuMemFree failed: CUDA_ERROR_INVALID_VALUE"), std::string::npos)
+      << closed.message();
+  // Closed: no more work, and closing again has nothing left to say.
+  EXPECT_EQ((*device)->allocate(64).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE((*device)->close().ok());
+
+  auto clean = cuda::Device::open(0);
+  ASSERT_TRUE(clean.ok());
+  EXPECT_TRUE((*clean)->close().ok());
+}
+
 }  // namespace
 }  // namespace devbin

@@ -1,7 +1,8 @@
 // A stand-in libcuda.so.1 for the driver responses no real driver gives on a
 // machine without a GPU: no device, zero devices, a load refused for an old
 // PTX ISA or a missing SASS, a kernel missing after load. The mode comes from
-// DEVBIN_STUB_CUDA_MODE. It runs nothing: memory operations do nothing, so
+// DEVBIN_STUB_CUDA_MODE ("free-fails": cuMemFree refuses). It keeps each
+// thread's current context. It runs nothing: memory operations do nothing, so
 // only the backend's control flow and messages are exercised, never results.
 // Built with -DDEVBIN_STUB_OLD_DRIVER it lacks the entry points CUDA 11 added,
 // like a driver too old for devbin.
@@ -146,8 +147,15 @@ EXPORT CUresult cuDevicePrimaryCtxRelease_v2(int device) {
   return kSuccess;
 }
 #endif
+// The thread's current context, as a real driver keeps it; the primary
+// context is 0x1000.
+static __thread void* current_context = NULL;
+EXPORT CUresult cuCtxGetCurrent(void** context) {
+  *context = current_context;
+  return kSuccess;
+}
 EXPORT CUresult cuCtxSetCurrent(void* context) {
-  (void)context;
+  current_context = context;
   return kSuccess;
 }
 EXPORT CUresult cuCtxSynchronize(void) { return kSuccess; }
@@ -209,7 +217,7 @@ EXPORT CUresult cuMemAlloc_v2(uint64_t* address, size_t bytes) {
 }
 EXPORT CUresult cuMemFree_v2(uint64_t address) {
   (void)address;
-  return kSuccess;
+  return mode_is("free-fails") ? kInvalidValue : kSuccess;
 }
 EXPORT CUresult cuMemcpyHtoD_v2(uint64_t to, const void* from, size_t bytes) {
   (void)to, (void)from, (void)bytes;

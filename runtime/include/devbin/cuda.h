@@ -213,9 +213,16 @@ class Device {
   // Retains the device's primary context (shared with the CUDA runtime and
   // other libraries in the process) and loads its library. `report`, when
   // given, is filled in also on failure, as far as opening got.
+  // Every call leaves the calling thread's current context as it found it.
   static Result<std::unique_ptr<Device>> open(int ordinal, const OpenOptions& options = {},
                                               DeviceReport* report = nullptr);
+  // Frees what close() frees, without a word on failure: call close() to hear.
   ~Device();
+  // Unloads the module and releases the primary context, and says what could
+  // not be freed, with every Buffer, Stream and Event of this device that
+  // could not be freed before it. The device takes no work afterwards; its
+  // Buffers, Streams and Events must be gone first.
+  Status close();
   Device(const Device&) = delete;
   Device& operator=(const Device&) = delete;
 
@@ -272,7 +279,6 @@ class Device {
   friend class Event;
   struct Impl;
   explicit Device(std::unique_ptr<Impl> impl);
-  Status make_current() const;
   Status launch(Kernel kernel, Stream& stream, uint64_t work_items, void* args) const;
 
   std::unique_ptr<Impl> impl_;

@@ -3,9 +3,13 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "code_object/elf.h"
+#include "cuda/context_scope.h"
 #include "cuda/driver.h"
 #include "devbin/cuda.h"
 #include "devbin/select.h"
@@ -156,22 +160,61 @@ struct Device::Impl {
   bool context_retained = false;
   CUmodule module = nullptr;
   CUfunction functions[kKernelCount] = {};
+  std::mutex teardown_mutex;
+  std::vector<std::string> teardown_failures;  // what Buffers, Streams and Events could not free
+  bool closed = false;
 
-  ~Impl() {
-    if (module != nullptr && api->cuCtxSetCurrent(context) == driver::CUDA_SUCCESS) api->cuModuleUnload(module);
-    if (context_retained) api->cuDevicePrimaryCtxRelease_v2(device);
+  // The device's context, current until the scope ends.
+  Result<ContextScope> enter() const {
+    if (closed) return failed_precondition("the CUDA device is closed");
+    return ContextScope::enter(*api, context);
   }
+
+  // `what` could not be freed: `status` says why.
+  void teardown_failed(const std::string& what, const Status& status) {
+    std::lock_guard<std::mutex> lock(teardown_mutex);
+    teardown_failures.push_back(what + ": " + status.message());
+  }
+
+  // Unloads the module and drops the context reference; what failed, with
+  // every earlier teardown failure.
+  Status release() {
+    if (closed) return Status::Ok();
+    if (module != nullptr) {
+      auto scope = ContextScope::enter(*api, context);
+      Status unloaded =
+          scope.ok() ? check(*api, api->cuModuleUnload(module), "cuModuleUnload") : scope.status();
+      if (!unloaded.ok()) teardown_failed("the module", unloaded);
+      module = nullptr;
+    }
+    if (context_retained) {
+      Status released = check(*api, api->cuDevicePrimaryCtxRelease_v2(device), "cuDevicePrimaryCtxRelease");
+      if (!released.ok()) teardown_failed("the primary context reference", released);
+      context_retained = false;
+    }
+    closed = true;
+    std::lock_guard<std::mutex> lock(teardown_mutex);
+    if (teardown_failures.empty()) return Status::Ok();
+    std::string message = "could not free " + std::to_string(teardown_failures.size()) + " resource(s): ";
+    for (size_t i = 0; i < teardown_failures.size(); ++i) message += (i ? "; " : "") + teardown_failures[i];
+    teardown_failures.clear();
+    return internal_error(std::move(message));
+  }
+
+  ~Impl() { (void)release(); }
 };
 
 Device::Device(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Device::~Device() = default;
 
+Status Device::close() {
+  Status status = impl_->release();
+  if (!status.ok()) status.annotate("closing CUDA device " + std::to_string(properties_.ordinal));
+  return status;
+}
+
 void* Device::native_context() const { return impl_->context; }
 void* Device::native_function(Kernel kernel) const { return impl_->functions[static_cast<size_t>(kernel)]; }
-
-Status Device::make_current() const {
-  return check(*impl_->api, impl_->api->cuCtxSetCurrent(impl_->context), "cuCtxSetCurrent");
-}
 
 Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& options, DeviceReport* report) {
   DeviceReport local_report;
@@ -202,7 +245,8 @@ Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& opt
     return fail(s);
   }
   impl->context_retained = true;
-  if (Status s = check(*api, api->cuCtxSetCurrent(impl->context), "cuCtxSetCurrent"); !s.ok()) return fail(s);
+  auto scope = ContextScope::enter(*api, impl->context);
+  if (!scope.ok()) return fail(scope.status());
 
   const Toc& toc = options.toc != nullptr ? *options.toc : embedded_toc();
   SelectOptions select_options;
@@ -342,7 +386,7 @@ Status Device::set_launch_shape(Kernel kernel, uint32_t threads, std::optional<u
 Status Device::launch(Kernel kernel, Stream& stream, uint64_t work_items, void* args) const {
   const LaunchShape shape = launch_shape(limits_[static_cast<size_t>(kernel)], work_items);
   if (shape.blocks == 0) return Status::Ok();
-  DEVBIN_RETURN_IF_ERROR(make_current());
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
   void* params[] = {args};
   const driver::CUresult result =
       impl_->api->cuLaunchKernel(impl_->functions[static_cast<size_t>(kernel)], shape.blocks, 1, 1,
@@ -396,43 +440,43 @@ Result<ClockCalibration> Device::calibrate_clock(Stream& stream, uint32_t sample
 }
 
 Status Device::driver_memset_d32(Stream& stream, DevicePtr target, uint32_t value, uint64_t count) const {
-  DEVBIN_RETURN_IF_ERROR(make_current());
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
   return check(*impl_->api, impl_->api->cuMemsetD32Async(target, value, count, stream_handle(stream)),
                "cuMemsetD32Async");
 }
 
 Status Device::driver_copy(Stream& stream, DevicePtr target, DevicePtr source, uint64_t length) const {
-  DEVBIN_RETURN_IF_ERROR(make_current());
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
   return check(*impl_->api, impl_->api->cuMemcpyDtoDAsync_v2(target, source, length, stream_handle(stream)),
                "cuMemcpyDtoDAsync");
 }
 
 Status Device::copy_to_device(DevicePtr target, const void* source, uint64_t length) const {
   if (length == 0) return Status::Ok();
-  DEVBIN_RETURN_IF_ERROR(make_current());
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
   return check(*impl_->api, impl_->api->cuMemcpyHtoD_v2(target, source, length), "cuMemcpyHtoD");
 }
 
 Status Device::copy_to_host(void* target, DevicePtr source, uint64_t length) const {
   if (length == 0) return Status::Ok();
-  DEVBIN_RETURN_IF_ERROR(make_current());
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
   return check(*impl_->api, impl_->api->cuMemcpyDtoH_v2(target, source, length), "cuMemcpyDtoH");
 }
 
 Status Device::memset_d8(DevicePtr target, uint8_t value, uint64_t length) const {
   if (length == 0) return Status::Ok();
-  DEVBIN_RETURN_IF_ERROR(make_current());
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
   return check(*impl_->api, impl_->api->cuMemsetD8_v2(target, value, length), "cuMemsetD8");
 }
 
 Status Device::synchronize() const {
-  DEVBIN_RETURN_IF_ERROR(make_current());
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
   return check(*impl_->api, impl_->api->cuCtxSynchronize(), "cuCtxSynchronize");
 }
 
 Result<Buffer> Device::allocate(uint64_t bytes) const {
   if (bytes == 0) return invalid_argument("allocate: expected a non-zero size");
-  DEVBIN_RETURN_IF_ERROR(make_current());
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
   driver::CUdeviceptr address = 0;
   Status status = check(*impl_->api, impl_->api->cuMemAlloc_v2(&address, bytes), "cuMemAlloc");
   if (!status.ok()) return status.annotate("allocating " + std::to_string(bytes) + " bytes");
@@ -444,7 +488,7 @@ Result<Buffer> Device::allocate(uint64_t bytes) const {
 }
 
 Result<std::unique_ptr<Stream>> Device::create_stream() const {
-  DEVBIN_RETURN_IF_ERROR(make_current());
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
   CUstream handle = nullptr;
   // A blocking stream (flags 0): the synchronous copies on the legacy default
   // stream then wait for work enqueued here, as callers expect.
@@ -453,7 +497,7 @@ Result<std::unique_ptr<Stream>> Device::create_stream() const {
 }
 
 Result<std::unique_ptr<Event>> Device::create_event() const {
-  DEVBIN_RETURN_IF_ERROR(make_current());
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
   CUevent handle = nullptr;
   DEVBIN_RETURN_IF_ERROR(
       check(*impl_->api, impl_->api->cuEventCreate(&handle, driver::CU_EVENT_DEFAULT), "cuEventCreate"));
@@ -481,9 +525,13 @@ Buffer& Buffer::operator=(Buffer&& other) noexcept {
 
 Buffer::~Buffer() { reset(); }
 
+// Teardown: what cannot be freed is told to the device, which close() reports.
 void Buffer::reset() {
-  if (device_ != nullptr && address_ != 0 && device_->make_current().ok()) {
-    device_->impl_->api->cuMemFree_v2(address_);
+  if (device_ != nullptr && address_ != 0) {
+    Device::Impl& impl = *device_->impl_;
+    auto scope = impl.enter();
+    Status freed = scope.ok() ? check(*impl.api, impl.api->cuMemFree_v2(address_), "cuMemFree") : scope.status();
+    if (!freed.ok()) impl.teardown_failed("a buffer of " + std::to_string(size_) + " bytes at " + elf::hex(address_), freed);
   }
   device_ = nullptr;
   address_ = 0;
@@ -491,30 +539,44 @@ void Buffer::reset() {
 }
 
 Stream::~Stream() {
-  if (device_->make_current().ok()) device_->impl_->api->cuStreamDestroy_v2(static_cast<CUstream>(handle_));
+  Device::Impl& impl = *device_->impl_;
+  auto scope = impl.enter();
+  Status destroyed = scope.ok() ? check(*impl.api, impl.api->cuStreamDestroy_v2(static_cast<CUstream>(handle_)),
+                                        "cuStreamDestroy")
+                                : scope.status();
+  if (!destroyed.ok()) impl.teardown_failed("a stream", destroyed);
 }
 
 Status Stream::synchronize() {
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, device_->impl_->enter());
   return check(*device_->impl_->api, device_->impl_->api->cuStreamSynchronize(static_cast<CUstream>(handle_)),
                "cuStreamSynchronize");
 }
 
 Event::~Event() {
-  if (device_->make_current().ok()) device_->impl_->api->cuEventDestroy_v2(static_cast<CUevent>(handle_));
+  Device::Impl& impl = *device_->impl_;
+  auto scope = impl.enter();
+  Status destroyed = scope.ok() ? check(*impl.api, impl.api->cuEventDestroy_v2(static_cast<CUevent>(handle_)),
+                                        "cuEventDestroy")
+                                : scope.status();
+  if (!destroyed.ok()) impl.teardown_failed("an event", destroyed);
 }
 
 Status Event::record(Stream& stream) {
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, device_->impl_->enter());
   return check(*device_->impl_->api,
                device_->impl_->api->cuEventRecord(static_cast<CUevent>(handle_), stream_handle(stream)),
                "cuEventRecord");
 }
 
 Status Event::synchronize() {
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, device_->impl_->enter());
   return check(*device_->impl_->api, device_->impl_->api->cuEventSynchronize(static_cast<CUevent>(handle_)),
                "cuEventSynchronize");
 }
 
 Result<float> Event::elapsed_ms_since(const Event& start) const {
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, device_->impl_->enter());
   float ms = 0;
   DEVBIN_RETURN_IF_ERROR(check(
       *device_->impl_->api,

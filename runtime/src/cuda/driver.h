@@ -81,6 +81,7 @@ inline constexpr unsigned CU_EVENT_DEFAULT = 0;
   X(cuDeviceTotalMem_v2, CUresult(size_t*, CUdevice))                                                          \
   X(cuDevicePrimaryCtxRetain, CUresult(CUcontext*, CUdevice))                                                  \
   X(cuDevicePrimaryCtxRelease_v2, CUresult(CUdevice))                                                          \
+  X(cuCtxGetCurrent, CUresult(CUcontext*))                                                                     \
   X(cuCtxSetCurrent, CUresult(CUcontext))                                                                      \
   X(cuCtxSynchronize, CUresult())                                                                              \
   X(cuModuleLoadDataEx, CUresult(CUmodule*, const void*, unsigned, int*, void**))                              \
