@@ -242,6 +242,8 @@ TEST(CudaDriverTest, EveryCallLeavesTheCallersContextCurrent) {
     auto device = cuda::Device::open(0);
     ASSERT_TRUE(device.ok()) << device.status().to_string();
     EXPECT_EQ(current(), mine) << "after open";
+    ASSERT_TRUE((*device)->set_launch_shape(cuda::Kernel::devbin_fill, 256).ok());
+    EXPECT_EQ(current(), mine) << "after set_launch_shape";
     auto buffer = (*device)->allocate(4096);
     ASSERT_TRUE(buffer.ok());
     EXPECT_EQ(current(), mine) << "after allocate";

@@ -19,6 +19,7 @@ enum {
   kInvalidValue = 1,
   kNoDevice = 100,
   kNoBinaryForGpu = 209,
+  kInvalidContext = 201,
   kUnsupportedPtxVersion = 222,
   kNotFound = 500,
 };
@@ -44,6 +45,9 @@ EXPORT CUresult cuGetErrorName(CUresult error, const char** text) {
       return kSuccess;
     case kUnsupportedPtxVersion:
       *text = "CUDA_ERROR_UNSUPPORTED_PTX_VERSION";
+      return kSuccess;
+    case kInvalidContext:
+      *text = "CUDA_ERROR_INVALID_CONTEXT";
       return kSuccess;
     case kNotFound:
       *text = "CUDA_ERROR_NOT_FOUND";
@@ -158,9 +162,21 @@ EXPORT CUresult cuCtxSetCurrent(void* context) {
   current_context = context;
   return kSuccess;
 }
-EXPORT CUresult cuCtxSynchronize(void) { return kSuccess; }
+// What a real driver refuses without the device's context current: calls
+// that act on "the current context" (allocation, synchronous copies, module
+// loads, occupancy queries, stream and event creation).
+#define REQUIRE_CONTEXT()                                         \
+  do {                                                            \
+    if (current_context != (void*)0x1000) return kInvalidContext; \
+  } while (0)
+
+EXPORT CUresult cuCtxSynchronize(void) {
+  REQUIRE_CONTEXT();
+  return kSuccess;
+}
 
 EXPORT CUresult cuModuleLoadDataEx(void** module, const void* image, unsigned count, int* options, void** values) {
+  REQUIRE_CONTEXT();
   (void)image;
   if (mode_is("unsupported-ptx") || mode_is("no-binary")) {
     for (unsigned i = 0; i + 1 < count; ++i) {
@@ -175,6 +191,7 @@ EXPORT CUresult cuModuleLoadDataEx(void** module, const void* image, unsigned co
   return kSuccess;
 }
 EXPORT CUresult cuModuleUnload(void* module) {
+  REQUIRE_CONTEXT();
   (void)module;
   return kSuccess;
 }
@@ -185,11 +202,13 @@ EXPORT CUresult cuModuleGetFunction(void** function, void* module, const char* n
   return kSuccess;
 }
 EXPORT CUresult cuFuncGetAttribute(int* value, int attribute, void* function) {
+  REQUIRE_CONTEXT();
   (void)function;
   *value = attribute == 0 ? 1024 : 32;
   return kSuccess;
 }
 EXPORT CUresult cuOccupancyMaxActiveBlocksPerMultiprocessor(int* blocks, void* function, int threads, size_t shared) {
+  REQUIRE_CONTEXT();
   (void)function;
   (void)shared;
   *blocks = 2048 / threads;
@@ -197,6 +216,7 @@ EXPORT CUresult cuOccupancyMaxActiveBlocksPerMultiprocessor(int* blocks, void* f
 }
 EXPORT CUresult cuOccupancyMaxPotentialBlockSize(int* min_grid, int* threads, void* function, size_t (*shared)(int),
                                                  size_t dynamic_shared, int limit) {
+  REQUIRE_CONTEXT();
   (void)function, (void)shared, (void)dynamic_shared;
   *threads = limit < 512 ? limit : 512;
   *min_grid = 132 * (2048 / *threads);
@@ -211,19 +231,23 @@ EXPORT CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, u
 
 static uint64_t next_address = 0x7f0000000000ull;
 EXPORT CUresult cuMemAlloc_v2(uint64_t* address, size_t bytes) {
+  REQUIRE_CONTEXT();
   *address = next_address;
   next_address += (bytes + 255) / 256 * 256;
   return kSuccess;
 }
 EXPORT CUresult cuMemFree_v2(uint64_t address) {
+  REQUIRE_CONTEXT();
   (void)address;
   return mode_is("free-fails") ? kInvalidValue : kSuccess;
 }
 EXPORT CUresult cuMemcpyHtoD_v2(uint64_t to, const void* from, size_t bytes) {
+  REQUIRE_CONTEXT();
   (void)to, (void)from, (void)bytes;
   return kSuccess;
 }
 EXPORT CUresult cuMemcpyDtoH_v2(void* to, uint64_t from, size_t bytes) {
+  REQUIRE_CONTEXT();
   (void)to, (void)from, (void)bytes;
   return kSuccess;
 }
@@ -232,6 +256,7 @@ EXPORT CUresult cuMemcpyDtoDAsync_v2(uint64_t to, uint64_t from, size_t bytes, v
   return kSuccess;
 }
 EXPORT CUresult cuMemsetD8_v2(uint64_t to, unsigned char value, size_t bytes) {
+  REQUIRE_CONTEXT();
   (void)to, (void)value, (void)bytes;
   return kSuccess;
 }
@@ -240,6 +265,7 @@ EXPORT CUresult cuMemsetD32Async(uint64_t to, unsigned value, size_t count, void
   return kSuccess;
 }
 EXPORT CUresult cuStreamCreate(void** stream, unsigned flags) {
+  REQUIRE_CONTEXT();
   (void)flags;
   *stream = (void*)0x4000;
   return kSuccess;
@@ -253,6 +279,7 @@ EXPORT CUresult cuStreamSynchronize(void* stream) {
   return kSuccess;
 }
 EXPORT CUresult cuEventCreate(void** event, unsigned flags) {
+  REQUIRE_CONTEXT();
   (void)flags;
   *event = (void*)0x5000;
   return kSuccess;

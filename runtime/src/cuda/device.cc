@@ -333,6 +333,7 @@ constexpr uint32_t kCopyThreadsPerBlock = 256;
 }  // namespace
 
 Status Device::set_launch_shape(Kernel kernel, uint32_t threads, std::optional<uint32_t> blocks_per_multiprocessor) {
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
   const driver::Api& api = *impl_->api;
   CUfunction function = impl_->functions[static_cast<size_t>(kernel)];
   const std::string name(kernel_name(kernel));
