@@ -1,4 +1,4 @@
-// The CUDA backend's pure parts: launch shapes, clock calibration.
+// The CUDA backend's pure parts: launch shapes (clock calibration: tests/runtime/clock_test.cc).
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -66,37 +66,6 @@ TEST(CudaLaunchShapeTest, FollowsTheDevice) {
   EXPECT_EQ(launch_shape(limits, uint64_t{1} << 30).blocks, 100u);
 }
 
-TEST(CudaClockTest, NarrowestWindowWins) {
-  const ClockSample samples[] = {
-      {1000, 5000, 3000},     // window 2000
-      {10000, 13400, 10200},  // window 200: offset = 10100 - 13400
-      {20000, 0, 20010},      // device reading 0: unusable
-      {30000, 33000, 29000},  // host clock backwards: unusable
-  };
-  auto calibration = calibrate(samples);
-  ASSERT_TRUE(calibration.ok()) << calibration.status().to_string();
-  EXPECT_EQ(calibration->offset_ns, 10100 - 13400);
-  EXPECT_EQ(calibration->uncertainty_ns, 100u);
-  EXPECT_EQ(calibration->samples, 4u);
-  EXPECT_EQ(calibration->to_host_ns(13400), 10100u);
-  EXPECT_EQ(calibration->to_host_ns(14400), 11100u);
-}
-
-TEST(CudaClockTest, WallClockDeviceFarAheadOfMonotonicHost) {
-  // %globaltimer counts from the epoch; CLOCK_MONOTONIC from boot.
-  const uint64_t device = 1'790'000'000'000'000'000ull;
-  const ClockSample samples[] = {{5'000'000'000ull, device, 5'000'020'000ull}};
-  auto calibration = calibrate(samples);
-  ASSERT_TRUE(calibration.ok());
-  EXPECT_LT(calibration->offset_ns, 0);
-  EXPECT_EQ(calibration->to_host_ns(device + 1000), 5'000'011'000ull);
-}
-
-TEST(CudaClockTest, NoUsableSample) {
-  const ClockSample samples[] = {{10, 0, 20}};
-  EXPECT_EQ(calibrate(samples).status().code(), StatusCode::kFailedPrecondition);
-  EXPECT_EQ(calibrate({}).status().code(), StatusCode::kFailedPrecondition);
-}
 
 TEST(CudaKernelTest, NamesFollowTheAbiList) {
   EXPECT_EQ(kKernelCount, 4u);

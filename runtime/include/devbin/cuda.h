@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 
+#include "devbin/clock.h"
 #include "devbin/kernel_args.h"
 #include "devbin/code_object.h"
 #include "devbin/device.h"
@@ -118,27 +119,11 @@ struct LaunchShape {
 // to launch).
 LaunchShape launch_shape(const LaunchLimits& limits, uint64_t work_items);
 
-// One reading of the device clock between two host CLOCK_MONOTONIC readings.
-struct ClockSample {
-  uint64_t host_before_ns = 0;
-  uint64_t device_ns = 0;  // devbin_timestamp_record_t::steady (%globaltimer on NVIDIA: ns)
-  uint64_t host_after_ns = 0;
-};
-
-// Maps the device's steady clock to host CLOCK_MONOTONIC nanoseconds. Both
-// clocks count nanoseconds, so one offset does it; it is taken from the sample
-// with the narrowest host window, and half that window bounds its error.
-struct ClockCalibration {
-  int64_t offset_ns = 0;  // host_ns = device_ns + offset_ns
-  uint64_t uncertainty_ns = 0;
-  uint32_t samples = 0;
-
-  uint64_t to_host_ns(uint64_t device_ns) const { return device_ns + static_cast<uint64_t>(offset_ns); }
-};
-Result<ClockCalibration> calibrate(std::span<const ClockSample> samples);
-
-// CLOCK_MONOTONIC in nanoseconds: the host clock calibrations map to.
-uint64_t host_monotonic_ns();
+// Clock calibration is devbin/clock.h's: %globaltimer counts nanoseconds.
+using devbin::calibrate;
+using devbin::ClockCalibration;
+using devbin::ClockSample;
+using devbin::host_monotonic_ns;
 
 //===----------------------------------------------------------------------===//
 // Devices, memory, streams.

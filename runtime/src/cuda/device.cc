@@ -434,7 +434,7 @@ Result<ClockCalibration> Device::calibrate_clock(Stream& stream, uint32_t sample
     sample.host_after_ns = host_monotonic_ns();
     devbin_timestamp_record_t value{};
     DEVBIN_RETURN_IF_ERROR(copy_to_host(&value, record.address(), sizeof(value)));
-    sample.device_ns = value.steady;
+    sample.device_ticks = value.steady;
     readings.push_back(sample);
   }
   return calibrate(readings);

@@ -1,7 +1,5 @@
-// The CUDA backend's pure parts: launch shapes and clock calibration. Nothing
+// The CUDA backend's pure parts: kernel names and launch shapes. Nothing
 // here touches the driver, so all of it is tested on machines without a GPU.
-#include <time.h>
-
 #include <algorithm>
 
 #include "devbin/cuda.h"
@@ -34,36 +32,6 @@ LaunchShape launch_shape(const LaunchLimits& limits, uint64_t work_items) {
   }
   blocks = std::min<uint64_t>(blocks, std::max<uint32_t>(limits.max_grid_dim_x, 1));
   return {static_cast<uint32_t>(blocks), static_cast<uint32_t>(threads)};
-}
-
-Result<ClockCalibration> calibrate(std::span<const ClockSample> samples) {
-  const ClockSample* best = nullptr;
-  for (const ClockSample& sample : samples) {
-    if (sample.host_after_ns < sample.host_before_ns || sample.device_ns == 0) continue;
-    if (best == nullptr || sample.host_after_ns - sample.host_before_ns < best->host_after_ns - best->host_before_ns) {
-      best = &sample;
-    }
-  }
-  if (best == nullptr) {
-    return failed_precondition("clock calibration: none of the " + std::to_string(samples.size()) +
-                               " samples is usable (expected a non-zero device reading between two ordered host "
-                               "readings)");
-  }
-  const uint64_t window = best->host_after_ns - best->host_before_ns;
-  const uint64_t middle = best->host_before_ns + window / 2;
-  ClockCalibration calibration;
-  // Two's-complement difference: the device clock (wall time on NVIDIA) is
-  // usually far ahead of CLOCK_MONOTONIC, and the offset is negative.
-  calibration.offset_ns = static_cast<int64_t>(middle - best->device_ns);
-  calibration.uncertainty_ns = (window + 1) / 2;
-  calibration.samples = static_cast<uint32_t>(samples.size());
-  return calibration;
-}
-
-uint64_t host_monotonic_ns() {
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return static_cast<uint64_t>(now.tv_sec) * 1000000000u + static_cast<uint64_t>(now.tv_nsec);
 }
 
 }  // namespace devbin::cuda
