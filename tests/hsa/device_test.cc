@@ -269,6 +269,20 @@ TEST_F(HsaDevice, TimestampWritesTheSteadyClock) {
   std::memcpy(&value, record->host_pointer(), sizeof(value));
   EXPECT_NE(value.steady, 0u);
   EXPECT_EQ(device->timestamp(**queue, record->address() + 4).code(), StatusCode::kInvalidArgument);
+
+  // Calibrated against the host: the stand-in's host build reads CLOCK_MONOTONIC at 1 GHz.
+  EXPECT_EQ(device->properties().timestamp_frequency_hz, 1000000000u);
+  auto calibration = device->calibrate_clock(**queue, 8);
+  ASSERT_TRUE(calibration.ok()) << calibration.status().to_string();
+  const uint64_t before = host_monotonic_ns();
+  ASSERT_TRUE(device->timestamp(**queue, record->address()).ok());
+  ASSERT_TRUE((*queue)->synchronize().ok());
+  const uint64_t after = host_monotonic_ns();
+  std::memcpy(&value, record->host_pointer(), sizeof(value));
+  const uint64_t host = calibration->to_host_ns(value.steady);
+  EXPECT_GE(host + calibration->uncertainty_ns, before);
+  EXPECT_LE(host, after + calibration->uncertainty_ns);
+  EXPECT_EQ(device->calibrate_clock(**queue, 0).status().code(), StatusCode::kInvalidArgument);
 }
 
 // Counts in memory; the host build of devbin_dispatch_patch publishes the

@@ -287,6 +287,21 @@ TEST_P(EmulatedGpu, TimestampWritesTheRecord) {
     EXPECT_NE(record.cycles, kPoison);
   }
   EXPECT_LE(got[0].steady, got[1].steady);
+
+  // Calibrated, a reading lands in the host's window around it (the emulated
+  // counter runs at 100 MHz from the host's clock).
+  EXPECT_EQ(device_->properties().timestamp_frequency_hz, 100000000u);
+  auto calibration = device_->calibrate_clock(*queue_, 4);
+  ASSERT_TRUE(calibration.ok()) << calibration.status().to_string();
+  const uint64_t before = host_monotonic_ns();
+  ASSERT_TRUE(device_->timestamp(*queue_, records->address()).ok());
+  ASSERT_TRUE(queue_->synchronize().ok());
+  const uint64_t after = host_monotonic_ns();
+  ASSERT_TRUE(device_->copy_to_host(got, records->address(), sizeof(got[0])).ok());
+  const uint64_t host = calibration->to_host_ns(got[0].steady);
+  const uint64_t slack = calibration->uncertainty_ns + 20;  // and two 10 ns ticks
+  EXPECT_GE(host + slack, before);
+  EXPECT_LE(host, after + slack);
   // gfx11 has no 64-bit cycle counter: the kernel writes 0 (device/target/amdgpu.h).
   if (std::string(GetParam().isa).starts_with("gfx11")) {
     EXPECT_EQ(got[0].cycles, 0u);

@@ -11,8 +11,9 @@
 // pointer the hsa_queue_t), then the workgroup ids, and the work-item ids in
 // v0. Its global memory is this process's memory, so kernels read and write
 // the buffers the stand-in allocated directly. It runs one wave at a time and
-// models no caches, memory ordering or timing; clocks read fixed values
-// (shims.py).
+// models no caches, memory ordering or timing. The real-time counter reads
+// the host's CLOCK_MONOTONIC at 100 MHz as of the dispatch's start
+// (emulator_clock.py); the cycle counters read shims.py's fixed values.
 //
 // Python lives on the executor thread alone: it is initialized there (the
 // first time a code object is loaded) and every kernel runs there, so the
@@ -22,6 +23,7 @@
 // Python.h first, as its documentation requires.
 #include <dlfcn.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -35,6 +37,11 @@ namespace devbin::hsa::stand_in {
 namespace {
 
 constexpr char kEmulatorEnv[] = "DEVBIN_AMDGPU_EMULATOR";
+
+// The emulated real-time counter: 100 MHz, as on AMD GPUs. The clock
+// instructions read `g_clock_ticks` (emulator_clock.py), set before each kernel.
+constexpr uint64_t kClockHz = 100000000;
+alignas(8) uint64_t g_clock_ticks = 0;
 
 // AMDGPUUsage, "Kernel Descriptor": byte offsets and bits the launch reads.
 constexpr uint64_t kDescriptorSize = 64;
@@ -151,8 +158,14 @@ struct Emulator {
     PyObject* compiler_text = PyUnicode_FromString(DEVBIN_EMULATOR_CC);
     PyDict_SetItemString(globals, "emulator_dir", directory_text);
     PyDict_SetItemString(globals, "compiler", compiler_text);
+    PyObject* clock_dir = PyUnicode_FromString(DEVBIN_EMULATOR_CLOCK_DIR);
+    PyObject* clock_address = PyLong_FromUnsignedLongLong(reinterpret_cast<uintptr_t>(&g_clock_ticks));
+    PyDict_SetItemString(globals, "clock_dir", clock_dir);
+    PyDict_SetItemString(globals, "clock_address", clock_address);
     Py_XDECREF(directory_text);
     Py_XDECREF(compiler_text);
+    Py_XDECREF(clock_dir);
+    Py_XDECREF(clock_address);
     // The emulator's instruction compiler reads $CC; answer it from here
     // rather than change the process's environment.
     static const char kSetup[] =
@@ -162,7 +175,10 @@ struct Emulator {
         "_getenv = compiler_cpu.getenv\n"
         "compiler_cpu.getenv = lambda key, default=0: compiler if key == 'CC' else _getenv(key, default)\n"
         "from test.mockgpu.amd.emu import run_asm\n"
-        "import shims\n";
+        "import shims\n"
+        "sys.path.insert(0, clock_dir)\n"
+        "import emulator_clock\n"
+        "emulator_clock.install(clock_address)\n";
     PyObject* result = PyRun_String(kSetup, Py_file_input, globals, globals);
     if (result == nullptr) {
       failure = "importing the emulator from " + directory + " failed: " + python_error();
@@ -247,6 +263,8 @@ api::hsa_status_t executor_accepts(const AgentModel& agent, const LoadedImage&, 
   return api::HSA_STATUS_SUCCESS;
 }
 
+uint64_t executor_timestamp_frequency_hz() { return kClockHz; }
+
 api::hsa_status_t executor_run(const KernelDispatch& dispatch, std::string* error) {
   const devbin_aql_kernel_dispatch_packet_t& packet = *dispatch.packet;
   const LoadedImage& image = *dispatch.kernel->image;
@@ -322,6 +340,10 @@ api::hsa_status_t executor_run(const KernelDispatch& dispatch, std::string* erro
   }
 
   ExecutorThread::instance().run([&] {
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    g_clock_ticks = (static_cast<uint64_t>(now.tv_sec) * 1000000000u + static_cast<uint64_t>(now.tv_nsec)) /
+                    (1000000000u / kClockHz);
     *error = emulator().run(entry, image_end - entry, groups, group_size, packet.kernarg_address, rsrc2, private_size,
                             arch, sgprs);
   });

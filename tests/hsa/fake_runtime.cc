@@ -478,6 +478,9 @@ hsa_status_t hsa_agent_get_info(hsa_agent_t handle, hsa_agent_info_t attribute, 
       return u32(agent->bdfid);
     case HSA_AMD_AGENT_INFO_DOMAIN:
       return u32(0);
+    case HSA_AMD_AGENT_INFO_TIMESTAMP_FREQUENCY:
+      *static_cast<uint64_t*>(value) = stand_in::executor_timestamp_frequency_hz();
+      return HSA_STATUS_SUCCESS;
     default:
       return HSA_STATUS_ERROR_INVALID_ARGUMENT;
   }

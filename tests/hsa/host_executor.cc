@@ -42,6 +42,9 @@ const HostKernel* find_kernel(std::string_view name) {
 
 api::hsa_status_t executor_accepts(const AgentModel&, const LoadedImage&, std::string*) { return api::HSA_STATUS_SUCCESS; }
 
+// The host build's clock is CLOCK_MONOTONIC in nanoseconds (tests/device/host_launch.c).
+uint64_t executor_timestamp_frequency_hz() { return 1000000000; }
+
 api::hsa_status_t executor_run(const KernelDispatch& dispatch, std::string* error) {
   const devbin_aql_kernel_dispatch_packet_t& packet = *dispatch.packet;
   const HostKernel* kernel = find_kernel(dispatch.kernel->name);

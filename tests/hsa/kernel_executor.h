@@ -56,6 +56,10 @@ struct KernelDispatch {
 // wrong in `error` (hsa_status_string reports it).
 api::hsa_status_t executor_accepts(const AgentModel& agent, const LoadedImage& image, std::string* error);
 
+// The rate of the clock kernels read (devbin_timestamp_record_t::steady), in
+// Hz, as HSA_AMD_AGENT_INFO_TIMESTAMP_FREQUENCY reports it.
+uint64_t executor_timestamp_frequency_hz();
+
 // Runs one dispatch to completion: HSA_STATUS_SUCCESS, or the status the
 // queue's error callback receives (the queue then stops), with what went
 // wrong in `error`.

@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "devbin/clock.h"
 #include "devbin/code_object.h"
 #include "devbin/device.h"
 #include "devbin/status.h"
@@ -71,6 +72,9 @@ struct AgentProperties {
   uint32_t queue_min_size = 0;  // packets
   uint32_t queue_max_size = 0;
   uint32_t chip_id = 0;
+  // HSA_AMD_AGENT_INFO_TIMESTAMP_FREQUENCY: the rate of the counter the
+  // timestamp kernel reads; 0 when the runtime does not report it (before ROCm 6).
+  uint64_t timestamp_frequency_hz = 0;
 
   // The target of the first ISA name, as selection sees it.
   Result<AmdgpuTargetId> target() const;
@@ -306,8 +310,13 @@ class Device {
   // The builtin kernels, enqueued on `queue`.
   Status fill(Queue& queue, DevicePtr target, uint64_t length, std::span<const uint8_t> pattern) const;
   Status copy(Queue& queue, DevicePtr target, DevicePtr source, uint64_t length) const;
-  // Writes a devbin_timestamp_record_t (8-byte aligned) when the queue reaches it.
+  // Writes a devbin_timestamp_record_t (8-byte aligned) when the queue
+  // reaches it: `steady` in ticks of properties().timestamp_frequency_hz.
   Status timestamp(Queue& queue, DevicePtr record) const;
+  // Samples the timestamp kernel against CLOCK_MONOTONIC (`samples` times,
+  // synchronizing `queue` each time) and keeps the best (devbin/clock.h).
+  // An error when the agent reports no timestamp frequency.
+  Result<ClockCalibration> calibrate_clock(Queue& queue, uint32_t samples = 16) const;
   // Patches the AQL packet args.packet (64-byte aligned) from the counts at
   // args.workgroup_counts, as device/abi.h describes (a packet elsewhere than
   // this queue: the caller owns its ordering).

@@ -122,6 +122,10 @@ enum hsa_agent_info_t : int {
   HSA_AMD_AGENT_INFO_PRODUCT_NAME = 0xA009,        // char[64]
   HSA_AMD_AGENT_INFO_MAX_WAVES_PER_CU = 0xA00A,    // uint32_t
   HSA_AMD_AGENT_INFO_DOMAIN = 0xA00F,              // uint32_t: PCI domain
+  // uint64_t: the rate of the real-time counter (s_memrealtime, s_sendmsg_rtn
+  // REALTIME) in Hz. Newer than Debian's ROCm 5.2 headers, so hsa_abi_test
+  // cannot check it; the value is hsa_ext_amd.h's (ROCm 6).
+  HSA_AMD_AGENT_INFO_TIMESTAMP_FREQUENCY = 0xA016,
 };
 
 enum hsa_isa_info_t : int {

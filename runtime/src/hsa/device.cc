@@ -159,6 +159,10 @@ Result<AgentProperties> query_agent(const api::Api& runtime, hsa_agent_t agent, 
       return check(runtime, status, std::string("hsa_agent_get_info(") + field.name + ")");
     }
   }
+  if (runtime.hsa_agent_get_info(agent, api::HSA_AMD_AGENT_INFO_TIMESTAMP_FREQUENCY,
+                                 &properties.timestamp_frequency_hz) != api::HSA_STATUS_SUCCESS) {
+    properties.timestamp_frequency_hz = 0;  // a runtime before ROCm 6
+  }
   if (properties.wavefront_size == 0 || properties.workgroup_max_size == 0 || properties.compute_unit_count == 0 ||
       properties.queue_max_size == 0) {
     return internal_error("HSA GPU agent " + std::to_string(index) + " (" + properties.name +
