@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "devbin/device.h"
 #include "devbin/kernel_args.h"
 #include "devbin/hsa.h"
 #include "tests/hsa/fake_runtime.h"
@@ -429,6 +430,39 @@ TEST_F(HsaDevice, AQueueErrorIsReportedNotWaitedFor) {
   const uint8_t zero = 0;
   EXPECT_PRED_FORMAT2(assert_contains, device->fill(queue, buffer->address(), 64, {&zero, 1}).message(),
                       "the HSA queue failed");
+}
+
+// The same agent through the neutral interface (devbin/device.h).
+TEST_F(HsaDevice, TheNeutralInterfaceRunsTheBuiltins) {
+  auto opened = devbin::Device::open({Backend::kHsa, 0});
+  ASSERT_TRUE(opened.ok()) << opened.status().to_string();
+  devbin::Device& device = **opened;
+  EXPECT_EQ(device.id().backend, Backend::kHsa);
+  EXPECT_EQ(device.report().backend, "hsa");
+  EXPECT_EQ(device.report().selection.entry, "amdgcn-amd-amdhsa--gfx11-generic.so");
+  EXPECT_EQ(device.summary(), "4 CUs, wave32");
+  ASSERT_NE(device.as_hsa(), nullptr);
+  EXPECT_EQ(device.as_cuda(), nullptr);
+  auto queue = device.create_queue();
+  auto buffer = device.allocate(4096);
+  ASSERT_TRUE(queue.ok() && buffer.ok());
+  const uint8_t pattern[2] = {0x12, 0x34};
+  ASSERT_TRUE(device.fill(**queue, (*buffer)->address(), 2048, pattern).ok());
+  ASSERT_TRUE(device.copy(**queue, (*buffer)->address() + 2048 + 1, (*buffer)->address(), 1001).ok());
+  ASSERT_TRUE((*queue)->synchronize().ok());
+  std::vector<uint8_t> result(4096);
+  ASSERT_TRUE(device.copy_to_host(result.data(), (*buffer)->address(), result.size()).ok());
+  for (size_t i = 0; i < 2048; ++i) ASSERT_EQ(result[i], pattern[i % 2]) << "byte " << i;
+  for (size_t i = 0; i < 1001; ++i) ASSERT_EQ(result[2049 + i], pattern[i % 2]) << "copied byte " << i;
+  auto calibration = device.calibrate_clock(**queue, 4);
+  ASSERT_TRUE(calibration.ok()) << calibration.status().to_string();
+  EXPECT_EQ(calibration->frequency_hz, 1000000000u);
+  // Another device's queue is refused, not misused.
+  auto other = devbin::Device::open({Backend::kHsa, 0});
+  ASSERT_TRUE(other.ok());
+  Status refused = (*other)->fill(**queue, (*buffer)->address(), 2, pattern);
+  EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument);
+  EXPECT_PRED_FORMAT2(assert_contains, refused.message(), "the queue belongs to another device");
 }
 
 TEST_F(HsaDevice, ArgumentErrorsTakeNoSlot) {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "devbin/cuda.h"
+#include "devbin/device.h"
 #include "devbin/hsa.h"
 #include "devbin/select.h"
 #include "devbin/toc.h"
@@ -351,9 +352,10 @@ TEST_F(HsaWithFakeRuntime, CorruptMetadataIsRefused) {
 }
 
 // A machine with an NVIDIA GPU (the stub driver's sm_90) and an AMD one (the
-// HSA stand-in's gfx1100): forcing an entry of one vendor leaves the other
+// HSA stand-in's gfx1100): both behind the neutral interface, each refusing
+// the other's queue; and forcing an entry of one vendor leaves the other
 // vendor's devices selecting, and working, as usual.
-TEST(MixedMachine, AnOverrideAppliesToItsVendorsDevicesOnly) {
+TEST(MixedMachine, BothBackendsBehindOneInterfaceAndOverridesPerVendor) {
   const std::string driver = stub_cuda_driver();
   const std::string runtime = fake_hsa_runtime();
   ASSERT_FALSE(driver.empty() || runtime.empty()) << "the CUDA and HSA stand-ins are not built";
@@ -374,6 +376,28 @@ TEST(MixedMachine, AnOverrideAppliesToItsVendorsDevicesOnly) {
     EXPECT_EQ(amd.selection.kind, SelectionKind::kGeneric);
     EXPECT_EQ(amd.selection.entry, "amdgcn-amd-amdhsa--gfx11-generic.so");
   }
+  // Both backends through the neutral interface.
+  const std::vector<BackendInfo> backends = list_backends();
+  ASSERT_EQ(backends.size(), 2u);
+  EXPECT_EQ(backends[0].backend, Backend::kCuda);
+  EXPECT_TRUE(backends[0].status.ok()) << backends[0].status.to_string();
+  EXPECT_EQ(backends[0].device_count, 1);
+  EXPECT_PRED_FORMAT2(contains, backends[0].runtime, "CUDA ");
+  EXPECT_EQ(backends[1].backend, Backend::kHsa);
+  EXPECT_TRUE(backends[1].status.ok()) << backends[1].status.to_string();
+  EXPECT_EQ(backends[1].device_count, 1);
+  EXPECT_PRED_FORMAT2(contains, backends[1].runtime, "HSA 1.1 (");
+  auto nvidia = Device::open({Backend::kCuda, 0});
+  auto amd = Device::open({Backend::kHsa, 0});
+  ASSERT_TRUE(nvidia.ok()) << nvidia.status().to_string();
+  ASSERT_TRUE(amd.ok()) << amd.status().to_string();
+  EXPECT_NE((*nvidia)->as_cuda(), nullptr);
+  EXPECT_EQ((*nvidia)->summary(), "132 SMs, 80.0 GiB");
+  auto amd_queue = (*amd)->create_queue();
+  ASSERT_TRUE(amd_queue.ok());
+  Status crossed = (*nvidia)->timestamp(**amd_queue, 0x1000);
+  EXPECT_EQ(crossed.code(), StatusCode::kInvalidArgument);
+  EXPECT_PRED_FORMAT2(contains, crossed.message(), "CUDA device 0: the queue belongs to another device");
   {
     ScopedEnv forced(kTargetOverrideEnv, "gfx11-generic");
     DeviceReport nvidia;

@@ -80,17 +80,11 @@ Result<DeviceProperties> query_device(int ordinal);
 // Pure helpers (no driver needed): launch shapes, clocks (argument checks: devbin/kernel_args.h).
 //===----------------------------------------------------------------------===//
 
-enum class Kernel : uint8_t {
-#define DEVBIN_CUDA_KERNEL_ENUM_(name, args) name,
-  DEVBIN_ABI_KERNELS(DEVBIN_CUDA_KERNEL_ENUM_)
-#undef DEVBIN_CUDA_KERNEL_ENUM_
-};
-inline constexpr size_t kKernelCount = 0
-#define DEVBIN_CUDA_KERNEL_COUNT_(name, args) +1
-    DEVBIN_ABI_KERNELS(DEVBIN_CUDA_KERNEL_COUNT_)
-#undef DEVBIN_CUDA_KERNEL_COUNT_
-    ;
-std::string_view kernel_name(Kernel kernel);  // "devbin_fill"
+// The builtin kernels and OpenOptions are devbin/device.h's, both vendors alike.
+using devbin::Kernel;
+using devbin::kernel_name;
+using devbin::kKernelCount;
+using devbin::OpenOptions;
 
 // What a launch shape is computed from, per kernel.
 struct LaunchLimits {
@@ -184,14 +178,6 @@ class Event {
   void* handle_;
 };
 
-struct OpenOptions {
-  const Toc* toc = nullptr;  // nullptr: embedded_toc()
-  // A TOC entry to force on this device (file name or target id). When
-  // unset and read_environment is true, DEVBIN_TARGET_OVERRIDE is read: its
-  // entry of this device's vendor, if it names one (select.h).
-  std::optional<std::string> override_entry;
-  bool read_environment = true;
-};
 
 class Device {
  public:

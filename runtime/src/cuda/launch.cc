@@ -6,16 +6,6 @@
 
 namespace devbin::cuda {
 
-std::string_view kernel_name(Kernel kernel) {
-  switch (kernel) {
-#define DEVBIN_CUDA_KERNEL_NAME_(name, args) \
-  case Kernel::name:                         \
-    return #name;
-    DEVBIN_ABI_KERNELS(DEVBIN_CUDA_KERNEL_NAME_)
-#undef DEVBIN_CUDA_KERNEL_NAME_
-  }
-  return "unknown kernel";
-}
 
 LaunchShape launch_shape(const LaunchLimits& limits, uint64_t work_items) {
   if (work_items == 0) return {};

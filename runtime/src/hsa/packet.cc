@@ -65,16 +65,6 @@ Status check_workgroup_size(std::string_view what, uint16_t dimensions, const ui
 
 }  // namespace
 
-std::string_view kernel_name(Kernel kernel) {
-  switch (kernel) {
-#define DEVBIN_HSA_KERNEL_NAME_(name, args) \
-  case Kernel::name:                        \
-    return #name;
-    DEVBIN_ABI_KERNELS(DEVBIN_HSA_KERNEL_NAME_)
-#undef DEVBIN_HSA_KERNEL_NAME_
-  }
-  return "unknown kernel";
-}
 
 Status check_loaded_kernel(const KernelInfo& metadata, const LoadedKernel& loaded) {
   if (loaded.kernel_object == 0) {
