@@ -22,17 +22,17 @@ using ::devbin::testing::stub_driver_copy;
 TEST(GpuCommandsTest, NoDriverIsOneLineAndNotAFailure) {
   ScopedEnv path(cuda::kDriverPathEnv, "/nonexistent/libcuda.so.1");
   std::ostringstream text;
-  EXPECT_EQ(run_devices_report(text, false, Backend::kCuda), kExitOk);
+  EXPECT_EQ(run_devices_report(text, false, {Backend::kCuda, std::nullopt}), kExitOk);
   EXPECT_EQ(text.str(),
             "CUDA: no usable GPU: CUDA driver /nonexistent/libcuda.so.1 not found (dlopen: /nonexistent/libcuda.so.1: "
             "cannot open shared object file: No such file or directory); install the NVIDIA driver, or set "
             "DEVBIN_CUDA_DRIVER_PATH to its libcuda.so.1\n");
   std::ostringstream json;
-  EXPECT_EQ(run_devices_report(json, true, Backend::kCuda), kExitOk);
-  EXPECT_EQ(json.str().rfind("{\"backend\":\"cuda\",\"available\":false,\"driver\":null,\"reason\":\"CUDA driver ", 0),
+  EXPECT_EQ(run_devices_report(json, true, {Backend::kCuda, std::nullopt}), kExitOk);
+  EXPECT_EQ(json.str().rfind("[{\"backend\":\"cuda\",\"available\":false,\"driver\":null,\"reason\":\"CUDA driver ", 0),
             0u)
       << json.str();
-  EXPECT_NE(json.str().find("\"devices\":[]}"), std::string::npos);
+  EXPECT_NE(json.str().find("\"devices\":[]}]"), std::string::npos) << json.str();
 }
 
 TEST(GpuCommandsTest, SelftestAndBenchWithoutDriverExitThree) {
@@ -51,7 +51,7 @@ TEST(GpuCommandsTest, SelftestAndBenchWithoutDriverExitThree) {
   EXPECT_EQ(run_selftest(json, true), kExitNoDevice);
   EXPECT_EQ(json.str().rfind("{\"backends\":[{\"backend\":\"cuda\",\"available\":false,\"driver\":null,", 0), 0u)
       << json.str();
-  EXPECT_NE(json.str().find("{\"backend\":\"hsa\",\"available\":false,\"reason\":\"HSA runtime "),
+  EXPECT_NE(json.str().find("{\"backend\":\"hsa\",\"available\":false,\"driver\":null,\"reason\":\"HSA runtime "),
             std::string::npos)
       << json.str();
   std::ostringstream bench;
@@ -69,7 +69,7 @@ TEST(GpuCommandsTest, ReportShowsTheChoiceAndAFailingSelfTest) {
   ScopedEnv mode("DEVBIN_STUB_CUDA_MODE", "ok");
   ScopedEnv override_entry(kTargetOverrideEnv, std::nullopt);
   std::ostringstream text;
-  EXPECT_EQ(run_devices_report(text, false, Backend::kCuda), kExitFailure);
+  EXPECT_EQ(run_devices_report(text, false, {Backend::kCuda, std::nullopt}), kExitFailure);
   const std::string out = text.str();
   EXPECT_NE(out.find("GPU 0 (cuda): Stub GPU, sm_90, 132 SMs, 80.0 GiB\n"), std::string::npos) << out;
   EXPECT_NE(out.find("  entry:     nvptx64-nvidia-cuda--sm_90.cubin (exact): "), std::string::npos) << out;
@@ -77,7 +77,7 @@ TEST(GpuCommandsTest, ReportShowsTheChoiceAndAFailingSelfTest) {
   EXPECT_NE(out.find("  self-test: FAILED "), std::string::npos) << out;
 
   std::ostringstream json;
-  EXPECT_EQ(run_devices_report(json, true, Backend::kCuda), kExitFailure);
+  EXPECT_EQ(run_devices_report(json, true, {Backend::kCuda, std::nullopt}), kExitFailure);
   EXPECT_NE(json.str().find("\"selection\":{\"entry\":\"nvptx64-nvidia-cuda--sm_90.cubin\",\"kind\":\"exact\""),
             std::string::npos)
       << json.str();

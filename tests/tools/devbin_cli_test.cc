@@ -229,7 +229,7 @@ TEST_F(DevbinCliHsaTest, SelftestJsonHasBothBackends) {
                              0),
             0u)
       << run.output;
-  EXPECT_NE(run.output.find("{\"backend\":\"hsa\",\"available\":true,\"reason\":null,\"devices\":[{\"backend\":"
+  EXPECT_NE(run.output.find("{\"backend\":\"hsa\",\"available\":true,\"driver\":\"1.1\",\"reason\":null,\"devices\":[{\"backend\":"
                             "\"hsa\",\"index\":0,\"name\":\"Fake gfx1100\",\"target\":\"gfx1100\""),
             std::string::npos)
       << run.output;
@@ -258,12 +258,45 @@ TEST_F(DevbinCliHsaTest, SelftestFailsNamingAnAgentNoCodeObjectServes) {
       << json.output;
 }
 
+// --backend and --device pick the GPUs the report, selftest and bench run on.
+TEST_F(DevbinCliHsaTest, BackendAndDeviceSelectTheGpus) {
+  CliRun one = run_on_agents("selftest --backend hsa --device 1", "gfx1100,gfx90a:xnack-");
+  EXPECT_EQ(one.exit_code, 0) << one.output;
+  EXPECT_EQ(one.output.find("GPU 0 (hsa)"), std::string::npos) << one.output;
+  EXPECT_NE(one.output.find("GPU 1 (hsa): Fake gfx90a, gfx90a:xnack-\n"), std::string::npos) << one.output;
+  EXPECT_EQ(one.output.find("CUDA"), std::string::npos) << one.output;  // not asked for
+  EXPECT_NE(one.output.find("selftest: passed\n"), std::string::npos) << one.output;
+
+  CliRun report = run_on_agents("--device 0 --json", "gfx1100,gfx90a:xnack-");
+  EXPECT_EQ(report.exit_code, 0) << report.output;
+  EXPECT_NE(report.output.find("\"index\":0,\"name\":\"Fake gfx1100\""), std::string::npos) << report.output;
+  EXPECT_EQ(report.output.find("Fake gfx90a"), std::string::npos) << report.output;
+
+  CliRun missing = run_on_agents("selftest --device 5", "gfx1100,gfx90a:xnack-");
+  EXPECT_EQ(missing.exit_code, 1) << missing.output;
+  EXPECT_NE(missing.output.find("selftest: no GPU 5 (CUDA shows 0, HSA shows 2)\n"), std::string::npos)
+      << missing.output;
+
+  CliRun no_cuda = run_on_agents("selftest --backend cuda", "gfx1100");
+  EXPECT_EQ(no_cuda.exit_code, 3) << no_cuda.output;
+  EXPECT_EQ(no_cuda.output.find("HSA"), std::string::npos) << no_cuda.output;
+
+  CliRun bench = run_on_agents("bench --backend hsa", "gfx1100");
+  EXPECT_EQ(bench.exit_code, 3) << bench.output;
+  EXPECT_NE(bench.output.find("bench: measures against the CUDA driver's own calls"), std::string::npos)
+      << bench.output;
+
+  EXPECT_EQ(run_on_agents("selftest --backend rocm", "gfx1100").exit_code, 2);
+  EXPECT_EQ(run_on_agents("--device -1", "gfx1100").exit_code, 2);
+}
+
 TEST_F(DevbinCliHsaTest, MainReportSelfTestsEveryAgent) {
   CliRun run = run_on_agents("", "gfx1100,gfx90a:xnack-");
   EXPECT_EQ(run.exit_code, 0) << run.output;
   const std::string passed = "  self-test: passed (" + std::to_string(std::size(kChecks)) +
                              " checks: fill, copy, timestamp, dispatch_patch)\n";
-  for (const char* agent : {"GPU 0 (hsa): Fake gfx1100, gfx1100\n", "GPU 1 (hsa): Fake gfx90a, gfx90a:xnack-\n"}) {
+  for (const char* agent : {"GPU 0 (hsa): Fake gfx1100, gfx1100, 4 CUs, wave32\n",
+                            "GPU 1 (hsa): Fake gfx90a, gfx90a:xnack-, 4 CUs, wave64\n"}) {
     const size_t at = run.output.find(agent);
     ASSERT_NE(at, std::string::npos) << "expected \"" << agent << "\" in:\n" << run.output;
     const size_t self_test = run.output.find("  self-test: ", at);

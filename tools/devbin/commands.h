@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "gpu_commands.h"
+
 namespace devbin::cli {
 
 inline constexpr int kExitOk = 0;
@@ -17,9 +19,9 @@ inline constexpr int kExitNoDevice = 3;
 int run_list(std::ostream& out, bool json);
 int run_select(std::ostream& out, const std::vector<std::string>& isas, bool map_only, bool json);
 int run_inspect(std::ostream& out, const std::vector<std::string>& files, bool json);
-int run_selftest_command(std::ostream& out, bool json);
-int run_bench_command(std::ostream& out, uint64_t size_bytes);
-int run_main_report(std::ostream& out, bool json);
+// The main job: the selected GPUs' report (gpu_commands.h), or, with none,
+// why and the embedded TOC.
+int run_main_report(std::ostream& out, bool json, const DeviceSelection& selection = {});
 
 }  // namespace devbin::cli
 

@@ -14,7 +14,7 @@
 
 #include "commands.h"
 #include "devbin/cuda.h"
-#include "devbin/hsa.h"
+#include "devbin/device.h"
 #include "format.h"
 #include "json.h"
 #include "random_bytes.h"
@@ -23,48 +23,21 @@
 namespace devbin::cli {
 namespace {
 
-using cuda::Buffer;
-using cuda::Device;
-using cuda::DevicePtr;
-using cuda::Stream;
-
 std::string selection_text(const DeviceReport& report) {
   return report.selection.entry + " (" + std::string(selection_kind_name(report.selection.kind)) +
          (report.selection.jit ? ", PTX JIT" : "") + "): " + report.selection.reason;
 }
 
-// A CUDA device's report, and the device when it opened.
-struct Opened {
-  DeviceReport report;
-  std::unique_ptr<Device> device;
-};
-
-// Opens every CUDA device the driver shows; an error when there is no usable driver or device.
-Result<std::vector<Opened>> open_all() {
-  DEVBIN_ASSIGN_OR_RETURN(int count, cuda::device_count());
-  std::vector<Opened> all;
-  for (int i = 0; i < count; ++i) {
-    Opened opened;
-    auto device = Device::open(i, {}, &opened.report);
-    if (device.ok()) opened.device = std::move(device).value();
-    all.push_back(std::move(opened));
-  }
-  return all;
-}
-
-std::string properties_text(const cuda::DeviceProperties& p) {
-  return format("%u SMs, %s", p.multiprocessor_count, gib(p.total_memory_bytes).c_str());
-}
-
 //===----------------------------------------------------------------------===//
-// Report and self-test: every backend's GPUs in one shape
+// Report and self-test: every backend's GPUs in one shape, through the
+// neutral device interface (devbin/device.h)
 //===----------------------------------------------------------------------===//
 
 // One GPU: how opening it went and, when it opened, the self-test's checks.
 struct DeviceRun {
   DeviceReport report;
-  bool opened = false;     // the library loaded and the checks ran
-  std::string properties;  // after the target in the report's first line: "132 SMs, 80.0 GiB" (CUDA)
+  bool opened = false;  // the library loaded and the checks ran
+  std::string summary;  // after the target in the report's first line: "132 SMs, 80.0 GiB"
   std::vector<SelfTestCheck> checks;
 
   size_t failed_checks() const {
@@ -80,38 +53,29 @@ struct DeviceRun {
   bool failed() const { return !report.status.ok() || failed_checks() != 0; }
 };
 
-// One backend's GPUs, or why it has no usable one.
+// One backend's GPUs (those the selection names), or why it has no usable one.
 struct BackendRun {
-  const char* name = "";   // "cuda", "hsa": the JSON "backend" and the device lines' tag
-  const char* label = "";  // "CUDA", "HSA": the line saying why there is no usable GPU
-  Status status;           // not OK: no usable GPU, and why
-  bool reports_driver = false;  // JSON "driver" (CUDA): the version, or null when the driver did not open
-  std::string driver;
+  BackendInfo info;
   std::vector<DeviceRun> devices;
 
+  std::string name() const { return std::string(backend_name(info.backend)); }  // "cuda": JSON and device lines
+  std::string label() const { return info.backend == Backend::kCuda ? "CUDA" : "HSA"; }
   bool failed() const {
     return std::any_of(devices.begin(), devices.end(), [](const DeviceRun& d) { return d.failed(); });
   }
 };
 
-BackendRun run_cuda() {
+BackendRun run_backend(const BackendInfo& info, const DeviceSelection& selection) {
   BackendRun run;
-  run.name = "cuda";
-  run.label = "CUDA";
-  run.reports_driver = true;
-  auto driver = cuda::driver_info();
-  if (driver.ok()) run.driver = driver->version_string();
-  Result<int> count = driver.ok() ? cuda::device_count() : Result<int>(driver.status());
-  if (!count.ok()) {
-    run.status = count.status();
-    return run;
-  }
-  for (int i = 0; i < *count; ++i) {
+  run.info = info;
+  if (!info.status.ok()) return run;
+  for (int i = 0; i < info.device_count; ++i) {
+    if (selection.index.has_value() && *selection.index != i) continue;
     DeviceRun device_run;
-    auto device = Device::open(i, {}, &device_run.report);
+    auto device = Device::open({info.backend, i}, {}, &device_run.report);
     if (device.ok()) {
       device_run.opened = true;
-      device_run.properties = properties_text(device.value()->properties());
+      device_run.summary = device.value()->summary();
       device_run.checks = self_test_device(*device.value());
     }
     run.devices.push_back(std::move(device_run));
@@ -119,34 +83,34 @@ BackendRun run_cuda() {
   return run;
 }
 
-BackendRun run_hsa() {
-  BackendRun run;
-  run.name = "hsa";
-  run.label = "HSA";
-  auto agents = hsa::list_agents();
-  if (!agents.ok()) {
-    run.status = agents.status();
-    return run;
+// The backends the selection names, each with its selected GPUs.
+std::vector<BackendRun> run_backends(const DeviceSelection& selection) {
+  std::vector<BackendRun> runs;
+  for (const BackendInfo& info : list_backends()) {
+    if (selection.backend.has_value() && *selection.backend != info.backend) continue;
+    runs.push_back(run_backend(info, selection));
   }
-  for (const hsa::AgentProperties& agent : *agents) {
-    DeviceRun device_run;
-    auto device = hsa::Device::open(agent.index, {}, &device_run.report);
-    if (device.ok()) {
-      device_run.opened = true;
-      device_run.checks = self_test_device(*device.value());
-    }
-    run.devices.push_back(std::move(device_run));
-  }
-  return run;
+  return runs;
 }
 
-BackendRun run_backend(Backend backend) { return backend == Backend::kCuda ? run_cuda() : run_hsa(); }
+// --device N that no shown backend has: a line saying so, else "".
+std::string missing_device(const DeviceSelection& selection, const std::vector<BackendRun>& runs) {
+  if (!selection.index.has_value()) return "";
+  std::string counts;
+  for (const BackendRun& run : runs) {
+    if (!run.devices.empty()) return "";
+    counts += (counts.empty() ? "" : ", ") + run.label() + " shows " + std::to_string(run.info.device_count);
+  }
+  return "no GPU " + std::to_string(*selection.index) + " (" + counts + ")";
+}
 
-// {"backend":…,"available":…,["driver":…,]"reason":…,"devices":[…]}
+// {"backend":…,"available":…,"driver":…,"reason":…,"devices":[…]}
 std::string backend_json(const BackendRun& run, const std::vector<std::string>& devices) {
-  std::string out = "{\"backend\":" + json_string(run.name) + ",\"available\":" + (run.status.ok() ? "true" : "false");
-  if (run.reports_driver) out += ",\"driver\":" + (run.driver.empty() ? std::string("null") : json_string(run.driver));
-  out += ",\"reason\":" + (run.status.ok() ? std::string("null") : json_string(run.status.message()));
+  const Status& status = run.info.status;
+  std::string out =
+      "{\"backend\":" + json_string(run.name()) + ",\"available\":" + (status.ok() ? "true" : "false");
+  out += ",\"driver\":" + (run.info.version.empty() ? std::string("null") : json_string(run.info.version));
+  out += ",\"reason\":" + (status.ok() ? std::string("null") : json_string(status.message()));
   out += ",\"devices\":[";
   for (size_t i = 0; i < devices.size(); ++i) out += (i ? "," : "") + devices[i];
   return out + "]}";
@@ -164,11 +128,11 @@ std::string report_device_json(const DeviceRun& device) {
          (first ? json_string(first->name + ": " + first->status.message()) : std::string("null")) + "}}";
 }
 
-void print_report_device(std::ostream& out, const char* backend, const DeviceRun& device) {
+void print_report_device(std::ostream& out, const std::string& backend, const DeviceRun& device) {
   const DeviceReport& report = device.report;
   out << "GPU " << report.index << " (" << backend << "): " << (report.name.empty() ? "unknown" : report.name);
   if (!report.target.empty()) out << ", " << report.target;
-  if (!device.properties.empty()) out << ", " << device.properties;
+  if (!device.summary.empty()) out << ", " << device.summary;
   out << "\n";
   if (report.selected) out << "  entry:     " << selection_text(report) << "\n";
   if (!report.status.ok()) {
@@ -198,7 +162,7 @@ std::string selftest_device_json(const DeviceRun& device) {
   return object + "]}";
 }
 
-void print_selftest_device(std::ostream& out, const char* backend, const DeviceRun& device) {
+void print_selftest_device(std::ostream& out, const std::string& backend, const DeviceRun& device) {
   const DeviceReport& report = device.report;
   out << "GPU " << report.index << " (" << backend << "): " << report.name << ", " << report.target << "\n";
   if (report.selected) out << "  entry: " << selection_text(report) << "\n";
@@ -230,32 +194,46 @@ std::string device_report_json(const DeviceReport& report) {
   return out.str();
 }
 
-int run_devices_report(std::ostream& out, bool json, Backend backend, bool* usable) {
-  const BackendRun run = run_backend(backend);
-  if (usable != nullptr) *usable = run.status.ok();
-  if (json) {
-    std::vector<std::string> devices;
-    for (const DeviceRun& device : run.devices) devices.push_back(report_device_json(device));
-    out << backend_json(run, devices) << "\n";
-  } else if (!run.status.ok()) {
-    out << run.label << ": no usable GPU: " << run.status.message() << "\n";
-  } else {
-    for (const DeviceRun& device : run.devices) print_report_device(out, run.name, device);
-  }
-  return run.failed() ? kExitFailure : kExitOk;
-}
-
-int run_selftest(std::ostream& out, bool json) {
-  const BackendRun runs[] = {run_cuda(), run_hsa()};
+int run_devices_report(std::ostream& out, bool json, const DeviceSelection& selection, bool* usable) {
+  const std::vector<BackendRun> runs = run_backends(selection);
   bool any_usable = false;
   bool failed = false;
   for (const BackendRun& run : runs) {
-    any_usable = any_usable || run.status.ok();
+    any_usable = any_usable || run.info.status.ok();
     failed = failed || run.failed();
   }
+  if (usable != nullptr) *usable = any_usable;
+  const std::string missing = missing_device(selection, runs);
+  if (json) {
+    out << "[";
+    for (size_t i = 0; i < runs.size(); ++i) {
+      std::vector<std::string> devices;
+      for (const DeviceRun& device : runs[i].devices) devices.push_back(report_device_json(device));
+      out << (i ? "," : "") << backend_json(runs[i], devices);
+    }
+    out << "]";
+  } else {
+    for (const BackendRun& run : runs) {
+      if (!run.info.status.ok()) out << run.label() << ": no usable GPU: " << run.info.status.message() << "\n";
+      for (const DeviceRun& device : run.devices) print_report_device(out, run.name(), device);
+    }
+    if (!missing.empty() && any_usable) out << "devbin: " << missing << "\n";
+  }
+  return failed || (!missing.empty() && any_usable) ? kExitFailure : kExitOk;
+}
+
+int run_selftest(std::ostream& out, bool json, const DeviceSelection& selection) {
+  const std::vector<BackendRun> runs = run_backends(selection);
+  bool any_usable = false;
+  bool failed = false;
+  for (const BackendRun& run : runs) {
+    any_usable = any_usable || run.info.status.ok();
+    failed = failed || run.failed();
+  }
+  const std::string missing = missing_device(selection, runs);
   if (json) {
     out << "{\"backends\":[";
-    for (size_t i = 0; i < std::size(runs); ++i) {
+    for (size_t i = 0; i < runs.size(); ++i) {
       std::vector<std::string> devices;
       for (const DeviceRun& device : runs[i].devices) devices.push_back(selftest_device_json(device));
       out << (i ? "," : "") << backend_json(runs[i], devices);
@@ -263,26 +241,32 @@ int run_selftest(std::ostream& out, bool json) {
     out << "]}\n";
   } else if (!any_usable) {
     out << "selftest: no usable GPU:";
-    for (size_t i = 0; i < std::size(runs); ++i) {
-      out << (i ? "; " : " ") << runs[i].label << ": " << runs[i].status.message();
+    for (size_t i = 0; i < runs.size(); ++i) {
+      out << (i ? "; " : " ") << runs[i].label() << ": " << runs[i].info.status.message();
     }
     out << "\n";
   } else {
     for (const BackendRun& run : runs) {
-      if (!run.status.ok()) out << run.label << ": no usable GPU: " << run.status.message() << "\n";
-      for (const DeviceRun& device : run.devices) print_selftest_device(out, run.name, device);
+      if (!run.info.status.ok()) out << run.label() << ": no usable GPU: " << run.info.status.message() << "\n";
+      for (const DeviceRun& device : run.devices) print_selftest_device(out, run.name(), device);
     }
-    out << (failed ? "selftest: FAILED\n" : "selftest: passed\n");
+    if (!missing.empty()) out << "selftest: " << missing << "\n";
+    out << (failed || !missing.empty() ? "selftest: FAILED\n" : "selftest: passed\n");
   }
   if (!any_usable) return kExitNoDevice;
-  return failed ? kExitFailure : kExitOk;
+  return failed || !missing.empty() ? kExitFailure : kExitOk;
 }
 
 //===----------------------------------------------------------------------===//
-// Bench
+// Bench: CUDA only, against the driver's own calls
 //===----------------------------------------------------------------------===//
 
 namespace {
+
+using cuda::Buffer;
+using cuda::Device;
+using cuda::DevicePtr;
+using cuda::Stream;
 
 double median(std::vector<double> values) {
   if (values.empty()) return 0;
@@ -591,35 +575,48 @@ Status bench_device(std::ostream& out, Device& device, uint64_t size) {
 
 }  // namespace
 
-int run_bench(std::ostream& out, uint64_t size_bytes) {
+int run_bench(std::ostream& out, uint64_t size_bytes, const DeviceSelection& selection) {
   size_bytes &= ~uint64_t{15};
   if (size_bytes < 4096) {
     out << "bench: size " << size_bytes << " is too small; expected at least 4096 bytes\n";
     return kExitUsage;
   }
-  auto all = open_all();
-  if (!all.ok()) {
-    out << "bench: no usable GPU: " << all.status().message() << "\n";
+  if (selection.backend == Backend::kHsa) {
+    out << "bench: measures against the CUDA driver's own calls; the HSA backend has none to compare with here\n";
+    return kExitNoDevice;
+  }
+  const BackendInfo cuda_info = list_backends().front();
+  if (!cuda_info.status.ok()) {
+    out << "bench: no usable GPU: " << cuda_info.status.message() << "\n";
     return kExitNoDevice;
   }
   bool failed = false;
-  for (Opened& opened : all.value()) {
-    const DeviceReport& report = opened.report;
+  bool ran = false;
+  for (int i = 0; i < cuda_info.device_count; ++i) {
+    if (selection.index.has_value() && *selection.index != i) continue;
+    ran = true;
+    DeviceReport report;
+    auto opened = devbin::Device::open({Backend::kCuda, i}, {}, &report);
     char date[32];
     const std::time_t now = std::time(nullptr);
     std::strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
     out << "GPU " << report.index << " (cuda): " << report.name << ", " << report.target;
-    if (!opened.device) {
+    if (!opened.ok()) {
       out << "\n  FAILED to load: " << report.status.message() << "\n";
       failed = true;
       continue;
     }
-    out << ", " << properties_text(opened.device->properties()) << "; driver CUDA "
-        << opened.device->driver().version_string() << "; " << date << "\n  entry: " << selection_text(report) << "\n";
-    if (Status status = bench_device(out, *opened.device, size_bytes); !status.ok()) {
+    Device& device = *opened.value()->as_cuda();
+    out << ", " << opened.value()->summary() << "; driver CUDA " << device.driver().version_string() << "; " << date
+        << "\n  entry: " << selection_text(report) << "\n";
+    if (Status status = bench_device(out, device, size_bytes); !status.ok()) {
       out << "bench: FAILED on GPU " << report.index << ": " << status.message() << "\n";
       failed = true;
     }
+  }
+  if (!ran) {
+    out << "bench: no GPU " << *selection.index << " (CUDA shows " << cuda_info.device_count << ")\n";
+    return kExitFailure;
   }
   return failed ? kExitFailure : kExitOk;
 }

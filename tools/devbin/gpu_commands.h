@@ -9,6 +9,7 @@
 #define DEVBIN_TOOLS_DEVBIN_GPU_COMMANDS_H_
 
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -16,25 +17,32 @@
 
 namespace devbin::cli {
 
-enum class Backend : uint8_t { kCuda, kHsa };
+// Which GPUs a verb runs on (--backend, --device): every one by default;
+// `index` is the backend's own ordinal, as the report's "GPU N (cuda)" lines number them.
+struct DeviceSelection {
+  std::optional<Backend> backend;
+  std::optional<int> index;
+};
 
-// One backend's GPUs: per GPU its target, the entry chosen and why, load
-// time, and the self-test's outcome; or one line saying why there is no
-// usable GPU ("CUDA: no usable GPU: …"; not a failure). `json` writes one
-// object: {"backend":"cuda","available":…,"driver":…,"reason":…,"devices":[…]}
-// (HSA: no "driver"), each device with a "self_test" field. `usable`, when
-// given, says whether the backend had a usable GPU.
-int run_devices_report(std::ostream& out, bool json, Backend backend, bool* usable = nullptr);
+// The selected GPUs of every selected backend: per GPU its target, the entry
+// chosen and why, load time, and the self-test's outcome; per backend without
+// a usable GPU one line saying why ("CUDA: no usable GPU: …"; not a failure).
+// `json` writes a JSON array of backend objects
+// {"backend":…,"available":…,"driver":…,"reason":…,"devices":[…]}, each
+// device with a "self_test" field. `usable`, when given, says whether any
+// backend had a usable GPU. 1 when a device failed, or --device names none.
+int run_devices_report(std::ostream& out, bool json, const DeviceSelection& selection = {}, bool* usable = nullptr);
 
-// Every builtin kernel on every CUDA device and HSA GPU agent, checked
-// against host references. `json`: {"backends":[{"backend":"cuda",…},{"backend":"hsa",…}]},
-// each device with its "checks". 3 when neither backend has a usable GPU.
-int run_selftest(std::ostream& out, bool json = false);
+// Every builtin kernel on every selected GPU, checked against host
+// references. `json`: {"backends":[…]}, the same backend objects, each device
+// with its "checks". 3 when no selected backend has a usable GPU.
+int run_selftest(std::ostream& out, bool json = false, const DeviceSelection& selection = {});
 
-// Fill and copy against cuMemsetD32Async / cuMemcpyDtoDAsync (buffers of
-// `size_bytes`), small-operation cost and load time; prints a table with the
-// ratios and the targets they are held to. Misses are marked, not failures.
-int run_bench(std::ostream& out, uint64_t size_bytes);
+// CUDA GPUs only: fill and copy against cuMemsetD32Async / cuMemcpyDtoDAsync
+// (buffers of `size_bytes`), small-operation cost and load time; prints a
+// table with the ratios and the targets they are held to. Misses are marked,
+// not failures.
+int run_bench(std::ostream& out, uint64_t size_bytes, const DeviceSelection& selection = {});
 
 // A device report as a JSON object (shared with other backends' reports).
 std::string device_report_json(const DeviceReport& report);

@@ -49,6 +49,16 @@ int main(int argc, char** argv) {
   uint64_t bench_size = uint64_t{1} << 30;
   bench->add_option("--size", bench_size, "Buffer size in bytes (default 1 GiB)")->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
 
+  // Which GPUs the report, selftest and bench run on.
+  std::string backend_name;
+  int device_index = -1;
+  for (CLI::App* command : {&app, selftest, bench}) {
+    command->add_option("--backend", backend_name, "Only this backend's GPUs: cuda or hsa")
+        ->check(CLI::IsMember({"cuda", "hsa"}));
+    command->add_option("--device", device_index, "Only GPU N of each backend shown (as the report numbers them)")
+        ->check(CLI::NonNegativeNumber);
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -56,11 +66,15 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : devbin::cli::kExitUsage;
   }
 
+  devbin::cli::DeviceSelection selection;
+  if (!backend_name.empty()) selection.backend = devbin::parse_backend(backend_name);
+  if (device_index >= 0) selection.index = device_index;
+
   std::ostream& out = std::cout;
   if (*list) return devbin::cli::run_list(out, list_json);
   if (*select) return devbin::cli::run_select(out, isas, map_only, select_json);
   if (*inspect) return devbin::cli::run_inspect(out, files, inspect_json);
-  if (*selftest) return devbin::cli::run_selftest_command(out, selftest_json);
-  if (*bench) return devbin::cli::run_bench_command(out, bench_size);
-  return devbin::cli::run_main_report(out, json);
+  if (*selftest) return devbin::cli::run_selftest(out, selftest_json, selection);
+  if (*bench) return devbin::cli::run_bench(out, bench_size, selection);
+  return devbin::cli::run_main_report(out, json, selection);
 }

@@ -99,7 +99,8 @@ struct DeviceId {
 struct BackendInfo {
   Backend backend = Backend::kCuda;
   Status status;        // OK when its library loaded and shows GPUs; else why not
-  std::string runtime;  // "CUDA 13.0 (libcuda.so.1)", "HSA 1.1 (libhsa-runtime64.so.1)"; "" when not loaded
+  std::string version;  // the driver's CUDA version ("13.0") or the HSA runtime's ("1.1"); "" when not loaded
+  std::string library;  // the path dlopen opened; "" when not loaded
   int device_count = 0;
 };
 // Every backend, usable or not, in kBackends order.

@@ -104,7 +104,8 @@ BackendInfo cuda_backend_info() {
     info.status = driver.status();
     return info;
   }
-  info.runtime = "CUDA " + driver->version_string() + " (" + driver->library + ")";
+  info.version = driver->version_string();
+  info.library = driver->library;
   auto count = cuda::device_count();  // an error for none, saying why
   if (count.ok()) {
     info.device_count = *count;

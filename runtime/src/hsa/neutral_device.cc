@@ -103,7 +103,8 @@ BackendInfo hsa_backend_info() {
     info.status = runtime.status();
     return info;
   }
-  info.runtime = "HSA " + runtime->version_string() + " (" + runtime->library + ")";
+  info.version = runtime->version_string();
+  info.library = runtime->library;
   auto agents = hsa::list_agents();  // an error for none, saying why
   if (agents.ok()) {
     info.device_count = static_cast<int>(agents->size());
