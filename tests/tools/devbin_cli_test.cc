@@ -1,5 +1,7 @@
 // Runs the real devbin binary: exit codes, messages and JSON shape of each verb.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -117,6 +119,40 @@ TEST(DevbinCliTest, InspectRefusesForeignAndTruncatedFiles) {
   CliRun cut = run_devbin("inspect " + truncated);
   EXPECT_EQ(cut.exit_code, 1);
   EXPECT_NE(cut.output.find("expected"), std::string::npos) << cut.output;
+}
+
+// Paths that are no code object file: each refused at once, in bounded
+// memory, naming what was found. `timeout` turns a hang into a failure.
+TEST(DevbinCliTest, InspectRefusesWhatIsNotARegularFile) {
+  CliRun missing = run_devbin("inspect /nonexistent/devbin.so");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.output.find("cannot open '/nonexistent/devbin.so': No such file or directory"), std::string::npos)
+      << missing.output;
+
+  const auto dir = std::filesystem::temp_directory_path() / ("devbin_cli_dir_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  CliRun directory = run_devbin("inspect " + dir.string());
+  EXPECT_EQ(directory.exit_code, 1) << directory.output;
+  EXPECT_NE(directory.output.find("' is a directory; expected a regular file"), std::string::npos) << directory.output;
+
+  const auto fifo = dir / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  CliRun pipe = run_devbin("inspect " + fifo.string(), "timeout 20");
+  EXPECT_EQ(pipe.exit_code, 1) << pipe.output;  // timeout's 124 if it blocked
+  EXPECT_NE(pipe.output.find("' is a FIFO; expected a regular file"), std::string::npos) << pipe.output;
+
+  CliRun zero = run_devbin("inspect /dev/zero", "timeout 20");
+  EXPECT_EQ(zero.exit_code, 1) << zero.output;
+  EXPECT_NE(zero.output.find("'/dev/zero' is a character device"), std::string::npos) << zero.output;
+
+  // A sparse 8 GiB file: refused by its size, unread.
+  const auto sparse = dir / "sparse.so";
+  { std::ofstream create(sparse); }
+  std::filesystem::resize_file(sparse, uint64_t{8} << 30);
+  CliRun large = run_devbin("inspect --json " + sparse.string(), "timeout 20");
+  EXPECT_EQ(large.exit_code, 1) << large.output;
+  EXPECT_NE(large.output.find("is 8589934592 bytes; expected at most 268435456"), std::string::npos) << large.output;
+  std::filesystem::remove_all(dir);
 }
 
 TEST(DevbinCliTest, InspectDecodesEveryPrebuiltBlob) {

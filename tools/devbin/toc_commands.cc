@@ -1,7 +1,5 @@
 // devbin list, devbin select, devbin inspect: everything that needs no GPU.
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -10,6 +8,7 @@
 #include "devbin/select.h"
 #include "devbin/toc.h"
 #include "inspect_format.h"
+#include "input_file.h"
 #include "json.h"
 
 namespace devbin::cli {
@@ -137,10 +136,10 @@ int run_inspect(std::ostream& out, const std::vector<std::string>& files, bool j
   for (const std::string& path : files) {
     if (json) out << (first ? "" : ",") << "\n  ";
     first = false;
-    std::ifstream stream(path, std::ios::binary);
-    if (!stream) {
+    Result<std::vector<uint8_t>> bytes = read_input_file(path);
+    if (!bytes.ok()) {
       exit_code = kExitFailure;
-      const std::string message = "cannot open '" + path + "'";
+      const std::string& message = bytes.status().message();
       if (json) {
         out << "{\"file\": " << json_string(path) << ", \"error\": " << json_string(message) << "}";
       } else {
@@ -148,8 +147,7 @@ int run_inspect(std::ostream& out, const std::vector<std::string>& files, bool j
       }
       continue;
     }
-    const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(stream)), std::istreambuf_iterator<char>());
-    Result<CodeObjectInfo> info = inspect_code_object(bytes);
+    Result<CodeObjectInfo> info = inspect_code_object(*bytes);
     if (!info.ok()) {
       exit_code = kExitFailure;
       if (json) {
