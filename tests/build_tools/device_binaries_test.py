@@ -50,10 +50,16 @@ def llvm_tool(name: str) -> pathlib.Path:
 
 
 def require_llvm(test: unittest.TestCase) -> pathlib.Path:
+    """The reference toolchain's directory; the test skips, saying what is missing, without all of it."""
     directory = llvm_dir()
     if directory is None:
         test.skipTest(f"clang-{LLVM_MAJOR} not found ({LLVM_DIR} or clang-{LLVM_MAJOR} on PATH): "
                       "the source build cannot run here")
+    # The source build links with ld.lld (lld-22) and strips with llvm-objcopy (llvm-22).
+    for tool, package in (("ld.lld", f"lld-{LLVM_MAJOR}"), ("llvm-objcopy", f"llvm-{LLVM_MAJOR}")):
+        if not any((directory / name).is_file() for name in (tool, f"{tool}-{LLVM_MAJOR}")):
+            test.skipTest(f"clang-{LLVM_MAJOR} is in {directory} but {tool} is not (install {package}): "
+                          "the source build cannot run here")
     return directory
 
 
@@ -128,6 +134,24 @@ def abi_kernels() -> list[str]:
     block = block[:block.index("\n\n")]
     return re.findall(r"X\((\w+),", block)
 
+
+
+class ToolchainCheckTest(unittest.TestCase):
+    """A clang-22 without ld.lld-22 beside it: the source-build tests skip, saying so, instead of failing."""
+
+    def test_clang_without_lld_skips(self):
+        global LLVM_DIR
+        clang = shutil.which(f"clang-{LLVM_MAJOR}") or shutil.which("clang") or "/bin/true"
+        saved = LLVM_DIR
+        with tempfile.TemporaryDirectory() as directory:
+            (pathlib.Path(directory) / "clang").symlink_to(clang)
+            LLVM_DIR = pathlib.Path(directory)
+            try:
+                with self.assertRaises(unittest.SkipTest) as skipped:
+                    require_llvm(self)
+            finally:
+                LLVM_DIR = saved
+        self.assertIn(f"but ld.lld is not (install lld-{LLVM_MAJOR})", str(skipped.exception))
 
 class SelectionErrorTest(unittest.TestCase):
     """Bad target selections fail before any toolchain is looked for."""
