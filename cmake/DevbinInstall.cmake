@@ -1,5 +1,6 @@
-# cmake --install + find_package(devbin CONFIG): the runtime library, its
-# headers, the device ABI header and the CLI.
+# cmake --install + find_package(devbin CONFIG) or pkg-config (devbin.pc):
+# the runtime library, its headers (the C API's devbin/devbin.h among them),
+# the device ABI header and the CLI.
 include(CMakePackageConfigHelpers)
 
 install(TARGETS devbin_runtime devbin_device_abi EXPORT devbinTargets
@@ -19,3 +20,8 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/devbinConfigVersion
   COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/devbinConfig.cmake ${CMAKE_CURRENT_BINARY_DIR}/devbinConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/devbin)
+
+# devbin.pc finds the prefix from its own place (any --prefix at install time).
+file(RELATIVE_PATH DEVBIN_PC_PREFIX "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
+configure_file(${CMAKE_CURRENT_LIST_DIR}/devbin.pc.in ${CMAKE_CURRENT_BINARY_DIR}/devbin.pc @ONLY)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/devbin.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

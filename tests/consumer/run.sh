@@ -10,3 +10,16 @@ cmake --install "$build_dir" --prefix "$work/prefix" >/dev/null
 cmake -S "$here" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/build" >/dev/null
 ctest --test-dir "$work/build" --output-on-failure
+
+# The C API's program again, compiled as C and linked through pkg-config.
+if ! command -v pkg-config >/dev/null; then
+  echo "run.sh: pkg-config not found (apt-get install pkgconf): cannot check the installed devbin.pc" >&2
+  exit 1
+fi
+pc=$(find "$work/prefix" -name devbin.pc)
+[ -n "$pc" ] || { echo "run.sh: the install tree has no devbin.pc" >&2; exit 1; }
+export PKG_CONFIG_PATH=$(dirname "$pc")
+cc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror $(pkg-config --cflags devbin) \
+  "$here/../c_api/c_api_test.c" -o "$work/c_api_pkg_config" $(pkg-config --libs devbin)
+"$work/c_api_pkg_config"
+echo "pkg-config: devbin $(pkg-config --modversion devbin) links and runs from C"

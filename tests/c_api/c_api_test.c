@@ -1,0 +1,226 @@
+/* Every function of the C API (devbin/devbin.h), from a program compiled as
+ * C11. With an HSA runtime stand-in's path as argument (the in-tree test:
+ * tests/hsa's libdevbin_hsa_fake_runtime.so, which runs the host build of
+ * the kernels), the device functions run and their results are checked;
+ * without one (the install-tree consumers) they must fail cleanly, naming why.
+ * Prints one line per failed check and "N passed, N failed". */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devbin/devbin.h"
+
+static int passed;
+static int failed;
+
+#define CHECK(condition)                                                    \
+  do {                                                                      \
+    if (condition) {                                                        \
+      ++passed;                                                             \
+    } else {                                                                \
+      ++failed;                                                             \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #condition); \
+    }                                                                       \
+  } while (0)
+
+/* A call that must succeed; its error is printed and freed otherwise. */
+static int ok(devbin_status_t status, const char* what) {
+  if (status == NULL) {
+    ++passed;
+    return 1;
+  }
+  ++failed;
+  fprintf(stderr, "%s failed: %s\n", what, devbin_status_message(status));
+  devbin_status_free(status);
+  return 0;
+}
+
+/* A call that must fail with `code` and a message containing `needle`. */
+static void fails(devbin_status_t status, devbin_status_code_t code, const char* needle, const char* what) {
+  CHECK(status != NULL);
+  if (status == NULL) return;
+  if (devbin_status_code(status) != code || strstr(devbin_status_message(status), needle) == NULL) {
+    ++failed;
+    fprintf(stderr, "%s: code %d \"%s\"; expected code %d and \"%s\"\n", what, (int)devbin_status_code(status),
+            devbin_status_message(status), (int)code, needle);
+  } else {
+    ++passed;
+  }
+  devbin_status_free(status);
+}
+
+static void toc_selection_and_validation(void) {
+  CHECK(devbin_status_code(NULL) == DEVBIN_STATUS_OK);
+  CHECK(strcmp(devbin_status_message(NULL), "") == 0);
+  devbin_status_free(NULL);
+
+  const size_t count = devbin_toc_count();
+  CHECK(count == 15);
+  devbin_toc_entry_t entry;
+  for (size_t i = 0; i < count; ++i) {
+    if (!ok(devbin_toc_entry(i, &entry), "devbin_toc_entry")) continue;
+    CHECK(strstr(entry.name, entry.target) != NULL);
+    CHECK(entry.size > 0 && entry.data != NULL && ((uintptr_t)entry.data % 64) == 0);
+    CHECK(strlen(entry.sha256) == 64);
+  }
+  fails(devbin_toc_entry(count, &entry), DEVBIN_STATUS_NOT_FOUND, "the TOC holds 15 entries", "devbin_toc_entry");
+  fails(devbin_toc_entry(0, NULL), DEVBIN_STATUS_INVALID_ARGUMENT, "out_entry is null", "devbin_toc_entry");
+
+  devbin_selection_t selection;
+  char reason[256];
+  if (ok(devbin_select("amdgcn-amd-amdhsa--gfx1151", &selection, reason, sizeof(reason)), "devbin_select")) {
+    ok(devbin_toc_entry(selection.entry_index, &entry), "devbin_toc_entry");
+    CHECK(strcmp(entry.name, "amdgcn-amd-amdhsa--gfx11-generic.so") == 0);
+    CHECK(selection.kind == DEVBIN_SELECTION_GENERIC);
+    CHECK(selection.jit == 0);
+    CHECK(strstr(reason, "gfx1151") != NULL);
+  }
+  char tiny[8];
+  if (ok(devbin_select("sm_90", &selection, tiny, sizeof(tiny)), "devbin_select")) {
+    CHECK(selection.kind == DEVBIN_SELECTION_EXACT);
+    CHECK(strlen(tiny) == 7); /* cut, terminated */
+  }
+  fails(devbin_select("gfx1100:xnack", &selection, NULL, 0), DEVBIN_STATUS_INVALID_ARGUMENT, "gfx1100:xnack",
+        "devbin_select(malformed)");
+  fails(devbin_select(NULL, &selection, NULL, 0), DEVBIN_STATUS_INVALID_ARGUMENT, "isa is null", "devbin_select");
+
+  /* Validation: the gfx90a entry against itself, and against another entry. */
+  size_t gfx90a = count;
+  for (size_t i = 0; i < count; ++i) {
+    devbin_toc_entry(i, &entry);
+    if (strcmp(entry.target, "gfx90a") == 0) gfx90a = i;
+  }
+  CHECK(gfx90a < count);
+  devbin_toc_entry(gfx90a, &entry);
+  devbin_code_object_t* object = NULL;
+  if (ok(devbin_code_object_inspect(entry.data, entry.size, &object), "devbin_code_object_inspect")) {
+    CHECK(devbin_code_object_format(object) == DEVBIN_CODE_OBJECT_AMDGPU_HSACO);
+    CHECK(strcmp(devbin_code_object_target(object), "amdgcn-amd-amdhsa--gfx90a") == 0);
+    CHECK(devbin_code_object_kernel_count(object) == 4);
+    devbin_kernel_info_t kernel;
+    int found_fill = 0;
+    for (size_t k = 0; k < devbin_code_object_kernel_count(object); ++k) {
+      if (!ok(devbin_code_object_kernel(object, k, &kernel), "devbin_code_object_kernel")) continue;
+      if (strcmp(kernel.name, "devbin_fill") == 0) {
+        found_fill = 1;
+        CHECK(kernel.explicit_args_size == sizeof(devbin_fill_args_t));
+      }
+    }
+    CHECK(found_fill);
+    fails(devbin_code_object_kernel(object, 4, &kernel), DEVBIN_STATUS_NOT_FOUND, "has 4 kernels",
+          "devbin_code_object_kernel");
+    ok(devbin_code_object_validate(object, gfx90a), "devbin_code_object_validate");
+    fails(devbin_code_object_validate(object, (gfx90a + 1) % count), DEVBIN_STATUS_FAILED_PRECONDITION, "",
+          "devbin_code_object_validate(another entry)");
+    fails(devbin_code_object_validate(object, count), DEVBIN_STATUS_NOT_FOUND, "TOC index",
+          "devbin_code_object_validate");
+    devbin_code_object_free(object);
+  }
+  static const unsigned char zip[] = "PK\x03\x04 not a code object";
+  object = (devbin_code_object_t*)1;
+  fails(devbin_code_object_inspect(zip, sizeof(zip), &object), DEVBIN_STATUS_INVALID_ARGUMENT, "expected",
+        "devbin_code_object_inspect(zip)");
+  CHECK(object == NULL);
+  devbin_code_object_free(NULL);
+}
+
+static void devices_without_a_gpu(void) {
+  int count = -1;
+  devbin_status_t status = devbin_device_count(DEVBIN_BACKEND_HSA, &count);
+  CHECK(status != NULL && devbin_status_code(status) == DEVBIN_STATUS_UNAVAILABLE);
+  CHECK(count == 0);
+  devbin_status_free(status);
+  devbin_device_t* device = (devbin_device_t*)1;
+  status = devbin_device_open(DEVBIN_BACKEND_HSA, 0, &device);
+  CHECK(status != NULL && device == NULL);
+  devbin_status_free(status);
+  fails(devbin_device_open((devbin_backend_t)7, 0, &device), DEVBIN_STATUS_INVALID_ARGUMENT, "expected DEVBIN_BACKEND",
+        "devbin_device_open(backend 7)");
+}
+
+static void devices_on_the_stand_in(void) {
+  int count = 0;
+  if (!ok(devbin_device_count(DEVBIN_BACKEND_HSA, &count), "devbin_device_count")) return;
+  CHECK(count == 1);
+  devbin_device_t* device = NULL;
+  if (!ok(devbin_device_open(DEVBIN_BACKEND_HSA, 0, &device), "devbin_device_open")) return;
+  CHECK(strcmp(devbin_device_target(device), "gfx1100") == 0);
+  devbin_toc_entry_t entry;
+  devbin_toc_entry(devbin_device_entry_index(device), &entry);
+  CHECK(strcmp(entry.name, "amdgcn-amd-amdhsa--gfx11-generic.so") == 0);
+
+  devbin_queue_t* queue = NULL;
+  devbin_buffer_t* buffer = NULL;
+  if (ok(devbin_queue_create(device, &queue), "devbin_queue_create") &&
+      ok(devbin_buffer_allocate(device, 8192, &buffer), "devbin_buffer_allocate")) {
+    const uint64_t base = devbin_buffer_address(buffer);
+    CHECK(base != 0);
+    const uint32_t pattern = 0xc0ffee11u;
+    ok(devbin_queue_fill(device, queue, base, 4096, &pattern, sizeof(pattern)), "devbin_queue_fill");
+    ok(devbin_queue_copy(device, queue, base + 4096 + 3, base, 1000), "devbin_queue_copy");
+    ok(devbin_queue_timestamp(device, queue, base + 6144), "devbin_queue_timestamp");
+    ok(devbin_queue_synchronize(queue), "devbin_queue_synchronize");
+    static unsigned char bytes[8192];
+    ok(devbin_copy_to_host(device, bytes, base, sizeof(bytes)), "devbin_copy_to_host");
+    uint32_t word;
+    memcpy(&word, bytes + 4092, 4);
+    CHECK(word == pattern);
+    CHECK(memcmp(bytes + 4096 + 3, bytes, 1000) == 0);
+    uint64_t steady;
+    memcpy(&steady, bytes + 6144, 8);
+    CHECK(steady != 0);
+
+    devbin_clock_calibration_t calibration;
+    if (ok(devbin_calibrate_clock(device, queue, 4, &calibration), "devbin_calibrate_clock")) {
+      CHECK(calibration.frequency_hz == 1000000000u);
+      CHECK(devbin_clock_to_host_ns(&calibration, calibration.ticks_at + 1000) == calibration.host_ns_at + 1000);
+    }
+
+    /* dispatch_patch: valid counts publish the packet. */
+    devbin_aql_kernel_dispatch_packet_t packet;
+    memset(&packet, 0, sizeof(packet));
+    packet.header = DEVBIN_AQL_PACKET_TYPE_INVALID;
+    const uint32_t counts[3] = {4, 1, 1};
+    ok(devbin_copy_to_device(device, base, &packet, sizeof(packet)), "devbin_copy_to_device");
+    ok(devbin_copy_to_device(device, base + 64, counts, sizeof(counts)), "devbin_copy_to_device");
+    devbin_dispatch_args_t args;
+    memset(&args, 0, sizeof(args));
+    args.workgroup_counts = base + 64;
+    args.packet = base;
+    args.workgroup_size[0] = 64;
+    args.workgroup_size[1] = args.workgroup_size[2] = 1;
+    args.max_workgroup_count[0] = args.max_workgroup_count[1] = args.max_workgroup_count[2] = 1024;
+    args.header = DEVBIN_AQL_PACKET_TYPE_KERNEL_DISPATCH;
+    args.setup = 1;
+    ok(devbin_queue_dispatch_patch(device, queue, &args), "devbin_queue_dispatch_patch");
+    ok(devbin_queue_synchronize(queue), "devbin_queue_synchronize");
+    ok(devbin_copy_to_host(device, &packet, base, sizeof(packet)), "devbin_copy_to_host");
+    CHECK(packet.header == DEVBIN_AQL_PACKET_TYPE_KERNEL_DISPATCH);
+    CHECK(packet.grid_size_x == 256);
+
+    /* Argument errors. */
+    fails(devbin_queue_fill(device, queue, base, 9, &pattern, 3), DEVBIN_STATUS_INVALID_ARGUMENT, "", "devbin_queue_fill(3 B)");
+    fails(devbin_queue_fill(device, NULL, base, 4, &pattern, 4), DEVBIN_STATUS_INVALID_ARGUMENT, "queue is null",
+          "devbin_queue_fill");
+    fails(devbin_queue_dispatch_patch(device, queue, NULL), DEVBIN_STATUS_INVALID_ARGUMENT, "args is null",
+          "devbin_queue_dispatch_patch");
+  }
+  devbin_buffer_free(buffer);
+  devbin_queue_free(queue);
+  devbin_device_free(device);
+}
+
+int main(int argc, char** argv) {
+  toc_selection_and_validation();
+  if (argc > 1) {
+    setenv("DEVBIN_HSA_RUNTIME_PATH", argv[1], 1);
+    setenv("DEVBIN_FAKE_HSA_AGENTS", "gfx1100", 1);
+    devices_on_the_stand_in();
+  } else {
+    setenv("DEVBIN_HSA_RUNTIME_PATH", "/nonexistent/libhsa-runtime64.so.1", 1);
+    devices_without_a_gpu();
+  }
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed == 0 ? 0 : 1;
+}
