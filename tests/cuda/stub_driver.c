@@ -229,11 +229,12 @@ EXPORT CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, u
   return kSuccess;
 }
 
+// Addresses are handed out from one counter, atomically: a real driver may be
+// called from many threads at once, and so may this one (threads_test).
 static uint64_t next_address = 0x7f0000000000ull;
 EXPORT CUresult cuMemAlloc_v2(uint64_t* address, size_t bytes) {
   REQUIRE_CONTEXT();
-  *address = next_address;
-  next_address += (bytes + 255) / 256 * 256;
+  *address = __atomic_fetch_add(&next_address, (uint64_t)((bytes + 255) / 256 * 256), __ATOMIC_RELAXED);
   return kSuccess;
 }
 EXPORT CUresult cuMemFree_v2(uint64_t address) {

@@ -31,6 +31,28 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
+#if defined(__SANITIZE_THREAD__)
+#define DEVBIN_HOST_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define DEVBIN_HOST_TSAN 1
+#endif
+#endif
+#if defined(DEVBIN_HOST_TSAN)
+#include <sanitizer/tsan_interface.h>
+// For the functions a lane enters and leaves by a stack switch: no TSan
+// instrumentation, so no function entry or exit is recorded for them on a
+// fiber's shadow call stack (a lane never returns from fiber_main, and a
+// fiber is reused for the next wavefront: it must be left with an empty one).
+#if defined(__clang__)
+#define DEVBIN_HOST_SWITCHES __attribute__((disable_sanitizer_instrumentation))
+#else
+#define DEVBIN_HOST_SWITCHES __attribute__((no_sanitize_thread))
+#endif
+#else
+#define DEVBIN_HOST_SWITCHES
+#endif
+
 enum { kStackBytes = 256 * 1024 };
 
 typedef enum lane_state_t { kLaneReady, kLaneWaiting, kLaneDone } lane_state_t;
@@ -113,14 +135,27 @@ typedef struct wavefront_t {
   char* stacks;
   const void* scheduler_stack;  // AddressSanitizer bookkeeping
   size_t scheduler_stack_size;
+#if defined(DEVBIN_HOST_TSAN)
+  // ThreadSanitizer's view of the fibers: each lane's, made when first
+  // needed and kept for the next wavefronts (making one costs TSan an mmap),
+  // and the scheduler's (the launching thread's).
+  void* tsan_scheduler;
+  void* tsan_fiber[DEVBIN_HOST_MAX_LANES];
+#endif
 } wavefront_t;
 
 _Thread_local const devbin_host_work_item_t* devbin_host_current_work_item;
 static _Thread_local wavefront_t* current_wavefront;
 
 // AddressSanitizer must be told about every stack switch, or it reports the
-// fibers' frames as overflows of the thread's stack.
-static void enter_fiber(wavefront_t* w, uint32_t lane) {
+// fibers' frames as overflows of the thread's stack; ThreadSanitizer too, or
+// it takes the fibers' calls and returns for the thread's and loses its stack.
+// Switches between the fibers of one thread synchronize (flags 0): lanes of a
+// wavefront take turns, they never run at once.
+DEVBIN_HOST_SWITCHES static void enter_fiber(wavefront_t* w, uint32_t lane) {
+#if defined(DEVBIN_HOST_TSAN)
+  __tsan_switch_to_fiber(w->tsan_fiber[lane], 0);
+#endif
 #if defined(DEVBIN_HOST_ASAN)
   void* fake_stack = NULL;
   __sanitizer_start_switch_fiber(&fake_stack, w->stacks + (size_t)lane * kStackBytes, kStackBytes);
@@ -131,7 +166,7 @@ static void enter_fiber(wavefront_t* w, uint32_t lane) {
 #endif
 }
 
-static void fiber_started(wavefront_t* w) {
+DEVBIN_HOST_SWITCHES static void fiber_started(wavefront_t* w) {
 #if defined(DEVBIN_HOST_ASAN)
   __sanitizer_finish_switch_fiber(NULL, &w->scheduler_stack, &w->scheduler_stack_size);
 #else
@@ -139,7 +174,10 @@ static void fiber_started(wavefront_t* w) {
 #endif
 }
 
-static void leave_fiber(wavefront_t* w, uint32_t lane, int finished) {
+DEVBIN_HOST_SWITCHES static void leave_fiber(wavefront_t* w, uint32_t lane, int finished) {
+#if defined(DEVBIN_HOST_TSAN)
+  __tsan_switch_to_fiber(w->tsan_scheduler, 0);
+#endif
 #if defined(DEVBIN_HOST_ASAN)
   void* fake_stack = NULL;
   __sanitizer_start_switch_fiber(finished ? NULL : &fake_stack, w->scheduler_stack, w->scheduler_stack_size);
@@ -151,7 +189,7 @@ static void leave_fiber(wavefront_t* w, uint32_t lane, int finished) {
 #endif
 }
 
-static void fiber_main(void) {
+DEVBIN_HOST_SWITCHES static void fiber_main(void) {
   wavefront_t* const w = current_wavefront;
   const uint32_t lane = w->running;
   fiber_started(w);
@@ -187,8 +225,33 @@ uint64_t devbin_host_steady_clock(void) {
   return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 }
 
+static void tsan_fibers_prepare(wavefront_t* w) {
+#if defined(DEVBIN_HOST_TSAN)
+  w->tsan_scheduler = __tsan_get_current_fiber();
+  for (uint32_t lane = 0; lane < w->lanes; ++lane) {
+    if (w->tsan_fiber[lane] == NULL) w->tsan_fiber[lane] = __tsan_create_fiber(0);
+  }
+#else
+  (void)w;
+#endif
+}
+
+// A lane abandoned at a shuffle (DIVERGED) left frames of the kernel on its
+// fiber's shadow stack: that fiber goes, the next wavefront makes a new one.
+static void tsan_fibers_finish(wavefront_t* w) {
+#if defined(DEVBIN_HOST_TSAN)
+  for (uint32_t lane = 0; lane < w->lanes; ++lane) {
+    if (w->state[lane] == kLaneDone) continue;
+    __tsan_destroy_fiber(w->tsan_fiber[lane]);
+    w->tsan_fiber[lane] = NULL;
+  }
+#else
+  (void)w;
+#endif
+}
+
 // Runs the lanes of one wavefront round-robin until all finish.
-static devbin_host_launch_result_t run_wavefront(wavefront_t* w) {
+static devbin_host_launch_result_t run_lanes(wavefront_t* w) {
   for (uint32_t lane = 0; lane < w->lanes; ++lane) {
     fiber_make(&w->fiber[lane], w->stacks + (size_t)lane * kStackBytes, kStackBytes, fiber_main);
     w->state[lane] = kLaneReady;
@@ -216,6 +279,13 @@ static devbin_host_launch_result_t run_wavefront(wavefront_t* w) {
     // fibers are abandoned (nothing on their stacks needs unwinding).
     if (!progress) return DEVBIN_HOST_LAUNCH_DIVERGED;
   }
+}
+
+static devbin_host_launch_result_t run_wavefront(wavefront_t* w) {
+  tsan_fibers_prepare(w);
+  const devbin_host_launch_result_t result = run_lanes(w);
+  tsan_fibers_finish(w);
+  return result;
 }
 
 // One wavefront and its fiber stacks per thread, kept between launches:

@@ -303,14 +303,26 @@ struct FakeQueue {
 
   // The packet processor: in order, one packet at a time (so every packet is
   // ordered as if its barrier bit were set), only up to the doorbell, and
-  // waiting at an INVALID header as the HSA spec has it.
+  // waiting at an INVALID header as the HSA spec has it. A doorbell value
+  // below one seen before fails the queue: the packets between would never
+  // be processed (producers on several threads that ring out of order have
+  // lost track of their packets; devbin's Queue rings under its lock).
   void run() {
+    int64_t highest_doorbell = -1;
     while (!stop.load()) {
       const uint64_t index = read_index.load();
       uint8_t* packet = slot(index);
       const uint16_t header =
           std::atomic_ref<uint16_t>(*reinterpret_cast<uint16_t*>(packet)).load(std::memory_order_acquire);
-      const bool rung = doorbell.value.load(std::memory_order_acquire) >= static_cast<int64_t>(index);
+      const int64_t rung_to = doorbell.value.load(std::memory_order_acquire);
+      if (rung_to < highest_doorbell) {
+        set_status_detail(HSA_STATUS_ERROR, "the doorbell went back from " + std::to_string(highest_doorbell) +
+                                                " to " + std::to_string(rung_to) + ": packets rung out of order");
+        fail(HSA_STATUS_ERROR);
+        return;
+      }
+      highest_doorbell = rung_to;
+      const bool rung = rung_to >= static_cast<int64_t>(index);
       if (!rung || (header & 0xff) == HSA_PACKET_TYPE_INVALID) {
         std::unique_lock<std::mutex> lock(doorbell.mutex);
         doorbell.changed.wait_for(lock, std::chrono::microseconds(200));

@@ -13,6 +13,31 @@
 // occupancy of the kernel, its and the device's thread limits).
 //
 // Lifetimes: Buffers, Streams and Events must go before their Device.
+//
+// Threads: any function may be called from any thread. Device::open may run
+// on several threads at once, for the same ordinal or different ones (the
+// driver is loaded once per process under a lock; each Device holds its own
+// reference to the primary context). The const members of a Device
+// (allocate, create_stream/event, the kernels, the driver_* operations,
+// copy_to_device/host, memset_d8, synchronize) and Stream::synchronize may be
+// called from several threads at once, on different Streams or on the same
+// one: each enqueue is one driver call, so it is atomic. On a shared Stream,
+// what one thread enqueues runs in the order it enqueued it; the order
+// between threads is whichever call reached the driver first, unspecified.
+// A Stream's synchronize waits for everything enqueued on it before, by any
+// thread. Every call makes the device's context current for its own length
+// and puts the calling thread's back: CUDA keeps the current context per
+// thread, so this needs no lock and never touches another thread's context.
+// Buffers, Streams and Events may be created and destroyed on any thread.
+// Not safe: close(), ~Device() and set_launch_shape() (the non-const
+// members) while any other thread uses that Device or any of its Buffers,
+// Streams and Events; destroying or moving a Buffer, Stream or Event while
+// another thread uses it; recording one Event from two threads at once;
+// changing the environment (DEVBIN_TARGET_OVERRIDE, DEVBIN_CUDA_DRIVER_PATH,
+// CUDA_VISIBLE_DEVICES: read by open) while another thread opens a device.
+// Device memory is the caller's: two operations on different Streams that
+// touch the same bytes are unordered unless the caller orders them (events,
+// synchronize).
 #ifndef DEVBIN_CUDA_H_
 #define DEVBIN_CUDA_H_
 

@@ -18,6 +18,32 @@
 // so everything but the runtime calls is tested on machines without a GPU.
 //
 // Lifetimes: Buffers and Queues must go before their Device.
+//
+// Threads: any function may be called from any thread. Device::open may run
+// on several threads at once, for the same agent or different ones (the
+// runtime is loaded and initialized once per process under a lock, and the
+// HSA runtime's own calls are thread-safe; each Device loads its own
+// executable). The const members of a Device (allocate, create_queue, the
+// kernels, dispatch_indirect, copy_to_device/host) and Queue::synchronize may
+// be called from several threads at once, on different Queues or on the same
+// one. An enqueue holds its Queue's lock from taking ring slots (waiting, if
+// the ring is full, for the packets that used them to complete) to ringing
+// the doorbell, so it is atomic: its packets are contiguous in the ring
+// (dispatch_indirect's three too), kernarg slots are never shared, and
+// doorbell values only grow. On a shared Queue, what one thread enqueues runs
+// in the order it enqueued it (every packet carries the barrier bit); the
+// order between threads is whichever took the lock first, unspecified.
+// Queue::synchronize waits for every packet enqueued before it, by any
+// thread, without holding the lock, so the others go on enqueueing.
+// Not safe: ~Device() while any other thread uses that Device or any of its
+// Buffers and Queues; destroying a Queue while another thread enqueues on it
+// or synchronizes it; destroying or moving a Buffer while another thread uses
+// it; changing the environment (DEVBIN_TARGET_OVERRIDE,
+// DEVBIN_HSA_RUNTIME_PATH, ROCR_VISIBLE_DEVICES: read by open) while another
+// thread opens a device. Memory is the caller's: kernargs and workgroup
+// counts given to dispatch_indirect must be written before the call, and two
+// operations on different Queues that touch the same bytes are unordered
+// unless the caller orders them (synchronize).
 #ifndef DEVBIN_HSA_H_
 #define DEVBIN_HSA_H_
 

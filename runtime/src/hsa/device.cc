@@ -570,8 +570,12 @@ struct Queue::Impl {
   bool has_progress = false;
   uint8_t* kernargs = nullptr;  // `size` slots of kernarg_slot_bytes
   uint32_t kernarg_slot_bytes = 0;
+  // Held for the whole of an enqueue: taking ring slots (and waiting for them
+  // to be free), writing their kernargs and packets, ringing the doorbell.
+  // One enqueue's packets are therefore contiguous in the ring, and doorbell
+  // values only grow, whichever threads enqueue.
   std::mutex mutex;
-  uint64_t submitted = 0;
+  uint64_t submitted = 0;  // packets enqueued (the doorbell's last value + 1); guarded by `mutex`
   std::atomic<int> error{api::HSA_STATUS_SUCCESS};
 
   static void on_error(hsa_status_t status, api::hsa_queue_t*, void* data) {
@@ -647,9 +651,15 @@ Queue::Queue(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Queue::~Queue() = default;
 
 Status Queue::synchronize() {
-  std::lock_guard<std::mutex> lock(impl_->mutex);
+  // The packets enqueued before this call, by any thread; the wait itself
+  // holds no lock, so other threads go on enqueueing meanwhile.
+  uint64_t submitted = 0;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    submitted = impl_->submitted;
+  }
   DEVBIN_RETURN_IF_ERROR(impl_->queue_error());
-  return impl_->wait_completed(impl_->submitted);
+  return impl_->wait_completed(submitted);
 }
 
 void* Queue::native_handle() const { return impl_->queue; }
