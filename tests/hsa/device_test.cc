@@ -16,8 +16,9 @@
 #include <string>
 #include <vector>
 
-#include "devbin/kernel_args.h"
 #include "devbin/hsa.h"
+#include "devbin/kernel_args.h"
+#include "hsa/packet.h"
 #include "tests/hsa/fake_runtime.h"
 
 namespace devbin::hsa {

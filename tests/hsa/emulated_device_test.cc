@@ -29,6 +29,7 @@
 #include "devbin/hsa.h"
 #include "devbin/kernel_args.h"
 #include "devbin/select.h"
+#include "hsa/packet.h"
 #include "tests/hsa/fake_runtime.h"
 
 namespace devbin::hsa {

@@ -13,6 +13,7 @@
 
 #include "devbin/hsa.h"
 #include "hsa/api.h"
+#include "hsa/packet.h"
 
 namespace devbin::hsa {
 

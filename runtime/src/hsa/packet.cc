@@ -6,7 +6,7 @@
 #include <cstring>
 #include <limits>
 
-#include "devbin/hsa.h"
+#include "hsa/packet.h"
 
 namespace devbin::hsa {
 namespace {
