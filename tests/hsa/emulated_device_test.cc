@@ -35,7 +35,7 @@
 namespace devbin::hsa {
 namespace {
 
-constexpr char kEmulatorEnv[] = "DEVBIN_AMDGPU_EMULATOR";
+constexpr char kEmulatorEnv[] = DEVBIN_AMDGPU_EMULATOR_ENV;
 
 // An emulated agent: the ISA it reports and what selection must make of it.
 struct EmulatedAgent {

@@ -29,12 +29,13 @@
 #include <vector>
 
 #include "tests/hsa/executor_thread.h"
+#include "tests/hsa/fake_runtime.h"
 #include "tests/hsa/kernel_executor.h"
 
 namespace devbin::hsa::stand_in {
 namespace {
 
-constexpr char kEmulatorEnv[] = "DEVBIN_AMDGPU_EMULATOR";
+constexpr char kEmulatorEnv[] = DEVBIN_AMDGPU_EMULATOR_ENV;
 
 // AMDGPUUsage, "Kernel Descriptor": byte offsets and bits the launch reads.
 constexpr uint64_t kDescriptorSize = 64;

@@ -53,12 +53,12 @@ std::string load_failure_hint(driver::CUresult result, const TocEntry& entry, co
       return "the driver (" + driver_version + ") is older than the PTX ISA " +
              (info.ptx_version.empty() ? std::string("version") : info.ptx_version) + " that " +
              std::string(entry.name) +
-             " uses; update the NVIDIA driver, or force another entry with DEVBIN_TARGET_OVERRIDE";
+             " uses; update the NVIDIA driver, or force another entry with " + kTargetOverrideEnv;
     case driver::CUDA_ERROR_NO_BINARY_FOR_GPU:
     case driver::CUDA_ERROR_INVALID_IMAGE:
       return "the driver (" + driver_version + ") cannot run " + std::string(entry.name) +
              " on this GPU: the cubin was built by a newer CUDA toolkit than the driver supports, or for "
-             "another GPU; update the NVIDIA driver, or force the PTX entry with DEVBIN_TARGET_OVERRIDE";
+             "another GPU; update the NVIDIA driver, or force the PTX entry with " + kTargetOverrideEnv;
     case driver::CUDA_ERROR_JIT_COMPILER_NOT_FOUND:
       return "the driver has no PTX JIT compiler (libnvidia-ptxjitcompiler) for " + std::string(entry.name);
     default:

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "devbin/cuda.h"  // kDriverPathEnv
 #include "devbin/status.h"
 
 namespace devbin::cuda::driver {
@@ -124,7 +125,6 @@ struct Api {
 };
 
 inline constexpr char kDefaultLibrary[] = "libcuda.so.1";
-inline constexpr char kDriverPathEnv[] = "DEVBIN_CUDA_DRIVER_PATH";
 
 // Opens the driver (DEVBIN_CUDA_DRIVER_PATH if set, else libcuda.so.1) once
 // per distinct path and process and keeps it open (drivers are not meant to be

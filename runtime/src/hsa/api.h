@@ -14,6 +14,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "devbin/hsa.h"  // kRuntimePathEnv
 #include "devbin/status.h"
 
 namespace devbin::hsa::api {
@@ -302,7 +303,6 @@ struct Api {
 };
 
 inline constexpr char kDefaultLibrary[] = "libhsa-runtime64.so.1";
-inline constexpr char kRuntimePathEnv[] = "DEVBIN_HSA_RUNTIME_PATH";
 
 // The names of every entry point in DEVBIN_HSA_API_FUNCTIONS, in order.
 std::string_view function_name(size_t index);
