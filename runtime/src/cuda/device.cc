@@ -324,10 +324,9 @@ Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& opt
 namespace {
 
 // copy: 256-thread blocks, enough of them for one grid-stride step per
-// work-item. On an H100 this copied at 0.999-1.000x cuMemcpyDtoDAsync
-// where every persistent grid (1 or 4 resident waves, 128-1024 threads) gave
-// 0.94-0.96x; 512- and 1024-thread blocks in a covering grid gave 0.97x and
-// 0.85x (bench/RESULTS.md, 2026-11-25).
+// work-item (a covering grid). Copy is bandwidth-bound: a persistent grid or
+// larger blocks leave it short of the driver's own copy; the shapes compared
+// and their figures are in bench/RESULTS.md.
 constexpr uint32_t kCopyThreadsPerBlock = 256;
 
 }  // namespace

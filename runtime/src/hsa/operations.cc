@@ -55,7 +55,8 @@ Status Device::fill(Queue& queue, DevicePtr target, uint64_t length, std::span<c
   if (length == 0) return Status::Ok();
   // Work-items as device/abi.h counts them, plus one for a head and tail that
   // straddle words. The grid stays one resident wave (workgroup_count): the
-  // covering grid the CUDA backend takes for copy is unmeasured on AMD.
+  // covering grid the CUDA backend takes for copy has no AMD figures yet
+  // (bench/RESULTS.md covers NVIDIA only).
   const uint32_t groups = workgroup_count(limits_, length / (16 * DEVBIN_FILL_WORDS_PER_ITEM) + 2);
   return launch(queue, Kernel::devbin_fill, bytes_of(args), linear_geometry(groups, limits_.workgroup_size));
 }
