@@ -5,14 +5,13 @@
 #include <limits>
 #include <string>
 
-namespace devbin {
-namespace {
+#include "util/text.h"
 
-std::string hex(uint64_t value) {
-  char buffer[24];
-  std::snprintf(buffer, sizeof(buffer), "0x%llx", static_cast<unsigned long long>(value));
-  return buffer;
-}
+namespace devbin {
+
+using util::hex;
+
+namespace {
 
 bool wraps(uint64_t address, uint64_t length) { return address > std::numeric_limits<uint64_t>::max() - length; }
 

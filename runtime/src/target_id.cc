@@ -3,29 +3,15 @@
 #include <string>
 #include <utility>
 
+#include "util/text.h"
+
 namespace devbin {
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_lower_alnum(char c) { return is_digit(c) || (c >= 'a' && c <= 'z'); }
 
-// Quotes untrusted text for an error message; non-printable bytes become \xNN
-// so a message never carries raw control bytes to a terminal.
-std::string quote(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "'";
-  for (unsigned char c : text) {
-    if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\') {
-      out += static_cast<char>(c);
-    } else {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  out += "'";
-  return out;
-}
+using util::quote;
 
 Status parse_error(std::string_view what, std::string_view text, size_t position, std::string_view expected) {
   std::string message = "invalid ";

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "util/text.h"
+
 namespace devbin {
 namespace {
 
@@ -102,22 +104,7 @@ static_assert(processors_name_known_code_objects(),
 static_assert(!kCodeObjects.empty() && !kProcessors.empty() && !kNvidiaTargets.empty(),
               "target_map.inl is empty: run python3 build_tools/target_map.py");
 
-// Quotes untrusted text for an error message (non-printable bytes as \xNN).
-std::string quote(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "'";
-  for (unsigned char c : text) {
-    if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\') {
-      out += static_cast<char>(c);
-    } else {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  out += "'";
-  return out;
-}
+using util::quote;
 
 // The same text as build_tools/target_map.py's known_selectors_text().
 std::string known_selectors_text() {

@@ -17,8 +17,9 @@
 #include <vector>
 
 #include "devbin/device.h"
-#include "devbin/kernel_args.h"
 #include "devbin/hsa.h"
+#include "devbin/kernel_args.h"
+#include "hsa/packet.h"
 #include "tests/hsa/fake_runtime.h"
 
 namespace devbin::hsa {

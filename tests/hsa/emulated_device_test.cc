@@ -29,12 +29,13 @@
 #include "devbin/hsa.h"
 #include "devbin/kernel_args.h"
 #include "devbin/select.h"
+#include "hsa/packet.h"
 #include "tests/hsa/fake_runtime.h"
 
 namespace devbin::hsa {
 namespace {
 
-constexpr char kEmulatorEnv[] = "DEVBIN_AMDGPU_EMULATOR";
+constexpr char kEmulatorEnv[] = DEVBIN_AMDGPU_EMULATOR_ENV;
 
 // An emulated agent: the ISA it reports and what selection must make of it.
 struct EmulatedAgent {

@@ -31,12 +31,13 @@
 #include <vector>
 
 #include "tests/hsa/executor_thread.h"
+#include "tests/hsa/fake_runtime.h"
 #include "tests/hsa/kernel_executor.h"
 
 namespace devbin::hsa::stand_in {
 namespace {
 
-constexpr char kEmulatorEnv[] = "DEVBIN_AMDGPU_EMULATOR";
+constexpr char kEmulatorEnv[] = DEVBIN_AMDGPU_EMULATOR_ENV;
 
 // The emulated real-time counter: 100 MHz, as on AMD GPUs. The clock
 // instructions read `g_clock_ticks` (emulator_clock.py), set before each kernel.

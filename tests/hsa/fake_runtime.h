@@ -18,6 +18,8 @@
 #define DEVBIN_FAKE_HSA_AGENTS_ENV "DEVBIN_FAKE_HSA_AGENTS"  // "gfx1100,gfx90a:xnack-" (default "gfx1100")
 #define DEVBIN_FAKE_HSA_KERNARG_DELTA_ENV "DEVBIN_FAKE_HSA_KERNARG_DELTA"  // added to reported kernarg sizes
 #define DEVBIN_FAKE_HSA_REJECT_ENV "DEVBIN_FAKE_HSA_REJECT"                // "1": loading fails with INVALID_ISA
+// The emulator executor's emulator: the folder of ../shared/amdgpu-emulator.
+#define DEVBIN_AMDGPU_EMULATOR_ENV "DEVBIN_AMDGPU_EMULATOR"
 
 #ifdef __cplusplus
 extern "C" {

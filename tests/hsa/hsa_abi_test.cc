@@ -12,6 +12,7 @@
 #include "devbin/hsa.h"
 #include "device/abi.h"
 #include "hsa/api.h"
+#include "hsa/packet.h"
 
 #if DEVBIN_HAVE_HSA_H
 #include <hsa/hsa.h>

@@ -11,6 +11,7 @@
 
 #include "devbin/hsa.h"
 #include "device/target/host_launch.h"
+#include "hsa/packet.h"
 
 namespace devbin::hsa {
 namespace {

@@ -16,6 +16,7 @@
 #include "devbin/code_object.h"
 #include "devbin/hsa.h"
 #include "devbin/toc.h"
+#include "hsa/packet.h"
 
 namespace devbin::hsa {
 namespace {

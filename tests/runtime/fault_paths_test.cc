@@ -28,6 +28,7 @@
 #include "devbin/select.h"
 #include "devbin/toc.h"
 #include "tests/cuda/test_env.h"
+#include "tests/hsa/fake_runtime.h"
 
 namespace devbin {
 namespace {
@@ -274,7 +275,7 @@ class HsaWithFakeRuntime : public ::testing::Test {
     runtime_ = fake_hsa_runtime();
     ASSERT_FALSE(runtime_.empty()) << "the stand-in runtime (target devbin_hsa_fake_runtime, tests/hsa) is not built";
     path_.emplace(hsa::kRuntimePathEnv, runtime_);
-    agents_.emplace("DEVBIN_FAKE_HSA_AGENTS", "gfx1100");
+    agents_.emplace(DEVBIN_FAKE_HSA_AGENTS_ENV, "gfx1100");
     override_.emplace(kTargetOverrideEnv, std::nullopt);
   }
   std::string runtime_;
@@ -362,7 +363,7 @@ TEST(MixedMachine, BothBackendsBehindOneInterfaceAndOverridesPerVendor) {
   ScopedEnv cuda_path(cuda::kDriverPathEnv, driver);
   ScopedEnv cuda_mode("DEVBIN_STUB_CUDA_MODE", "ok");
   ScopedEnv hsa_path(hsa::kRuntimePathEnv, runtime);
-  ScopedEnv agents("DEVBIN_FAKE_HSA_AGENTS", "gfx1100");
+  ScopedEnv agents(DEVBIN_FAKE_HSA_AGENTS_ENV, "gfx1100");
   {
     ScopedEnv forced(kTargetOverrideEnv, "nvptx64-nvidia-cuda--compute_75.ptx");
     DeviceReport nvidia;

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "tests/hsa/fake_runtime.h"
 #include "tests/tools/cli_run.h"
 
 namespace {
@@ -43,7 +44,7 @@ std::string skip_reason() {
   return "the emulated HSA runtime stand-in is not part of this build (python3-dev or clang missing at configure "
          "time)";
 #else
-  const char* emulator = std::getenv("DEVBIN_AMDGPU_EMULATOR");
+  const char* emulator = std::getenv(DEVBIN_AMDGPU_EMULATOR_ENV);
   if (emulator == nullptr || *emulator == '\0') {
     return "DEVBIN_AMDGPU_EMULATOR is not set: point it at ../shared/amdgpu-emulator to run the self-test on the "
            "emulated AMD GPU";

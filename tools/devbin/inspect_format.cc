@@ -4,15 +4,12 @@
 #include <string>
 
 #include "json.h"
+#include "util/text.h"
 
 namespace devbin::cli {
 namespace {
 
-std::string hex(uint64_t value) {
-  char buffer[24];
-  std::snprintf(buffer, sizeof(buffer), "0x%llx", static_cast<unsigned long long>(value));
-  return buffer;
-}
+using util::hex;
 
 std::string_view elf_type_name(uint16_t type) {
   switch (type) {

@@ -230,8 +230,8 @@ class Device {
   // Replaces the shape of full-size launches of `kernel`: the block size
   // (0: the kernel's default) and the blocks per multiprocessor (unset: the
   // kernel's default; kCoveringGrid: as many as the work needs). Defaults:
-  // copy takes 256-thread blocks in a covering grid (measured fastest on an
-  // H100, bench/RESULTS.md); the other kernels the block size
+  // copy takes 256-thread blocks in a covering grid (the fastest shape,
+  // bench/RESULTS.md); the other kernels the block size
   // cuOccupancyMaxPotentialBlockSize suggests, one resident wave. Block sizes
   // must be warp multiples within the kernel's and the device's limits. For
   // tuning and benchmarks.

@@ -21,12 +21,6 @@ uint64_t align_up(uint64_t value, uint64_t align) {
 
 }  // namespace
 
-std::string hex(uint64_t value) {
-  char buffer[24];
-  std::snprintf(buffer, sizeof(buffer), "0x%llx", static_cast<unsigned long long>(value));
-  return buffer;
-}
-
 std::string hex_bytes(std::span<const uint8_t> bytes, size_t count) {
   if (bytes.empty()) return "nothing (0 bytes)";
   static constexpr char kDigits[] = "0123456789abcdef";

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "devbin/status.h"
+#include "util/text.h"
 
 namespace devbin::elf {
 
@@ -64,8 +65,7 @@ inline bool range_fits(uint64_t offset, uint64_t size, uint64_t buffer_size) {
   return offset <= buffer_size && size <= buffer_size - offset;
 }
 
-// "0x1a2b".
-std::string hex(uint64_t value);
+using util::hex;  // "0x1a2b"
 // "7f 45 4c 46": up to `count` leading bytes, or "nothing (0 bytes)".
 std::string hex_bytes(std::span<const uint8_t> bytes, size_t count);
 // "EM_AMDGPU", "x86-64", or "unknown".

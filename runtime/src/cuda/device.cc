@@ -53,12 +53,12 @@ std::string load_failure_hint(driver::CUresult result, const TocEntry& entry, co
       return "the driver (" + driver_version + ") is older than the PTX ISA " +
              (info.ptx_version.empty() ? std::string("version") : info.ptx_version) + " that " +
              std::string(entry.name) +
-             " uses; update the NVIDIA driver, or force another entry with DEVBIN_TARGET_OVERRIDE";
+             " uses; update the NVIDIA driver, or force another entry with " + kTargetOverrideEnv;
     case driver::CUDA_ERROR_NO_BINARY_FOR_GPU:
     case driver::CUDA_ERROR_INVALID_IMAGE:
       return "the driver (" + driver_version + ") cannot run " + std::string(entry.name) +
              " on this GPU: the cubin was built by a newer CUDA toolkit than the driver supports, or for "
-             "another GPU; update the NVIDIA driver, or force the PTX entry with DEVBIN_TARGET_OVERRIDE";
+             "another GPU; update the NVIDIA driver, or force the PTX entry with " + kTargetOverrideEnv;
     case driver::CUDA_ERROR_JIT_COMPILER_NOT_FOUND:
       return "the driver has no PTX JIT compiler (libnvidia-ptxjitcompiler) for " + std::string(entry.name);
     default:
@@ -324,10 +324,9 @@ Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& opt
 namespace {
 
 // copy: 256-thread blocks, enough of them for one grid-stride step per
-// work-item. On an H100 this copied at 0.999-1.000x cuMemcpyDtoDAsync
-// where every persistent grid (1 or 4 resident waves, 128-1024 threads) gave
-// 0.94-0.96x; 512- and 1024-thread blocks in a covering grid gave 0.97x and
-// 0.85x (bench/RESULTS.md, 2026-11-25).
+// work-item (a covering grid). Copy is bandwidth-bound: a persistent grid or
+// larger blocks leave it short of the driver's own copy; the shapes compared
+// and their figures are in bench/RESULTS.md.
 constexpr uint32_t kCopyThreadsPerBlock = 256;
 
 }  // namespace

@@ -1,61 +1,41 @@
 #include "cuda/driver.h"
 
-#include <dlfcn.h>
-
-#include <cstdlib>
-#include <map>
+#include <iterator>
 #include <memory>
-#include <mutex>
-#include <vector>
+
+#include "util/dynamic_library.h"
 
 namespace devbin::cuda::driver {
 namespace {
 
-// Resolves every entry point; a library without them (an unrelated .so, a
-// driver stub of another version) is refused with the full list of what is
-// missing, so one run tells the user everything.
-Status resolve(void* handle, Api* api) {
-  std::vector<std::string_view> missing;
-  size_t total = 0;
-#define DEVBIN_CUDA_RESOLVE_(name, signature)                        \
-  ++total;                                                           \
-  api->name = reinterpret_cast<Fn<signature>>(dlsym(handle, #name)); \
-  if (api->name == nullptr) missing.push_back(#name);
-  DEVBIN_CUDA_DRIVER_FUNCTIONS(DEVBIN_CUDA_RESOLVE_)
-#undef DEVBIN_CUDA_RESOLVE_
-  ++total;
-  void* elapsed = dlsym(handle, "cuEventElapsedTime_v2");
-  if (elapsed == nullptr) elapsed = dlsym(handle, "cuEventElapsedTime");
-  api->cuEventElapsedTime = reinterpret_cast<Fn<CUresult(float*, CUevent, CUevent)>>(elapsed);
-  if (elapsed == nullptr) missing.push_back("cuEventElapsedTime_v2 (or cuEventElapsedTime)");
-  if (missing.empty()) return Status::Ok();
+constexpr util::LibraryKind kDriverLibrary = {
+    .name = "CUDA driver",
+    .default_path = kDefaultLibrary,
+    .path_env = kDriverPathEnv,
+    .install = "install the NVIDIA driver",
+    .entry_points = "driver entry points",
+    .none_found = "it is not a CUDA driver library",
+    .some_missing = "the driver is too old: devbin needs CUDA 11.0 or later",
+};
 
-  std::string list;
-  for (std::string_view name : missing) {
-    if (!list.empty()) list += ", ";
-    list += name;
-  }
-  return unavailable("CUDA driver " + api->path + " lacks " + std::to_string(missing.size()) + " of the " +
-                     std::to_string(total) + " driver entry points devbin needs: " + list +
-                     (missing.size() == total ? " (it is not a CUDA driver library)"
-                                              : " (the driver is too old: devbin needs CUDA 11.0 or later)"));
-}
+// Every entry point of DEVBIN_CUDA_DRIVER_FUNCTIONS, in order, then cuEventElapsedTime.
+constexpr util::EntryPoint kEntryPoints[] = {
+#define DEVBIN_CUDA_ENTRY_POINT_(name, signature) {#name},
+    DEVBIN_CUDA_DRIVER_FUNCTIONS(DEVBIN_CUDA_ENTRY_POINT_)
+#undef DEVBIN_CUDA_ENTRY_POINT_
+    {"cuEventElapsedTime_v2", "cuEventElapsedTime", "cuEventElapsedTime_v2 (or cuEventElapsedTime)"},
+};
 
 Result<std::unique_ptr<Api>> open_driver(const std::string& path) {
   auto api = std::make_unique<Api>();
   api->path = path;
-  // RTLD_LOCAL keeps the driver's symbols out of the global namespace, so an
-  // application's own CUDA use is not disturbed.
-  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr) {
-    const char* reason = dlerror();
-    return unavailable("CUDA driver " + path + " not found (dlopen: " + (reason ? reason : "unknown error") +
-                       "); install the NVIDIA driver, or set " + kDriverPathEnv + " to its libcuda.so.1");
-  }
-  if (Status status = resolve(handle, api.get()); !status.ok()) {
-    dlclose(handle);
-    return status;
-  }
+  void* addresses[std::size(kEntryPoints)] = {};
+  DEVBIN_RETURN_IF_ERROR(util::open_library(path, kDriverLibrary, kEntryPoints, addresses));
+  size_t next = 0;
+#define DEVBIN_CUDA_ASSIGN_(name, signature) api->name = reinterpret_cast<Fn<signature>>(addresses[next++]);
+  DEVBIN_CUDA_DRIVER_FUNCTIONS(DEVBIN_CUDA_ASSIGN_)
+#undef DEVBIN_CUDA_ASSIGN_
+  api->cuEventElapsedTime = reinterpret_cast<Fn<CUresult(float*, CUevent, CUevent)>>(addresses[next++]);
   api->init_status = check(*api, api->cuInit(0), "cuInit");
   if (api->init_status.ok()) {
     Status version = check(*api, api->cuDriverGetVersion(&api->version), "cuDriverGetVersion");
@@ -66,22 +46,9 @@ Result<std::unique_ptr<Api>> open_driver(const std::string& path) {
 
 }  // namespace
 
-std::string library_path() {
-  const char* path = std::getenv(kDriverPathEnv);
-  return path != nullptr && *path != '\0' ? std::string(path) : std::string(kDefaultLibrary);
-}
+std::string library_path() { return util::library_path(kDriverLibrary); }
 
-Result<const Api*> load() {
-  static std::mutex mutex;
-  // Never freed: the driver stays loaded for the process, as the CUDA runtime keeps it.
-  static auto* cache = new std::map<std::string, Result<std::unique_ptr<Api>>>();
-  const std::string path = library_path();
-  std::lock_guard<std::mutex> lock(mutex);
-  auto it = cache->find(path);
-  if (it == cache->end()) it = cache->emplace(path, open_driver(path)).first;
-  if (!it->second.ok()) return it->second.status();
-  return static_cast<const Api*>(it->second.value().get());
-}
+Result<const Api*> load() { return util::load_once<Api>(kDriverLibrary, open_driver); }
 
 std::string version_string(int version) {
   return std::to_string(version / 1000) + "." + std::to_string(version % 1000 / 10);

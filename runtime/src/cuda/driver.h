@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "devbin/cuda.h"  // kDriverPathEnv
 #include "devbin/status.h"
 
 namespace devbin::cuda::driver {
@@ -124,14 +125,11 @@ struct Api {
 };
 
 inline constexpr char kDefaultLibrary[] = "libcuda.so.1";
-inline constexpr char kDriverPathEnv[] = "DEVBIN_CUDA_DRIVER_PATH";
 
-// The library dlopen opens: DEVBIN_CUDA_DRIVER_PATH if set, else libcuda.so.1.
-std::string library_path();
-
-// Opens the driver at library_path() once per distinct path and process and
-// keeps it open (drivers are not meant to be unloaded). A missing library or
-// missing entry points are errors; cuInit's result is kept in init_status.
+// Opens the driver (DEVBIN_CUDA_DRIVER_PATH if set, else libcuda.so.1) once
+// per distinct path and process and keeps it open (drivers are not meant to be
+// unloaded). A missing library or missing entry points are errors; cuInit's
+// result is kept in init_status.
 Result<const Api*> load();
 
 // "13.0" from 13000.

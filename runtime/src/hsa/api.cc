@@ -1,47 +1,31 @@
 #include "hsa/api.h"
 
-#include <dlfcn.h>
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
-#include <map>
+#include <iterator>
 #include <memory>
-#include <mutex>
-#include <vector>
+
+#include "util/dynamic_library.h"
 
 namespace devbin::hsa::api {
 namespace {
 
-constexpr std::string_view kFunctionNames[] = {
-#define DEVBIN_HSA_NAME_(name, type) #name,
-    DEVBIN_HSA_API_FUNCTIONS(DEVBIN_HSA_NAME_)
-#undef DEVBIN_HSA_NAME_
+constexpr util::LibraryKind kRuntimeLibrary = {
+    .name = "HSA runtime",
+    .default_path = kDefaultLibrary,
+    .path_env = kRuntimePathEnv,
+    .install = "install ROCm (or Debian's libhsa-runtime64-1)",
+    .entry_points = "entry points",
+    .none_found = "it is not an HSA runtime library",
+    .some_missing = "an older or partial HSA runtime",
 };
 
-// Resolves every entry point; a library without them (an unrelated .so, a
-// runtime of another generation) is refused with the full list of what is
-// missing, so one run tells the user everything.
-Status resolve(void* handle, Api* api) {
-  std::vector<std::string_view> missing;
-#define DEVBIN_HSA_RESOLVE_(name, type)                     \
-  api->name = reinterpret_cast<type>(dlsym(handle, #name)); \
-  if (api->name == nullptr) missing.push_back(#name);
-  DEVBIN_HSA_API_FUNCTIONS(DEVBIN_HSA_RESOLVE_)
-#undef DEVBIN_HSA_RESOLVE_
-  if (missing.empty()) return Status::Ok();
-
-  std::string list;
-  for (std::string_view name : missing) {
-    if (!list.empty()) list += ", ";
-    list += name;
-  }
-  const size_t total = function_count();
-  return unavailable(
-      "HSA runtime " + api->path + " lacks " + std::to_string(missing.size()) + " of the " + std::to_string(total) +
-      " entry points devbin needs: " + list +
-      (missing.size() == total ? " (it is not an HSA runtime library)" : " (an older or partial HSA runtime)"));
-}
+constexpr util::EntryPoint kEntryPoints[] = {
+#define DEVBIN_HSA_ENTRY_POINT_(name, type) {#name},
+    DEVBIN_HSA_API_FUNCTIONS(DEVBIN_HSA_ENTRY_POINT_)
+#undef DEVBIN_HSA_ENTRY_POINT_
+};
 
 // Why hsa_init fails on most machines: the kernel driver's device node.
 std::string kfd_note() {
@@ -56,20 +40,12 @@ std::string kfd_note() {
 Result<std::unique_ptr<Api>> open_runtime(const std::string& path) {
   auto api = std::make_unique<Api>();
   api->path = path;
-  // RTLD_LOCAL keeps the runtime's symbols out of the global namespace, so an
-  // application's own HSA or HIP use is not disturbed (it shares the same
-  // loaded library when it opens the same file).
-  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (handle == nullptr) {
-    const char* reason = dlerror();
-    return unavailable("HSA runtime " + path + " not found (dlopen: " + (reason ? reason : "unknown error") +
-                       "); install ROCm (or Debian's libhsa-runtime64-1), or set " + kRuntimePathEnv +
-                       " to its libhsa-runtime64.so.1");
-  }
-  if (Status status = resolve(handle, api.get()); !status.ok()) {
-    dlclose(handle);
-    return status;
-  }
+  void* addresses[std::size(kEntryPoints)] = {};
+  DEVBIN_RETURN_IF_ERROR(util::open_library(path, kRuntimeLibrary, kEntryPoints, addresses));
+  size_t next = 0;
+#define DEVBIN_HSA_ASSIGN_(name, type) api->name = reinterpret_cast<type>(addresses[next++]);
+  DEVBIN_HSA_API_FUNCTIONS(DEVBIN_HSA_ASSIGN_)
+#undef DEVBIN_HSA_ASSIGN_
   // Never shut down: the reference is the process's, like the library.
   api->init_status = check(*api, api->hsa_init(), "hsa_init");
   if (!api->init_status.ok()) {
@@ -129,26 +105,11 @@ constexpr StatusNameEntry kStatusNames[] = {
 }  // namespace
 
 std::string_view function_name(size_t index) {
-  return index < function_count() ? kFunctionNames[index] : std::string_view("unknown");
+  return index < function_count() ? std::string_view(kEntryPoints[index].name) : std::string_view("unknown");
 }
-size_t function_count() { return sizeof(kFunctionNames) / sizeof(kFunctionNames[0]); }
+size_t function_count() { return std::size(kEntryPoints); }
 
-std::string library_path() {
-  const char* path = std::getenv(kRuntimePathEnv);
-  return path != nullptr && *path != '\0' ? std::string(path) : std::string(kDefaultLibrary);
-}
-
-Result<const Api*> load() {
-  static std::mutex mutex;
-  // Never freed: the runtime stays loaded and initialized for the process.
-  static auto* cache = new std::map<std::string, Result<std::unique_ptr<Api>>>();
-  const std::string path = library_path();
-  std::lock_guard<std::mutex> lock(mutex);
-  auto it = cache->find(path);
-  if (it == cache->end()) it = cache->emplace(path, open_runtime(path)).first;
-  if (!it->second.ok()) return it->second.status();
-  return static_cast<const Api*>(it->second.value().get());
-}
+Result<const Api*> load() { return util::load_once<Api>(kRuntimeLibrary, open_runtime); }
 
 std::string status_name(hsa_status_t status) {
   char code[16];

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "devbin/hsa.h"  // kRuntimePathEnv
 #include "devbin/status.h"
 
 namespace devbin::hsa::api {
@@ -306,19 +307,16 @@ struct Api {
 };
 
 inline constexpr char kDefaultLibrary[] = "libhsa-runtime64.so.1";
-inline constexpr char kRuntimePathEnv[] = "DEVBIN_HSA_RUNTIME_PATH";
 
 // The names of every entry point in DEVBIN_HSA_API_FUNCTIONS, in order.
 std::string_view function_name(size_t index);
 size_t function_count();
 
-// The library dlopen opens: DEVBIN_HSA_RUNTIME_PATH if set, else libhsa-runtime64.so.1.
-std::string library_path();
-
-// Opens the runtime at library_path() once per distinct path and process and
-// keeps it open and initialized (hsa_init is reference counted; devbin holds
-// one reference for the life of the process, as HIP does). A missing library
-// or missing entry points are errors; hsa_init's result is kept in init_status.
+// Opens the runtime (DEVBIN_HSA_RUNTIME_PATH if set, else libhsa-runtime64.so.1)
+// once per distinct path and process and keeps it open and initialized
+// (hsa_init is reference counted; devbin holds one reference for the life of
+// the process, as HIP does). A missing library or missing entry points are
+// errors; hsa_init's result is kept in init_status.
 Result<const Api*> load();
 
 // "HSA_STATUS_ERROR_OUT_OF_RESOURCES (0x1008)", from devbin's own table (it

@@ -6,16 +6,14 @@
 #include <cstring>
 #include <limits>
 
-#include "devbin/hsa.h"
+#include "hsa/packet.h"
+#include "util/text.h"
 
 namespace devbin::hsa {
-namespace {
 
-std::string hex(uint64_t value) {
-  char buffer[24];
-  std::snprintf(buffer, sizeof(buffer), "0x%llx", static_cast<unsigned long long>(value));
-  return buffer;
-}
+using util::hex;
+
+namespace {
 
 // A hidden argument kind devbin knows, with the size the code-object v5/v6
 // metadata gives it (AMDGPUUsage, "Code Object V5 Metadata").
