@@ -31,6 +31,14 @@ Status parse_error(std::string_view what, std::string_view text, size_t position
   return invalid_argument(std::move(message));
 }
 
+// Where the target starts in `text`: after "<triple>--" when `text` begins
+// with `triple` (an HSA ISA name, "nvptx64-nvidia-cuda--sm_90"), else at 0.
+Result<size_t> after_triple(std::string_view text, std::string_view triple, std::string_view what) {
+  if (text.substr(0, triple.size()) != triple) return size_t{0};
+  if (text.substr(triple.size(), 2) != "--") return parse_error(what, text, triple.size(), "'--' after the triple");
+  return triple.size() + 2;
+}
+
 }  // namespace
 
 std::string_view feature_setting_name(FeatureSetting setting) {
@@ -86,13 +94,7 @@ std::string AmdgpuTargetId::to_isa_name() const {
 
 Result<AmdgpuTargetId> parse_amdgpu_target_id(std::string_view text) {
   constexpr std::string_view kWhat = "AMDGPU target ID";
-  size_t pos = 0;
-  const std::string_view prefix_triple = kAmdgpuTriple;
-  if (text.substr(0, prefix_triple.size()) == prefix_triple) {
-    pos = prefix_triple.size();
-    if (text.substr(pos, 2) != "--") return parse_error(kWhat, text, pos, "'--' after the triple");
-    pos += 2;
-  }
+  DEVBIN_ASSIGN_OR_RETURN(size_t pos, after_triple(text, kAmdgpuTriple, kWhat));
   // Processor: "gfx" then lower-case letters/digits, optionally "-generic"
   // style suffixes ("gfx9-4-generic"): words of [a-z0-9] joined by '-'.
   const size_t processor_start = pos;
@@ -154,13 +156,7 @@ std::string NvidiaTarget::to_string() const {
 
 Result<NvidiaTarget> parse_nvidia_target(std::string_view text) {
   constexpr std::string_view kWhat = "NVIDIA target";
-  size_t pos = 0;
-  const std::string_view triple = kNvptxTriple;
-  if (text.substr(0, triple.size()) == triple) {
-    pos = triple.size();
-    if (text.substr(pos, 2) != "--") return parse_error(kWhat, text, pos, "'--' after the triple");
-    pos += 2;
-  }
+  DEVBIN_ASSIGN_OR_RETURN(size_t pos, after_triple(text, kNvptxTriple, kWhat));
   NvidiaTarget target;
   if (text.substr(pos, 3) == "sm_") {
     target.kind = NvidiaCodeKind::kSass;

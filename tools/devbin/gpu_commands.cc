@@ -83,25 +83,47 @@ BackendRun run_backend(const BackendInfo& info, const DeviceSelection& selection
   return run;
 }
 
-// The backends the selection names, each with its selected GPUs.
-std::vector<BackendRun> run_backends(const DeviceSelection& selection) {
-  std::vector<BackendRun> runs;
+std::string backend_json(const BackendRun& run, const std::vector<std::string>& devices);
+
+// The backends the selection names, each with its selected GPUs, and what
+// that adds up to.
+struct Runs {
+  std::vector<BackendRun> backends;
+  bool any_usable = false;  // some backend had a usable GPU
+  bool failed = false;      // some device failed to open or failed a check
+  std::string missing;      // --device N that no shown backend has: a line saying so, else ""
+
+  // Devices, each as `device_json` writes it, in one JSON array of backend objects.
+  template <typename DeviceJson>
+  std::string json(DeviceJson device_json) const {
+    std::string out = "[";
+    for (size_t i = 0; i < backends.size(); ++i) {
+      std::vector<std::string> devices;
+      for (const DeviceRun& device : backends[i].devices) devices.push_back(device_json(device));
+      out += (i ? "," : "") + backend_json(backends[i], devices);
+    }
+    return out + "]";
+  }
+};
+
+Runs run_backends(const DeviceSelection& selection) {
+  Runs runs;
   for (const BackendInfo& info : list_backends()) {
     if (selection.backend.has_value() && *selection.backend != info.backend) continue;
-    runs.push_back(run_backend(info, selection));
+    runs.backends.push_back(run_backend(info, selection));
+    runs.any_usable = runs.any_usable || info.status.ok();
+    runs.failed = runs.failed || runs.backends.back().failed();
+  }
+  if (selection.index.has_value()) {
+    std::string counts;
+    bool found = false;
+    for (const BackendRun& run : runs.backends) {
+      found = found || !run.devices.empty();
+      counts += (counts.empty() ? "" : ", ") + run.label() + " shows " + std::to_string(run.info.device_count);
+    }
+    if (!found) runs.missing = "no GPU " + std::to_string(*selection.index) + " (" + counts + ")";
   }
   return runs;
-}
-
-// --device N that no shown backend has: a line saying so, else "".
-std::string missing_device(const DeviceSelection& selection, const std::vector<BackendRun>& runs) {
-  if (!selection.index.has_value()) return "";
-  std::string counts;
-  for (const BackendRun& run : runs) {
-    if (!run.devices.empty()) return "";
-    counts += (counts.empty() ? "" : ", ") + run.label() + " shows " + std::to_string(run.info.device_count);
-  }
-  return "no GPU " + std::to_string(*selection.index) + " (" + counts + ")";
 }
 
 // {"backend":…,"available":…,"driver":…,"reason":…,"devices":[…]}
@@ -195,66 +217,42 @@ std::string device_report_json(const DeviceReport& report) {
 }
 
 int run_devices_report(std::ostream& out, bool json, const DeviceSelection& selection, bool* usable) {
-  const std::vector<BackendRun> runs = run_backends(selection);
-  bool any_usable = false;
-  bool failed = false;
-  for (const BackendRun& run : runs) {
-    any_usable = any_usable || run.info.status.ok();
-    failed = failed || run.failed();
-  }
-  if (usable != nullptr) *usable = any_usable;
-  const std::string missing = missing_device(selection, runs);
+  const Runs runs = run_backends(selection);
+  if (usable != nullptr) *usable = runs.any_usable;
+  const bool missing = !runs.missing.empty() && runs.any_usable;
   if (json) {
-    out << "[";
-    for (size_t i = 0; i < runs.size(); ++i) {
-      std::vector<std::string> devices;
-      for (const DeviceRun& device : runs[i].devices) devices.push_back(report_device_json(device));
-      out << (i ? "," : "") << backend_json(runs[i], devices);
-    }
-    out << "]";
+    out << runs.json(report_device_json);
   } else {
-    for (const BackendRun& run : runs) {
+    for (const BackendRun& run : runs.backends) {
       if (!run.info.status.ok()) out << run.label() << ": no usable GPU: " << run.info.status.message() << "\n";
       for (const DeviceRun& device : run.devices) print_report_device(out, run.name(), device);
     }
-    if (!missing.empty() && any_usable) out << "devbin: " << missing << "\n";
+    if (missing) out << "devbin: " << runs.missing << "\n";
   }
-  return failed || (!missing.empty() && any_usable) ? kExitFailure : kExitOk;
+  return runs.failed || missing ? kExitFailure : kExitOk;
 }
 
 int run_selftest(std::ostream& out, bool json, const DeviceSelection& selection) {
-  const std::vector<BackendRun> runs = run_backends(selection);
-  bool any_usable = false;
-  bool failed = false;
-  for (const BackendRun& run : runs) {
-    any_usable = any_usable || run.info.status.ok();
-    failed = failed || run.failed();
-  }
-  const std::string missing = missing_device(selection, runs);
+  const Runs runs = run_backends(selection);
+  const bool failed = runs.failed || !runs.missing.empty();
   if (json) {
-    out << "{\"backends\":[";
-    for (size_t i = 0; i < runs.size(); ++i) {
-      std::vector<std::string> devices;
-      for (const DeviceRun& device : runs[i].devices) devices.push_back(selftest_device_json(device));
-      out << (i ? "," : "") << backend_json(runs[i], devices);
-    }
-    out << "]}\n";
-  } else if (!any_usable) {
+    out << "{\"backends\":" << runs.json(selftest_device_json) << "}\n";
+  } else if (!runs.any_usable) {
     out << "selftest: no usable GPU:";
-    for (size_t i = 0; i < runs.size(); ++i) {
-      out << (i ? "; " : " ") << runs[i].label() << ": " << runs[i].info.status.message();
+    for (size_t i = 0; i < runs.backends.size(); ++i) {
+      out << (i ? "; " : " ") << runs.backends[i].label() << ": " << runs.backends[i].info.status.message();
     }
     out << "\n";
   } else {
-    for (const BackendRun& run : runs) {
+    for (const BackendRun& run : runs.backends) {
       if (!run.info.status.ok()) out << run.label() << ": no usable GPU: " << run.info.status.message() << "\n";
       for (const DeviceRun& device : run.devices) print_selftest_device(out, run.name(), device);
     }
-    if (!missing.empty()) out << "selftest: " << missing << "\n";
-    out << (failed || !missing.empty() ? "selftest: FAILED\n" : "selftest: passed\n");
+    if (!runs.missing.empty()) out << "selftest: " << runs.missing << "\n";
+    out << (failed ? "selftest: FAILED\n" : "selftest: passed\n");
   }
-  if (!any_usable) return kExitNoDevice;
-  return failed || !missing.empty() ? kExitFailure : kExitOk;
+  if (!runs.any_usable) return kExitNoDevice;
+  return failed ? kExitFailure : kExitOk;
 }
 
 //===----------------------------------------------------------------------===//

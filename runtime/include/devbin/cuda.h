@@ -41,22 +41,10 @@
 #ifndef DEVBIN_CUDA_H_
 #define DEVBIN_CUDA_H_
 
-#include <chrono>
-#include <cstdint>
-#include <memory>
-#include <optional>
-#include <span>
-#include <string>
-#include <string_view>
-
-#include "devbin/clock.h"
-#include "devbin/kernel_args.h"
 #include "devbin/code_object.h"
-#include "devbin/device.h"
-#include "devbin/status.h"
+#include "devbin/device.h"  // the neutral interface, and what it includes
+#include "devbin/kernel_args.h"
 #include "devbin/target_id.h"
-#include "devbin/toc.h"
-#include "device/abi.h"
 
 namespace devbin::cuda {
 

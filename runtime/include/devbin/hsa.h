@@ -48,22 +48,9 @@
 #ifndef DEVBIN_HSA_H_
 #define DEVBIN_HSA_H_
 
-#include <chrono>
-#include <cstdint>
-#include <memory>
-#include <optional>
-#include <span>
-#include <string>
-#include <string_view>
-#include <vector>
-
-#include "devbin/clock.h"
 #include "devbin/code_object.h"
-#include "devbin/device.h"
-#include "devbin/status.h"
+#include "devbin/device.h"  // the neutral interface, and what it includes
 #include "devbin/target_id.h"
-#include "devbin/toc.h"
-#include "device/abi.h"
 
 namespace devbin::hsa {
 

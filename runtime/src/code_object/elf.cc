@@ -14,6 +14,15 @@ constexpr uint16_t kProgramHeaderCountExtended = 0xffff;
 
 std::string number(uint64_t value) { return std::to_string(value); }
 
+// `what` ("ELF section 3") lies within the file's `bytes`, or a data-loss
+// error saying where it ends.
+Status within_file(const std::string& what, std::string_view size_name, uint64_t offset, uint64_t size,
+                   std::span<const uint8_t> bytes) {
+  if (range_fits(offset, size, bytes.size())) return Status::Ok();
+  return data_loss(what + " (offset " + hex(offset) + ", " + std::string(size_name) + " " + hex(size) +
+                   ") ends past the end of the file (" + number(bytes.size()) + " bytes)");
+}
+
 uint64_t align_up(uint64_t value, uint64_t align) {
   // `align` is 4 or 8; the caller bounds `value` far below overflow.
   return (value + align - 1) & ~(align - 1);
@@ -140,11 +149,7 @@ Result<File> File::parse(std::span<const uint8_t> bytes) {
       section.entsize = load_u64(bytes, base + 56);
       // The NUL section's fields carry extended-numbering values, not contents.
       if (i != 0 && section.type != kSectionNobits && section.type != kSectionNull) {
-        if (!range_fits(section.offset, section.size, bytes.size())) {
-          return data_loss("ELF section " + number(i) + " (offset " + hex(section.offset) + ", size " +
-                           hex(section.size) + ") ends past the end of the file (" + number(bytes.size()) +
-                           " bytes)");
-        }
+        DEVBIN_RETURN_IF_ERROR(within_file("ELF section " + number(i), "size", section.offset, section.size, bytes));
         section.data = bytes.subspan(static_cast<size_t>(section.offset), static_cast<size_t>(section.size));
       }
       // Names are resolved below, once the name table itself is checked.
@@ -190,11 +195,8 @@ Result<File> File::parse(std::span<const uint8_t> bytes) {
       segment.filesz = load_u64(bytes, base + 32);
       segment.memsz = load_u64(bytes, base + 40);
       segment.align = load_u64(bytes, base + 48);
-      if (!range_fits(segment.offset, segment.filesz, bytes.size())) {
-        return data_loss("ELF program header " + number(i) + " (offset " + hex(segment.offset) + ", file size " +
-                         hex(segment.filesz) + ") ends past the end of the file (" + number(bytes.size()) +
-                         " bytes)");
-      }
+      DEVBIN_RETURN_IF_ERROR(
+          within_file("ELF program header " + number(i), "file size", segment.offset, segment.filesz, bytes));
       segment.data = bytes.subspan(static_cast<size_t>(segment.offset), static_cast<size_t>(segment.filesz));
       file.segments_.push_back(segment);
     }

@@ -13,6 +13,7 @@
 #include "cuda/driver.h"
 #include "devbin/cuda.h"
 #include "devbin/select.h"
+#include "open_report.h"
 
 namespace devbin::cuda {
 
@@ -217,16 +218,9 @@ void* Device::native_context() const { return impl_->context; }
 void* Device::native_function(Kernel kernel) const { return impl_->functions[static_cast<size_t>(kernel)]; }
 
 Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& options, DeviceReport* report) {
-  DeviceReport local_report;
-  DeviceReport& rep = report != nullptr ? *report : local_report;
-  rep = DeviceReport{};
-  rep.backend = "cuda";
-  rep.index = ordinal;
-  auto fail = [&rep, ordinal](Status status) -> Status {
-    status.annotate("CUDA device " + std::to_string(ordinal));
-    rep.status = status;
-    return status;
-  };
+  OpenReport opening(report, "cuda", ordinal, "CUDA device " + std::to_string(ordinal));
+  DeviceReport& rep = opening.report();
+  auto fail = [&opening](Status status) { return opening.fail(std::move(status)); };
 
   auto api_or = usable_driver();
   if (!api_or.ok()) return fail(api_or.status());

@@ -9,6 +9,7 @@
 
 #include "devbin/select.h"
 #include "hsa/device_impl.h"
+#include "open_report.h"
 
 namespace devbin::hsa {
 
@@ -30,16 +31,9 @@ Device::Device(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Device::~Device() = default;
 
 Result<std::unique_ptr<Device>> Device::open(int index, const OpenOptions& options, DeviceReport* report) {
-  DeviceReport local_report;
-  DeviceReport& rep = report != nullptr ? *report : local_report;
-  rep = DeviceReport{};
-  rep.backend = "hsa";
-  rep.index = index;
-  auto fail = [&rep, index](Status status) -> Status {
-    status.annotate("HSA GPU agent " + std::to_string(index));
-    rep.status = status;
-    return status;
-  };
+  OpenReport opening(report, "hsa", index, "HSA GPU agent " + std::to_string(index));
+  DeviceReport& rep = opening.report();
+  auto fail = [&opening](Status status) { return opening.fail(std::move(status)); };
 
   auto runtime_or = usable_runtime();
   if (!runtime_or.ok()) return fail(runtime_or.status());
