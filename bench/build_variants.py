@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """Builds tuning variants of the device library: sm_90 (or --sm) cubins of
 device/*.c with other compile-time knobs, for `cuda_bench --variants DIR`.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The CUDA backend against the driver's own calls, on every GPU: a plain
 // main() printing a table (GPU times come from CUDA events, not from Google
 // Benchmark's host clock). The same code runs as `devbin bench`; this binary

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // How long selection takes for one device: parse the ISA name, walk the map
 // and the embedded TOC, build the reason. The bar: median <= 200 ns.
 #include <benchmark/benchmark.h>

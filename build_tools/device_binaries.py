@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """Builds devbin's device code objects from device/*.c with a named toolchain.
 
     python3 build_tools/device_binaries.py --output-dir device/binaries/prebuilt

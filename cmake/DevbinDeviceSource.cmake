@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # The source mode (DEVBIN_DEVICE_BINARY_BUILD_MODE=source): builds the device
 # code objects from device/*.c at build time instead of embedding
 # device/binaries/prebuilt/. Needs no Python: the targets come from

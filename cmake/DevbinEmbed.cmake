@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # Embedding code objects into the runtime library, with a table of contents.
 #
 # devbin_generate_toc_source(OUTPUT <file.cc> BUILD_MODE <mode> FILES <files...> [DEPENDS <targets/files...>])

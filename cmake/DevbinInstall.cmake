@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # cmake --install + find_package(devbin CONFIG) or pkg-config (devbin.pc):
 # the runtime library, its headers (the C API's devbin/devbin.h among them),
 # the device ABI header and the CLI.
@@ -25,3 +26,4 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/devbinConfig.cmake ${CMAKE_CURRENT_BIN
 file(RELATIVE_PATH DEVBIN_PC_PREFIX "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
 configure_file(${CMAKE_CURRENT_LIST_DIR}/devbin.pc.in ${CMAKE_CURRENT_BINARY_DIR}/devbin.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/devbin.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/devbin)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The host/device ABI of the builtin device library: the one definition of
 // every kernel's argument struct, shared by device/*.c (freestanding C, every
 // target) and the host runtime (C++). Each kernel takes exactly one argument,

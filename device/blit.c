@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // blit: devbin_fill and devbin_copy, one source for every target.
 //
 // Both kernels take a one-dimensional grid of any shape and loop over their

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // dispatch: devbin_dispatch_patch turns workgroup counts in device memory into
 // a ready AQL kernel-dispatch packet (indirect dispatch), one work-item doing
 // all of it.

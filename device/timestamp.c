@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // timestamp: devbin_timestamp writes the device clocks once, for profiling.
 #include "abi.h"
 #include "target/target.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Code objects as the loader meets them: inspect_code_object over any bytes
 // (ELF header, sections, notes, symbols, AMDGPU msgpack metadata, cubin
 // .nv.info, PTX text), then validate_code_object against the TOC entry the

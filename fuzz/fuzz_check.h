@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Property checks inside fuzz targets. A failed check is a finding: it prints
 // what broke and aborts, which libFuzzer reports as a crash with the input
 // saved. (Only harnesses abort; the library never does.)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The msgpack reader behind the AMDGPU kernel metadata. Besides "no crash":
 // when msgpack-c (the reference implementation) is at hand, both readers must
 // agree: what one decodes the other decodes to the same tree, and what ours

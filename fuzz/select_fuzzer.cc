@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Selection over a TOC built from the input. Input: newline-separated lines;
 // the first is the device ISA, the second an override (empty: none), the rest
 // TOC entry names (those parse_toc_entry_name accepts become entries).

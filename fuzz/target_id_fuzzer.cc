@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Target IDs and HSA ISA names as devices, users (DEVBIN_TARGET_OVERRIDE,
 // `devbin select`) and TOC entries give them. Properties beyond "no crash":
 // whatever parses prints back to text that parses to the same value, and the

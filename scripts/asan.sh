@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer:
 # configures the `asan` preset of CMakePresets.json (DEVBIN_ENABLE_SANITIZERS=ON,
 # Debug), builds everything and runs ctest. Any sanitizer report fails the run:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # The Bazel build, as CI runs it (after `apt-get install bazel-bootstrap`;
 # this script installs nothing). Offline, with Debian's Bazel 4.2:
 #   1. bazel test //...                        the host test suite, prebuilt mode

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # Proves README.md's two commands on a fresh Debian 12: makes a minimal
 # bookworm root with debootstrap, copies a clean clone of HEAD into it, and
 # runs each command (scripts/readme_command.sh) through chroot as root, each

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # Builds the libFuzzer targets of fuzz/ (clang-22, ASan + UBSan) and runs each
 # for SECONDS (default 60; CI uses 60). The checked-in seeds in
 # fuzz/corpus/<target>/ (and, for code_object_fuzzer, device/binaries/prebuilt/)

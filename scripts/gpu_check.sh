@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # scripts/gpu_check.sh OUTDIR
 #
 # Everything the CUDA backend needs checked on a machine with an NVIDIA GPU,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # Prints README.md's command N: the Nth "$ " line of its first sh block
 # (1: build and run the main job; 2: build and pass the tests). .ci/run and
 # scripts/fresh_machine_check.sh take the commands from here, so they test

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # The thread-safety contract (devbin/cuda.h, devbin/hsa.h: "Threads:") under
 # ThreadSanitizer: configures the `tsan` preset of CMakePresets.json
 # (DEVBIN_SANITIZER=thread), builds only what the tests below need and runs

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # compare_code_objects.sh <manifest> <reference dir> <built files...>
 # Each built code object must equal the file of the same name in the reference
 # directory (device/binaries/prebuilt); when the manifest says the whole target

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """Compile options and test macros shared by devbin's BUILD files.
 
 They mirror the CMake build: C++20, our own code held to -Wall -Wextra -Werror

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """The Bazel source mode: device code objects built from device/*.c.
 
     bazel build --config=amdgpu_device_binaries_source_llvm //device/binaries:toc

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """devbin_toc_source: the C++ source that embeds the device code objects.
 
 It runs cmake/devbin_embed_files.cmake, the script the CMake build runs, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // AMDGPU (amdgcn-amd-amdhsa, code object v6, every generic target we ship).
 //
 // Workgroup size and grid size come from the AQL dispatch packet, not from

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The host (x86-64, gcc or clang): the kernels run on the CPU over a grid the
 // host launcher (target/host_launch.h) emulates, one wavefront of fibers at a
 // time, so that kernel logic is unit-tested without a GPU. The ids read the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The host launcher of the builtin device library (tests only): runs a kernel
 // built from device/*.c for the host (target/host.h) over an emulated
 // one-dimensional grid.

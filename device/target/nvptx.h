@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // NVPTX (nvptx64-nvidia-cuda, sm_75 and later).
 #ifndef DEVBIN_DEVICE_TARGET_NVPTX_H_
 #define DEVBIN_DEVICE_TARGET_NVPTX_H_

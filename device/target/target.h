@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Selects the one per-target header for the builtin device library and adds
 // what every target shares. device/*.c include only this and ../abi.h.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The C API (devbin/devbin.h) over the C++ runtime. Every entry point
 // catches what could escape (std::bad_alloc from a container), so no
 // exception crosses into C.

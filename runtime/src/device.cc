@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The neutral interface's own parts: names, the backend list, and opening a
 // device through its vendor.
 #include "devbin/device.h"

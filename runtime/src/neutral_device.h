@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The backends' implementations of the neutral interface (devbin/device.h),
 // one per vendor (cuda/neutral_device.cc, hsa/neutral_device.cc).
 #ifndef DEVBIN_RUNTIME_NEUTRAL_DEVICE_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The report a Device::open fills in as it goes, both backends alike: the
 // caller's DeviceReport (or a local one), reset and tagged with the backend
 // and index; fail() names the device in a Status and records it there, so a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # Tests of the source build of the device code objects (build_tools/device_binaries.py,
 # cmake/DevbinDeviceSource.cmake, the checked-in device/binaries/prebuilt/): Python
 # unittest, one CTest test per test class, labelled `source`; the whole-project

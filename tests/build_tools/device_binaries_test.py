@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """Tests of building the device code objects from source: build_tools/device_binaries.py
 and the CMake source mode (cmake/DevbinDeviceSource.cmake).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 /* Every function of the C API (devbin/devbin.h), from a program compiled as
  * C11. With an HSA runtime stand-in's path as argument (the in-tree test:
  * tests/hsa's libdevbin_hsa_fake_runtime.so, which runs the host build of

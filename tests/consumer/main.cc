@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Uses the installed devbin: the embedded TOC, selection, and the device ABI.
 #include <cstdio>
 

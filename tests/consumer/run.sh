@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # Installs a built devbin into a temporary prefix and builds + tests the
 # consumer project against it. Usage: tests/consumer/run.sh BUILD_DIR
 set -euo pipefail

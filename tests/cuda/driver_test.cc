@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The CUDA backend's driver access, on any machine: a missing library, a
 // library without the driver's entry points, a driver too old, and the
 // driver answers (no device, load refused, kernel missing) a stand-in driver

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The CLI's GPU verbs (tools/devbin/gpu_commands.cc) where no GPU can answer:
 // no driver, and the stand-in driver whose memory operations do nothing, so
 // the self-test must see wrong results and say so.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The builtin kernels on a real NVIDIA GPU (label `gpu`). Without a driver or
 // GPU every test is skipped with the reason. Random data, destinations
 // poisoned before each run, guard bytes on both sides; results compared with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The CUDA backend's pure parts: launch shapes (clock calibration: tests/runtime/clock_test.cc).
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // A stand-in libcuda.so.1 for the driver responses no real driver gives on a
 // machine without a GPU: no device, zero devices, a load refused for an old
 // PTX ISA or a missing SASS, a kernel missing after load. The mode comes from

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Helpers shared by the CUDA backend's tests.
 #ifndef DEVBIN_TESTS_CUDA_TEST_ENV_H_
 #define DEVBIN_TESTS_CUDA_TEST_ENV_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // devbin_fill and devbin_copy (device/blit.c), host build, on emulated grids
 // of several shapes, against a plain reference, with poisoned guard bytes
 // around every destination.

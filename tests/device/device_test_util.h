@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Shared by the host tests of the builtin device library: the host builds of
 // the kernels (tests/device/CMakeLists.txt), grid shapes, a launcher for
 // lambdas and destination buffers with poisoned guard bytes.

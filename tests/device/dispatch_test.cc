@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // devbin_dispatch_patch (device/dispatch.c), host build: the bytes of the AQL
 // packet it writes, for valid counts, empty grids, counts over the limit and
 // grids over UINT32_MAX work-items.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The host launcher (device/target/host_launch.h): lanes of a wavefront are
 // fibers, so that lane shuffles can be emulated exactly on one CPU thread and
 // lanes that diverge around a shuffle are caught.

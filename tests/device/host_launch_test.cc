@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The host launcher itself (device/target/host_launch.h): the ids each
 // work-item sees, lockstep lane shuffles, and the launch errors that catch
 // kernels a GPU would run wrongly.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Kernels that report what the host launcher (host_launch.c) shows them, for
 // host_launch_test.cc: written against target/target.h like device/*.c.
 #include "host_launch_test_kernels.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Test kernels of the host launcher (host_launch_test_kernels.c).
 #ifndef DEVBIN_TESTS_DEVICE_HOST_LAUNCH_TEST_KERNELS_H_
 #define DEVBIN_TESTS_DEVICE_HOST_LAUNCH_TEST_KERNELS_H_

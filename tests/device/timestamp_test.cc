@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // devbin_timestamp (device/timestamp.c), host build: one record, from the
 // steady clock, whatever the grid.
 #include <gtest/gtest.h>

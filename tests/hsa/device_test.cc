@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The HSA backend's device path, run against the test's HSA runtime stand-in
 // (fake_runtime.cc) because this machine has no AMD GPU: agent discovery,
 // selection per agent, loading with the loader's sizes checked against the

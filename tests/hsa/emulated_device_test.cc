@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The shipped AMDGPU code objects, executed: the real HSA backend
 // (devbin::hsa::Device) on an emulated AMD GPU. The HSA runtime is the test
 // stand-in built with the emulator executor (emulator_executor.cc): its

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """The AMDGPU emulator's real-time counter, for devbin's emulated HSA stand-in
 (tests/hsa/emulator_executor.cc). The emulator has no clock; ../shared's
 shims.py makes the clock instructions return fixed values, which no host-time

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The stand-in's emulator executor: a dispatch runs the loaded code object's
 // own AMDGPU machine code on the instruction-set emulator in
 // $DEVBIN_AMDGPU_EMULATOR (../shared/amdgpu-emulator: tinygrad's pure-Python

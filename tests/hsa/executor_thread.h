@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The stand-in's "GPU": one thread for the whole process that runs every
 // queue's kernels, one at a time. Both executors keep per-thread state there
 // that must outlive any queue: the host launcher's wavefront cache (16 MiB of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // A test-only HSA runtime stand-in; see fake_runtime.h for what it does and
 // what it does not pretend to do. Its entry points have hsa.h's C names and
 // the signatures runtime/src/hsa/api.h declares.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The test-only HSA runtime stand-in (fake_runtime.cc): what a test can ask it
 // and how it is configured. It implements the entry points devbin resolves,
 // shows GPU agents with the ISAs a test names, loads code objects as ROCm's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // A kernel that reads the whole implicit-argument area and the queue pointer,
 // so that clang lists every hidden argument it knows in the code object's
 // metadata. Built for gfx11-generic (code object v6) by tests/hsa/CMakeLists.txt

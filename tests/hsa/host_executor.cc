@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The stand-in's host executor: a dispatch runs the host build of the device
 // library's kernel of the same name (tests/device), on the executor thread's
 // fiber launcher. No AMDGPU machine code runs here; emulator_executor.cc runs it.

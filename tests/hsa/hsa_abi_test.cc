@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // What runtime/src/hsa/api.h declares, checked against the installed HSA
 // headers (Debian: libhsa-runtime-dev, /usr/include/hsa): every struct's size
 // and field offsets, every enum value, and every entry point's signature

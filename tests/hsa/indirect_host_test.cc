@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The indirect dispatch protocol end to end on the host: the backend builds
 // the target packet (INVALID header, body written, grid unknown) and the
 // patcher's arguments; the device library's own devbin_dispatch_patch, built

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // What runs a kernel in the HSA runtime stand-in (fake_runtime.cc). The
 // stand-in is one HSA runtime (agents, memory pools, the loader, AQL queues
 // and their packet processor) linked with one of two executors:

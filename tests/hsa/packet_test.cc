@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The HSA backend's pure parts: AQL packet bytes against the HSA layout,
 // header bits, the publish protocol on a plain-memory ring, kernarg layout
 // from code-object metadata (the embedded builtins and synthetic metadata),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Stands in for a library that is not an HSA runtime (or a partial one): two
 // of the entry points devbin resolves, nothing else. The runtime test points
 // DEVBIN_HSA_RUNTIME_PATH at it.

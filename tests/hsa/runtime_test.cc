@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The HSA backend where there is no AMD GPU: every way the runtime can be
 // missing or unusable gives a Status saying which, never a crash or a hang.
 // Runs for real: a path with no library, libc (a library with none of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Clock calibration (devbin/clock.h): the device's steady counter mapped to
 // host CLOCK_MONOTONIC nanoseconds, for a nanosecond clock (NVIDIA's
 // %globaltimer) and a 100 MHz one (AMD's real-time counter).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Code-object inspection and validation against real code objects: the test
 // builds small kernels with the installed toolchains (clang-22 + ld.lld-22 for
 // AMDGPU, clang-22 + ptxas for NVIDIA) and checks every field it decodes

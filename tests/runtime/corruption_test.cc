@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Corrupted code objects: every prebuilt blob (DEVBIN_PREBUILT_DIR) cut at
 // every length and hit by seeded random bit flips, through the same calls the
 // loader makes (inspect_code_object, validate_code_object against the blob's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The bounded ELF64 reader: a hand-built file with every field at a known
 // offset, each header field broken in turn, and the host's own /bin/true
 // cross-checked against readelf.

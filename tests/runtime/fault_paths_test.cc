@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The ways loading the device library fails, through both backends, for real:
 // the driver library absent, a library present without the driver's entry
 // points (libc), an override (DEVBIN_TARGET_OVERRIDE) naming nothing, and a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The blit kernels' argument checks (devbin/kernel_args.h), shared by every backend.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The bounded msgpack reader: every type the spec defines, hostile lengths and
 // nesting, and a cross-check against libmsgpack-cxx (Debian
 // libmsgpack-cxx-dev, header-only, tests only) on generated documents.

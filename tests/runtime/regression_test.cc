@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Inputs the fuzzers (fuzz/) found to break a property, inline, each with the
 // fix it pins. The harness that found one states the property; the test here
 // checks the same thing through the public API.

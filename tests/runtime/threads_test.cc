@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The thread-safety contract of devbin/cuda.h and devbin/hsa.h ("Threads:"),
 // exercised from many threads at once: opening devices (the same agent or
 // ordinal and different ones), enqueueing on a queue or stream of each

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Runs the real devbin binary (DEVBIN_CLI_PATH) with an environment prefix
 // and collects its exit code and output, for the CLI tests.
 #ifndef DEVBIN_TESTS_TOOLS_CLI_RUN_H_

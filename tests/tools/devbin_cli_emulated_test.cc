@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // devbin selftest and the main report on emulated AMD GPUs: the HSA backend
 // on the runtime stand-in built with the emulator executor
 // (tests/hsa/emulator_executor.cc), so every check runs the shipped code

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Runs the real devbin binary: exit codes, messages and JSON shape of each verb.
 #include <gtest/gtest.h>
 #include <sys/stat.h>

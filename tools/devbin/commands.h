@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The verbs of the devbin CLI, one function each, so tests can call them.
 #ifndef DEVBIN_TOOLS_DEVBIN_COMMANDS_H_
 #define DEVBIN_TOOLS_DEVBIN_COMMANDS_H_

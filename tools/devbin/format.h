@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // printf-style text for the CLI's GPU verbs (gpu_commands.cc, self_test.cc).
 #ifndef DEVBIN_TOOLS_DEVBIN_FORMAT_H_
 #define DEVBIN_TOOLS_DEVBIN_FORMAT_H_

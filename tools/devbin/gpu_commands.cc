@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The CLI's GPU verbs (gpu_commands.h): the device report and the self-test on
 // every CUDA device and HSA GPU agent, and the CUDA bench.
 #include "gpu_commands.h"

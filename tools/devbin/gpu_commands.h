@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The CLI's GPU verbs: the device report (devbin with no verb) and `devbin
 // selftest` on every CUDA device and HSA GPU agent, and `devbin bench` on
 // every CUDA device.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Reading a file a user names on the command line (devbin inspect): bounded
 // in memory and time whatever the path is. Only regular files are read; a
 // directory, FIFO, device or socket is refused before anything can block,

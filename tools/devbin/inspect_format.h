@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // How `devbin inspect` shows a decoded code object: human text or JSON.
 #ifndef DEVBIN_TOOLS_DEVBIN_INSPECT_FORMAT_H_
 #define DEVBIN_TOOLS_DEVBIN_INSPECT_FORMAT_H_

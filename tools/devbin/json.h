@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Minimal JSON text output for the CLI's --json modes. The runtime library
 // stays free of third-party code, and the CLI only ever writes JSON.
 #ifndef DEVBIN_TOOLS_DEVBIN_JSON_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // devbin: the command-line face of the runtime. Exit codes (README.md lists them):
 //   0 success; 1 the request failed (nothing fits, a blob is refused, a test failed);
 //   2 usage error; 3 no usable GPU or driver (selftest, bench).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Random test data for the self-test and the bench: patterns, sources and
 // poison that an unwritten byte cannot pass for.
 #ifndef DEVBIN_TOOLS_DEVBIN_RANDOM_BYTES_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // devbin with no verb (the main job): every backend's GPUs in one report
 // shape, then the TOC when there is no GPU.
 #include <sstream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The self-test's checks (self_test.h), written once against the neutral
 // device interface (devbin/device.h).
 #include "self_test.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The self-test: every builtin kernel on one opened GPU of either vendor,
 // checked against host references, through the neutral device interface:
 // fill at every pattern width and odd offsets, copy at misaligned offsets,

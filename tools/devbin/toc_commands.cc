@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // devbin list, devbin select, devbin inspect: everything that needs no GPU.
 #include <iostream>
 #include <string>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Device clocks in host time. The timestamp kernel writes the device's
 // steady counter (devbin_timestamp_record_t::steady): nanoseconds of
 // %globaltimer on NVIDIA, ticks of the AMD real-time counter at the agent's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Code-object inspection and validation: typed, bounds-checked views over
 // untrusted bytes (AMDGPU HSACO, CUDA cubin, PTX text). Nothing here trusts an
 // offset or a length it has not checked against the buffer.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The CUDA backend: runs the builtin device library on NVIDIA GPUs.
 //
 // The driver (libcuda.so.1) is opened with dlopen when first needed; building

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 /* devbin's C API (C11): the embedded table of contents (TOC), selection,
  * code-object validation, and the neutral device interface (devbin/device.h)
  * for a runtime written in C.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // One interface for every GPU devbin runs on, whatever its vendor: enumerate
 // the backends and their GPUs, open one, allocate, enqueue the builtin
 // kernels on a queue, synchronize, turn timestamps into host time, and read

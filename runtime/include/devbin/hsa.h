@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The HSA backend: runs the builtin device library on AMD GPUs.
 //
 // The runtime (libhsa-runtime64.so.1, ROCm's or Debian's) is opened with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Argument checks of the builtin kernels, shared by every backend: what
 // device/abi.h says the kernels accept, checked on the host so a bad request
 // is an error at enqueue time, never a wrong store. Device addresses are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Selection: which TOC entry serves a device.
 //
 // AMDGPU: the exact code object when the TOC has one; else the map's code

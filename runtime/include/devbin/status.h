@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Status and Result: how every fallible devbin call reports failure.
 // The library never throws and never aborts on bad input; errors carry the
 // context a user needs (what was expected, what was found, where).

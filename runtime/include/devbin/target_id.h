@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Target IDs: the names GPUs and code objects go by.
 //   AMDGPU: "gfx942:sramecc+:xnack-", "gfx90a:xnack+", "gfx11-generic", and HSA ISA names
 //           "amdgcn-amd-amdhsa--gfx942:sramecc+:xnack-" (LLVM's target-ID syntax).

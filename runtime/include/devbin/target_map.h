@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The target map at run time: the tables build_tools/target_map.py generates
 // into device/binaries/target_map.inl, included once (runtime/src/target_map.cc).
 #ifndef DEVBIN_TARGET_MAP_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The table of contents (TOC) of embedded code objects.
 #ifndef DEVBIN_TOC_H_
 #define DEVBIN_TOC_H_

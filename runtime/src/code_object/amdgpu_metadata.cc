@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // AMDGPU HSA code objects (v4, v5, v6): the ELF header's target fields and the
 // msgpack kernel metadata of the NT_AMDGPU_METADATA note (LLVM AMDGPUUsage,
 // "Code Object V3 Metadata" and later).

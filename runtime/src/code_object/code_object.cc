@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // inspect_code_object picks a decoder by content; validate_code_object holds a
 // decoded blob to its TOC entry and to the host ABI in device/abi.h.
 #include "devbin/code_object.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // CUDA cubins: the SM from e_flags, kernels from the symbol table, parameter
 // sizes from the EIATTR records of each kernel's ".nv.info.<name>" section.
 // NVIDIA documents none of this; the layouts below were measured on ptxas 13.0

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // A bounded reader for little-endian ELF64 files (the container of AMDGPU code
 // objects and CUDA cubins). Every offset and size in the file is checked
 // against the buffer before use; the views it returns point into the buffer.

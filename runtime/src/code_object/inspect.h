@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The per-format decoders behind inspect_code_object (code_object.cc picks one
 // by content). Each fills the fields of CodeObjectInfo its format defines.
 #ifndef DEVBIN_CODE_OBJECT_INSPECT_H_

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // A bounded MessagePack reader (the AMDGPU metadata note is a msgpack map).
 // It decodes every type the msgpack spec defines into a small tree whose
 // strings point into the input. Lengths are checked against the bytes that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // PTX text: the ".version" and ".target" directives and each ".entry" with
 // its parameters. A bounded scanner over the text, not a PTX parser: it reads
 // top-level directives and skips everything inside braces.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Makes a device's context current for the length of one call and puts the
 // caller's back on the way out, whatever happens in between. The rule it
 // serves: devbin leaves the calling thread's current CUDA context as it found

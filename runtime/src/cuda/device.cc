@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The CUDA backend's devices: context, library loading, kernel launches.
 #include <algorithm>
 #include <chrono>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The CUDA driver API as devbin reaches it: libcuda.so.1 opened with dlopen at
 // run time, so building devbin needs no CUDA install and a machine without a
 // driver still runs everything but the GPU backend. The few types, constants

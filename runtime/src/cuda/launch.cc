@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The CUDA backend's pure parts: kernel names and launch shapes. Nothing
 // here touches the driver, so all of it is tested on machines without a GPU.
 #include <algorithm>

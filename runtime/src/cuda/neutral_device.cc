@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The CUDA backend behind the neutral interface: a Device wraps a
 // cuda::Device, a Queue a cuda::Stream of it.
 #include "devbin/cuda.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The HSA runtime API as devbin reaches it: libhsa-runtime64.so.1 opened with
 // dlopen at run time, so building devbin needs no ROCm install and a machine
 // without an AMD GPU still runs everything but this backend. The types, enum

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The HSA backend's clock calibration: the timestamp kernel's readings of the
 // agent's real-time counter against CLOCK_MONOTONIC (devbin/clock.h).
 #include <cstring>

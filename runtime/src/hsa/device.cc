@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The HSA backend's devices: opening one (select, validate, load, resolve
 // the kernels) and the report of every GPU agent.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // What the HSA backend's files share: the runtime, agents (topology.cc),
 // memory pools (memory.cc), and the internals of Device (device.cc) and
 // Queue (queue.cc) that the operations (operations.cc) build packets with.

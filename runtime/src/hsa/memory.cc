@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The HSA backend's memory: pool search, allocation, Buffer.
 #include <utility>
 #include <vector>

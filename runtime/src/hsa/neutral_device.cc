@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The HSA backend behind the neutral interface: a Device wraps an
 // hsa::Device, a Queue an AQL queue of it; buffers are device memory.
 #include "devbin/hsa.h"

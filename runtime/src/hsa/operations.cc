@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The HSA backend's operations: the builtin kernels as AQL packets (launch,
 // fill, copy, timestamp, dispatch_patch, dispatch_indirect) and the
 // synchronous host <-> device copies.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The HSA backend's pure parts: kernel checks, kernarg layout and AQL packet
 // building. Nothing here touches the runtime, so all of it is tested on
 // machines without a GPU.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The HSA backend's packet builders: kernel checks against the loader, AQL
 // headers and packets, writing them into a ring, the three packets of an
 // indirect dispatch, grid sizing. Pure functions over plain memory (packet.cc),

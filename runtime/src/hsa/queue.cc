@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The HSA backend's queue: the AQL ring and its kernarg ring, packet slots,
 // the doorbell and completion waiting.
 #include <algorithm>

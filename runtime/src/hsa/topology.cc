@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The HSA backend's topology: the runtime, agent discovery, agent properties
 // and ISA names.
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // One way to reach a GPU driver library at run time, for both backends: open
 // it with dlopen, resolve a table of entry points, report every missing one,
 // open each distinct path once per process and never unload it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Text for messages, one definition each: numbers in hex, untrusted text quoted.
 #ifndef DEVBIN_RUNTIME_SRC_UTIL_TEXT_H_
 #define DEVBIN_RUNTIME_SRC_UTIL_TEXT_H_

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """Offline stand-in for @rules_cc//cc:defs.bzl: Bazel 4's native C++ rules.
 
 Bazel 4.2's own @bazel_tools loads these names from @rules_cc; the real

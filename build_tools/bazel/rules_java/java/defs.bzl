@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """Offline stand-in for @rules_java//java:defs.bzl: Bazel 4's native Java rules.
 
 devbin has no Java; @bazel_tools//tools/jdk still loads these names while
