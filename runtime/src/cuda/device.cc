@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "clock_sampling.h"
 #include "code_object/elf.h"
 #include "cuda/context_scope.h"
 #include "cuda/driver.h"
@@ -416,22 +417,19 @@ Status Device::dispatch_patch(Stream& stream, const devbin_dispatch_args_t& args
 }
 
 Result<ClockCalibration> Device::calibrate_clock(Stream& stream, uint32_t samples) const {
-  if (samples == 0) return invalid_argument("calibrate_clock: expected at least one sample");
   DEVBIN_ASSIGN_OR_RETURN(Buffer record, allocate(sizeof(devbin_timestamp_record_t)));
-  std::vector<ClockSample> readings;
-  readings.reserve(samples);
-  for (uint32_t i = 0; i < samples; ++i) {
-    ClockSample sample;
-    sample.host_before_ns = host_monotonic_ns();
-    DEVBIN_RETURN_IF_ERROR(timestamp(stream, record.address()));
-    DEVBIN_RETURN_IF_ERROR(stream.synchronize());
-    sample.host_after_ns = host_monotonic_ns();
-    devbin_timestamp_record_t value{};
-    DEVBIN_RETURN_IF_ERROR(copy_to_host(&value, record.address(), sizeof(value)));
-    sample.device_ticks = value.steady;
-    readings.push_back(sample);
-  }
-  return calibrate(readings);
+  // %globaltimer counts nanoseconds.
+  return sample_clock(
+      samples, 1000000000,
+      [&] {
+        DEVBIN_RETURN_IF_ERROR(timestamp(stream, record.address()));
+        return stream.synchronize();
+      },
+      [&]() -> Result<uint64_t> {
+        devbin_timestamp_record_t value{};
+        DEVBIN_RETURN_IF_ERROR(copy_to_host(&value, record.address(), sizeof(value)));
+        return value.steady;
+      });
 }
 
 Status Device::driver_memset_d32(Stream& stream, DevicePtr target, uint32_t value, uint64_t count) const {
