@@ -30,6 +30,7 @@
 #include "devbin/toc.h"
 #include "tests/cuda/test_env.h"
 #include "tests/hsa/fake_runtime.h"
+#include "tests/runtime/stand_ins.h"
 
 namespace devbin {
 namespace {
@@ -43,31 +44,8 @@ using ::devbin::testing::ScopedEnv;
                                      << " \"" << needle << "\"";
 }
 
-// A stand-in driver library built by another test folder: its path from the
-// build (when tests/runtime/CMakeLists.txt passes it), else where CMake puts
-// it next to this test's folder. Empty when it is not there.
-std::string stand_in(const char* configured, const char* folder, const char* file) {
-  if (configured != nullptr && std::filesystem::exists(configured)) return configured;
-  std::error_code error;
-  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (error) return "";
-  const std::filesystem::path candidate = self.parent_path().parent_path() / folder / file;
-  return std::filesystem::exists(candidate) ? candidate.string() : "";
-}
-
-#ifdef DEVBIN_TEST_STUB_DRIVER
-constexpr const char* kConfiguredStubDriver = DEVBIN_TEST_STUB_DRIVER;
-#else
-constexpr const char* kConfiguredStubDriver = nullptr;
-#endif
-#ifdef DEVBIN_HSA_FAKE_RUNTIME
-constexpr const char* kConfiguredFakeRuntime = DEVBIN_HSA_FAKE_RUNTIME;
-#else
-constexpr const char* kConfiguredFakeRuntime = nullptr;
-#endif
-
 std::string stub_cuda_driver() {
-  const std::string path = stand_in(kConfiguredStubDriver, "cuda", "libdevbin_test_stub_driver.so");
+  const std::string path = ::devbin::testing::stub_driver_path();
   if (path.empty()) return path;
   // Each test gets its own copy (per process, as tests may run in parallel):
   // the backend opens and initializes each path once per process.
@@ -79,9 +57,7 @@ std::string stub_cuda_driver() {
   std::filesystem::copy_file(path, copy, std::filesystem::copy_options::overwrite_existing);
   return copy.string();
 }
-std::string fake_hsa_runtime() {
-  return stand_in(kConfiguredFakeRuntime, "hsa", "libdevbin_hsa_fake_runtime.so");
-}
+std::string fake_hsa_runtime() { return ::devbin::testing::fake_hsa_runtime_path(); }
 
 // A copy of every embedded entry, each in its own 64-byte aligned buffer
 // (as the embedded TOC keeps them), where a test may corrupt one.

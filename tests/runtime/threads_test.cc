@@ -37,6 +37,7 @@
 #include "devbin/select.h"
 #include "devbin/toc.h"
 #include "tests/cuda/test_env.h"
+#include "tests/runtime/stand_ins.h"
 
 namespace devbin {
 namespace {
@@ -98,29 +99,8 @@ class Watchdog {
   std::thread thread_;
 };
 
-// A stand-in library from the build, or "" with the reason in `why`.
-std::string stand_in(const char* configured, std::string* why) {
-  if (configured == nullptr) {
-    *why = "the build did not pass the stand-in's path";
-    return "";
-  }
-  if (!std::filesystem::exists(configured)) {
-    *why = std::string(configured) + " does not exist";
-    return "";
-  }
-  return configured;
-}
-
-#ifdef DEVBIN_HSA_FAKE_RUNTIME
-constexpr const char* kFakeRuntime = DEVBIN_HSA_FAKE_RUNTIME;
-#else
-constexpr const char* kFakeRuntime = nullptr;
-#endif
-#ifdef DEVBIN_TEST_STUB_DRIVER
-constexpr const char* kStubDriver = DEVBIN_TEST_STUB_DRIVER;
-#else
-constexpr const char* kStubDriver = nullptr;
-#endif
+using ::devbin::testing::fake_hsa_runtime_path;
+using ::devbin::testing::stub_driver_path;
 
 // The byte pattern of operation `op` of thread `thread`: distinct per operation.
 uint8_t byte_of(int thread, int op) { return static_cast<uint8_t>(1 + thread * 31 + op * 7); }
@@ -133,7 +113,7 @@ class HsaThreads : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string why;
-    runtime_ = stand_in(kFakeRuntime, &why);
+    runtime_ = fake_hsa_runtime_path(&why);
     if (runtime_.empty()) GTEST_SKIP() << "no HSA runtime stand-in: " << why;
     // Set before any thread starts: the environment is read, never written, from here on.
     path_.emplace(hsa::kRuntimePathEnv, runtime_);
@@ -303,7 +283,7 @@ class CudaThreads : public ::testing::Test {
 
   void SetUp() override {
     std::string why;
-    const std::string stub = stand_in(kStubDriver, &why);
+    const std::string stub = stub_driver_path(&why);
     if (stub.empty()) GTEST_SKIP() << "no CUDA stub driver: " << why;
     // A copy per test (the backend keeps each driver it opened mapped: one
     // must never be overwritten), so each test starts from a fresh driver.
