@@ -52,7 +52,10 @@ inline constexpr size_t kKernelCount = 0
 std::string_view kernel_name(Kernel kernel);  // "devbin_fill"
 
 struct OpenOptions {
-  const Toc* toc = nullptr;  // nullptr: embedded_toc()
+  // nullptr: embedded_toc(). A caller's TOC, and the bytes its entries point
+  // at, must outlive every Device opened from it: an HSA runtime may keep
+  // reading the code object where it was loaded from.
+  const Toc* toc = nullptr;
   // A TOC entry to force on this device (file name or target id). When
   // unset and read_environment is true, DEVBIN_TARGET_OVERRIDE is read: its
   // entry of this device's vendor, if it names one (devbin/select.h).
