@@ -31,35 +31,13 @@
 #include "devbin/kernel_args.h"
 #include "devbin/select.h"
 #include "hsa/packet.h"
+#include "tests/hsa/emulated_agents.h"
 #include "tests/hsa/fake_runtime.h"
 
 namespace devbin::hsa {
 namespace {
 
 constexpr char kEmulatorEnv[] = DEVBIN_AMDGPU_EMULATOR_ENV;
-
-// An emulated agent: the ISA it reports and what selection must make of it.
-struct EmulatedAgent {
-  const char* isa;    // as DEVBIN_FAKE_HSA_AGENTS takes it: "gfx942:sramecc+:xnack-"
-  const char* entry;  // the TOC entry selection picks
-  SelectionKind kind;
-  // Every code object is swept whole through one agent (all 16 x 16 copy
-  // offsets); agents that share a code object run a lighter sweep.
-  bool full_sweep;
-};
-
-const EmulatedAgent kAgents[] = {
-    {"gfx1100", "amdgcn-amd-amdhsa--gfx11-generic.so", SelectionKind::kGeneric, true},
-    {"gfx1151", "amdgcn-amd-amdhsa--gfx11-generic.so", SelectionKind::kGeneric, false},
-    {"gfx1201", "amdgcn-amd-amdhsa--gfx12-generic.so", SelectionKind::kGeneric, true},
-    {"gfx942:sramecc+:xnack-", "amdgcn-amd-amdhsa--gfx9-4-generic.so", SelectionKind::kGeneric, true},
-    {"gfx950", "amdgcn-amd-amdhsa--gfx9-4-generic.so", SelectionKind::kGeneric, false},
-    {"gfx90a:xnack-", "amdgcn-amd-amdhsa--gfx90a.so", SelectionKind::kExact, true},
-    {"gfx906", "amdgcn-amd-amdhsa--gfx9-generic.so", SelectionKind::kGeneric, true},
-    {"gfx90c", "amdgcn-amd-amdhsa--gfx9-generic.so", SelectionKind::kGeneric, false},
-};
-
-void PrintTo(const EmulatedAgent& agent, std::ostream* out) { *out << agent.isa; }
 
 std::string agent_test_name(const testing::TestParamInfo<EmulatedAgent>& info) {
   std::string name = info.param.isa;
@@ -494,7 +472,7 @@ TEST_P(EmulatedGpu, ACorruptedKernelFailsTheChecks) {
   EXPECT_TRUE(check_fill(*device_, *queue_, 4, 16, 4096));
 }
 
-INSTANTIATE_TEST_SUITE_P(Agents, EmulatedGpu, testing::ValuesIn(kAgents), agent_test_name);
+INSTANTIATE_TEST_SUITE_P(Agents, EmulatedGpu, testing::ValuesIn(kEmulatedAgents), agent_test_name);
 
 // The emulator cannot decode RDNA1/RDNA2: the stand-in's loader refuses the
 // code object selection picks for a gfx10 agent, and the backend says so.

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "tests/hsa/fake_runtime.h"
+#include "tests/hsa/emulated_agents.h"
 #include "tests/tools/cli_run.h"
 
 namespace {
@@ -17,16 +18,8 @@ namespace {
 using devbin::testing_cli::CliRun;
 using devbin::testing_cli::run_devbin;
 
-struct Agent {
-  const char* isa;
-  const char* entry;
-};
-const Agent kAgents[] = {
-    {"gfx1100", "amdgcn-amd-amdhsa--gfx11-generic.so"},    {"gfx1151", "amdgcn-amd-amdhsa--gfx11-generic.so"},
-    {"gfx1201", "amdgcn-amd-amdhsa--gfx12-generic.so"},    {"gfx942:sramecc+:xnack-", "amdgcn-amd-amdhsa--gfx9-4-generic.so"},
-    {"gfx950", "amdgcn-amd-amdhsa--gfx9-4-generic.so"},    {"gfx90a:xnack-", "amdgcn-amd-amdhsa--gfx90a.so"},
-    {"gfx906", "amdgcn-amd-amdhsa--gfx9-generic.so"},      {"gfx90c", "amdgcn-amd-amdhsa--gfx9-generic.so"},
-};
+using ::devbin::hsa::EmulatedAgent;
+using ::devbin::hsa::kEmulatedAgents;
 
 // The environment that puts the emulated agents behind the HSA backend, or
 // "" after a skip.
@@ -35,7 +28,7 @@ std::string emulated_environment() {
   return "";
 #else
   std::string agents;
-  for (const Agent& agent : kAgents) agents += (agents.empty() ? "" : ",") + std::string(agent.isa);
+  for (const EmulatedAgent& agent : kEmulatedAgents) agents += (agents.empty() ? "" : ",") + std::string(agent.isa);
   return std::string("DEVBIN_HSA_RUNTIME_PATH=") + DEVBIN_HSA_EMULATED_RUNTIME + " DEVBIN_FAKE_HSA_AGENTS=" + agents;
 #endif
 }
@@ -66,23 +59,23 @@ TEST(DevbinCliEmulatedTest, SelftestPassesOnEveryAgent) {
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_NE(run.output.find("selftest: passed"), std::string::npos) << run.output;
   EXPECT_EQ(run.output.find("FAILED"), std::string::npos) << run.output;
-  for (size_t i = 0; i < std::size(kAgents); ++i) {
-    const std::string processor = std::string(kAgents[i].isa).substr(0, std::string(kAgents[i].isa).find(':'));
-    EXPECT_NE(run.output.find("GPU " + std::to_string(i) + " (hsa): Fake " + processor + ", " + kAgents[i].isa),
+  for (size_t i = 0; i < std::size(kEmulatedAgents); ++i) {
+    const std::string processor = std::string(kEmulatedAgents[i].isa).substr(0, std::string(kEmulatedAgents[i].isa).find(':'));
+    EXPECT_NE(run.output.find("GPU " + std::to_string(i) + " (hsa): Fake " + processor + ", " + kEmulatedAgents[i].isa),
               std::string::npos)
         << run.output;
   }
-  for (const Agent& agent : kAgents) {
+  for (const EmulatedAgent& agent : kEmulatedAgents) {
     EXPECT_NE(run.output.find(std::string("entry: ") + agent.entry), std::string::npos) << agent.isa;
   }
-  EXPECT_GE(occurrences(run.output, "  ok     "), 10 * std::size(kAgents)) << run.output;
+  EXPECT_GE(occurrences(run.output, "  ok     "), 10 * std::size(kEmulatedAgents)) << run.output;
 }
 
 TEST(DevbinCliEmulatedTest, TheReportSelfTestsEveryAgent) {
   if (std::string reason = skip_reason(); !reason.empty()) GTEST_SKIP() << reason;
   CliRun run = run_devbin("", emulated_environment());
   EXPECT_EQ(run.exit_code, 0) << run.output;
-  EXPECT_EQ(occurrences(run.output, "self-test: passed"), std::size(kAgents)) << run.output;
+  EXPECT_EQ(occurrences(run.output, "self-test: passed"), std::size(kEmulatedAgents)) << run.output;
 }
 
 }  // namespace
