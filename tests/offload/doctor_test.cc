@@ -182,7 +182,7 @@ INSTANTIATE_TEST_SUITE_P(
         GpuCase{"hip_images.offbin", "gfx90a:xnack-", {}, "gfx90a:xnack-", "exact", ""},
         GpuCase{"hip_host.o", "gfx1100", {}, "gfx1100", "exact", ""},
         // Bitcode loads nowhere.
-        GpuCase{"hip_rdc_new_driver.o", "gfx1100", {}, "", "LLVM bitcode", "--offload-arch=gfx1100"},
+        GpuCase{"hip_rdc_new_driver.o", "gfx1100", {}, "", "LLVM bitcode", "becomes a code object when the program is linked"},
         // The other vendor's file.
         GpuCase{"hip_host.o", "sm_90", {}, "", "holds no NVIDIA code", "-gencode arch=compute_90,code=sm_90"},
         GpuCase{"cuda_sm80_sm90_compute90.fatbin", "gfx1100", {}, "", "holds no AMDGPU code", "--offload-arch=gfx1100"},
