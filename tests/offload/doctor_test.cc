@@ -58,9 +58,9 @@ TEST_P(DoctorFileTest, ListsEveryCodeObjectWithItsKernels) {
     formats += (formats.empty() ? "" : " ") + code.format;
     compression += (compression.empty() ? "" : " ") + (code.compression.empty() ? "-" : code.compression);
     EXPECT_GT(code.size, 0u) << c.file << " " << code.target;
-    if (code.format == "llvm-bitcode") {
+    if (code.needs_link) {
       EXPECT_FALSE(code.loadable);
-      EXPECT_FALSE(code.kernels_known);
+      EXPECT_FALSE(code.note.empty());
       continue;
     }
     EXPECT_TRUE(code.loadable) << c.file << " " << code.target << ": " << code.note;
@@ -90,6 +90,8 @@ INSTANTIATE_TEST_SUITE_P(
         FileCase{"libhip_gfx1100_gfx1201.so", "gfx1100 gfx1201", "amdgpu-hsaco amdgpu-hsaco", "zstd zstd"},
         FileCase{"hip_rdc_new_driver.o", "gfx1100 gfx90a", "llvm-bitcode llvm-bitcode", "- -"},
         FileCase{"hip_images.offbin", "gfx90a:xnack- gfx1030", "amdgpu-hsaco amdgpu-hsaco", "- -"},
+        FileCase{"hip_rdc_old_driver.o", "gfx90a", "llvm-bitcode", "-"},
+        FileCase{"cuda_rdc_sm80.o", "sm_80", "cuda-cubin", "zstd"},
         FileCase{"libcuda_sm75_sm86_compute86.so", "sm_75 compute_86 sm_86", "cuda-cubin ptx cuda-cubin", "- zstd -"}),
     [](const testing::TestParamInfo<FileCase>& info) {
       std::string name = info.param.file;
@@ -182,7 +184,9 @@ INSTANTIATE_TEST_SUITE_P(
         GpuCase{"hip_images.offbin", "gfx90a:xnack-", {}, "gfx90a:xnack-", "exact", ""},
         GpuCase{"hip_host.o", "gfx1100", {}, "gfx1100", "exact", ""},
         // Bitcode loads nowhere.
-        GpuCase{"hip_rdc_new_driver.o", "gfx1100", {}, "", "LLVM bitcode", "becomes a code object when the program is linked"},
+        GpuCase{"hip_rdc_new_driver.o", "gfx1100", {}, "", "LLVM bitcode", "it becomes loadable when the program is linked"},
+        GpuCase{"hip_rdc_old_driver.o", "gfx90a:xnack-", {}, "", "LLVM bitcode", "not linked yet"},
+        GpuCase{"cuda_rdc_sm80.o", "sm_80", 13000, "", "relocatable device code (nvcc -rdc)", "not linked yet"},
         // The other vendor's file.
         GpuCase{"hip_host.o", "sm_90", {}, "", "holds no NVIDIA code", "-gencode arch=compute_90,code=sm_90"},
         GpuCase{"cuda_sm80_sm90_compute90.fatbin", "gfx1100", {}, "", "holds no AMDGPU code", "--offload-arch=gfx1100"},
@@ -275,7 +279,7 @@ TEST(ScanTest, HostElfWithoutGpuCodeSaysSo) {
   const ScanReport report = scan_gpu_binary(self);
   EXPECT_TRUE(report.code_objects.empty());
   ASSERT_EQ(report.problems.size(), 1u);
-  EXPECT_TRUE(has(report.problems[0], "no .hip_fatbin, .nv_fatbin or .llvm.offloading section")) << report.problems[0];
+  EXPECT_TRUE(has(report.problems[0], "no .hip_fatbin, .nv_fatbin, __nv_relfatbin, .llvm.offloading or __CLANG_OFFLOAD_BUNDLE__ section")) << report.problems[0];
 }
 
 TEST(ScanTest, TrailingBytesAfterAContainerAreReported) {

@@ -25,6 +25,7 @@ inline const std::vector<std::string>& data_file_names() {
       "libhip_gfx1100_gfx1201.so",       "hip_rdc_new_driver.o",
       "hip_images.offbin",               "cuda_sm80_sm90_compute90.fatbin",
       "cuda_compressed_sm80_compute90.fatbin", "libcuda_sm75_sm86_compute86.so",
+      "hip_rdc_old_driver.o",            "cuda_rdc_sm80.o",
   };
   return names;
 }

@@ -248,7 +248,7 @@ Diagnosis diagnose(const GpuQuery& gpu, std::span<const FoundCodeObject> code_ob
   std::vector<size_t> entry_index;
   bool any_same_processor = false;
   bool any_driver_too_old = false;
-  bool bitcode_for_gpu = false;  // LLVM bitcode that linking would turn into code for this GPU
+  bool link_for_gpu = false;  // code that linking the program would make loadable on this GPU
   std::optional<PtxIsaVersion> too_new_ptx;
   for (size_t i = 0; i < code_objects.size(); ++i) {
     const FoundCodeObject& found = code_objects[i];
@@ -258,9 +258,8 @@ Diagnosis diagnose(const GpuQuery& gpu, std::span<const FoundCodeObject> code_ob
     Target code;
     if (!found.loadable) {
       verdict.reason = found.note.empty() ? "not loadable as it stands" : found.note;
-      if (found.format == "llvm-bitcode" && parse_code_target(found, vendor, &code)) {
-        bitcode_for_gpu = bitcode_for_gpu || vendor == Vendor::kNvidia ||
-                          code.amdgpu.processor == device.amdgpu.processor;
+      if (found.needs_link && parse_code_target(found, vendor, &code)) {
+        link_for_gpu = link_for_gpu || vendor == Vendor::kNvidia || code.amdgpu.processor == device.amdgpu.processor;
       }
     } else if (!parse_code_target(found, vendor, &code)) {
       verdict.reason = "its target " + util::quote(found.target) + " is not one the runtime knows";
@@ -317,16 +316,15 @@ Diagnosis diagnose(const GpuQuery& gpu, std::span<const FoundCodeObject> code_ob
     out.reason = "none of the file's " + std::to_string(out.verdicts.size()) + " " + vendor_code +
                  " code objects loads on " + gpu_name;
   }
-  if (bitcode_for_gpu) {
-    out.fixes.push_back("this file's LLVM bitcode for " + gpu_name +
-                        " becomes a code object when the program is linked (clang --offload-new-driver "
-                        "-fgpu-rdc runs clang-linker-wrapper): ask devbin doctor about the linked executable or "
-                        "library");
+  if (link_for_gpu) {
+    out.fixes.push_back("this file's device code for " + gpu_name +
+                        " is not linked yet (LLVM bitcode or relocatable device code): it becomes loadable when "
+                        "the program is linked; ask devbin doctor about the linked executable or library");
   }
   if (vendor == Vendor::kAmdgpu) {
     const std::string& processor = device.amdgpu.processor;
     out.reason += " (HIP: hipErrorNoBinaryForGpu)";
-    if (bitcode_for_gpu) {
+    if (link_for_gpu) {
       // The processor is there, as bitcode: linking is the fix.
     } else if (any_same_processor) {
       out.fixes.push_back("rebuild with --offload-arch=" + processor +
@@ -339,7 +337,7 @@ Diagnosis diagnose(const GpuQuery& gpu, std::span<const FoundCodeObject> code_ob
   } else {
     const std::string n = std::to_string(device.nvidia.number());
     out.reason += " (CUDA: no kernel image is available for execution on the device)";
-    if (!bitcode_for_gpu) out.fixes.push_back("add -gencode arch=compute_" + n + ",code=sm_" + n + " (a cubin for this GPU) and -gencode arch=compute_" + n + ",code=compute_" + n + " (PTX that later GPUs compile at load time)");
+    if (!link_for_gpu) out.fixes.push_back("add -gencode arch=compute_" + n + ",code=sm_" + n + " (a cubin for this GPU) and -gencode arch=compute_" + n + ",code=compute_" + n + " (PTX that later GPUs compile at load time)");
     if (any_driver_too_old && too_new_ptx) {
       const std::optional<int> needed = oldest_driver_for_ptx_isa(*too_new_ptx);
       out.fixes.push_back("or update the NVIDIA driver to CUDA " +

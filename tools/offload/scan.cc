@@ -75,7 +75,11 @@ class Scanner {
   void scan_host_elf(const elf::File& file) {
     bool any = false;
     for (const elf::Section& section : file.sections()) {
-      if (section.name != ".hip_fatbin" && section.name != ".nv_fatbin" && section.name != ".llvm.offloading") {
+      // A relocatable object clang-offload-bundler wrote (-fgpu-rdc with
+      // the old driver) keeps each entry in a section named after its ID.
+      const bool bundle_section = section.name.starts_with(kBundleMagic);
+      if (section.name != ".hip_fatbin" && section.name != ".nv_fatbin" && section.name != "__nv_relfatbin" &&
+          section.name != ".llvm.offloading" && !bundle_section) {
         continue;
       }
       any = true;
@@ -83,11 +87,36 @@ class Scanner {
         report_.problems.push_back(std::string(section.name) + " section is empty");
         continue;
       }
+      if (bundle_section) {
+        scan_bundle_section(section);
+        continue;
+      }
       scan_sequence(section.data, std::string(section.name), 0);
     }
     if (!any) {
       report_.problems.push_back("an ELF file (" + std::string(elf::machine_name(file.header().machine)) +
-                                 ") without GPU code: no .hip_fatbin, .nv_fatbin or .llvm.offloading section");
+                                 ") without GPU code: no .hip_fatbin, .nv_fatbin, __nv_relfatbin, "
+                                 ".llvm.offloading or __CLANG_OFFLOAD_BUNDLE__ section");
+    }
+  }
+
+  void scan_bundle_section(const elf::Section& section) {
+    const std::string_view id = section.name.substr(kBundleMagic.size());
+    const std::string location = "section " + std::string(section.name);
+    Result<BundleEntryId> parsed = parse_bundle_entry_id(id);
+    if (!parsed.ok()) {
+      report_.problems.push_back(location + ": " + parsed.status().message());
+      return;
+    }
+    if (parsed->kind == "host") return;
+    report_.containers.push_back(location + ": clang offload bundle entry in an object file");
+    if (parsed->triple.starts_with("amdgcn-")) {
+      add_code_object(location, Vendor::kAmdgpu, std::string(parsed->target_id), section.data, section.data.size(), "");
+    } else if (parsed->triple.starts_with("nvptx")) {
+      add_code_object(location, Vendor::kNvidia, std::string(parsed->target_id), section.data, section.data.size(), "");
+    } else {
+      report_.problems.push_back(location + ": triple " + util::quote(parsed->triple) +
+                                 " is neither amdgcn nor nvptx (not listed)");
     }
   }
 
@@ -280,7 +309,8 @@ class Scanner {
     if (is_bitcode(bytes)) {
       found.format = "llvm-bitcode";
       found.loadable = false;
-      found.note = "LLVM bitcode (-fgpu-rdc): clang-linker-wrapper compiles and links it into a code object when "
+      found.needs_link = true;
+      found.note = "LLVM bitcode (-fgpu-rdc): the device link step compiles and links it into a code object when "
                    "the program is linked; no runtime loads it as it is";
       return;
     }
@@ -293,6 +323,14 @@ class Scanner {
     }
     found.format = std::string(code_object_format_name(info->format));
     found.kernels_known = true;
+    if (info->format != CodeObjectFormat::kPtx && info->e_type == elf::kTypeRel) {
+      found.loadable = false;
+      found.needs_link = true;
+      found.note = info->format == CodeObjectFormat::kCudaCubin
+                       ? "relocatable device code (nvcc -rdc): nvlink links it into a cubin when the program is "
+                         "linked; no driver loads it as it is"
+                       : "a relocatable object (-fgpu-rdc): the device link makes it a loadable code object";
+    }
     for (const KernelInfo& kernel : info->kernels) found.kernels.push_back(kernel.name);
     std::string own;
     switch (info->format) {
@@ -375,7 +413,13 @@ class Scanner {
 ScanReport scan_gpu_binary(std::span<const uint8_t> bytes, const ScanOptions& options) {
   Scanner scanner(options);
   scanner.scan_file(bytes);
-  return scanner.take();
+  ScanReport report = scanner.take();
+  // Containers with host entries only (a bundle of the host's empty entry)
+  // hold nothing either: a report always says what it found or why not.
+  if (report.code_objects.empty() && report.problems.empty()) {
+    report.problems.push_back("no GPU code object: the containers found hold host entries only");
+  }
+  return report;
 }
 
 }  // namespace devbin::offload

@@ -44,6 +44,9 @@ struct FoundCodeObject {
   // A runtime can load it as it stands (LLVM bitcode is linked first; a
   // payload whose target cannot be read is not counted).
   bool loadable = true;
+  // Not loadable until the program is linked: LLVM bitcode, or relocatable
+  // device code (nvcc -rdc, clang -fgpu-rdc).
+  bool needs_link = false;
   std::string note;  // what could not be read, or a disagreement, in one line; "" when none
 };
 

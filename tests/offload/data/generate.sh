@@ -68,6 +68,9 @@ done
 # holds LLVM offload binaries of bitcode, linked later by clang-linker-wrapper.
 "${hip[@]}" --offload-new-driver -fgpu-rdc --offload-arch=gfx90a --offload-arch=gfx1100 -c kernels.hip \
   -o "$out/hip_rdc_new_driver.o"
+# -fgpu-rdc with the old driver: the bundler's object form, one
+# __CLANG_OFFLOAD_BUNDLE__<entry ID> section per entry (bitcode here).
+"${hip[@]}" -fgpu-rdc --offload-arch=gfx90a -c kernels.hip -o "$out/hip_rdc_old_driver.o"
 # A standalone offload binary of linked code objects (as clang-linker-wrapper embeds them).
 "${hip[@]}" --offload-arch=gfx90a:xnack- --offload-device-only --no-gpu-bundle-output kernels.hip -o gfx90a.o
 "${hip[@]}" --offload-arch=gfx1030 --offload-device-only --no-gpu-bundle-output kernels.hip -o gfx1030.o
@@ -85,6 +88,8 @@ llvm-offload-binary-22 -o "$out/hip_images.offbin" \
 "$nvcc" -shared -Xcompiler -fPIC -cudart none -gencode arch=compute_75,code=sm_75 \
   -gencode arch=compute_86,code=sm_86 -gencode arch=compute_86,code=compute_86 kernels.cu \
   -o "$out/libcuda_sm75_sm86_compute86.so"
+# Relocatable device code: __nv_relfatbin holds a fat binary of ET_REL cubins.
+"$nvcc" -c -rdc=true -frandom-seed=devbin_test_data -gencode arch=compute_80,code=sm_80 kernels.cu -o "$out/cuda_rdc_sm80.o"
 strip "$out/libcuda_sm75_sm86_compute86.so" "$out/libhip_gfx1100_gfx1201.so"
 
 ls -l "$out"
