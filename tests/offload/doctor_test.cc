@@ -301,6 +301,27 @@ TEST(ScanTest, DecompressionIsBoundedPerFile) {
   EXPECT_TRUE(has(report.problems[0], "more than the 1000-byte limit")) << report.problems[0];
 }
 
+// clang's old driver bundles NVIDIA device code as one fat binary per entry.
+TEST(ScanTest, FatbinInsideABundleEntryIsRead) {
+  const std::vector<uint8_t> fatbin = read_data_file("cuda_compressed_sm80_compute90.fatbin");
+  const std::string id = "hipv4-nvptx64-nvidia-cuda--sm_80";
+  std::vector<uint8_t> bundle(32 + 24 + id.size());
+  const std::string magic = "__CLANG_OFFLOAD_BUNDLE__";
+  std::copy(magic.begin(), magic.end(), bundle.begin());
+  put_u64(bundle, 24, 1);
+  put_u64(bundle, 32, bundle.size());
+  put_u64(bundle, 40, fatbin.size());
+  put_u64(bundle, 48, id.size());
+  std::copy(id.begin(), id.end(), bundle.begin() + 56);
+  bundle.insert(bundle.end(), fatbin.begin(), fatbin.end());
+  const ScanReport report = scan_gpu_binary(bundle);
+  EXPECT_TRUE(report.problems.empty()) << report.problems.front();
+  EXPECT_EQ(targets(report), "sm_80 compute_90");
+  const Diagnosis diagnosis = diagnose(gpu("sm_86"), report.code_objects);
+  ASSERT_TRUE(diagnosis.chosen.has_value());
+  EXPECT_EQ(report.code_objects[*diagnosis.chosen].target, "sm_80");
+}
+
 // Offload binaries of kind "fatbinary" nest: a chain deeper than kMaxNesting
 // stops with a problem instead of recursing on.
 TEST(ScanTest, NestingIsBounded) {

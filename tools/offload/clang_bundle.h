@@ -62,7 +62,7 @@ struct CompressedBundle {
   CompressionMethod method = CompressionMethod::kZstd;
   uint64_t size = 0;  // the whole compressed bundle, header included (v1: to the end of the bytes)
   uint64_t uncompressed_size = 0;
-  uint64_t hash = 0;
+  uint64_t hash = 0;  // of the uncompressed bundle; reported, not checked (the sizes and the codec check the bytes)
   std::span<const uint8_t> payload;  // the compressed bytes
 };
 

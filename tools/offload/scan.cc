@@ -143,7 +143,7 @@ class Scanner {
       } else if (starts_with_compressed_bundle(rest)) {
         consumed = scan_compressed_bundle(rest, here, depth);
       } else if (starts_with_fatbin(rest)) {
-        consumed = scan_fatbin(rest, here, depth);
+        consumed = scan_fatbin(rest, here);
       } else if (starts_with_offload_binary(rest)) {
         consumed = scan_offload_binary(rest, here, depth);
       } else {
@@ -159,7 +159,6 @@ class Scanner {
 
   uint64_t scan_bundle(std::span<const uint8_t> bytes, const std::string& where, const std::string& compression,
                        int depth) {
-    (void)depth;
     Result<Bundle> bundle = parse_bundle(bytes);
     if (!bundle.ok()) {
       report_.problems.push_back(where + ": " + bundle.status().message());
@@ -174,6 +173,11 @@ class Scanner {
         continue;
       }
       if (id->kind == "host") continue;  // the host side: no device code
+      // clang's old driver bundles HIP-on-NVIDIA and CUDA device code as a fat binary per entry.
+      if (starts_with_fatbin(entry.bytes) || starts_with_offload_binary(entry.bytes)) {
+        scan_sequence(entry.bytes, location, depth + 1);
+        continue;
+      }
       Vendor vendor;
       if (id->triple.starts_with("amdgcn-")) {
         vendor = Vendor::kAmdgpu;
@@ -216,8 +220,7 @@ class Scanner {
     return compressed->size;
   }
 
-  uint64_t scan_fatbin(std::span<const uint8_t> bytes, const std::string& where, int depth) {
-    (void)depth;
+  uint64_t scan_fatbin(std::span<const uint8_t> bytes, const std::string& where) {
     Result<Fatbin> fatbin = parse_fatbin(bytes);
     if (!fatbin.ok()) {
       report_.problems.push_back(where + ": " + fatbin.status().message());
