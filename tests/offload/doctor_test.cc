@@ -301,6 +301,25 @@ TEST(ScanTest, DecompressionIsBoundedPerFile) {
   EXPECT_TRUE(has(report.problems[0], "more than the 1000-byte limit")) << report.problems[0];
 }
 
+// A section of many containers, each valid, stops at the cap and says so.
+TEST(ScanTest, ContainerCountIsBounded) {
+  const std::vector<uint8_t> one = read_data_file("cuda_compressed_sm80_compute90.fatbin");
+  std::vector<uint8_t> many;
+  const size_t copies = kMaxCodeObjects / 2 + 2;  // two code objects each
+  many.reserve(one.size() * copies);
+  for (size_t i = 0; i < copies; ++i) many.insert(many.end(), one.begin(), one.end());
+  ScanOptions options;
+  options.decompressed_limit = uint64_t{1} << 20;  // the decompression budget runs out first
+  const ScanReport report = scan_gpu_binary(many, options);
+  EXPECT_LE(report.code_objects.size(), kMaxCodeObjects);
+  bool said = false;
+  for (const std::string& problem : report.problems) said = said || has(problem, "the rest are not listed");
+  EXPECT_TRUE(said);
+  size_t budget_notes = 0;
+  for (const FoundCodeObject& code : report.code_objects) budget_notes += has(code.note, "limit") ? 1 : 0;
+  EXPECT_GT(budget_notes, 0u) << "the 1 MiB decompression budget must have run out";
+}
+
 // clang's old driver bundles NVIDIA device code as one fat binary per entry.
 TEST(ScanTest, FatbinInsideABundleEntryIsRead) {
   const std::vector<uint8_t> fatbin = read_data_file("cuda_compressed_sm80_compute90.fatbin");

@@ -17,6 +17,9 @@ using elf::range_fits;
 
 constexpr uint64_t kBundleHeaderSize = 32;      // magic + entry count
 constexpr uint64_t kBundleEntryFixedSize = 24;  // offset, size, ID length
+// clang writes one entry per offload target and the host's: a bundle of
+// more than this many is refused rather than listed.
+constexpr uint64_t kMaxEntries = 65536;
 // An entry ID is a triple and a target ID: LLVM's are under 100 bytes.
 constexpr uint64_t kMaxEntryIdSize = 4096;
 
@@ -52,6 +55,10 @@ Result<Bundle> parse_bundle(std::span<const uint8_t> bytes) {
   if (count > (bytes.size() - kBundleHeaderSize) / kBundleEntryFixedSize) {
     return data_loss("clang offload bundle declares " + number(count) + " entries; its " + number(bytes.size()) +
                      " bytes hold at most " + number((bytes.size() - kBundleHeaderSize) / kBundleEntryFixedSize));
+  }
+  if (count > kMaxEntries) {
+    return data_loss("clang offload bundle declares " + number(count) + " entries: expected at most " +
+                     number(kMaxEntries));
   }
   Bundle bundle;
   bundle.entries.reserve(count);

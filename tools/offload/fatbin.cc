@@ -18,6 +18,9 @@ constexpr uint64_t kEntryMinHeaderSize = 64;
 // nvcc writes 64, 80 and 112-byte entry headers; a larger one is refused
 // rather than skipped over blindly.
 constexpr uint64_t kEntryMaxHeaderSize = 4096;
+// nvcc writes one entry per -gencode target: a fat binary of more than this
+// many is refused rather than listed.
+constexpr size_t kMaxEntries = 65536;
 
 std::string number(uint64_t value) { return std::to_string(value); }
 
@@ -61,6 +64,9 @@ Result<Fatbin> parse_fatbin(std::span<const uint8_t> bytes) {
   uint64_t position = kHeaderSize;
   // Each entry takes at least 64 bytes, so the loop runs at most size / 64 times.
   while (position < fatbin.size) {
+    if (fatbin.entries.size() == kMaxEntries) {
+      return data_loss("CUDA fat binary holds more than " + std::to_string(kMaxEntries) + " entries");
+    }
     const std::string what = "CUDA fat binary entry " + number(fatbin.entries.size()) + " (offset " +
                              elf::hex(position) + ")";
     if (!range_fits(position, kEntryMinHeaderSize, body.size())) {

@@ -134,6 +134,13 @@ class Scanner {
         ++position;
         continue;
       }
+      if (full_) return;
+      if (report_.containers.size() >= kMaxCodeObjects) {
+        report_.problems.push_back(where + ": more than " + std::to_string(kMaxCodeObjects) +
+                                   " containers: the rest are not read");
+        full_ = true;
+        return;
+      }
       const std::span<const uint8_t> rest = bytes.subspan(position);
       const std::string here = index == 0 && position == 0 ? where : where + " at offset " + elf::hex(position);
       ++index;
@@ -227,7 +234,7 @@ class Scanner {
       return 0;
     }
     report_.containers.push_back(where + ": CUDA fat binary, " + number(fatbin->entries.size()) + " entries");
-    for (size_t i = 0; i < fatbin->entries.size(); ++i) {
+    for (size_t i = 0; i < fatbin->entries.size() && room_for_code_object(); ++i) {
       const FatbinEntry& entry = fatbin->entries[i];
       const bool ptx = entry.kind == kFatbinKindPtx;
       const std::string target = (ptx ? "compute_" : "sm_") + number(entry.sm);
@@ -381,6 +388,7 @@ class Scanner {
 
   void add_code_object(const std::string& location, Vendor vendor, std::string target, std::span<const uint8_t> bytes,
                        uint64_t stored_size, const std::string& compression) {
+    if (!room_for_code_object()) return;
     FoundCodeObject found;
     found.location = location;
     found.vendor = vendor;
@@ -398,14 +406,28 @@ class Scanner {
     report_.code_objects.push_back(std::move(found));
   }
 
-  // Decompresses against what is left of the scan's budget: a file of many
-  // small compressed payloads cannot make it decompress without bound.
+  // Decompresses against what is left of the scan's budget, charged for
+  // every attempt, failed or not: a file of many compressed payloads, valid
+  // or corrupt, cannot make it allocate or decompress without bound.
   Result<std::vector<uint8_t>> decompress_within_budget(Codec codec, std::span<const uint8_t> payload,
                                                         uint64_t expected_size) {
     Result<std::vector<uint8_t>> out = decompress(codec, payload, expected_size, budget_);
-    if (out.ok()) budget_ -= out->size();
+    if (expected_size <= budget_) budget_ -= expected_size;
     return out;
   }
+
+  // Whether another code object may be listed; the first refusal is a problem.
+  bool room_for_code_object() {
+    if (report_.code_objects.size() < kMaxCodeObjects) return true;
+    if (!full_) {
+      full_ = true;
+      report_.problems.push_back("more than " + std::to_string(kMaxCodeObjects) +
+                                 " code objects: the rest are not listed");
+    }
+    return false;
+  }
+
+  bool full_ = false;
 
   uint64_t budget_;
   ScanReport report_;

@@ -19,6 +19,10 @@
 namespace devbin::offload {
 
 inline constexpr int kMaxNesting = 4;
+// Code objects (and containers) listed per file at most (libraries that
+// ship thousands, such as cuBLAS, stay well below); past it the scan stops
+// and says so.
+inline constexpr size_t kMaxCodeObjects = 65536;
 
 struct ScanOptions {
   // The most bytes all compressed payloads of one file may decompress to
