@@ -92,14 +92,17 @@ TEST_F(HsaDevice, AgentsAreListedWithTheirIsas) {
   EXPECT_EQ(first.index, 0);
   EXPECT_EQ(first.name, "gfx1100");
   EXPECT_EQ(first.product_name, "Fake gfx1100");
-  ASSERT_EQ(first.isa_names.size(), 1u);
+  // As ROCm 6.4 lists them: the agent's ISA, then its generic one.
+  ASSERT_EQ(first.isa_names.size(), 2u);
   EXPECT_EQ(first.isa_names[0], "amdgcn-amd-amdhsa--gfx1100");
+  EXPECT_EQ(first.isa_names[1], "amdgcn-amd-amdhsa--gfx11-generic");
   EXPECT_EQ(first.wavefront_size, 32u);
   EXPECT_EQ(first.compute_unit_count, 4u);
   EXPECT_EQ(first.pci_bus_id.size(), std::string("0000:11:00.0").size());
   EXPECT_EQ(first.pci_bus_id.substr(0, 5), "0000:");
   const AgentProperties& second = agents->at(1);
   EXPECT_EQ(second.index, 1);
+  ASSERT_EQ(second.isa_names.size(), 1u);  // gfx90a has no generic ISA
   EXPECT_EQ(second.isa_names[0], "amdgcn-amd-amdhsa--gfx90a:xnack-");
   EXPECT_EQ(second.wavefront_size, 64u);
   auto target = second.target();

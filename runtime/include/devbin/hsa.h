@@ -90,6 +90,11 @@ struct AgentProperties {
   // HSA_AMD_AGENT_INFO_TIMESTAMP_FREQUENCY: the rate of the counter the
   // timestamp kernel reads; 0 when the runtime does not report it (before ROCm 6).
   uint64_t timestamp_frequency_hz = 0;
+  // The CPU agent nearest the GPU (HSA_AMD_AGENT_INFO_NEAREST_CPU), as an
+  // ordinal among the CPU agents in hsa_iterate_agents order: host and
+  // kernarg memory come from its pools. -1 when the runtime does not say
+  // (before ROCm 6): the first CPU agent with those pools serves.
+  int nearest_cpu = -1;
 
   // The target of the first ISA name, as selection sees it.
   Result<AmdgpuTargetId> target() const;
