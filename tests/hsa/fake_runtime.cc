@@ -1153,6 +1153,8 @@ hsa_status_t hsa_amd_signal_async_handler(hsa_signal_t signal, hsa_signal_condit
 
 hsa_status_t hsa_amd_register_system_event_handler(hsa_amd_system_event_callback_t callback, void* data) {
   if (callback == nullptr) return HSA_STATUS_ERROR_INVALID_ARGUMENT;
+  // ROCm 5 took one handler per process: a second registration fails.
+  if (env_is_1(DEVBIN_FAKE_HSA_REFUSE_EVENT_HANDLER_ENV)) return HSA_STATUS_ERROR;
   std::lock_guard<std::mutex> lock(g_mutex);
   event_handlers().emplace_back(callback, data);  // ROCm 6 keeps every handler
   return HSA_STATUS_SUCCESS;
@@ -1191,8 +1193,11 @@ uint64_t devbin_fake_hsa_live_bytes(void) {
 
 int devbin_fake_hsa_memory_node(const void* pointer) {
   std::lock_guard<std::mutex> lock(g_mutex);
-  auto it = allocations().find(const_cast<void*>(pointer));
-  return it == allocations().end() ? -1 : it->second.node;
+  auto it = allocations().upper_bound(const_cast<void*>(pointer));
+  if (it == allocations().begin()) return -1;
+  --it;
+  const auto offset = static_cast<const uint8_t*>(pointer) - static_cast<const uint8_t*>(it->first);
+  return static_cast<size_t>(offset) < it->second.size ? it->second.node : -1;
 }
 
 }  // extern "C"

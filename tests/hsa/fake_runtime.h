@@ -50,6 +50,9 @@
 #define DEVBIN_FAKE_HSA_INTERCEPT_ENV "DEVBIN_FAKE_HSA_INTERCEPT"    // "1": queues created are intercepted
 // "1": hsa_amd_signal_async_handler fails (HSA_STATUS_ERROR_OUT_OF_RESOURCES).
 #define DEVBIN_FAKE_HSA_NO_ASYNC_HANDLER_ENV "DEVBIN_FAKE_HSA_NO_ASYNC_HANDLER"
+// "1": hsa_amd_register_system_event_handler fails (HSA_STATUS_ERROR), as
+// ROCm 5's does when another handler was registered first.
+#define DEVBIN_FAKE_HSA_REFUSE_EVENT_HANDLER_ENV "DEVBIN_FAKE_HSA_REFUSE_EVENT_HANDLER"
 // "1": a memory fault also reaches the queues' error callbacks as
 // HSA_STATUS_ERROR_MEMORY_FAULT (kernel drivers with exception reporting).
 #define DEVBIN_FAKE_HSA_FAULT_QUEUE_ERROR_ENV "DEVBIN_FAKE_HSA_FAULT_QUEUE_ERROR"
@@ -79,8 +82,8 @@ int devbin_fake_hsa_dispatch_at(size_t index, devbin_fake_hsa_dispatch_t* out);
 uint64_t devbin_fake_hsa_packet_count(void);
 // Bytes allocated from memory pools and not freed.
 uint64_t devbin_fake_hsa_live_bytes(void);
-// The NUMA node of the CPU agent whose pool `pointer` came from; -1 for GPU
-// memory or a pointer no pool allocation starts at.
+// The NUMA node of the CPU agent whose pool the allocation holding `pointer`
+// came from; -1 for GPU memory or a pointer outside every allocation.
 int devbin_fake_hsa_memory_node(const void* pointer);
 // The last hsa_signal_wait_scacquire: its timeout_hint in nanoseconds and its
 // wait state (0 BLOCKED, 1 ACTIVE); 0 when there was none.
