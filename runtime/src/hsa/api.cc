@@ -39,15 +39,15 @@ std::string kfd_note() {
   return {};
 }
 
-Result<std::unique_ptr<Api>> open_runtime(const std::string& path) {
-  auto api = std::make_unique<Api>();
-  api->path = path;
-  void* addresses[std::size(kEntryPoints)] = {};
-  DEVBIN_RETURN_IF_ERROR(util::open_library(path, kRuntimeLibrary, kEntryPoints, addresses));
+void bind(Api& api, void* const* addresses) {
   size_t next = 0;
-#define DEVBIN_HSA_ASSIGN_(name, type) api->name = reinterpret_cast<type>(addresses[next++]);
+#define DEVBIN_HSA_ASSIGN_(name, type) api.name = reinterpret_cast<type>(addresses[next++]);
   DEVBIN_HSA_API_FUNCTIONS(DEVBIN_HSA_ASSIGN_)
 #undef DEVBIN_HSA_ASSIGN_
+}
+
+Result<std::unique_ptr<Api>> open_runtime(const std::string& path) {
+  DEVBIN_ASSIGN_OR_RETURN(std::unique_ptr<Api> api, util::open_api<Api>(path, kRuntimeLibrary, kEntryPoints, bind));
   // Never shut down: the reference is the process's, like the library.
   api->init_status = check(*api, api->hsa_init(), "hsa_init");
   if (!api->init_status.ok()) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "hsa/device_impl.h"
+#include "util/dynamic_library.h"
 
 namespace devbin::hsa {
 
@@ -18,15 +19,7 @@ using api::hsa_agent_t;
 using api::hsa_status_t;
 
 // The runtime, loaded and initialized; any failure on the way as a Status.
-Result<const api::Api*> usable_runtime() {
-  DEVBIN_ASSIGN_OR_RETURN(const api::Api* runtime, api::load());
-  if (!runtime->init_status.ok()) {
-    Status status = runtime->init_status;
-    status.annotate("HSA runtime " + runtime->path);
-    return status;
-  }
-  return runtime;
-}
+Result<const api::Api*> usable_runtime() { return util::initialized(api::load(), "HSA runtime"); }
 
 namespace {
 
