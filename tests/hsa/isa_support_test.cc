@@ -5,6 +5,7 @@
 // lists none and refuses them; 5.2 also refuses code object v6. devbin never
 // hands the loader a generic code object the runtime does not list, and
 // says which ROCm loads what it refused.
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -81,6 +82,71 @@ TEST_F(HsaIsaSupport, Rocm52RefusesCodeObjectV6WithAHint) {
                       "the runtime does not accept amdgcn-amd-amdhsa--gfx90a.so (code object v6) for "
                       "amdgcn-amd-amdhsa--gfx90a:xnack-: code object v6 needs ROCm 6.3 or later");
   EXPECT_PRED_FORMAT2(assert_contains, device.status().message(), "DEVBIN_TARGET_OVERRIDE");
+}
+
+// The stand-in's model itself, called directly as devbin would never call it
+// (devbin refuses first): a ROCm 6.3 loader refuses the generic code objects
+// with ROCr's status codes, a 6.4 one loads them.
+TEST_F(HsaIsaSupport, TheModelledLoadersRefuseAsRocrDoes) {
+  void* runtime = dlopen(DEVBIN_HSA_FAKE_RUNTIME, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(runtime, nullptr);
+  using IterateAgents = api::hsa_status_t (*)(api::hsa_agent_callback_t, void*);
+  using CreateReader = api::hsa_status_t (*)(const void*, size_t, api::hsa_code_object_reader_t*);
+  using CreateExecutable = api::hsa_status_t (*)(api::hsa_profile_t, api::hsa_default_float_rounding_mode_t,
+                                                 const char*, api::hsa_executable_t*);
+  using Load = api::hsa_status_t (*)(api::hsa_executable_t, api::hsa_agent_t, api::hsa_code_object_reader_t,
+                                     const char*, api::hsa_loaded_code_object_t*);
+  using Destroy = api::hsa_status_t (*)(api::hsa_executable_t);
+  using DestroyReader = api::hsa_status_t (*)(api::hsa_code_object_reader_t);
+  auto iterate_agents = reinterpret_cast<IterateAgents>(dlsym(runtime, "hsa_iterate_agents"));
+  auto create_reader = reinterpret_cast<CreateReader>(dlsym(runtime, "hsa_code_object_reader_create_from_memory"));
+  auto create_executable = reinterpret_cast<CreateExecutable>(dlsym(runtime, "hsa_executable_create_alt"));
+  auto load = reinterpret_cast<Load>(dlsym(runtime, "hsa_executable_load_agent_code_object"));
+  auto destroy = reinterpret_cast<Destroy>(dlsym(runtime, "hsa_executable_destroy"));
+  auto destroy_reader = reinterpret_cast<DestroyReader>(dlsym(runtime, "hsa_code_object_reader_destroy"));
+  ASSERT_TRUE(iterate_agents && create_reader && create_executable && load && destroy && destroy_reader);
+
+  struct Case {
+    const char* rocm;
+    const char* agent;
+    const char* entry;
+    api::hsa_status_t expected;
+  };
+  const Case cases[] = {
+      {"6.3", "gfx1100", "amdgcn-amd-amdhsa--gfx11-generic.so", api::HSA_STATUS_ERROR_INVALID_ISA_NAME},
+      {"6.3", "gfx906", "amdgcn-amd-amdhsa--gfx9-generic.so", api::HSA_STATUS_ERROR_INVALID_ISA_NAME},
+      {"6.3", "gfx1201", "amdgcn-amd-amdhsa--gfx12-generic.so", api::HSA_STATUS_ERROR_INVALID_CODE_OBJECT},
+      {"6.3", "gfx942:sramecc+:xnack-", "amdgcn-amd-amdhsa--gfx9-4-generic.so",
+       api::HSA_STATUS_ERROR_INVALID_CODE_OBJECT},
+      {"6.3", "gfx90a:xnack-", "amdgcn-amd-amdhsa--gfx90a.so", api::HSA_STATUS_SUCCESS},
+      {"5.2", "gfx90a:xnack-", "amdgcn-amd-amdhsa--gfx90a.so", api::HSA_STATUS_ERROR_INVALID_CODE_OBJECT},
+      {"6.4", "gfx1100", "amdgcn-amd-amdhsa--gfx11-generic.so", api::HSA_STATUS_SUCCESS},
+      {"6.4", "gfx1100", "amdgcn-amd-amdhsa--gfx12-generic.so", api::HSA_STATUS_ERROR_INVALID_ISA},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(c.rocm) + " " + c.agent + " " + c.entry);
+    setenv(DEVBIN_FAKE_HSA_ROCM_ENV, c.rocm, 1);
+    setenv(DEVBIN_FAKE_HSA_AGENTS_ENV, c.agent, 1);
+    api::hsa_agent_t gpu{};
+    iterate_agents(
+        [](api::hsa_agent_t agent, void* data) {
+          *static_cast<api::hsa_agent_t*>(data) = agent;  // the last agent is the GPU
+          return api::HSA_STATUS_SUCCESS;
+        },
+        &gpu);
+    const TocEntry* entry = embedded_toc().find(c.entry);
+    ASSERT_NE(entry, nullptr);
+    api::hsa_code_object_reader_t reader{};
+    api::hsa_executable_t executable{};
+    ASSERT_EQ(create_reader(entry->data, entry->size, &reader), api::HSA_STATUS_SUCCESS);
+    ASSERT_EQ(create_executable(api::HSA_PROFILE_FULL, api::HSA_DEFAULT_FLOAT_ROUNDING_MODE_DEFAULT, nullptr,
+                                &executable),
+              api::HSA_STATUS_SUCCESS);
+    EXPECT_EQ(api::status_name(load(executable, gpu, reader, nullptr, nullptr)), api::status_name(c.expected));
+    destroy(executable);
+    destroy_reader(reader);
+  }
+  dlclose(runtime);
 }
 
 // The hints for what older loaders say to generic code objects, and the ISA
