@@ -326,7 +326,7 @@ class PrebuiltSetTest(unittest.TestCase):
         require_llvm(self)
         readelf = llvm_tool("llvm-readelf")
         kernels = abi_kernels()
-        self.assertEqual(len(kernels), 4)
+        self.assertEqual(len(kernels), 5)
         wanted = sorted(kernels + [k + ".kd" for k in kernels])
         total = 0
         for code_object in target_map.AMDGPU_CODE_OBJECTS:
@@ -347,7 +347,9 @@ class PrebuiltSetTest(unittest.TestCase):
                     self.assertEqual(table.count(" LOCAL "), 1, table)  # only the null symbol
                 for kernel in kernels:
                     self.assertIn(f".name:           {kernel}\n", out)
-        self.assertLess(total, 151 * 1024)
+        # devbin_batch inlines fill's and copy's bodies (every shift of the
+        # misaligned copy) a second time: 155 KiB with it, 121 KiB before.
+        self.assertLess(total, 170 * 1024)
 
     def test_nvidia_ptx_versions_are_pinned(self):
         pinned = json.loads((ROOT / "build_tools" / "device_flags.json").read_text())["nvptx"]["ptx_isa"]

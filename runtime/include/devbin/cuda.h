@@ -160,6 +160,29 @@ class Buffer {
   uint64_t size_ = 0;
 };
 
+// Page-locked host memory from cuMemAllocHost (what copy_to_device_async
+// reads from, as the driver's asynchronous copies want); freed when the
+// HostBuffer goes.
+class HostBuffer {
+ public:
+  HostBuffer() = default;
+  HostBuffer(HostBuffer&& other) noexcept;
+  HostBuffer& operator=(HostBuffer&& other) noexcept;
+  HostBuffer(const HostBuffer&) = delete;
+  HostBuffer& operator=(const HostBuffer&) = delete;
+  ~HostBuffer();
+
+  void* data() const { return data_; }
+  uint64_t size() const { return size_; }
+
+ private:
+  friend class Device;
+  void reset();
+  const Device* device_ = nullptr;
+  void* data_ = nullptr;
+  uint64_t size_ = 0;
+};
+
 class Stream {
  public:
   ~Stream();
@@ -219,7 +242,7 @@ class Device {
   // Replaces the shape of full-size launches of `kernel`: the block size
   // (0: the kernel's default) and the blocks per multiprocessor (unset: the
   // kernel's default; kCoveringGrid: as many as the work needs). Defaults:
-  // copy takes 256-thread blocks in a covering grid (the fastest shape,
+  // copy and fill take 256-thread blocks in a covering grid (the fastest shape,
   // bench/RESULTS.md); the other kernels the block size
   // cuOccupancyMaxPotentialBlockSize suggests, one resident wave. Block sizes
   // must be warp multiples within the kernel's and the device's limits. For
@@ -240,6 +263,8 @@ class Device {
   // The builtin kernels, enqueued on `stream`.
   Status fill(Stream& stream, DevicePtr target, uint64_t length, std::span<const uint8_t> pattern) const;
   Status copy(Stream& stream, DevicePtr target, DevicePtr source, uint64_t length) const;
+  // Runs the batch table at args.ops (devbin/device.h's Device::batch).
+  Status batch(Stream& stream, const devbin_batch_args_t& args) const;
   // Writes a devbin_timestamp_record_t (8-byte aligned) when the stream reaches it.
   Status timestamp(Stream& stream, DevicePtr record) const;
   // Patches the AQL packet args.packet (64-byte aligned) from the counts at
@@ -252,6 +277,15 @@ class Device {
   // The driver's own operations: the references devbin is tested and measured against.
   Status driver_memset_d32(Stream& stream, DevicePtr target, uint32_t value, uint64_t count) const;
   Status driver_copy(Stream& stream, DevicePtr target, DevicePtr source, uint64_t length) const;
+  // cuMemcpyBatchAsync of device-to-device copies (CUDA 12.8 and later;
+  // unavailable on older drivers), stream-ordered.
+  Status driver_copy_batch(Stream& stream, std::span<const DevicePtr> targets, std::span<const DevicePtr> sources,
+                           std::span<const uint64_t> lengths) const;
+  // Page-locked host memory (cuMemAllocHost), and cuMemcpyHtoDAsync from it:
+  // a host-to-device copy ordered on `stream`; `source` must stay unchanged
+  // until the stream passes the copy.
+  Result<HostBuffer> allocate_host(uint64_t bytes) const;
+  Status copy_to_device_async(Stream& stream, DevicePtr target, const void* source, uint64_t length) const;
   // Synchronous host <-> device transfers and byte fills (tests, self-test).
   Status copy_to_device(DevicePtr target, const void* source, uint64_t length) const;
   Status copy_to_host(void* target, DevicePtr source, uint64_t length) const;
@@ -260,6 +294,7 @@ class Device {
 
  private:
   friend class Buffer;
+  friend class HostBuffer;
   friend class Stream;
   friend class Event;
   struct Impl;

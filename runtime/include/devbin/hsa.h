@@ -247,6 +247,8 @@ class Device {
   // The builtin kernels, enqueued on `queue`.
   Status fill(Queue& queue, DevicePtr target, uint64_t length, std::span<const uint8_t> pattern) const;
   Status copy(Queue& queue, DevicePtr target, DevicePtr source, uint64_t length) const;
+  // Runs the batch table at args.ops (devbin/device.h's Device::batch).
+  Status batch(Queue& queue, const devbin_batch_args_t& args) const;
   // Writes a devbin_timestamp_record_t (8-byte aligned) when the queue
   // reaches it: `steady` in ticks of properties().timestamp_frequency_hz.
   Status timestamp(Queue& queue, DevicePtr record) const;

@@ -56,6 +56,10 @@ class CudaDevice final : public Device {
     DEVBIN_ASSIGN_OR_RETURN(cuda::Stream * stream, stream_of(queue));
     return device_->copy(*stream, target, source, length);
   }
+  Status batch(Queue& queue, const devbin_batch_args_t& args) const override {
+    DEVBIN_ASSIGN_OR_RETURN(cuda::Stream * stream, stream_of(queue));
+    return device_->batch(*stream, args);
+  }
   Status timestamp(Queue& queue, DevicePtr record) const override {
     DEVBIN_ASSIGN_OR_RETURN(cuda::Stream * stream, stream_of(queue));
     return device_->timestamp(*stream, record);

@@ -55,6 +55,10 @@ class HsaDevice final : public Device {
     DEVBIN_ASSIGN_OR_RETURN(hsa::Queue * aql, queue_of(queue));
     return device_->copy(*aql, target, source, length);
   }
+  Status batch(Queue& queue, const devbin_batch_args_t& args) const override {
+    DEVBIN_ASSIGN_OR_RETURN(hsa::Queue * aql, queue_of(queue));
+    return device_->batch(*aql, args);
+  }
   Status timestamp(Queue& queue, DevicePtr record) const override {
     DEVBIN_ASSIGN_OR_RETURN(hsa::Queue * aql, queue_of(queue));
     return device_->timestamp(*aql, record);
