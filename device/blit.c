@@ -352,7 +352,7 @@ DEVBIN_INLINE void devbin_copy_shifted_by(devbin_global_u32x4* restrict target,
 // `source` is the aligned word holding the first source byte, `shift` (1..15)
 // that byte's offset in it. One specialisation per whole-dword part of the
 // shift; the byte part is a run-time funnel-shift amount.
-static void devbin_copy_shifted(devbin_global_u32x4* restrict target, const devbin_global_u32x4* restrict source,
+DEVBIN_INLINE void devbin_copy_shifted(devbin_global_u32x4* restrict target, const devbin_global_u32x4* restrict source,
                                 uint64_t words, uint32_t shift, uint64_t id, uint64_t items) {
   const uint32_t bits = (shift & 3) * 8;
   switch (shift >> 2) {

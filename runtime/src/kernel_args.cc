@@ -98,6 +98,37 @@ Status check_chunk_bytes(uint32_t chunk_bytes) {
   return Status::Ok();
 }
 
+// The checks of make_fill_args and make_copy_args without building a
+// Status: a table of thousands of operations is checked per batch.
+bool fill_is_valid(const devbin_batch_op_t& op) {
+  const uint32_t width = op.pattern_width;
+  if (width != 1 && width != 2 && width != 4 && width != 8 && width != 16) return false;
+  if (op.target % width != 0 || op.length % width != 0) return false;
+  return (op.length == 0 || op.target != 0) && !wraps(op.target, op.length);
+}
+
+bool copy_is_valid(const devbin_batch_op_t& op) {
+  if (op.length == 0) return true;
+  if (op.target == 0 || op.source == 0 || wraps(op.target, op.length) || wraps(op.source, op.length)) return false;
+  return op.target >= op.source + op.length || op.source >= op.target + op.length;
+}
+
+// Why operation `index` is refused: its own function's words.
+Status operation_error(size_t index, const devbin_batch_op_t& op) {
+  Status status;
+  if (op.kind == DEVBIN_BATCH_COPY) {
+    status = make_copy_args(op.target, op.source, op.length).status();
+  } else if (op.pattern_width > sizeof(op.pattern)) {
+    status = invalid_argument("fill: the pattern is " + std::to_string(op.pattern_width) +
+                              " bytes wide; expected 1, 2, 4, 8 or 16");
+  } else {
+    status = make_fill_args(op.target, op.length,
+                            {reinterpret_cast<const uint8_t*>(op.pattern), op.pattern_width})
+                 .status();
+  }
+  return status.annotate("batch operation " + std::to_string(index));
+}
+
 }  // namespace
 
 Result<uint64_t> number_batch_table(std::span<devbin_batch_op_t> ops, uint32_t chunk_bytes) {
@@ -106,6 +137,9 @@ Result<uint64_t> number_batch_table(std::span<devbin_batch_op_t> ops, uint32_t c
     return invalid_argument("batch: " + std::to_string(ops.size()) + " operations; at most " +
                             std::to_string(std::numeric_limits<uint32_t>::max()) + " fit one table");
   }
+  // A power-of-two chunk (the shipped one) divides by a shift.
+  const bool power_of_two = (chunk_bytes & (chunk_bytes - 1)) == 0;
+  const unsigned shift = static_cast<unsigned>(__builtin_ctz(chunk_bytes));
   uint64_t chunks = 0;
   for (size_t i = 0; i < ops.size(); ++i) {
     devbin_batch_op_t& op = ops[i];
@@ -113,7 +147,9 @@ Result<uint64_t> number_batch_table(std::span<devbin_batch_op_t> ops, uint32_t c
       return invalid_argument("batch: operation " + std::to_string(i) + " has kind " + std::to_string(op.kind) +
                               "; expected DEVBIN_BATCH_FILL (1) or DEVBIN_BATCH_COPY (2)");
     }
-    const uint64_t own = op.length / chunk_bytes + (op.length % chunk_bytes != 0);
+    if (!(op.kind == DEVBIN_BATCH_FILL ? fill_is_valid(op) : copy_is_valid(op))) return operation_error(i, op);
+    const uint64_t own = power_of_two ? (op.length >> shift) + ((op.length & (chunk_bytes - 1)) != 0)
+                                      : op.length / chunk_bytes + (op.length % chunk_bytes != 0);
     if (own >= DEVBIN_BATCH_MAX_CHUNK_INDEX) {
       return invalid_argument("batch: operation " + std::to_string(i) + " is " + std::to_string(op.length) +
                               " bytes long, " + std::to_string(own) + " chunks; at most " +

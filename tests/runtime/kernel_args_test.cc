@@ -94,12 +94,40 @@ TEST(KernelArgsTest, BatchTablesAreNumberedInChunks) {
   EXPECT_NE(kind.status().message().find("operation 2 has kind 7; expected DEVBIN_BATCH_FILL (1) or DEVBIN_BATCH_COPY (2)"),
             std::string::npos)
       << kind.status().message();
-  ops[2].kind = DEVBIN_BATCH_FILL;
+  ops[2].kind = DEVBIN_BATCH_COPY;
+  ops[3].kind = DEVBIN_BATCH_FILL;
+  ops[3].pattern_width = 1;
   ops[3].length = DEVBIN_BATCH_MAX_CHUNK_INDEX * 16;
   auto long_op = number_batch_table(ops, 16);
   EXPECT_NE(long_op.status().message().find("operation 3 is 17592186044416 bytes long"), std::string::npos)
       << long_op.status().message();
   EXPECT_TRUE(number_batch_table(ops, 32).ok());
+
+  // Entries filled in directly are checked as make_batch_fill/copy check them.
+  struct Case {
+    devbin_batch_op_t op;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {{0x1002, 0, 16, 0, {}, DEVBIN_BATCH_FILL, 4, 0, 0}, "batch operation 1: fill: target 0x1002 is not a multiple"},
+      {{0x1000, 0, 18, 0, {}, DEVBIN_BATCH_FILL, 4, 0, 0}, "batch operation 1: fill: length 18 is not a multiple"},
+      {{0x1000, 0, 64, 0, {}, DEVBIN_BATCH_FILL, 32, 0, 0}, "batch operation 1: fill: the pattern is 32 bytes wide"},
+      {{0x1000, 0, 64, 0, {}, DEVBIN_BATCH_FILL, 0, 0, 0}, "batch operation 1: fill: the pattern is 0 bytes wide"},
+      {{0, 0, 64, 0, {}, DEVBIN_BATCH_FILL, 16, 0, 0}, "batch operation 1: fill: target is null"},
+      {{0x1000, 0x1010, 32, 0, {}, DEVBIN_BATCH_COPY, 0, 0, 0}, "batch operation 1: copy: target [0x1000, 0x1020)"},
+      {{0x1000, 0, 1, 0, {}, DEVBIN_BATCH_COPY, 0, 0, 0}, "batch operation 1: copy: source is null"},
+      {{0xfffffffffffffff0ull, 0x1000, 32, 0, {}, DEVBIN_BATCH_COPY, 0, 0, 0}, "wraps around the address space"},
+  };
+  for (const Case& c : cases) {
+    std::vector<devbin_batch_op_t> table = {*make_batch_copy(0x5000, 0x6000, 100), c.op};
+    auto refused = number_batch_table(table);
+    EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << c.expected;
+    EXPECT_NE(refused.status().message().find(c.expected), std::string::npos) << refused.status().message();
+  }
+  std::vector<devbin_batch_op_t> direct = {{0x1000, 0, 64, 0, {0xaabbccdd}, DEVBIN_BATCH_FILL, 4, 0, 0},
+                                           {0x2000, 0x3000, 0, 0, {}, DEVBIN_BATCH_COPY, 0, 0, 0},
+                                           {0x20001, 0x40003, 40000, 0, {}, DEVBIN_BATCH_COPY, 0, 0, 0}};
+  EXPECT_EQ(*number_batch_table(direct), 1u + 0u + 3u);
 
   EXPECT_TRUE(make_batch_args(0x1000, 3, 10).ok());
   EXPECT_EQ(make_batch_args(0x1000, 0, 10)->chunk_count, 0u);  // no operations, nothing to run
