@@ -22,6 +22,13 @@
 #define DEVBIN_ALIGNOF(type) _Alignof(type)
 #endif
 #define DEVBIN_OFFSETOF(type, field) __builtin_offsetof(type, field)
+// The layout every target and the host agree on: a type's size and alignment,
+// and a field's offset.
+#define DEVBIN_ABI_LAYOUT(type, size, align)                    \
+  DEVBIN_STATIC_ASSERT(sizeof(type) == (size), #type " size"); \
+  DEVBIN_STATIC_ASSERT(DEVBIN_ALIGNOF(type) == (align), #type " align")
+#define DEVBIN_ABI_FIELD(type, field, offset) \
+  DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(type, field) == (offset), #type "." #field)
 
 // Device addresses travel as uint64_t so the layout is identical on every
 // target and on the host (no pointer-size or address-space differences).
@@ -62,10 +69,9 @@ typedef struct devbin_fill_args_t {
   uint32_t pattern_width;
   uint32_t reserved0;
 } devbin_fill_args_t;
-DEVBIN_STATIC_ASSERT(sizeof(devbin_fill_args_t) == 40, "devbin_fill_args_t size");
-DEVBIN_STATIC_ASSERT(DEVBIN_ALIGNOF(devbin_fill_args_t) == 8, "devbin_fill_args_t align");
-DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(devbin_fill_args_t, pattern) == 16, "devbin_fill_args_t.pattern");
-DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(devbin_fill_args_t, pattern_width) == 32, "devbin_fill_args_t.pattern_width");
+DEVBIN_ABI_LAYOUT(devbin_fill_args_t, 40, 8);
+DEVBIN_ABI_FIELD(devbin_fill_args_t, pattern, 16);
+DEVBIN_ABI_FIELD(devbin_fill_args_t, pattern_width, 32);
 
 // Copies `length` bytes from `source` to `target`; any alignment of either
 // side. The ranges must not overlap.
@@ -74,9 +80,8 @@ typedef struct devbin_copy_args_t {
   devbin_device_ptr_t target;
   uint64_t length;
 } devbin_copy_args_t;
-DEVBIN_STATIC_ASSERT(sizeof(devbin_copy_args_t) == 24, "devbin_copy_args_t size");
-DEVBIN_STATIC_ASSERT(DEVBIN_ALIGNOF(devbin_copy_args_t) == 8, "devbin_copy_args_t align");
-DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(devbin_copy_args_t, length) == 16, "devbin_copy_args_t.length");
+DEVBIN_ABI_LAYOUT(devbin_copy_args_t, 24, 8);
+DEVBIN_ABI_FIELD(devbin_copy_args_t, length, 16);
 
 //===----------------------------------------------------------------------===//
 // batch: many fills and copies in one launch
@@ -165,9 +170,9 @@ typedef struct devbin_aql_kernel_dispatch_packet_t {
   uint64_t completion_signal;
 } devbin_aql_kernel_dispatch_packet_t;
 DEVBIN_STATIC_ASSERT(sizeof(devbin_aql_kernel_dispatch_packet_t) == 64, "AQL packet size");
-DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(devbin_aql_kernel_dispatch_packet_t, grid_size_x) == 12, "AQL grid_size_x");
-DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(devbin_aql_kernel_dispatch_packet_t, kernel_object) == 32, "AQL kernel_object");
-DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(devbin_aql_kernel_dispatch_packet_t, completion_signal) == 56, "AQL completion_signal");
+DEVBIN_ABI_FIELD(devbin_aql_kernel_dispatch_packet_t, grid_size_x, 12);
+DEVBIN_ABI_FIELD(devbin_aql_kernel_dispatch_packet_t, kernel_object, 32);
+DEVBIN_ABI_FIELD(devbin_aql_kernel_dispatch_packet_t, completion_signal, 56);
 
 // AQL header fields (HSA spec: hsa_packet_type_t, hsa_packet_header_t).
 #define DEVBIN_AQL_PACKET_TYPE_INVALID 1u
@@ -201,10 +206,9 @@ typedef struct devbin_dispatch_args_t {
   uint16_t setup;   // dimensions, as the packet's setup field
   uint32_t reserved0;
 } devbin_dispatch_args_t;
-DEVBIN_STATIC_ASSERT(sizeof(devbin_dispatch_args_t) == 56, "devbin_dispatch_args_t size");
-DEVBIN_STATIC_ASSERT(DEVBIN_ALIGNOF(devbin_dispatch_args_t) == 8, "devbin_dispatch_args_t align");
-DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(devbin_dispatch_args_t, workgroup_size) == 24, "devbin_dispatch_args_t.workgroup_size");
-DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(devbin_dispatch_args_t, header) == 48, "devbin_dispatch_args_t.header");
+DEVBIN_ABI_LAYOUT(devbin_dispatch_args_t, 56, 8);
+DEVBIN_ABI_FIELD(devbin_dispatch_args_t, workgroup_size, 24);
+DEVBIN_ABI_FIELD(devbin_dispatch_args_t, header, 48);
 
 #define DEVBIN_DISPATCH_STATUS_OK 0u
 #define DEVBIN_DISPATCH_STATUS_EMPTY 1u          // a zero count (or workgroup size): no-op packet

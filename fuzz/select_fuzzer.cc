@@ -109,13 +109,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     DEVBIN_FUZZ_CHECK(by_override->kind == SelectionKind::kOverride, "an override not reported as one");
   }
 
+  // Selects with `options`; a success satisfies every selection property.
+  auto select_checked = [&](const devbin::SelectOptions& options) {
+    devbin::Result<Selection> chosen = devbin::select(*device, toc, options);
+    devbin::fuzz::check_result(chosen);
+    if (chosen.ok()) check_selection(*chosen, *device, toc);
+    return chosen;
+  };
   if (!override_text.empty()) {
     devbin::SelectOptions options;
     options.override_entry = override_text;
-    devbin::Result<Selection> forced = devbin::select(*device, toc, options);
-    devbin::fuzz::check_result(forced);
+    devbin::Result<Selection> forced = select_checked(options);
     if (forced.ok()) {
-      check_selection(*forced, *device, toc);
       DEVBIN_FUZZ_CHECK(forced->kind == SelectionKind::kOverride, "an override not reported as one");
       DEVBIN_FUZZ_CHECK(forced->entry == toc.find(override_text), "the override chose another entry than it names");
     }
@@ -124,10 +129,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // override of the device's vendor, or the rules' own choice.
     devbin::SelectOptions list;
     list.vendor_overrides = override_text;
-    devbin::Result<Selection> listed = devbin::select(*device, toc, list);
-    devbin::fuzz::check_result(listed);
+    devbin::Result<Selection> listed = select_checked(list);
     if (listed.ok()) {
-      check_selection(*listed, *device, toc);
       DEVBIN_FUZZ_CHECK(listed->kind == SelectionKind::kOverride || selection.ok(),
                         "the list chose an entry where neither it nor the rules name one");
       if (listed->kind != SelectionKind::kOverride) {

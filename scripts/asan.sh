@@ -12,12 +12,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-jobs=${DEVBIN_ASAN_JOBS:-2}
-configure=(--preset asan)
-[ -n "${DEVBIN_ASAN_BUILD_DIR:-}" ] && configure+=(-B "$DEVBIN_ASAN_BUILD_DIR")
-build=${DEVBIN_ASAN_BUILD_DIR:-build/asan}
-command -v ninja >/dev/null && [ ! -f "$build/CMakeCache.txt" ] && configure+=(-G Ninja)
-
 # detect_leaks: a leak is a finding; print_stacktrace makes UBSan reports say
 # where. Not detect_stack_use_after_return: with it the host-emulated device
 # kernels (tests/device: lanes are fibers, device/target/host_launch.h) ran
@@ -31,12 +25,5 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 # executor.
 unset DEVBIN_AMDGPU_EMULATOR
 
-start=$(date +%s)
-cmake "${configure[@]}"
-cmake --build "$build" --parallel "$jobs"
-built=$(date +%s)
-status=0
-ctest --test-dir "$build" --output-on-failure --parallel "$jobs" "$@" || status=$?
-end=$(date +%s)
-echo "asan: build $((built - start)) s, tests $((end - built)) s, total $((end - start)) s"
-exit $status
+source scripts/preset_test.sh
+preset_test asan "" "$@"

@@ -33,26 +33,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-jobs=${DEVBIN_TSAN_JOBS:-2}
-configure=(--preset tsan)
-[ -n "${DEVBIN_TSAN_BUILD_DIR:-}" ] && configure+=(-B "$DEVBIN_TSAN_BUILD_DIR")
-build=${DEVBIN_TSAN_BUILD_DIR:-build/tsan}
-command -v ninja >/dev/null && [ ! -f "$build/CMakeCache.txt" ] && configure+=(-G Ninja)
-
 # halt_on_error: the first report ends the test with exitcode 66.
 # second_deadlock_stack: lock-order reports show both acquisitions.
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
 unset DEVBIN_AMDGPU_EMULATOR
 echo "tsan: SKIP the emulated AMD GPU tests (CPython inside the stand-in is not built with TSan)"
 
-start=$(date +%s)
-cmake "${configure[@]}"
+source scripts/preset_test.sh
 # The tests' own targets pull in the stand-ins they load (tests/CMakeLists.txt).
-cmake --build "$build" --parallel "$jobs" --target threads_test hsa_device_test
-built=$(date +%s)
-status=0
-ctest --test-dir "$build" --output-on-failure --parallel "$jobs" \
-  -R '^(HsaThreads|CudaThreads|SelectThreads|HsaDevice)\.' "$@" || status=$?
-end=$(date +%s)
-echo "tsan: build $((built - start)) s, tests $((end - built)) s, total $((end - start)) s"
-exit $status
+preset_test tsan "threads_test hsa_device_test" -R '^(HsaThreads|CudaThreads|SelectThreads|HsaDevice)\.' "$@"

@@ -22,66 +22,10 @@
 #include "devbin/kernel_args.h"
 #include "hsa/packet.h"
 #include "tests/hsa/fake_runtime.h"
+#include "tests/hsa/stand_in_fixture.h"
 
 namespace devbin::hsa {
 namespace {
-
-testing::AssertionResult assert_contains(const char* text_expr, const char*, const std::string& text,
-                                         const std::string& needle) {
-  if (text.find(needle) != std::string::npos) return testing::AssertionSuccess();
-  return testing::AssertionFailure() << text_expr << " is \"" << text << "\"\n  which lacks \"" << needle << "\"";
-}
-
-// The stand-in's own accessors, reached the way devbin reaches the runtime.
-struct FakeAccess {
-  size_t (*dispatch_count)() = nullptr;
-  int (*dispatch_at)(size_t, devbin_fake_hsa_dispatch_t*) = nullptr;
-  uint64_t (*packet_count)() = nullptr;
-  uint64_t (*live_bytes)() = nullptr;
-
-  std::vector<devbin_fake_hsa_dispatch_t> dispatches_since(size_t first) const {
-    std::vector<devbin_fake_hsa_dispatch_t> out;
-    devbin_fake_hsa_dispatch_t record;
-    for (size_t i = first; dispatch_at(i, &record) != 0; ++i) out.push_back(record);
-    return out;
-  }
-};
-
-class HsaDevice : public testing::Test {
- protected:
-  void SetUp() override {
-    setenv(kRuntimePathEnv, DEVBIN_HSA_FAKE_RUNTIME, 1);
-    setenv(DEVBIN_FAKE_HSA_AGENTS_ENV, "gfx1100", 1);
-    unsetenv(DEVBIN_FAKE_HSA_KERNARG_DELTA_ENV);
-    unsetenv(DEVBIN_FAKE_HSA_REJECT_ENV);
-    unsetenv("DEVBIN_TARGET_OVERRIDE");
-    void* handle = dlopen(DEVBIN_HSA_FAKE_RUNTIME, RTLD_NOW | RTLD_LOCAL);
-    ASSERT_NE(handle, nullptr) << dlerror();
-    fake_.dispatch_count = reinterpret_cast<size_t (*)()>(dlsym(handle, "devbin_fake_hsa_dispatch_count"));
-    fake_.dispatch_at =
-        reinterpret_cast<int (*)(size_t, devbin_fake_hsa_dispatch_t*)>(dlsym(handle, "devbin_fake_hsa_dispatch_at"));
-    fake_.packet_count = reinterpret_cast<uint64_t (*)()>(dlsym(handle, "devbin_fake_hsa_packet_count"));
-    fake_.live_bytes = reinterpret_cast<uint64_t (*)()>(dlsym(handle, "devbin_fake_hsa_live_bytes"));
-    ASSERT_TRUE(fake_.dispatch_count && fake_.dispatch_at && fake_.packet_count && fake_.live_bytes);
-    live_bytes_before_ = fake_.live_bytes();
-  }
-
-  void TearDown() override {
-    // Every Buffer, Queue and Device of the test is gone: so is their memory.
-    EXPECT_EQ(fake_.live_bytes(), live_bytes_before_);
-    unsetenv(kRuntimePathEnv);
-  }
-
-  std::unique_ptr<Device> open_device() {
-    DeviceReport report;
-    auto device = Device::open(0, {}, &report);
-    EXPECT_TRUE(device.ok()) << device.status().to_string();
-    return device.ok() ? std::move(device).value() : nullptr;
-  }
-
-  FakeAccess fake_;
-  uint64_t live_bytes_before_ = 0;
-};
 
 TEST_F(HsaDevice, AgentsAreListedWithTheirIsas) {
   setenv(DEVBIN_FAKE_HSA_AGENTS_ENV, "gfx1100,gfx90a:xnack-", 1);
@@ -92,14 +36,17 @@ TEST_F(HsaDevice, AgentsAreListedWithTheirIsas) {
   EXPECT_EQ(first.index, 0);
   EXPECT_EQ(first.name, "gfx1100");
   EXPECT_EQ(first.product_name, "Fake gfx1100");
-  ASSERT_EQ(first.isa_names.size(), 1u);
+  // As ROCm 6.4 lists them: the agent's ISA, then its generic one.
+  ASSERT_EQ(first.isa_names.size(), 2u);
   EXPECT_EQ(first.isa_names[0], "amdgcn-amd-amdhsa--gfx1100");
+  EXPECT_EQ(first.isa_names[1], "amdgcn-amd-amdhsa--gfx11-generic");
   EXPECT_EQ(first.wavefront_size, 32u);
   EXPECT_EQ(first.compute_unit_count, 4u);
   EXPECT_EQ(first.pci_bus_id.size(), std::string("0000:11:00.0").size());
   EXPECT_EQ(first.pci_bus_id.substr(0, 5), "0000:");
   const AgentProperties& second = agents->at(1);
   EXPECT_EQ(second.index, 1);
+  ASSERT_EQ(second.isa_names.size(), 1u);  // gfx90a has no generic ISA
   EXPECT_EQ(second.isa_names[0], "amdgcn-amd-amdhsa--gfx90a:xnack-");
   EXPECT_EQ(second.wavefront_size, 64u);
   auto target = second.target();

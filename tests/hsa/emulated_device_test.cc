@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -96,6 +97,7 @@ class EmulatedGpu : public testing::TestWithParam<EmulatedAgent> {
     setenv(DEVBIN_FAKE_HSA_AGENTS_ENV, GetParam().isa, 1);
     unsetenv(DEVBIN_FAKE_HSA_KERNARG_DELTA_ENV);
     unsetenv(DEVBIN_FAKE_HSA_REJECT_ENV);
+    unsetenv(DEVBIN_FAKE_HSA_ROCM_ENV);
     unsetenv("DEVBIN_TARGET_OVERRIDE");
     device_ = open(OpenOptions{});
     ASSERT_NE(device_, nullptr);
@@ -256,12 +258,13 @@ TEST_P(EmulatedGpu, BatchRunsEveryOperationOfTheTable) {
   constexpr uint64_t kGuard = 48;
   for (uint32_t chunk_bytes : {256u, uint32_t{DEVBIN_BATCH_CHUNK_BYTES}}) {
     const uint64_t lengths[] = {0, 1, 48, 255, 256, 1000, 2 * uint64_t{chunk_bytes} + 100};
-    std::vector<uint8_t> source_bytes(16 + lengths[6]);
+    const uint64_t longest = std::max(lengths[5], lengths[6]);
+    std::vector<uint8_t> source_bytes(16 + longest);
     random_bytes(rng_, source_bytes);
     auto source = device_->allocate(source_bytes.size());
     ASSERT_TRUE(source.ok());
     ASSERT_TRUE(device_->copy_to_device(source->address(), source_bytes.data(), source_bytes.size()).ok());
-    const uint64_t stride = (kGuard + 16 + lengths[6] + kGuard + 15) / 16 * 16;
+    const uint64_t stride = (kGuard + 16 + longest + kGuard + 15) / 16 * 16;
     struct Planned {
       bool fill;
       uint32_t width;
@@ -539,6 +542,23 @@ TEST_P(EmulatedGpu, ACorruptedKernelFailsTheChecks) {
   EXPECT_TRUE(check_copies(*device, **queue, {3}, {5}, 4096));
   // And the intact code object passes the very same check.
   EXPECT_TRUE(check_fill(*device_, *queue_, 4, 16, 4096));
+}
+
+// A fill of memory nothing maps: the stand-in's page table faults it before
+// the emulator runs it, the fault reaches devbin's system event handler (the
+// process lives), and synchronize says where. The other queues of the agent
+// fail with it, as the kernel driver stops them.
+TEST_P(EmulatedGpu, AFillOfUnmappedMemoryFaults) {
+  const uint8_t pattern[4] = {1, 2, 3, 4};
+  auto other = device_->create_queue(64);
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(device_->fill(*queue_, 0x20000, 4096, pattern).ok());
+  Status status = queue_->synchronize();
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("a GPU memory fault at address 0x20000 (page not present or supervisor privilege)"),
+            std::string::npos)
+      << status.message();
+  EXPECT_NE((*other)->synchronize().message().find("a GPU memory fault"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Agents, EmulatedGpu, testing::ValuesIn(kEmulatedAgents), agent_test_name);

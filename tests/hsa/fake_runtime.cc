@@ -31,14 +31,73 @@ namespace {
 
 std::mutex g_mutex;  // guards every registry below
 
+// The environment, read each time it matters (one process loads the stand-in
+// once; tests change the setting between cases).
+bool env_is_1(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr && std::strcmp(value, "1") == 0;
+}
+long env_number(const char* name, long fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? std::strtol(value, nullptr, 0) : fallback;
+}
+
+// The ROCm generation modelled, as major * 10 + minor: 64, 63 or 52.
+int rocm_generation() {
+  const char* value = std::getenv(DEVBIN_FAKE_HSA_ROCM_ENV);
+  if (value == nullptr || std::strcmp(value, "6.4") == 0) return 64;
+  if (std::strcmp(value, "6.3") == 0) return 63;
+  if (std::strcmp(value, "5.2") == 0) return 52;
+  std::fprintf(stderr, "fake HSA runtime: %s=%s; expected 6.4, 6.3 or 5.2\n", DEVBIN_FAKE_HSA_ROCM_ENV, value);
+  std::abort();
+}
+
+// The generic ISA ROCr's registry gives a processor (core/runtime/isa.cpp),
+// with the features it keeps; "" for one without (gfx90a, gfx908, ...).
+std::string generic_isa_of(const std::string& target) {
+  const std::string processor = target.substr(0, target.find(':'));
+  const std::string features = target.size() > processor.size() ? target.substr(processor.size()) : "";
+  struct Family {
+    const char* generic;
+    std::vector<const char*> members;
+    bool sramecc;  // the generic keeps sramecc (gfx9-4); xnack where the members have it
+    bool xnack;
+  };
+  static const Family kFamilies[] = {
+      {"gfx9-generic", {"gfx900", "gfx902", "gfx904", "gfx906", "gfx909", "gfx90c"}, false, true},
+      {"gfx9-4-generic", {"gfx942", "gfx950"}, true, true},
+      {"gfx10-1-generic", {"gfx1010", "gfx1011", "gfx1012", "gfx1013"}, false, true},
+      {"gfx10-3-generic", {"gfx1030", "gfx1031", "gfx1032", "gfx1033", "gfx1034", "gfx1035", "gfx1036"}, false, false},
+      {"gfx11-generic",
+       {"gfx1100", "gfx1101", "gfx1102", "gfx1103", "gfx1150", "gfx1151", "gfx1152", "gfx1153"},
+       false,
+       false},
+      {"gfx12-generic", {"gfx1200", "gfx1201"}, false, false},
+  };
+  for (const Family& family : kFamilies) {
+    for (const char* member : family.members) {
+      if (processor != member) continue;
+      std::string name = std::string("amdgcn-amd-amdhsa--") + family.generic;
+      if (family.sramecc && features.find("sramecc+") != std::string::npos) name += ":sramecc+";
+      if (family.sramecc && features.find("sramecc-") != std::string::npos) name += ":sramecc-";
+      if (family.xnack && features.find("xnack+") != std::string::npos) name += ":xnack+";
+      if (family.xnack && features.find("xnack-") != std::string::npos) name += ":xnack-";
+      return name;
+    }
+  }
+  return "";
+}
+
 //===----------------------------------------------------------------------===//
 // Agents
 //===----------------------------------------------------------------------===//
 
 struct FakeAgent {
   bool gpu = false;
+  int node = 0;           // a CPU agent's NUMA node
   std::string processor;  // "gfx1100"
   std::string isa;        // "amdgcn-amd-amdhsa--gfx1100"
+  std::string generic;    // "amdgcn-amd-amdhsa--gfx11-generic", "" when none
   std::string product;
   uint32_t bdfid = 0;
   stand_in::AgentModel model;  // processor and wavefront size, for the executor
@@ -49,13 +108,21 @@ std::map<std::string, std::unique_ptr<FakeAgent>>& agents_by_target() {
   return *agents;
 }
 
-FakeAgent& cpu_agent() {
-  static FakeAgent* cpu = [] {
-    auto* agent = new FakeAgent();
-    agent->processor = "Fake CPU";
-    return agent;
-  }();
-  return *cpu;
+// The CPU agents: one per NUMA node (DEVBIN_FAKE_HSA_CPU_NODES, default 1).
+std::vector<FakeAgent*> cpu_agents() {
+  static FakeAgent* cpus[2] = {};
+  const long nodes = std::clamp(env_number(DEVBIN_FAKE_HSA_CPU_NODES_ENV, 1), 1L, 2L);
+  std::lock_guard<std::mutex> lock(g_mutex);
+  std::vector<FakeAgent*> out;
+  for (int node = 0; node < nodes; ++node) {
+    if (cpus[node] == nullptr) {
+      cpus[node] = new FakeAgent();
+      cpus[node]->node = node;
+      cpus[node]->processor = "Fake CPU node " + std::to_string(node);
+    }
+    out.push_back(cpus[node]);
+  }
+  return out;
 }
 
 // The GPU agents the environment names, in order; handles stay stable.
@@ -77,6 +144,7 @@ std::vector<FakeAgent*> gpu_agents() {
       slot->gpu = true;
       slot->processor = target.substr(0, target.find(':'));
       slot->isa = "amdgcn-amd-amdhsa--" + target;
+      slot->generic = generic_isa_of(target);
       slot->product = "Fake " + slot->processor;
       slot->bdfid = static_cast<uint32_t>((0x10 + agents_by_target().size()) << 8);
       // gfx9 (GCN, CDNA) runs wave64; gfx10 and later wave32.
@@ -100,10 +168,14 @@ void copy_name(void* value, const std::string& text) {
 // Signals and memory
 //===----------------------------------------------------------------------===//
 
+struct FakeQueue;
+void on_doorbell(FakeQueue* queue);
+
 struct FakeSignal {
   std::atomic<int64_t> value{0};
   std::mutex mutex;
   std::condition_variable changed;
+  FakeQueue* doorbell_of = nullptr;  // the queue whose doorbell this is
 
   void store(int64_t v) {
     {
@@ -137,13 +209,19 @@ bool satisfied(int64_t value, hsa_signal_condition_t condition, int64_t compare)
   return false;
 }
 
-std::map<void*, size_t>& allocations() {
-  static auto* live = new std::map<void*, size_t>();
+struct Allocation {
+  size_t size = 0;
+  int node = -1;  // the CPU pool's NUMA node; -1 for GPU memory
+};
+std::map<void*, Allocation>& allocations() {
+  static auto* live = new std::map<void*, Allocation>();
   return *live;
 }
 
-// Pool handles: which agent kind they belong to and their flags.
+// Pool handles: the kind in the low byte, a CPU pool's NUMA node above it.
 enum : uint64_t { kGpuCoarsePool = 1, kCpuFineKernargPool = 2, kCpuCoarsePool = 3, kGpuGroupPool = 4 };
+uint64_t pool_kind(hsa_amd_memory_pool_t pool) { return pool.handle & 0xff; }
+int pool_node(hsa_amd_memory_pool_t pool) { return static_cast<int>(pool.handle >> 8); }
 
 //===----------------------------------------------------------------------===//
 // Code objects and executables
@@ -206,6 +284,57 @@ uint32_t read_u32(const uint8_t* at) {
   return value;
 }
 
+// The generic machines (EF_AMDGPU_MACH, AMDGPUUsage) by name.
+const char* generic_machine_name(uint32_t mach) {
+  switch (mach) {
+    case 0x51:
+      return "gfx9-generic";
+    case 0x52:
+      return "gfx10-1-generic";
+    case 0x53:
+      return "gfx10-3-generic";
+    case 0x54:
+      return "gfx11-generic";
+    case 0x59:
+      return "gfx12-generic";
+    case 0x5f:
+      return "gfx9-4-generic";
+    default:
+      return nullptr;
+  }
+}
+
+// What the modelled ROCm generation's loader says to a code object before
+// placing it: code object v6 needs ROCm 6.3, a generic code object 6.4 and
+// the agent's own generic ISA.
+hsa_status_t refused_by_generation(const devbin::elf::Header& header, const FakeAgent& agent) {
+  const int rocm = rocm_generation();
+  const uint32_t version = header.abi_version + 2u;  // EI_ABIVERSION 2, 3, 4: code object v4, v5, v6
+  const char* generic = generic_machine_name(header.flags & 0xff);
+  if (rocm < 63 && version > 5) {
+    set_status_detail(HSA_STATUS_ERROR_INVALID_CODE_OBJECT,
+                      "code object v" + std::to_string(version) + " (fake ROCm 5.2 loads v2 to v5)");
+    return HSA_STATUS_ERROR_INVALID_CODE_OBJECT;
+  }
+  if (generic == nullptr) return HSA_STATUS_SUCCESS;
+  if (rocm < 64) {
+    // ROCr before generic support: no ISA name for the older generic
+    // machines; the newer ones are unknown machines to its ELF reader.
+    const bool unknown_machine = (header.flags & 0xff) == 0x59 || (header.flags & 0xff) == 0x5f;
+    const hsa_status_t status =
+        unknown_machine ? HSA_STATUS_ERROR_INVALID_CODE_OBJECT : HSA_STATUS_ERROR_INVALID_ISA_NAME;
+    set_status_detail(status, std::string("fake ROCm 6.3 knows no ISA ") + generic);
+    return status;
+  }
+  if (agent.generic.empty() || agent.generic.substr(0, agent.generic.find(':')) !=
+                                   std::string("amdgcn-amd-amdhsa--") + generic) {
+    set_status_detail(HSA_STATUS_ERROR_INVALID_ISA, std::string(generic) + " is not " + agent.processor +
+                                                        "'s generic ISA (" + agent.generic + ")");
+    return HSA_STATUS_ERROR_INVALID_ISA;
+  }
+  return HSA_STATUS_SUCCESS;
+}
+
 // Code objects larger than this are refused (ours are tens of KiB).
 constexpr uint64_t kMaxImageBytes = uint64_t{64} << 20;
 
@@ -217,6 +346,10 @@ constexpr uint64_t kMaxImageBytes = uint64_t{64} << 20;
 hsa_status_t load_code_object(const std::vector<uint8_t>& bytes, FakeExecutable* executable) {
   auto file = devbin::elf::File::parse(bytes);
   if (!file.ok() || file->header().machine != devbin::elf::kMachineAmdgpu) return HSA_STATUS_ERROR_INVALID_CODE_OBJECT;
+  if (const hsa_status_t refused = refused_by_generation(file->header(), *executable->agent);
+      refused != HSA_STATUS_SUCCESS) {
+    return refused;
+  }
   uint64_t image_size = 0;
   for (const devbin::elf::Segment& segment : file->segments()) {
     if (segment.type != devbin::elf::kSegmentLoad) continue;
@@ -276,6 +409,122 @@ hsa_status_t load_code_object(const std::vector<uint8_t>& bytes, FakeExecutable*
 }
 
 
+//===----------------------------------------------------------------------===//
+// Time, system events and the GPU's page table
+//===----------------------------------------------------------------------===//
+
+// HSA_SYSTEM_INFO_TIMESTAMP_FREQUENCY: not 1 GHz, so a caller that passes
+// nanoseconds as a timeout_hint waits 40 times too long.
+constexpr uint64_t kSystemTimestampHz = 25000000;
+
+std::chrono::nanoseconds ticks_to_duration(uint64_t ticks) {
+  const uint64_t ns_per_tick = 1000000000 / kSystemTimestampHz;
+  const uint64_t limit = UINT64_MAX / ns_per_tick;
+  return std::chrono::nanoseconds(static_cast<int64_t>(std::min(ticks, limit / 2) * ns_per_tick));
+}
+
+struct LastWait {
+  bool seen = false;
+  uint64_t timeout_ns = 0;
+  int state = 0;
+};
+LastWait& last_wait() {
+  static auto* wait = new LastWait();
+  return *wait;
+}
+
+std::vector<std::pair<hsa_amd_system_event_callback_t, void*>>& event_handlers() {
+  static auto* handlers = new std::vector<std::pair<hsa_amd_system_event_callback_t, void*>>();
+  return *handlers;
+}
+std::atomic<uint64_t> g_faults{0};
+
+// Queue rings the GPU may read and write besides the pool allocations.
+std::map<void*, size_t>& mapped_rings() {
+  static auto* rings = new std::map<void*, size_t>();
+  return *rings;
+}
+
+// The first byte of [address, address + length) that no allocation or ring
+// maps, or `address + length` when all of it is mapped. Called with g_mutex held.
+uint64_t first_unmapped(uint64_t address, uint64_t length) {
+  uint64_t at = address;
+  const uint64_t end = address + length < address ? UINT64_MAX : address + length;
+  while (at < end) {
+    uint64_t covered_to = at;
+    auto covers = [&](void* base, size_t size) {
+      const uint64_t begin = reinterpret_cast<uint64_t>(base);
+      if (begin <= at && at - begin < size) covered_to = std::max(covered_to, begin + size);
+    };
+    auto allocation = allocations().upper_bound(reinterpret_cast<void*>(at));
+    if (allocation != allocations().begin()) {
+      --allocation;
+      covers(allocation->first, allocation->second.size);
+    }
+    auto ring = mapped_rings().upper_bound(reinterpret_cast<void*>(at));
+    if (ring != mapped_rings().begin()) {
+      --ring;
+      covers(ring->first, ring->second);
+    }
+    if (covered_to == at) return at;
+    at = covered_to;
+  }
+  return end;
+}
+
+// The memory one of devbin's kernels touches, from its explicit arguments
+// (device/abi.h): (address, length) ranges.
+std::vector<std::pair<uint64_t, uint64_t>> kernel_ranges(const std::string& kernel, const uint8_t* args) {
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  if (kernel == "devbin_fill") {
+    devbin_fill_args_t fill;
+    std::memcpy(&fill, args, sizeof(fill));
+    ranges.emplace_back(fill.target, fill.length);
+  } else if (kernel == "devbin_copy") {
+    devbin_copy_args_t copy;
+    std::memcpy(&copy, args, sizeof(copy));
+    ranges.emplace_back(copy.source, copy.length);
+    ranges.emplace_back(copy.target, copy.length);
+  } else if (kernel == "devbin_timestamp") {
+    devbin_timestamp_args_t timestamp;
+    std::memcpy(&timestamp, args, sizeof(timestamp));
+    ranges.emplace_back(timestamp.target, sizeof(devbin_timestamp_record_t));
+  } else if (kernel == "devbin_dispatch_patch") {
+    devbin_dispatch_args_t patch;
+    std::memcpy(&patch, args, sizeof(patch));
+    ranges.emplace_back(patch.workgroup_counts, 3 * sizeof(uint32_t));
+    ranges.emplace_back(patch.packet, sizeof(devbin_aql_kernel_dispatch_packet_t));
+    if (patch.status != 0) ranges.emplace_back(patch.status, sizeof(uint32_t));
+  }
+  return ranges;
+}
+
+// ROCr's VM-fault handling (Runtime::VMFaultHandler): every registered
+// handler sees the event; without one that returns HSA_STATUS_SUCCESS the
+// runtime prints its message and aborts.
+void raise_memory_fault(const FakeAgent* agent, uint64_t address) {
+  ++g_faults;
+  hsa_amd_event_t event{};
+  event.event_type = HSA_AMD_GPU_MEMORY_FAULT_EVENT;
+  event.memory_fault.agent = hsa_agent_t{reinterpret_cast<uint64_t>(agent)};
+  event.memory_fault.virtual_address = address;
+  event.memory_fault.fault_reason_mask = HSA_AMD_MEMORY_FAULT_PAGE_NOT_PRESENT;
+  std::vector<std::pair<hsa_amd_system_event_callback_t, void*>> handlers;
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    handlers = event_handlers();
+  }
+  bool taken = false;
+  for (const auto& [callback, data] : handlers) {
+    if (callback(&event, data) == HSA_STATUS_SUCCESS) taken = true;
+  }
+  if (taken) return;
+  std::fprintf(stderr, "Memory access fault by GPU node-%u (Agent handle: %p) on address %p. Reason: %s.\n", 1u,
+               static_cast<const void*>(agent), reinterpret_cast<const void*>(address),
+               "Page not present or supervisor privilege");
+  std::abort();
+}
+
 std::vector<devbin_fake_hsa_dispatch_t>& dispatch_log() {
   static auto* log = new std::vector<devbin_fake_hsa_dispatch_t>();
   return *log;
@@ -292,6 +541,29 @@ struct FakeQueue {
   hsa_queue_error_callback_t callback = nullptr;
   void* callback_data = nullptr;
   std::thread processor;
+  // An intercepted queue (DEVBIN_FAKE_HSA_INTERCEPT) reaches the packet
+  // processor only through the interception layer: packets below `forwarded`.
+  bool intercepted = false;
+  std::mutex forward_mutex;
+  std::atomic<uint64_t> forwarded{0};
+  long hang_after = -1;  // DEVBIN_FAKE_HSA_HANG_AFTER: packets processed before the GPU hangs
+  uint64_t processed = 0;
+
+  // ROCr's InterceptQueue at a doorbell: forwards the packets from the last
+  // one forwarded up to the write index, stopping at the first INVALID
+  // header; those after it wait for the next doorbell.
+  void forward() {
+    std::lock_guard<std::mutex> lock(forward_mutex);
+    uint64_t next = forwarded.load();
+    const uint64_t end = write_index.load(std::memory_order_acquire);
+    while (next < end) {
+      const uint16_t header =
+          std::atomic_ref<uint16_t>(*reinterpret_cast<uint16_t*>(slot(next))).load(std::memory_order_acquire);
+      if ((header & 0xff) == HSA_PACKET_TYPE_INVALID) break;
+      ++next;
+    }
+    forwarded.store(next);
+  }
 
   uint8_t* slot(uint64_t index) const {
     return static_cast<uint8_t*>(queue.base_address) + (index & (queue.size - 1)) * 64;
@@ -301,6 +573,12 @@ struct FakeQueue {
     if (callback != nullptr) callback(status, &queue, callback_data);
     stop.store(true);
   }
+
+  // A fault raised by this queue's packet: the event first (ROCr's handler
+  // thread), then the kernel driver stops every queue of the process on
+  // the agent; kernel drivers with exception reporting also tell each
+  // queue (its error callback, HSA_STATUS_ERROR_MEMORY_FAULT).
+  void memory_fault(uint64_t address);
 
   // The packet processor: in order, one packet at a time (so every packet is
   // ordered as if its barrier bit were set), only up to the doorbell, and
@@ -323,8 +601,9 @@ struct FakeQueue {
         return;
       }
       highest_doorbell = rung_to;
-      const bool rung = rung_to >= static_cast<int64_t>(index);
-      if (!rung || (header & 0xff) == HSA_PACKET_TYPE_INVALID) {
+      const bool rung = intercepted ? index < forwarded.load() : rung_to >= static_cast<int64_t>(index);
+      const bool hung = hang_after >= 0 && processed >= static_cast<uint64_t>(hang_after);
+      if (!rung || hung || (header & 0xff) == HSA_PACKET_TYPE_INVALID) {
         std::unique_lock<std::mutex> lock(doorbell.mutex);
         doorbell.changed.wait_for(lock, std::chrono::microseconds(200));
         continue;
@@ -353,6 +632,7 @@ struct FakeQueue {
         return;
       }
       ++g_packets;
+      ++processed;
       // Consumed: the slot goes back to INVALID and the read index moves
       // before the completion signal, so whoever the signal wakes may reuse
       // the slot at once.
@@ -391,6 +671,31 @@ struct FakeQueue {
       fail(HSA_STATUS_ERROR_INVALID_PACKET_FORMAT);
       return false;
     }
+    // The GPU's page table: the kernarg segment and what the kernel's
+    // arguments reach must be mapped, else the access faults.
+    uint64_t fault_at = 0;
+    bool faulted = false;
+    {
+      std::lock_guard<std::mutex> lock(g_mutex);
+      std::vector<std::pair<uint64_t, uint64_t>> ranges = {{body.kernarg_address, symbol->kernarg}};
+      if (first_unmapped(body.kernarg_address, symbol->kernarg) == body.kernarg_address + symbol->kernarg) {
+        const auto touched = kernel_ranges(symbol->symbol.name, reinterpret_cast<const uint8_t*>(body.kernarg_address));
+        ranges.insert(ranges.end(), touched.begin(), touched.end());
+      }
+      for (const auto& [address, length] : ranges) {
+        if (length == 0) continue;
+        const uint64_t unmapped = first_unmapped(address, length);
+        if (unmapped != address + length) {
+          fault_at = unmapped;
+          faulted = true;
+          break;
+        }
+      }
+    }
+    if (faulted) {
+      memory_fault(fault_at);
+      return false;
+    }
     stand_in::KernelDispatch dispatch;
     dispatch.agent = &agent->model;
     dispatch.kernel = &symbol->symbol;
@@ -407,6 +712,29 @@ struct FakeQueue {
     return true;
   }
 };
+
+std::set<FakeQueue*>& live_queues() {
+  static auto* queues = new std::set<FakeQueue*>();
+  return *queues;
+}
+
+void FakeQueue::memory_fault(uint64_t address) {
+  raise_memory_fault(agent, address);  // aborts the process unless a handler takes it
+  const bool tell_queues = env_is_1(DEVBIN_FAKE_HSA_FAULT_QUEUE_ERROR_ENV);
+  std::lock_guard<std::mutex> lock(g_mutex);  // no queue goes meanwhile
+  for (FakeQueue* other : live_queues()) {
+    if (other->agent != agent) continue;
+    if (tell_queues && other->callback != nullptr) {
+      other->callback(static_cast<hsa_status_t>(HSA_STATUS_ERROR_MEMORY_FAULT), &other->queue, other->callback_data);
+    }
+    other->stop.store(true);
+    other->doorbell.changed.notify_all();
+  }
+}
+
+void on_doorbell(FakeQueue* queue) {
+  if (queue->intercepted) queue->forward();
+}
 
 }  // namespace
 
@@ -428,15 +756,27 @@ hsa_status_t hsa_init() { return HSA_STATUS_SUCCESS; }
 hsa_status_t hsa_shut_down() { return HSA_STATUS_SUCCESS; }
 
 hsa_status_t hsa_system_get_info(hsa_system_info_t attribute, void* value) {
-  if (attribute != HSA_SYSTEM_INFO_VERSION_MAJOR && attribute != HSA_SYSTEM_INFO_VERSION_MINOR) {
-    return HSA_STATUS_ERROR_INVALID_ARGUMENT;
+  switch (attribute) {
+    case HSA_SYSTEM_INFO_VERSION_MAJOR:
+    case HSA_SYSTEM_INFO_VERSION_MINOR:
+      *static_cast<uint16_t*>(value) = 1;
+      return HSA_STATUS_SUCCESS;
+    case HSA_SYSTEM_INFO_TIMESTAMP: {
+      const auto now = std::chrono::steady_clock::now().time_since_epoch();
+      *static_cast<uint64_t*>(value) =
+          static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()) /
+          (1000000000 / kSystemTimestampHz);
+      return HSA_STATUS_SUCCESS;
+    }
+    case HSA_SYSTEM_INFO_TIMESTAMP_FREQUENCY:
+      *static_cast<uint64_t*>(value) = kSystemTimestampHz;
+      return HSA_STATUS_SUCCESS;
   }
-  *static_cast<uint16_t*>(value) = 1;
-  return HSA_STATUS_SUCCESS;
+  return HSA_STATUS_ERROR_INVALID_ARGUMENT;
 }
 
 hsa_status_t hsa_iterate_agents(hsa_agent_callback_t callback, void* data) {
-  std::vector<FakeAgent*> agents = {&cpu_agent()};  // ROCm lists CPU agents first
+  std::vector<FakeAgent*> agents = cpu_agents();  // ROCm lists CPU agents first
   for (FakeAgent* gpu : gpu_agents()) agents.push_back(gpu);
   for (FakeAgent* agent : agents) {
     const hsa_status_t status = callback(hsa_agent_t{reinterpret_cast<uint64_t>(agent)}, data);
@@ -494,18 +834,35 @@ hsa_status_t hsa_agent_get_info(hsa_agent_t handle, hsa_agent_info_t attribute, 
     case HSA_AMD_AGENT_INFO_TIMESTAMP_FREQUENCY:
       *static_cast<uint64_t*>(value) = stand_in::executor_timestamp_frequency_hz();
       return HSA_STATUS_SUCCESS;
+    case HSA_AMD_AGENT_INFO_NEAREST_CPU: {
+      if (!agent->gpu) return HSA_STATUS_ERROR_INVALID_ARGUMENT;
+      const std::vector<FakeAgent*> gpus = gpu_agents();
+      const std::vector<FakeAgent*> cpus = cpu_agents();
+      const size_t ordinal = static_cast<size_t>(std::find(gpus.begin(), gpus.end(), agent) - gpus.begin());
+      *static_cast<hsa_agent_t*>(value) = hsa_agent_t{reinterpret_cast<uint64_t>(cpus[ordinal % cpus.size()])};
+      return HSA_STATUS_SUCCESS;
+    }
     default:
       return HSA_STATUS_ERROR_INVALID_ARGUMENT;
   }
 }
 
+// An ISA handle is its agent's address; the low bit set names the agent's
+// generic ISA (agents are aligned).
 hsa_status_t hsa_agent_iterate_isas(hsa_agent_t agent, hsa_isa_callback_t callback, void* data) {
-  if (!agent_of(agent)->gpu) return HSA_STATUS_SUCCESS;
-  return callback(hsa_isa_t{agent.handle}, data);
+  const FakeAgent* fake = agent_of(agent);
+  if (!fake->gpu) return HSA_STATUS_SUCCESS;
+  hsa_status_t status = callback(hsa_isa_t{agent.handle}, data);
+  // ROCm 6.4 and later: the agent's ISA, then its generic one.
+  if (status == HSA_STATUS_SUCCESS && !fake->generic.empty() && rocm_generation() >= 64) {
+    status = callback(hsa_isa_t{agent.handle | 1}, data);
+  }
+  return status;
 }
 
 hsa_status_t hsa_isa_get_info_alt(hsa_isa_t isa, hsa_isa_info_t attribute, void* value) {
-  const std::string& name = reinterpret_cast<FakeAgent*>(isa.handle)->isa;
+  const FakeAgent* agent = reinterpret_cast<FakeAgent*>(isa.handle & ~uint64_t{1});
+  const std::string& name = (isa.handle & 1) != 0 ? agent->generic : agent->isa;
   if (attribute == HSA_ISA_INFO_NAME_LENGTH) {
     *static_cast<uint32_t*>(value) = static_cast<uint32_t>(name.size() + 1);
   } else if (attribute == HSA_ISA_INFO_NAME) {
@@ -614,8 +971,10 @@ hsa_status_t hsa_executable_symbol_get_info(hsa_executable_symbol_t symbol, hsa_
 }
 
 hsa_status_t hsa_amd_agent_iterate_memory_pools(hsa_agent_t agent, hsa_pool_callback_t callback, void* data) {
-  const std::vector<uint64_t> pools = agent_of(agent)->gpu ? std::vector<uint64_t>{kGpuGroupPool, kGpuCoarsePool}
-                                                           : std::vector<uint64_t>{kCpuCoarsePool, kCpuFineKernargPool};
+  const FakeAgent* fake = agent_of(agent);
+  const uint64_t node = static_cast<uint64_t>(fake->node) << 8;
+  const std::vector<uint64_t> pools = fake->gpu ? std::vector<uint64_t>{kGpuGroupPool, kGpuCoarsePool}
+                                                : std::vector<uint64_t>{kCpuCoarsePool | node, kCpuFineKernargPool | node};
   for (uint64_t pool : pools) {
     const hsa_status_t status = callback(hsa_amd_memory_pool_t{pool}, data);
     if (status != HSA_STATUS_SUCCESS) return status;
@@ -623,8 +982,9 @@ hsa_status_t hsa_amd_agent_iterate_memory_pools(hsa_agent_t agent, hsa_pool_call
   return HSA_STATUS_SUCCESS;
 }
 
-hsa_status_t hsa_amd_memory_pool_get_info(hsa_amd_memory_pool_t pool, hsa_amd_memory_pool_info_t attribute,
+hsa_status_t hsa_amd_memory_pool_get_info(hsa_amd_memory_pool_t handle, hsa_amd_memory_pool_info_t attribute,
                                           void* value) {
+  const hsa_amd_memory_pool_t pool{pool_kind(handle)};
   switch (attribute) {
     case HSA_AMD_MEMORY_POOL_INFO_SEGMENT:
       *static_cast<hsa_amd_segment_t*>(value) =
@@ -651,13 +1011,13 @@ hsa_status_t hsa_amd_memory_pool_get_info(hsa_amd_memory_pool_t pool, hsa_amd_me
 }
 
 hsa_status_t hsa_amd_memory_pool_allocate(hsa_amd_memory_pool_t pool, size_t size, uint32_t, void** pointer) {
-  if (pool.handle == kGpuGroupPool || size == 0 || pointer == nullptr) return HSA_STATUS_ERROR_INVALID_ARGUMENT;
+  if (pool_kind(pool) == kGpuGroupPool || size == 0 || pointer == nullptr) return HSA_STATUS_ERROR_INVALID_ARGUMENT;
   const size_t rounded = (size + 4095) / 4096 * 4096;
   void* memory = std::aligned_alloc(4096, rounded);
   if (memory == nullptr) return HSA_STATUS_ERROR_OUT_OF_RESOURCES;
   std::memset(memory, 0xa5, rounded);  // fresh memory is not zero
   std::lock_guard<std::mutex> lock(g_mutex);
-  allocations()[memory] = rounded;
+  allocations()[memory] = Allocation{rounded, pool_kind(pool) == kGpuCoarsePool ? -1 : pool_node(pool)};
   *pointer = memory;
   return HSA_STATUS_SUCCESS;
 }
@@ -703,8 +1063,16 @@ hsa_status_t hsa_queue_create(hsa_agent_t agent, uint32_t size, hsa_queue_type32
   for (uint32_t i = 0; i < size; ++i) fake->slot(i)[0] = HSA_PACKET_TYPE_INVALID;
   fake->doorbell.value.store(-1);
   fake->queue.doorbell_signal.handle = reinterpret_cast<uint64_t>(&fake->doorbell);
+  fake->doorbell.doorbell_of = fake;
+  fake->intercepted = env_is_1(DEVBIN_FAKE_HSA_INTERCEPT_ENV);
+  fake->hang_after = env_number(DEVBIN_FAKE_HSA_HANG_AFTER_ENV, -1);
   static std::atomic<uint64_t> next_id{1};
   fake->queue.id = next_id++;
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    mapped_rings()[fake->queue.base_address] = size_t{size} * 64;
+    live_queues().insert(fake);
+  }
   fake->processor = std::thread([fake] { fake->run(); });
   *queue = &fake->queue;
   return HSA_STATUS_SUCCESS;
@@ -715,6 +1083,11 @@ hsa_status_t hsa_queue_destroy(hsa_queue_t* queue) {
   fake->stop.store(true);
   fake->doorbell.changed.notify_all();
   fake->processor.join();
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    mapped_rings().erase(fake->queue.base_address);
+    live_queues().erase(fake);
+  }
   std::free(fake->queue.base_address);
   delete fake;
   return HSA_STATUS_SUCCESS;
@@ -736,17 +1109,55 @@ hsa_status_t hsa_signal_destroy(hsa_signal_t signal) {
   return HSA_STATUS_SUCCESS;
 }
 
-void hsa_signal_store_screlease(hsa_signal_t signal, hsa_signal_value_t value) { signal_of(signal)->store(value); }
+void hsa_signal_store_screlease(hsa_signal_t signal, hsa_signal_value_t value) {
+  FakeSignal* fake = signal_of(signal);
+  fake->store(value);
+  if (fake->doorbell_of != nullptr) on_doorbell(fake->doorbell_of);
+}
 
 hsa_signal_value_t hsa_signal_wait_scacquire(hsa_signal_t signal, hsa_signal_condition_t condition,
-                                             hsa_signal_value_t compare, uint64_t timeout_hint, hsa_wait_state_t) {
+                                             hsa_signal_value_t compare, uint64_t timeout_hint,
+                                             hsa_wait_state_t wait_state) {
   FakeSignal* fake = signal_of(signal);
+  // The hint counts system timestamp ticks (kSystemTimestampHz); like the
+  // real runtime, the wait may return before the condition holds.
+  const std::chrono::nanoseconds timeout = ticks_to_duration(timeout_hint);
+  {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    last_wait() = LastWait{true, static_cast<uint64_t>(timeout.count()), static_cast<int>(wait_state)};
+  }
   std::unique_lock<std::mutex> lock(fake->mutex);
-  // The hint counts timestamp ticks; the fake treats them as nanoseconds and,
-  // like the real runtime, may return before the condition holds.
-  fake->changed.wait_for(lock, std::chrono::nanoseconds(std::min<uint64_t>(timeout_hint, 100000000)),
-                         [&] { return satisfied(fake->value.load(), condition, compare); });
+  fake->changed.wait_for(lock, timeout, [&] { return satisfied(fake->value.load(), condition, compare); });
   return fake->value.load(std::memory_order_acquire);
+}
+
+// Each handler waits on a thread of its own (ROCr has one thread for all).
+hsa_status_t hsa_amd_signal_async_handler(hsa_signal_t signal, hsa_signal_condition_t condition,
+                                          hsa_signal_value_t value, hsa_amd_signal_handler handler, void* arg) {
+  if (handler == nullptr || signal.handle == 0) return HSA_STATUS_ERROR_INVALID_ARGUMENT;
+  if (env_is_1(DEVBIN_FAKE_HSA_NO_ASYNC_HANDLER_ENV)) return HSA_STATUS_ERROR_OUT_OF_RESOURCES;
+  FakeSignal* fake = signal_of(signal);
+  std::thread([fake, condition, value, handler, arg] {
+    while (true) {
+      int64_t observed = 0;
+      {
+        std::unique_lock<std::mutex> lock(fake->mutex);
+        fake->changed.wait(lock, [&] { return satisfied(fake->value.load(), condition, value); });
+        observed = fake->value.load();
+      }
+      if (!handler(observed, arg)) return;
+    }
+  }).detach();
+  return HSA_STATUS_SUCCESS;
+}
+
+hsa_status_t hsa_amd_register_system_event_handler(hsa_amd_system_event_callback_t callback, void* data) {
+  if (callback == nullptr) return HSA_STATUS_ERROR_INVALID_ARGUMENT;
+  // ROCm 5 took one handler per process: a second registration fails.
+  if (env_is_1(DEVBIN_FAKE_HSA_REFUSE_EVENT_HANDLER_ENV)) return HSA_STATUS_ERROR;
+  std::lock_guard<std::mutex> lock(g_mutex);
+  event_handlers().emplace_back(callback, data);  // ROCm 6 keeps every handler
+  return HSA_STATUS_SUCCESS;
 }
 
 size_t devbin_fake_hsa_dispatch_count(void) {
@@ -763,11 +1174,30 @@ int devbin_fake_hsa_dispatch_at(size_t index, devbin_fake_hsa_dispatch_t* out) {
 
 uint64_t devbin_fake_hsa_packet_count(void) { return g_packets.load(); }
 
+int devbin_fake_hsa_last_wait(uint64_t* timeout_ns, int* wait_state) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  if (!last_wait().seen) return 0;
+  *timeout_ns = last_wait().timeout_ns;
+  *wait_state = last_wait().state;
+  return 1;
+}
+
+uint64_t devbin_fake_hsa_fault_count(void) { return g_faults.load(); }
+
 uint64_t devbin_fake_hsa_live_bytes(void) {
   std::lock_guard<std::mutex> lock(g_mutex);
   uint64_t total = 0;
-  for (const auto& [pointer, size] : allocations()) total += size;
+  for (const auto& [pointer, allocation] : allocations()) total += allocation.size;
   return total;
+}
+
+int devbin_fake_hsa_memory_node(const void* pointer) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  auto it = allocations().upper_bound(const_cast<void*>(pointer));
+  if (it == allocations().begin()) return -1;
+  --it;
+  const auto offset = static_cast<const uint8_t*>(pointer) - static_cast<const uint8_t*>(it->first);
+  return static_cast<size_t>(offset) < it->second.size ? it->second.node : -1;
 }
 
 }  // extern "C"

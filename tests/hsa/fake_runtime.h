@@ -9,6 +9,31 @@
 // device library, or the code object's machine code on the AMDGPU emulator.
 // It stands in for hardware this machine lacks; it does not imitate a real
 // runtime's timing, memory model or error behaviour beyond what is written here.
+//
+// What it models of ROCr (ROCm's HSA runtime) besides:
+//   - the ISA list and the loader of a ROCm generation (DEVBIN_FAKE_HSA_ROCM):
+//     6.4 lists each agent's ISA then its generic ISA and loads generic code
+//     objects; 6.3 lists no generic ISA and refuses generic code objects
+//     (gfx9, gfx10-1, gfx10-3 and gfx11 generic with INVALID_ISA_NAME,
+//     gfx9-4 and gfx12 generic with INVALID_CODE_OBJECT); 5.2 (Debian's)
+//     also refuses code object v6 with INVALID_CODE_OBJECT;
+//   - the GPU's page table: a kernel-dispatch packet of one of devbin's
+//     kernels whose arguments (device/abi.h) or kernarg segment reach memory
+//     no pool allocation or queue ring covers faults before it runs, at the
+//     first unmapped byte, as the GPU's MMU would (a real GPU faults mid-kernel);
+//   - ROCr's VM-fault handling: the fault goes to every handler registered
+//     with hsa_amd_register_system_event_handler; unless one returns
+//     HSA_STATUS_SUCCESS, ROCr's "Memory access fault by GPU node-..." goes to
+//     stderr and the process aborts. Either way the agent's queues stop (the
+//     kernel driver evicts them) and the faulting packet never completes;
+//   - an interception layer (DEVBIN_FAKE_HSA_INTERCEPT): ROCr's
+//     InterceptQueue forwards packets to the GPU only at a doorbell, up to
+//     the first INVALID header;
+//   - a hung GPU (DEVBIN_FAKE_HSA_HANG_AFTER);
+//   - two NUMA nodes (DEVBIN_FAKE_HSA_CPU_NODES), each a CPU agent with its
+//     own pools, and HSA_AMD_AGENT_INFO_NEAREST_CPU;
+//   - waits in system timestamp ticks at HSA_SYSTEM_INFO_TIMESTAMP_FREQUENCY
+//     (25 MHz here, so a timeout given in nanoseconds is 40 times too long).
 #ifndef DEVBIN_TESTS_HSA_FAKE_RUNTIME_H_
 #define DEVBIN_TESTS_HSA_FAKE_RUNTIME_H_
 
@@ -19,6 +44,18 @@
 #define DEVBIN_FAKE_HSA_AGENTS_ENV "DEVBIN_FAKE_HSA_AGENTS"  // "gfx1100,gfx90a:xnack-" (default "gfx1100")
 #define DEVBIN_FAKE_HSA_KERNARG_DELTA_ENV "DEVBIN_FAKE_HSA_KERNARG_DELTA"  // added to reported kernarg sizes
 #define DEVBIN_FAKE_HSA_REJECT_ENV "DEVBIN_FAKE_HSA_REJECT"                // "1": loading fails with INVALID_ISA
+#define DEVBIN_FAKE_HSA_ROCM_ENV "DEVBIN_FAKE_HSA_ROCM"                    // "6.4" (default), "6.3", "5.2"
+#define DEVBIN_FAKE_HSA_CPU_NODES_ENV "DEVBIN_FAKE_HSA_CPU_NODES"  // "2": GPU agent k is nearest CPU agent k % 2
+#define DEVBIN_FAKE_HSA_HANG_AFTER_ENV "DEVBIN_FAKE_HSA_HANG_AFTER"  // "N": each queue processes N packets, then hangs
+#define DEVBIN_FAKE_HSA_INTERCEPT_ENV "DEVBIN_FAKE_HSA_INTERCEPT"    // "1": queues created are intercepted
+// "1": hsa_amd_signal_async_handler fails (HSA_STATUS_ERROR_OUT_OF_RESOURCES).
+#define DEVBIN_FAKE_HSA_NO_ASYNC_HANDLER_ENV "DEVBIN_FAKE_HSA_NO_ASYNC_HANDLER"
+// "1": hsa_amd_register_system_event_handler fails (HSA_STATUS_ERROR), as
+// ROCm 5's does when another handler was registered first.
+#define DEVBIN_FAKE_HSA_REFUSE_EVENT_HANDLER_ENV "DEVBIN_FAKE_HSA_REFUSE_EVENT_HANDLER"
+// "1": a memory fault also reaches the queues' error callbacks as
+// HSA_STATUS_ERROR_MEMORY_FAULT (kernel drivers with exception reporting).
+#define DEVBIN_FAKE_HSA_FAULT_QUEUE_ERROR_ENV "DEVBIN_FAKE_HSA_FAULT_QUEUE_ERROR"
 // The emulator executor's emulator: the folder of ../shared/amdgpu-emulator.
 #define DEVBIN_AMDGPU_EMULATOR_ENV "DEVBIN_AMDGPU_EMULATOR"
 
@@ -45,6 +82,14 @@ int devbin_fake_hsa_dispatch_at(size_t index, devbin_fake_hsa_dispatch_t* out);
 uint64_t devbin_fake_hsa_packet_count(void);
 // Bytes allocated from memory pools and not freed.
 uint64_t devbin_fake_hsa_live_bytes(void);
+// The NUMA node of the CPU agent whose pool the allocation holding `pointer`
+// came from; -1 for GPU memory or a pointer outside every allocation.
+int devbin_fake_hsa_memory_node(const void* pointer);
+// The last hsa_signal_wait_scacquire: its timeout_hint in nanoseconds and its
+// wait state (0 BLOCKED, 1 ACTIVE); 0 when there was none.
+int devbin_fake_hsa_last_wait(uint64_t* timeout_ns, int* wait_state);
+// GPU memory faults raised so far (a handler took each, or the process aborted).
+uint64_t devbin_fake_hsa_fault_count(void);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -61,6 +61,7 @@ namespace devbin::hsa::api {
   static_assert(::devbin::hsa::SameSignature<std::type_identity_t<type>, decltype(&::name)>::value, \
                 #name ": api.h's prototype differs from hsa.h's");
 DEVBIN_HSA_API_FUNCTIONS(DEVBIN_CHECK_SIGNATURE_)
+DEVBIN_HSA_OPTIONAL_FUNCTIONS(DEVBIN_CHECK_SIGNATURE_)
 #undef DEVBIN_CHECK_SIGNATURE_
 }  // namespace devbin::hsa::api
 
@@ -98,6 +99,14 @@ namespace {
   X(HSA_STATUS_ERROR_INVALID_WAVEFRONT)                                        \
   X(HSA_STATUS_ERROR_INVALID_SIGNAL_GROUP)                                     \
   X(HSA_STATUS_ERROR_FATAL)                                                    \
+  X(HSA_STATUS_ERROR_INVALID_MEMORY_POOL)                                      \
+  X(HSA_STATUS_ERROR_MEMORY_APERTURE_VIOLATION)                                \
+  X(HSA_STATUS_ERROR_ILLEGAL_INSTRUCTION)                                      \
+  X(HSA_STATUS_ERROR_MEMORY_FAULT)                                             \
+  X(HSA_STATUS_CU_MASK_REDUCED)                                                \
+  X(HSA_SYSTEM_INFO_TIMESTAMP)                                                 \
+  X(HSA_SYSTEM_INFO_TIMESTAMP_FREQUENCY)                                       \
+  X(HSA_AMD_GPU_MEMORY_FAULT_EVENT)                                            \
   X(HSA_SYSTEM_INFO_VERSION_MAJOR)                                             \
   X(HSA_SYSTEM_INFO_VERSION_MINOR)                                             \
   X(HSA_DEVICE_TYPE_CPU)                                                       \
@@ -244,6 +253,24 @@ DEVBIN_CHECK_DISPATCH_FIELD_(completion_signal)
 DEVBIN_CHECK_BARRIER_(ours::hsa_barrier_and_packet_t)
 DEVBIN_CHECK_BARRIER_(devbin::hsa::AqlBarrierAndPacket)
 #undef DEVBIN_CHECK_BARRIER_
+
+// GPU memory fault events (hsa_ext_amd.h): the reason bits and the structs
+// the runtime hands the system event handler.
+static_assert(ours::HSA_AMD_MEMORY_FAULT_PAGE_NOT_PRESENT == static_cast<uint32_t>(::HSA_AMD_MEMORY_FAULT_PAGE_NOT_PRESENT));
+static_assert(ours::HSA_AMD_MEMORY_FAULT_READ_ONLY == static_cast<uint32_t>(::HSA_AMD_MEMORY_FAULT_READ_ONLY));
+static_assert(ours::HSA_AMD_MEMORY_FAULT_NX == static_cast<uint32_t>(::HSA_AMD_MEMORY_FAULT_NX));
+static_assert(ours::HSA_AMD_MEMORY_FAULT_HOST_ONLY == static_cast<uint32_t>(::HSA_AMD_MEMORY_FAULT_HOST_ONLY));
+static_assert(ours::HSA_AMD_MEMORY_FAULT_DRAMECC == static_cast<uint32_t>(::HSA_AMD_MEMORY_FAULT_DRAMECC));
+static_assert(ours::HSA_AMD_MEMORY_FAULT_IMPRECISE == static_cast<uint32_t>(::HSA_AMD_MEMORY_FAULT_IMPRECISE));
+static_assert(ours::HSA_AMD_MEMORY_FAULT_SRAMECC == static_cast<uint32_t>(::HSA_AMD_MEMORY_FAULT_SRAMECC));
+static_assert(ours::HSA_AMD_MEMORY_FAULT_HANG == static_cast<uint32_t>(::HSA_AMD_MEMORY_FAULT_HANG));
+DEVBIN_CHECK_STRUCT_(ours::hsa_amd_gpu_memory_fault_info_t, ::hsa_amd_gpu_memory_fault_info_t);
+DEVBIN_CHECK_FIELD_(ours::hsa_amd_gpu_memory_fault_info_t, ::hsa_amd_gpu_memory_fault_info_t, agent);
+DEVBIN_CHECK_FIELD_(ours::hsa_amd_gpu_memory_fault_info_t, ::hsa_amd_gpu_memory_fault_info_t, virtual_address);
+DEVBIN_CHECK_FIELD_(ours::hsa_amd_gpu_memory_fault_info_t, ::hsa_amd_gpu_memory_fault_info_t, fault_reason_mask);
+DEVBIN_CHECK_STRUCT_(ours::hsa_amd_event_t, ::hsa_amd_event_t);
+DEVBIN_CHECK_FIELD_(ours::hsa_amd_event_t, ::hsa_amd_event_t, event_type);
+DEVBIN_CHECK_FIELD_(ours::hsa_amd_event_t, ::hsa_amd_event_t, memory_fault);
 
 TEST(HsaAbi, DeclarationsMatchTheInstalledHeaders) {
   // Everything above is a static_assert: reaching here means api.h agrees with

@@ -155,6 +155,12 @@ TEST(HsaStatus, NamesAndCodes) {
   EXPECT_EQ(api::status_name(api::HSA_STATUS_ERROR_INVALID_CODE_OBJECT),
             "HSA_STATUS_ERROR_INVALID_CODE_OBJECT (0x1010)");
   EXPECT_EQ(api::status_name(static_cast<api::hsa_status_t>(0x2abc)), "HSA status 0x2abc");
+  // ROCr's own codes (hsa_ext_amd.h), outside the 0x1000 block.
+  EXPECT_EQ(api::status_name(api::HSA_STATUS_ERROR_MEMORY_APERTURE_VIOLATION),
+            "HSA_STATUS_ERROR_MEMORY_APERTURE_VIOLATION (0x29)");
+  EXPECT_EQ(api::status_name(api::HSA_STATUS_ERROR_ILLEGAL_INSTRUCTION), "HSA_STATUS_ERROR_ILLEGAL_INSTRUCTION (0x2a)");
+  EXPECT_EQ(api::status_name(api::HSA_STATUS_ERROR_MEMORY_FAULT), "HSA_STATUS_ERROR_MEMORY_FAULT (0x2b)");
+  EXPECT_EQ(api::status_name(api::HSA_STATUS_ERROR_OUT_OF_REGISTERS), "HSA_STATUS_ERROR_OUT_OF_REGISTERS (0x2d)");
   const api::Api no_runtime;  // no hsa_status_string: devbin's table alone
   EXPECT_EQ(api::error_text(no_runtime, api::HSA_STATUS_ERROR_FATAL), "HSA_STATUS_ERROR_FATAL (0x1026)");
 

@@ -72,6 +72,15 @@ int run_select(std::ostream& out, const std::vector<std::string>& isas, bool map
   SelectOptions options;
   options.vendor_overrides = target_override_from_env();
   int exit_code = kExitOk;
+  // One ISA's error: the JSON record's "error", or a line on stderr.
+  auto fail = [&](const Status& status) {
+    exit_code = kExitFailure;
+    if (json) {
+      out << ", \"error\": " << json_string(status.to_string()) << "}";
+    } else {
+      std::cerr << "devbin select: " << status.to_string() << "\n";
+    }
+  };
   if (json) out << "[";
   bool first = true;
   for (const std::string& isa : isas) {
@@ -79,23 +88,13 @@ int run_select(std::ostream& out, const std::vector<std::string>& isas, bool map
     first = false;
     Result<Target> target = parse_target(isa);
     if (!target.ok()) {
-      exit_code = kExitFailure;
-      if (json) {
-        out << ", \"error\": " << json_string(target.status().to_string()) << "}";
-      } else {
-        std::cerr << "devbin select: " << target.status().to_string() << "\n";
-      }
+      fail(target.status());
       continue;
     }
     if (map_only) {
       Result<std::string> choice = describe_map_choice(*target);
       if (!choice.ok()) {
-        exit_code = kExitFailure;
-        if (json) {
-          out << ", \"error\": " << json_string(choice.status().to_string()) << "}";
-        } else {
-          std::cerr << "devbin select: " << choice.status().to_string() << "\n";
-        }
+        fail(choice.status());
         continue;
       }
       const std::string entry = choice->substr(0, choice->find(' '));
@@ -108,12 +107,7 @@ int run_select(std::ostream& out, const std::vector<std::string>& isas, bool map
     }
     Result<Selection> selection = select(*target, toc, options);
     if (!selection.ok()) {
-      exit_code = kExitFailure;
-      if (json) {
-        out << ", \"error\": " << json_string(selection.status().to_string()) << "}";
-      } else {
-        std::cerr << "devbin select: " << selection.status().to_string() << "\n";
-      }
+      fail(selection.status());
       continue;
     }
     if (json) {

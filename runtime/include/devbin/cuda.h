@@ -183,26 +183,35 @@ class HostBuffer {
   uint64_t size_ = 0;
 };
 
-class Stream {
+// What a Stream and an Event are: the device that created one and the
+// driver's handle, freed by the owner's destructor (a failure there is kept
+// for Device::close() to report).
+class DriverObject {
+ public:
+  DriverObject(const DriverObject&) = delete;
+  DriverObject& operator=(const DriverObject&) = delete;
+
+ protected:
+  DriverObject(const Device* device, void* handle) : device_(device), handle_(handle) {}
+  ~DriverObject() = default;
+  const Device* device_;
+  void* handle_;
+};
+
+class Stream : public DriverObject {
  public:
   ~Stream();
-  Stream(const Stream&) = delete;
-  Stream& operator=(const Stream&) = delete;
   Status synchronize();
   void* native_handle() const { return handle_; }  // the CUstream
 
  private:
   friend class Device;
-  Stream(const Device* device, void* handle) : device_(device), handle_(handle) {}
-  const Device* device_;
-  void* handle_;
+  using DriverObject::DriverObject;
 };
 
-class Event {
+class Event : public DriverObject {
  public:
   ~Event();
-  Event(const Event&) = delete;
-  Event& operator=(const Event&) = delete;
   Status record(Stream& stream);
   Status synchronize();
   // Milliseconds between `start` and this event (both recorded and complete).
@@ -210,11 +219,8 @@ class Event {
 
  private:
   friend class Device;
-  Event(const Device* device, void* handle) : device_(device), handle_(handle) {}
-  const Device* device_;
-  void* handle_;
+  using DriverObject::DriverObject;
 };
-
 
 class Device {
  public:

@@ -61,6 +61,12 @@ struct OpenOptions {
   // entry of this device's vendor, if it names one (devbin/select.h).
   std::optional<std::string> override_entry;
   bool read_environment = true;
+  // HSA: how long a wait for the GPU (Queue::synchronize, an enqueue waiting
+  // for ring space, destroying a queue) lasts before it fails with a timeout
+  // naming the operation and the packet that did not complete, instead of
+  // waiting forever on a hung GPU. Must be positive. CUDA waits in the driver
+  // (cuStreamSynchronize) and does not use it.
+  std::chrono::milliseconds wait_timeout{std::chrono::seconds(60)};
 };
 
 struct DeviceSelectionReport {

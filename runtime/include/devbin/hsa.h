@@ -5,21 +5,48 @@
 // dlopen when first needed; building devbin needs no ROCm install, and a
 // process on a machine without an AMD GPU gets a clear Status, never a crash.
 // Per GPU agent, Device::open reads the agent's ISA names, selects a TOC entry
-// for the first ISA (DEVBIN_TARGET_OVERRIDE honoured), validates it, loads it
-// (code-object reader, executable, freeze) and resolves every kernel of
-// DEVBIN_ABI_KERNELS, checking what the loader reports (kernarg, group and
+// for the agent's own ISA (DEVBIN_TARGET_OVERRIDE honoured), validates it,
+// loads it (code-object reader, executable, freeze) and resolves every kernel
+// of DEVBIN_ABI_KERNELS, checking what the loader reports (kernarg, group and
 // private segment sizes) against the code object's metadata.
+//
+// What the runtime can load: ROCr lists each agent's ISA, then (ROCm 6.4 and
+// later) the generic ISA its loader also accepts. A generic code object is
+// chosen only where the runtime lists its generic ISA; otherwise the exact
+// code object if the TOC has one, else a refusal naming the ROCm needed. A
+// loader refusal (INVALID_ISA_NAME, INVALID_CODE_OBJECT, ...) says the code
+// object's version and the ROCm that loads it (README, "ROCm versions").
+// Host and kernarg memory come from the CPU agent nearest the GPU
+// (HSA_AMD_AGENT_INFO_NEAREST_CPU).
 //
 // Operations are AQL packets on a Queue, asynchronous and in order (every
 // packet carries the barrier bit), like the CUDA backend's Stream. Argument
 // errors are reported at enqueue time; Queue::synchronize reports queue errors
-// (a memory fault, an illegal instruction) the runtime delivers.
+// the runtime delivers (an illegal instruction, a packet it refused, named
+// with ROCr's status codes) and GPU memory faults: devbin registers a system
+// event handler (hsa_amd_register_system_event_handler) that takes the faults
+// of every agent where it holds a queue, so ROCr does not abort the process,
+// and the queues of that agent fail with the fault's address and reasons
+// (the kernel driver stops them). A fault on an agent where devbin holds no
+// queue is left to the runtime, which aborts unless another handler takes it.
+// Every wait for the GPU (synchronize, an enqueue waiting for ring space,
+// destroying a Queue) blocks in the runtime in slices given in system
+// timestamp ticks (HSA_SYSTEM_INFO_TIMESTAMP_FREQUENCY) and ends after
+// OpenOptions::wait_timeout with an error naming the operation and the packet
+// that did not complete. After dispatch_indirect's patcher completes, the
+// doorbell is rung once more, so an interception layer (rocprofiler and other
+// tools: ROCr's InterceptQueue forwards packets only up to the first INVALID
+// header, and only at a doorbell) forwards the target packet the patcher
+// published.
 //
 // The kernarg builder below and the packet builders (runtime/src/hsa/packet.h)
 // are pure functions over plain memory, so everything but the runtime calls is
 // tested on machines without a GPU.
 //
-// Lifetimes: Buffers and Queues must go before their Device.
+// Lifetimes: Buffers and Queues must go before their Device. A caller's TOC
+// (OpenOptions::toc), and the bytes its entries point at, must outlive every
+// Device opened from it: the runtime's loader may keep reading the code
+// object where it was loaded from.
 //
 // Threads: any function may be called from any thread. Device::open may run
 // on several threads at once, for the same agent or different ones (the
@@ -37,6 +64,11 @@
 // order between threads is whichever took the lock first, unspecified.
 // Queue::synchronize waits for every packet enqueued before it, by any
 // thread, without holding the lock, so the others go on enqueueing.
+// The runtime's own threads call into devbin too: the memory fault handler
+// (it marks the agent's queues failed, under a process-wide lock and each
+// queue's fault lock) and the handler that rings the doorbell again after a
+// patcher (under the doorbell's lock, which is never held while waiting; a
+// Queue's destructor waits for its pending handlers).
 // Not safe: ~Device() while any other thread uses that Device or any of its
 // Buffers and Queues; destroying a Queue while another thread enqueues on it
 // or synchronizes it; destroying or moving a Buffer while another thread uses
@@ -90,6 +122,11 @@ struct AgentProperties {
   // HSA_AMD_AGENT_INFO_TIMESTAMP_FREQUENCY: the rate of the counter the
   // timestamp kernel reads; 0 when the runtime does not report it (before ROCm 6).
   uint64_t timestamp_frequency_hz = 0;
+  // The CPU agent nearest the GPU (HSA_AMD_AGENT_INFO_NEAREST_CPU), as an
+  // ordinal among the CPU agents in hsa_iterate_agents order: host and
+  // kernarg memory come from its pools. -1 when the runtime does not say
+  // (before ROCm 6): the first CPU agent with those pools serves.
+  int nearest_cpu = -1;
 
   // The target of the first ISA name, as selection sees it.
   Result<AmdgpuTargetId> target() const;
@@ -209,8 +246,10 @@ class Queue {
   ~Queue();
   Queue(const Queue&) = delete;
   Queue& operator=(const Queue&) = delete;
-  // Waits until every packet enqueued so far has completed; the runtime's
-  // queue error, if one came, as a Status.
+  // Waits until every packet enqueued so far has completed. Errors: the
+  // runtime's queue error or a GPU memory fault on the agent (address and
+  // reasons), kInternal; no progress within OpenOptions::wait_timeout,
+  // kUnavailable, naming the packet that did not complete.
   Status synchronize();
   void* native_handle() const;  // the hsa_queue_t*
   uint32_t size() const;        // packets

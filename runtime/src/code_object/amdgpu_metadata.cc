@@ -129,11 +129,6 @@ Status parse_amdgpu_metadata(std::span<const uint8_t> note_desc, CodeObjectInfo*
 Status inspect_amdgpu(const elf::File& file, CodeObjectInfo* info) {
   const elf::Header& header = file.header();
   info->format = CodeObjectFormat::kAmdgpuHsaco;
-  info->e_type = header.type;
-  info->e_machine = header.machine;
-  info->os_abi = header.os_abi;
-  info->abi_version = header.abi_version;
-  info->e_flags = header.flags;
   if (header.os_abi != kOsAbiAmdgpuHsa) {
     return invalid_argument("AMDGPU ELF EI_OSABI " + std::to_string(header.os_abi) +
                             ": expected 64 (ELFOSABI_AMDGPU_HSA); PAL and Mesa code objects are not HSA code objects");

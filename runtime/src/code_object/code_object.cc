@@ -3,6 +3,7 @@
 // decoded blob to its TOC entry and to the host ABI in device/abi.h.
 #include "devbin/code_object.h"
 
+#include <iterator>
 #include <string>
 
 #include "code_object/elf.h"
@@ -144,12 +145,10 @@ Status validate_kernel(const CodeObjectInfo& info, std::string_view name, std::s
 }  // namespace
 
 std::string_view code_object_format_name(CodeObjectFormat format) {
-  switch (format) {
-    case CodeObjectFormat::kAmdgpuHsaco: return "amdgpu-hsaco";
-    case CodeObjectFormat::kCudaCubin: return "cuda-cubin";
-    case CodeObjectFormat::kPtx: return "ptx";
-  }
-  return "unknown";
+  // Indexed by CodeObjectFormat, in its order.
+  static constexpr std::string_view kNames[] = {"amdgpu-hsaco", "cuda-cubin", "ptx"};
+  const auto index = static_cast<size_t>(format);
+  return index < std::size(kNames) ? kNames[index] : "unknown";
 }
 
 std::string CodeObjectInfo::target_name() const {
@@ -180,6 +179,12 @@ Result<CodeObjectInfo> inspect_code_object(std::span<const uint8_t> bytes) {
                               "), expected 224 (EM_AMDGPU) or 190 (EM_CUDA)");
     }
     DEVBIN_ASSIGN_OR_RETURN(const elf::File file, elf::File::parse(bytes));
+    // The ELF header's fields, as both vendors' inspectors report them.
+    info.e_type = header.type;
+    info.e_machine = header.machine;
+    info.os_abi = header.os_abi;
+    info.abi_version = header.abi_version;
+    info.e_flags = header.flags;
     if (header.machine == elf::kMachineAmdgpu) {
       DEVBIN_RETURN_IF_ERROR(code_object::inspect_amdgpu(file, &info));
     } else {

@@ -183,11 +183,6 @@ Result<bool> arch_specific_from_compat(const elf::File& file) {
 Status inspect_cubin(const elf::File& file, CodeObjectInfo* info) {
   const elf::Header& header = file.header();
   info->format = CodeObjectFormat::kCudaCubin;
-  info->e_type = header.type;
-  info->e_machine = header.machine;
-  info->os_abi = header.os_abi;
-  info->abi_version = header.abi_version;
-  info->e_flags = header.flags;
 
   uint32_t sm = 0;
   bool arch_specific = false;

@@ -29,6 +29,32 @@ uint64_t align_up(uint64_t value, uint64_t align) {
   return (value + align - 1) & ~(align - 1);
 }
 
+// A header table (sections or program headers) as e_*off, e_*num and
+// e_*entsize describe it.
+struct HeaderTable {
+  const char* what;    // "section" or "program"
+  const char* prefix;  // "sh" or "ph", as the e_ fields spell it
+  uint64_t offset;
+  uint64_t count;
+  uint64_t entry_size;
+  uint64_t expected_entry_size;
+};
+
+// The rule: entries have the ELF64 size, and the whole table lies inside the
+// file.
+Status check_header_table(const HeaderTable& t, size_t file_size) {
+  if (t.entry_size != t.expected_entry_size) {
+    return data_loss(std::string("ELF e_") + t.prefix + "entsize " + number(t.entry_size) + ": expected " +
+                     number(t.expected_entry_size));
+  }
+  if (!range_fits(t.offset, t.count * t.entry_size, file_size)) {
+    return data_loss(std::string("ELF ") + t.what + " header table (e_" + t.prefix + "off " + hex(t.offset) + ", " +
+                     number(t.count) + " entries of " + number(t.entry_size) +
+                     " bytes) ends past the end of the file (" + number(file_size) + " bytes)");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string hex_bytes(std::span<const uint8_t> bytes, size_t count) {
@@ -120,14 +146,8 @@ Result<File> File::parse(std::span<const uint8_t> bytes) {
                      ": extended section numbering is not supported in code objects");
   }
   if (h.shnum != 0) {
-    if (h.shentsize != kSectionHeaderSize) {
-      return data_loss("ELF e_shentsize " + number(h.shentsize) + ": expected 64");
-    }
-    const uint64_t table_size = uint64_t{h.shnum} * kSectionHeaderSize;
-    if (!range_fits(h.shoff, table_size, bytes.size())) {
-      return data_loss("ELF section header table (e_shoff " + hex(h.shoff) + ", " + number(h.shnum) +
-                       " entries of 64 bytes) ends past the end of the file (" + number(bytes.size()) + " bytes)");
-    }
+    DEVBIN_RETURN_IF_ERROR(
+        check_header_table({"section", "sh", h.shoff, h.shnum, h.shentsize, kSectionHeaderSize}, bytes.size()));
     if (h.shstrndx == kSectionIndexExtended) {
       return data_loss("ELF e_shstrndx SHN_XINDEX: extended section numbering is not supported in code objects");
     }
@@ -178,14 +198,8 @@ Result<File> File::parse(std::span<const uint8_t> bytes) {
     return data_loss("ELF e_phnum PN_XNUM: extended program header numbering is not supported in code objects");
   }
   if (h.phnum != 0) {
-    if (h.phentsize != kProgramHeaderSize) {
-      return data_loss("ELF e_phentsize " + number(h.phentsize) + ": expected 56");
-    }
-    const uint64_t table_size = uint64_t{h.phnum} * kProgramHeaderSize;
-    if (!range_fits(h.phoff, table_size, bytes.size())) {
-      return data_loss("ELF program header table (e_phoff " + hex(h.phoff) + ", " + number(h.phnum) +
-                       " entries of 56 bytes) ends past the end of the file (" + number(bytes.size()) + " bytes)");
-    }
+    DEVBIN_RETURN_IF_ERROR(
+        check_header_table({"program", "ph", h.phoff, h.phnum, h.phentsize, kProgramHeaderSize}, bytes.size()));
     file.segments_.reserve(h.phnum);
     for (uint32_t i = 0; i < h.phnum; ++i) {
       const size_t base = static_cast<size_t>(h.phoff) + size_t{i} * kProgramHeaderSize;

@@ -21,6 +21,8 @@ inline constexpr uint8_t kOsAbiAmdgpuHsa = 64;
 // cuda-gdb's STO_CUDA_ENTRY: the st_other bit ptxas sets on __global__ kernels.
 inline constexpr uint8_t kSymbolOtherCudaEntry = 0x10;
 
+// The inspectors fill the vendor fields of `info`; inspect_code_object has
+// already copied the ELF header fields (e_type, e_machine, e_flags, ...).
 Status inspect_amdgpu(const elf::File& file, CodeObjectInfo* info);
 // Decodes the msgpack metadata note body into info->kernels and
 // info->metadata_target.

@@ -17,6 +17,7 @@
 #include "devbin/cuda.h"
 #include "devbin/select.h"
 #include "open_report.h"
+#include "util/dynamic_library.h"
 
 namespace devbin::cuda {
 
@@ -31,15 +32,7 @@ using driver::CUstream;
 namespace {
 
 // The driver, loaded and initialized; any failure on the way as a Status.
-Result<const driver::Api*> usable_driver() {
-  DEVBIN_ASSIGN_OR_RETURN(const driver::Api* api, driver::load());
-  if (!api->init_status.ok()) {
-    Status status = api->init_status;
-    status.annotate("CUDA driver " + api->path);
-    return status;
-  }
-  return api;
-}
+Result<const driver::Api*> usable_driver() { return util::initialized(driver::load(), "CUDA driver"); }
 
 CUstream stream_handle(Stream& stream) { return static_cast<CUstream>(stream.native_handle()); }
 
@@ -180,6 +173,16 @@ struct Device::Impl {
     teardown_failures.push_back(what + ": " + status.message());
   }
 
+  // Frees one resource with the driver call `free` (named `call`) in the
+  // device's context; a failure is kept for close() to report, never thrown
+  // away (a destructor has no one else to tell).
+  template <class Free>
+  void free_resource(const std::string& what, std::string_view call, Free free) {
+    auto scope = enter();
+    Status freed = scope.ok() ? check(*api, free(), call) : scope.status();
+    if (!freed.ok()) teardown_failed(what, freed);
+  }
+
   // Unloads the module and drops the context reference; what failed, with
   // every earlier teardown failure.
   Status release() {
@@ -245,13 +248,8 @@ Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& opt
   auto scope = ContextScope::enter(*api, impl->context);
   if (!scope.ok()) return fail(scope.status());
 
-  const Toc& toc = options.toc != nullptr ? *options.toc : embedded_toc();
-  SelectOptions select_options;
-  if (options.override_entry.has_value()) {
-    select_options.override_entry = *options.override_entry;
-  } else if (options.read_environment) {
-    select_options.vendor_overrides = target_override_from_env();
-  }
+  const Toc& toc = toc_to_open(options);
+  const SelectOptions select_options = select_options_to_open(options);
   Target device_target;
   device_target.vendor = Vendor::kNvidia;
   device_target.nvidia = properties.target();
@@ -261,11 +259,7 @@ Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& opt
   if (!selection_or.ok()) return fail(selection_or.status());
   const Selection& selection = selection_or.value();
   const TocEntry& entry = *selection.entry;
-  rep.selected = true;
-  rep.selection.entry = std::string(entry.name);
-  rep.selection.kind = selection.kind;
-  rep.selection.reason = selection.reason;
-  rep.selection.jit = selection.jit;
+  opening.selected(selection);
 
   auto info_or = inspect_and_validate(entry);
   if (!info_or.ok()) return fail(info_or.status());
@@ -593,9 +587,8 @@ Buffer::~Buffer() { reset(); }
 void Buffer::reset() {
   if (device_ != nullptr && address_ != 0) {
     Device::Impl& impl = *device_->impl_;
-    auto scope = impl.enter();
-    Status freed = scope.ok() ? check(*impl.api, impl.api->cuMemFree_v2(address_), "cuMemFree") : scope.status();
-    if (!freed.ok()) impl.teardown_failed("a buffer of " + std::to_string(size_) + " bytes at " + elf::hex(address_), freed);
+    impl.free_resource("a buffer of " + std::to_string(size_) + " bytes at " + elf::hex(address_), "cuMemFree",
+                       [&] { return impl.api->cuMemFree_v2(address_); });
   }
   device_ = nullptr;
   address_ = 0;
@@ -633,11 +626,7 @@ void HostBuffer::reset() {
 
 Stream::~Stream() {
   Device::Impl& impl = *device_->impl_;
-  auto scope = impl.enter();
-  Status destroyed = scope.ok() ? check(*impl.api, impl.api->cuStreamDestroy_v2(static_cast<CUstream>(handle_)),
-                                        "cuStreamDestroy")
-                                : scope.status();
-  if (!destroyed.ok()) impl.teardown_failed("a stream", destroyed);
+  impl.free_resource("a stream", "cuStreamDestroy", [&] { return impl.api->cuStreamDestroy_v2(static_cast<CUstream>(handle_)); });
 }
 
 Status Stream::synchronize() {
@@ -648,11 +637,7 @@ Status Stream::synchronize() {
 
 Event::~Event() {
   Device::Impl& impl = *device_->impl_;
-  auto scope = impl.enter();
-  Status destroyed = scope.ok() ? check(*impl.api, impl.api->cuEventDestroy_v2(static_cast<CUevent>(handle_)),
-                                        "cuEventDestroy")
-                                : scope.status();
-  if (!destroyed.ok()) impl.teardown_failed("an event", destroyed);
+  impl.free_resource("an event", "cuEventDestroy", [&] { return impl.api->cuEventDestroy_v2(static_cast<CUevent>(handle_)); });
 }
 
 Status Event::record(Stream& stream) {

@@ -30,17 +30,17 @@ constexpr util::EntryPoint kEntryPoints[] = {
     {"cuEventElapsedTime_v2", "cuEventElapsedTime", "cuEventElapsedTime_v2 (or cuEventElapsedTime)"},
 };
 
-Result<std::unique_ptr<Api>> open_driver(const std::string& path) {
-  auto api = std::make_unique<Api>();
-  api->path = path;
-  void* addresses[std::size(kEntryPoints)] = {};
-  DEVBIN_RETURN_IF_ERROR(util::open_library(path, kDriverLibrary, kEntryPoints, addresses));
+void bind(Api& api, void* const* addresses) {
   size_t next = 0;
-#define DEVBIN_CUDA_ASSIGN_(name, signature) api->name = reinterpret_cast<Fn<signature>>(addresses[next++]);
+#define DEVBIN_CUDA_ASSIGN_(name, signature) api.name = reinterpret_cast<Fn<signature>>(addresses[next++]);
   DEVBIN_CUDA_DRIVER_FUNCTIONS(DEVBIN_CUDA_ASSIGN_)
 #undef DEVBIN_CUDA_ASSIGN_
-  api->cuEventElapsedTime = reinterpret_cast<Fn<CUresult(float*, CUevent, CUevent)>>(addresses[next++]);
-  // The optional entry points, from the library open_library keeps loaded
+  api.cuEventElapsedTime = reinterpret_cast<Fn<CUresult(float*, CUevent, CUevent)>>(addresses[next++]);
+}
+
+Result<std::unique_ptr<Api>> open_driver(const std::string& path) {
+  DEVBIN_ASSIGN_OR_RETURN(std::unique_ptr<Api> api, util::open_api<Api>(path, kDriverLibrary, kEntryPoints, bind));
+  // The optional entry points, from the library open_api keeps loaded
   // (RTLD_NOLOAD takes a second reference to it, dropped again below).
   if (void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD)) {
     auto optional = [handle](auto& entry, const char* name) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 #include "hsa/api.h"
 
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -38,21 +39,39 @@ std::string kfd_note() {
   return {};
 }
 
-Result<std::unique_ptr<Api>> open_runtime(const std::string& path) {
-  auto api = std::make_unique<Api>();
-  api->path = path;
-  void* addresses[std::size(kEntryPoints)] = {};
-  DEVBIN_RETURN_IF_ERROR(util::open_library(path, kRuntimeLibrary, kEntryPoints, addresses));
+void bind(Api& api, void* const* addresses) {
   size_t next = 0;
-#define DEVBIN_HSA_ASSIGN_(name, type) api->name = reinterpret_cast<type>(addresses[next++]);
+#define DEVBIN_HSA_ASSIGN_(name, type) api.name = reinterpret_cast<type>(addresses[next++]);
   DEVBIN_HSA_API_FUNCTIONS(DEVBIN_HSA_ASSIGN_)
 #undef DEVBIN_HSA_ASSIGN_
+}
+
+Result<std::unique_ptr<Api>> open_runtime(const std::string& path) {
+  DEVBIN_ASSIGN_OR_RETURN(std::unique_ptr<Api> api, util::open_api<Api>(path, kRuntimeLibrary, kEntryPoints, bind));
   // Never shut down: the reference is the process's, like the library.
   api->init_status = check(*api, api->hsa_init(), "hsa_init");
   if (!api->init_status.ok()) {
     api->init_status = Status(api->init_status.code(), api->init_status.message() + kfd_note());
   }
+  // Optional entry points: the library is open (RTLD_NOLOAD finds it) and
+  // stays loaded for the process.
+  if (void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD); handle != nullptr) {
+#define DEVBIN_HSA_OPTIONAL_(name, type) api->name = reinterpret_cast<type>(dlsym(handle, #name));
+    DEVBIN_HSA_OPTIONAL_FUNCTIONS(DEVBIN_HSA_OPTIONAL_)
+#undef DEVBIN_HSA_OPTIONAL_
+    dlclose(handle);  // drops the reference RTLD_NOLOAD took, not open_library's
+  }
   if (api->init_status.ok()) {
+    if (Status frequency = check(*api,
+                                 api->hsa_system_get_info(HSA_SYSTEM_INFO_TIMESTAMP_FREQUENCY,
+                                                          &api->timestamp_frequency_hz),
+                                 "hsa_system_get_info(TIMESTAMP_FREQUENCY)");
+        !frequency.ok()) {
+      api->init_status = frequency;
+    } else if (api->timestamp_frequency_hz == 0) {
+      api->init_status = internal_error(
+          "hsa_system_get_info(TIMESTAMP_FREQUENCY) reports 0 Hz; waits could not be bounded");
+    }
     Status major = check(*api, api->hsa_system_get_info(HSA_SYSTEM_INFO_VERSION_MAJOR, &api->version_major),
                          "hsa_system_get_info(VERSION_MAJOR)");
     Status minor = check(*api, api->hsa_system_get_info(HSA_SYSTEM_INFO_VERSION_MINOR, &api->version_minor),
@@ -69,37 +88,50 @@ struct StatusNameEntry {
 };
 
 constexpr StatusNameEntry kStatusNames[] = {
-#define DEVBIN_HSA_STATUS_(name) {name, #name},
-    DEVBIN_HSA_STATUS_(HSA_STATUS_SUCCESS) DEVBIN_HSA_STATUS_(HSA_STATUS_INFO_BREAK)
-        DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR) DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_ARGUMENT) DEVBIN_HSA_STATUS_(
-            HSA_STATUS_ERROR_INVALID_QUEUE_CREATION) DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_ALLOCATION)
-            DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_AGENT) DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_REGION)
-                DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_SIGNAL) DEVBIN_HSA_STATUS_(
-                    HSA_STATUS_ERROR_INVALID_QUEUE) DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_OUT_OF_RESOURCES)
-                    DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_PACKET_FORMAT) DEVBIN_HSA_STATUS_(
-                        HSA_STATUS_ERROR_RESOURCE_FREE) DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_NOT_INITIALIZED)
-                        DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_REFCOUNT_OVERFLOW) DEVBIN_HSA_STATUS_(
-                            HSA_STATUS_ERROR_INCOMPATIBLE_ARGUMENTS) DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_INDEX)
-                            DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_ISA) DEVBIN_HSA_STATUS_(
-                                HSA_STATUS_ERROR_INVALID_CODE_OBJECT)
-                                DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_EXECUTABLE) DEVBIN_HSA_STATUS_(
-                                    HSA_STATUS_ERROR_FROZEN_EXECUTABLE)
-                                    DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_SYMBOL_NAME) DEVBIN_HSA_STATUS_(
-                                        HSA_STATUS_ERROR_VARIABLE_ALREADY_DEFINED)
-                                        DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_VARIABLE_UNDEFINED) DEVBIN_HSA_STATUS_(
-                                            HSA_STATUS_ERROR_EXCEPTION)
-                                            DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_ISA_NAME) DEVBIN_HSA_STATUS_(
-                                                HSA_STATUS_ERROR_INVALID_CODE_SYMBOL)
-                                                DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_EXECUTABLE_SYMBOL)
-                                                    DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_FILE)
-                                                        DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_CODE_OBJECT_READER)
-                                                            DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_CACHE)
-                                                                DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_INVALID_WAVEFRONT)
-                                                                    DEVBIN_HSA_STATUS_(
-                                                                        HSA_STATUS_ERROR_INVALID_SIGNAL_GROUP)
-                                                                        DEVBIN_HSA_STATUS_(
-                                                                            HSA_STATUS_ERROR_INVALID_RUNTIME_STATE)
-                                                                            DEVBIN_HSA_STATUS_(HSA_STATUS_ERROR_FATAL)
+#define DEVBIN_HSA_STATUS_(name) {HSA_STATUS_##name, "HSA_STATUS_" #name},
+    DEVBIN_HSA_STATUS_(SUCCESS)
+    DEVBIN_HSA_STATUS_(INFO_BREAK)
+    DEVBIN_HSA_STATUS_(ERROR)
+    DEVBIN_HSA_STATUS_(ERROR_INVALID_ARGUMENT)
+    DEVBIN_HSA_STATUS_(ERROR_INVALID_QUEUE_CREATION)
+    DEVBIN_HSA_STATUS_(ERROR_INVALID_ALLOCATION)
+    DEVBIN_HSA_STATUS_(ERROR_INVALID_AGENT)
+    DEVBIN_HSA_STATUS_(ERROR_INVALID_REGION)
+    DEVBIN_HSA_STATUS_(ERROR_INVALID_SIGNAL)
+    DEVBIN_HSA_STATUS_(ERROR_INVALID_QUEUE)
+    DEVBIN_HSA_STATUS_(ERROR_OUT_OF_RESOURCES)
+    DEVBIN_HSA_STATUS_(ERROR_INVALID_PACKET_FORMAT)
+    DEVBIN_HSA_STATUS_(ERROR_RESOURCE_FREE)
+    DEVBIN_HSA_STATUS_(ERROR_NOT_INITIALIZED)
+    DEVBIN_HSA_STATUS_(ERROR_REFCOUNT_OVERFLOW)
+    DEVBIN_HSA_STATUS_(ERROR_INCOMPATIBLE_ARGUMENTS)
+    DEVBIN_HSA_STATUS_(ERROR_INVALID_INDEX)
+    DEVBIN_HSA_STATUS_(ERROR_INVALID_ISA)
+    DEVBIN_HSA_STATUS_(ERROR_INVALID_CODE_OBJECT)
+    DEVBIN_HSA_STATUS_(ERROR_INVALID_EXECUTABLE)
+    DEVBIN_HSA_STATUS_(ERROR_FROZEN_EXECUTABLE)
+    DEVBIN_HSA_STATUS_(ERROR_INVALID_SYMBOL_NAME)
+    DEVBIN_HSA_STATUS_(ERROR_VARIABLE_ALREADY_DEFINED)
+    DEVBIN_HSA_STATUS_(ERROR_VARIABLE_UNDEFINED)
+    DEVBIN_HSA_STATUS_(ERROR_EXCEPTION)
+    DEVBIN_HSA_STATUS_(ERROR_INVALID_ISA_NAME)
+    DEVBIN_HSA_STATUS_(ERROR_INVALID_CODE_SYMBOL)
+    DEVBIN_HSA_STATUS_(ERROR_INVALID_EXECUTABLE_SYMBOL)
+    DEVBIN_HSA_STATUS_(ERROR_INVALID_FILE)
+    DEVBIN_HSA_STATUS_(ERROR_INVALID_CODE_OBJECT_READER)
+    DEVBIN_HSA_STATUS_(ERROR_INVALID_CACHE)
+    DEVBIN_HSA_STATUS_(ERROR_INVALID_WAVEFRONT)
+    DEVBIN_HSA_STATUS_(ERROR_INVALID_SIGNAL_GROUP)
+    DEVBIN_HSA_STATUS_(ERROR_INVALID_RUNTIME_STATE)
+    DEVBIN_HSA_STATUS_(ERROR_FATAL)
+    DEVBIN_HSA_STATUS_(ERROR_INVALID_MEMORY_POOL)
+    DEVBIN_HSA_STATUS_(ERROR_MEMORY_APERTURE_VIOLATION)
+    DEVBIN_HSA_STATUS_(ERROR_ILLEGAL_INSTRUCTION)
+    DEVBIN_HSA_STATUS_(ERROR_MEMORY_FAULT)
+    DEVBIN_HSA_STATUS_(CU_MASK_REDUCED)
+    DEVBIN_HSA_STATUS_(ERROR_OUT_OF_REGISTERS)
+    DEVBIN_HSA_STATUS_(ERROR_RESOURCE_BUSY)
+    DEVBIN_HSA_STATUS_(ERROR_NOT_SUPPORTED)
 #undef DEVBIN_HSA_STATUS_
 };
 
@@ -162,6 +194,8 @@ Status check(const Api& api, hsa_status_t status, std::string_view call) {
       return not_found(std::move(message));
     case HSA_STATUS_ERROR_INVALID_ARGUMENT:
       return invalid_argument(std::move(message));
+    case HSA_STATUS_ERROR_OUT_OF_REGISTERS:
+      return failed_precondition(std::move(message));
     default:
       return internal_error(std::move(message));
   }

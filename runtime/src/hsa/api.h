@@ -86,11 +86,24 @@ enum hsa_status_t : int {
   HSA_STATUS_ERROR_INVALID_SIGNAL_GROUP = 0x1024,
   HSA_STATUS_ERROR_INVALID_RUNTIME_STATE = 0x1025,
   HSA_STATUS_ERROR_FATAL = 0x1026,
+  // ROCr's additions (hsa_ext_amd.h): small numbers, outside the 0x1000 block.
+  HSA_STATUS_ERROR_INVALID_MEMORY_POOL = 40,
+  HSA_STATUS_ERROR_MEMORY_APERTURE_VIOLATION = 41,  // an access beyond the largest legal address
+  HSA_STATUS_ERROR_ILLEGAL_INSTRUCTION = 42,        // a wave executed an invalid instruction
+  HSA_STATUS_ERROR_MEMORY_FAULT = 43,               // an access to an unmapped or protected address
+  HSA_STATUS_CU_MASK_REDUCED = 44,
+  // Newer than Debian's ROCm 5.2 headers (hsa_abi_test cannot check them);
+  // the values are ROCr's hsa_ext_amd.h.
+  HSA_STATUS_ERROR_OUT_OF_REGISTERS = 45,  // the kernel needs more VGPRs than the agent has
+  HSA_STATUS_ERROR_RESOURCE_BUSY = 46,
+  HSA_STATUS_ERROR_NOT_SUPPORTED = 47,
 };
 
 enum hsa_system_info_t : int {
   HSA_SYSTEM_INFO_VERSION_MAJOR = 0,
   HSA_SYSTEM_INFO_VERSION_MINOR = 1,
+  HSA_SYSTEM_INFO_TIMESTAMP = 2,            // uint64_t, system timestamp ticks
+  HSA_SYSTEM_INFO_TIMESTAMP_FREQUENCY = 3,  // uint64_t, Hz: the unit of every wait's timeout_hint
 };
 
 enum hsa_device_type_t : int {
@@ -128,6 +141,9 @@ enum hsa_agent_info_t : int {
   // REALTIME) in Hz. Newer than Debian's ROCm 5.2 headers, so hsa_abi_test
   // cannot check it; the value is hsa_ext_amd.h's (ROCm 6).
   HSA_AMD_AGENT_INFO_TIMESTAMP_FREQUENCY = 0xA016,
+  // hsa_agent_t: the CPU agent nearest the GPU (its NUMA node). Newer than
+  // Debian's ROCm 5.2 headers; the value is ROCr's hsa_ext_amd.h.
+  HSA_AMD_AGENT_INFO_NEAREST_CPU = 0xA113,
 };
 
 enum hsa_isa_info_t : int {
@@ -255,6 +271,43 @@ enum hsa_amd_memory_pool_info_t : int {
   HSA_AMD_MEMORY_POOL_INFO_RUNTIME_ALLOC_ALIGNMENT = 7,  // size_t
 };
 
+// System events (hsa_ext_amd.h): ROCr's VM-fault handler packs a GPU memory
+// fault into one and calls every handler registered with
+// hsa_amd_register_system_event_handler; unless one returns
+// HSA_STATUS_SUCCESS it prints "Memory access fault by GPU node-..." and
+// calls abort() (core/runtime/runtime.cpp, Runtime::VMFaultHandler).
+enum hsa_amd_event_type_t : int {
+  HSA_AMD_GPU_MEMORY_FAULT_EVENT = 0,
+};
+// hsa_amd_gpu_memory_fault_info_t::fault_reason_mask bits
+// (hsa_amd_memory_fault_reason_t).
+inline constexpr uint32_t HSA_AMD_MEMORY_FAULT_PAGE_NOT_PRESENT = 1u << 0;
+inline constexpr uint32_t HSA_AMD_MEMORY_FAULT_READ_ONLY = 1u << 1;
+inline constexpr uint32_t HSA_AMD_MEMORY_FAULT_NX = 1u << 2;
+inline constexpr uint32_t HSA_AMD_MEMORY_FAULT_HOST_ONLY = 1u << 3;
+inline constexpr uint32_t HSA_AMD_MEMORY_FAULT_DRAMECC = 1u << 4;
+inline constexpr uint32_t HSA_AMD_MEMORY_FAULT_IMPRECISE = 1u << 5;
+inline constexpr uint32_t HSA_AMD_MEMORY_FAULT_SRAMECC = 1u << 6;
+inline constexpr uint32_t HSA_AMD_MEMORY_FAULT_HANG = 1u << 31;
+struct hsa_amd_gpu_memory_fault_info_t {
+  hsa_agent_t agent;
+  uint64_t virtual_address;
+  uint32_t fault_reason_mask;
+};
+// Newer runtimes add members to the union (hardware exceptions, memory
+// errors); devbin only reads events the runtime hands it, through a pointer,
+// and reads memory_fault only for HSA_AMD_GPU_MEMORY_FAULT_EVENT.
+struct hsa_amd_event_t {
+  hsa_amd_event_type_t event_type;
+  union {
+    hsa_amd_gpu_memory_fault_info_t memory_fault;
+  };
+};
+using hsa_amd_system_event_callback_t = hsa_status_t (*)(const hsa_amd_event_t* event, void* data);
+// An async signal handler: called on the runtime's thread once the condition
+// holds; returning false stops it.
+using hsa_amd_signal_handler = bool (*)(hsa_signal_value_t value, void* arg);
+
 using hsa_agent_callback_t = hsa_status_t (*)(hsa_agent_t agent, void* data);
 using hsa_isa_callback_t = hsa_status_t (*)(hsa_isa_t isa, void* data);
 using hsa_pool_callback_t = hsa_status_t (*)(hsa_amd_memory_pool_t pool, void* data);
@@ -296,14 +349,24 @@ using hsa_queue_error_callback_t = void (*)(hsa_status_t status, hsa_queue_t* so
   X(hsa_signal_wait_scacquire,                                                                                         \
     hsa_signal_value_t (*)(hsa_signal_t, hsa_signal_condition_t, hsa_signal_value_t, uint64_t, hsa_wait_state_t))
 
+// Entry points devbin uses where the runtime has them (resolved with dlsym
+// after the library opened; null where absent). Every ROCm since 5.x has both.
+#define DEVBIN_HSA_OPTIONAL_FUNCTIONS(X)                                                                   \
+  X(hsa_amd_register_system_event_handler, hsa_status_t (*)(hsa_amd_system_event_callback_t, void*))     \
+  X(hsa_amd_signal_async_handler,                                                                        \
+    hsa_status_t (*)(hsa_signal_t, hsa_signal_condition_t, hsa_signal_value_t, hsa_amd_signal_handler, void*))
+
 struct Api {
 #define DEVBIN_HSA_DECLARE_(name, type) std::type_identity_t<type> name = nullptr;
   DEVBIN_HSA_API_FUNCTIONS(DEVBIN_HSA_DECLARE_)
+  DEVBIN_HSA_OPTIONAL_FUNCTIONS(DEVBIN_HSA_DECLARE_)
 #undef DEVBIN_HSA_DECLARE_
 
   std::string path;            // what dlopen was given
   uint16_t version_major = 0;  // HSA_SYSTEM_INFO_VERSION_*: the HSA spec version the runtime implements
   uint16_t version_minor = 0;
+  // HSA_SYSTEM_INFO_TIMESTAMP_FREQUENCY: what a wait's timeout_hint counts.
+  uint64_t timestamp_frequency_hz = 0;
   Status init_status;  // hsa_init's outcome: a runtime without a usable GPU still loads
 };
 

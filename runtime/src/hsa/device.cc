@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "devbin/select.h"
 #include "hsa/device_impl.h"
@@ -58,23 +59,28 @@ Result<std::unique_ptr<Device>> Device::open(int index, const OpenOptions& optio
     return fail(failed_precondition(properties.name + " does not support kernel dispatch packets"));
   }
 
+  if (options.wait_timeout <= std::chrono::milliseconds::zero()) {
+    return fail(invalid_argument("OpenOptions::wait_timeout is " + std::to_string(options.wait_timeout.count()) +
+                                 " ms; expected a positive time"));
+  }
+  install_fault_handler(runtime);
   auto impl = std::make_unique<Impl>();
   impl->api = &runtime;
   impl->agent = agent.handle;
+  impl->wait_timeout = options.wait_timeout;
 
-  const Toc& toc = options.toc != nullptr ? *options.toc : embedded_toc();
-  SelectOptions select_options;
-  if (options.override_entry.has_value()) {
-    select_options.override_entry = *options.override_entry;
-  } else if (options.read_environment) {
-    select_options.vendor_overrides = target_override_from_env();
-  }
+  const Toc& toc = toc_to_open(options);
+  const SelectOptions select_options = select_options_to_open(options);
 
   const auto start = std::chrono::steady_clock::now();
-  // The agent's ISAs in its order of preference; the first one the TOC serves wins.
+  // The agent's own ISAs in its order of preference; the first one the TOC
+  // serves wins. The generic ISAs the runtime lists after them are not
+  // targets to select for but what its loader accepts besides.
+  const AgentIsas isas = split_isas(properties.isa_names);
+  const std::vector<std::string>& targets = isas.native.empty() ? properties.isa_names : isas.native;
   std::optional<Selection> chosen;
   Status first_failure;
-  for (const std::string& isa : properties.isa_names) {
+  for (const std::string& isa : targets) {
     auto selection_or = select(std::string_view(isa), toc, select_options);
     if (selection_or.ok()) {
       chosen = std::move(selection_or).value();
@@ -83,12 +89,32 @@ Result<std::unique_ptr<Device>> Device::open(int index, const OpenOptions& optio
     if (first_failure.ok()) first_failure = selection_or.status();
   }
   if (!chosen.has_value()) return fail(first_failure);
+  // Never a generic code object the runtime cannot load: the exact one if the
+  // TOC has it, else a refusal that says which ROCm loads the generic one.
+  std::vector<TocEntry> exact_entries;  // outlives `chosen`, which may point into it
+  if (chosen->entry->target.ends_with("-generic") && !runtime_lists_generic(isas, *chosen->entry)) {
+    const TocEntry& generic = *chosen->entry;
+    std::string isa_list;
+    for (const std::string& isa : properties.isa_names) isa_list += (isa_list.empty() ? "" : ", ") + isa;
+    const std::string why = "this HSA runtime cannot load generic code objects for the agent: it lists no " +
+                            std::string(generic.target) + " ISA (its ISAs: " + isa_list + "); generic code objects need " +
+                            rocm_needed(6, true) + " or later";
+    Status refused = failed_precondition(std::string(generic.name) + " is a generic code object and " + why +
+                                         "; update ROCm, or add an exact " + properties.name +
+                                         " code object (DEVBIN_DEVICE_BINARY_BUILD_MODE=source with "
+                                         "DEVBIN_AMDGPU_TARGETS=" + properties.name + ")");
+    if (chosen->kind == SelectionKind::kOverride) return fail(refused);
+    for (const TocEntry& candidate : toc.entries) {
+      if (!candidate.target.ends_with("-generic")) exact_entries.push_back(candidate);
+    }
+    const Toc exact_toc{exact_entries};
+    auto exact_or = select(std::string_view(targets.front()), exact_toc, select_options);
+    if (!exact_or.ok()) return fail(refused);
+    chosen = std::move(exact_or).value();
+    chosen->reason = why + "; " + chosen->reason;
+  }
   const TocEntry& entry = *chosen->entry;
-  rep.selected = true;
-  rep.selection.entry = std::string(entry.name);
-  rep.selection.kind = chosen->kind;
-  rep.selection.reason = chosen->reason;
-  rep.selection.jit = false;
+  opening.selected(*chosen);
 
   auto info_or = inspect_and_validate(entry);
   if (!info_or.ok()) return fail(info_or.status());
@@ -102,15 +128,8 @@ Result<std::unique_ptr<Device>> Device::open(int index, const OpenOptions& optio
   const std::string entry_name(entry.name);
   auto load_failed = [&](hsa_status_t status, std::string_view call) {
     Status s = check(runtime, status, std::string(call) + "(" + entry_name + ")");
-    if (status == api::HSA_STATUS_ERROR_INVALID_ISA || status == api::HSA_STATUS_ERROR_INCOMPATIBLE_ARGUMENTS ||
-        status == api::HSA_STATUS_ERROR_INVALID_CODE_OBJECT) {
-      const bool generic = entry.target.ends_with("-generic");
-      s = Status(s.code(), s.message() + "; the runtime does not accept " + entry_name + " for " +
-                               properties.isa_names.front() +
-                               (generic ? " (ROCm releases older than generic-target support refuse generic code "
-                                          "objects: update ROCm)"
-                                        : "") +
-                               "; force another entry with " + kTargetOverrideEnv);
+    if (std::string hint = load_refusal_hint(status, entry, info, targets.front()); !hint.empty()) {
+      s = Status(s.code(), s.message() + hint);
     }
     return fail(s);
   };

@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // What the HSA backend's files share: the runtime, agents (topology.cc),
-// memory pools (memory.cc), and the internals of Device (device.cc) and
-// Queue (queue.cc) that the operations (operations.cc) build packets with.
+// memory pools (memory.cc), what the runtime can load (isa_support.cc), GPU
+// memory faults (fault.cc), and the internals of Device (device.cc) and Queue
+// (queue.cc) that the operations (operations.cc) build packets with.
 #ifndef DEVBIN_RUNTIME_SRC_HSA_DEVICE_IMPL_H_
 #define DEVBIN_RUNTIME_SRC_HSA_DEVICE_IMPL_H_
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "devbin/hsa.h"
@@ -28,7 +34,10 @@ Result<const api::Api*> usable_runtime();
 struct Agent {
   api::hsa_agent_t handle{};
   AgentProperties properties;
-  std::vector<api::hsa_agent_t> cpus;  // where system and kernarg memory come from
+  // Where system and kernarg memory come from, nearest first: the CPU agent
+  // the runtime names HSA_AMD_AGENT_INFO_NEAREST_CPU (the GPU's NUMA node),
+  // then the others in the runtime's order.
+  std::vector<api::hsa_agent_t> cpus;
 };
 
 struct AgentCollection {
@@ -61,6 +70,33 @@ Result<Pools> find_pools(const api::Api& runtime, api::hsa_agent_t gpu, const st
                          const std::string& agent_name);
 
 //===----------------------------------------------------------------------===//
+// What the runtime can load (isa_support.cc)
+//===----------------------------------------------------------------------===//
+
+// An agent's ISA names split as ROCr lists them: its own first, then (ROCm
+// 6.4 and later) the generic ISA the loader also accepts for it.
+struct AgentIsas {
+  std::vector<std::string> native;   // "amdgcn-amd-amdhsa--gfx1100"
+  std::vector<std::string> generic;  // "amdgcn-amd-amdhsa--gfx11-generic"
+};
+AgentIsas split_isas(const std::vector<std::string>& isa_names);
+
+// Whether the runtime lists the generic ISA `entry` (a generic code object)
+// needs: ROCr loads a generic code object only for an agent whose ISA list
+// names that generic processor (Isa::IsCompatible).
+bool runtime_lists_generic(const AgentIsas& isas, const TocEntry& entry);
+
+// The ROCm release a code object needs: code object v6 loads from ROCm 6.3,
+// generic code objects from ROCm 6.4 (README, "ROCm versions").
+std::string rocm_needed(uint32_t code_object_version, bool generic);
+
+// The hint added when the loader refuses `entry` with `status`: what the
+// status means for this code object (its version, generic or not), the ROCm
+// it needs, and how to force another entry.
+std::string load_refusal_hint(api::hsa_status_t status, const TocEntry& entry, const CodeObjectInfo& info,
+                              const std::string& agent_isa);
+
+//===----------------------------------------------------------------------===//
 // Device and Queue internals
 //===----------------------------------------------------------------------===//
 
@@ -74,6 +110,7 @@ struct Device::Impl {
   bool has_executable = false;
   uint32_t kernarg_slot_bytes = 0;  // one kernarg segment of any ABI kernel
   uint32_t kernarg_slot_align = 16;
+  std::chrono::milliseconds wait_timeout{0};  // OpenOptions::wait_timeout
 
   ~Impl();  // device.cc
 
@@ -81,10 +118,48 @@ struct Device::Impl {
   Result<void*> allocate(api::hsa_amd_memory_pool_t pool, uint64_t bytes, bool system) const;
 };
 
+// The doorbell, shared with the async handlers that ring it again after an
+// indirect dispatch's patcher completed (queue.cc). Values only grow: every
+// store is of the highest index rung so far, under `mutex`, which is never
+// held while waiting for the GPU.
+struct Doorbell {
+  const api::Api* api = nullptr;
+  api::hsa_signal_t signal{};
+  std::mutex mutex;
+  std::condition_variable idle;
+  int64_t last = -1;  // the highest value stored
+  bool open = true;   // false once the queue is being destroyed
+  int pending = 0;    // async handlers registered and not yet run
+
+  void ring(int64_t value);
+  void ring_again();  // stores `last` once more, if the queue is open
+};
+
+// A GPU memory fault as a queue keeps it: the first one the runtime
+// reported for the queue's agent (fault.cc).
+struct FaultRecord {
+  api::hsa_agent_t agent{};
+  std::mutex mutex;
+  std::optional<api::hsa_amd_gpu_memory_fault_info_t> fault;  // guarded by mutex
+  std::atomic<bool> faulted{false};
+
+  void record(const api::hsa_amd_gpu_memory_fault_info_t& info);
+};
+
+// What a packet slot holds, for the messages of a wait that timed out.
+enum SlotLabel : uint16_t {
+  // 0 .. kKernelCount-1: a dispatch of that kernel
+  kLabelIndirectBarrier = 0x100,
+  kLabelIndirectTarget = 0x101,
+  kLabelNoOp = 0x102,
+};
+
 // The queue and its kernarg ring (queue.cc).
 struct Queue::Impl {
   const api::Api* api = nullptr;
   api::hsa_queue_t* queue = nullptr;
+  int agent_index = 0;
+  std::chrono::milliseconds wait_timeout{0};
   // Every packet devbin enqueues decrements it once on completion, and the
   // barrier bit keeps completions in order: -value is the number of packets
   // completed, which frees their ring and kernarg slots.
@@ -99,17 +174,36 @@ struct Queue::Impl {
   std::mutex mutex;
   uint64_t submitted = 0;  // packets enqueued (the doorbell's last value + 1); guarded by `mutex`
   std::atomic<int> error{api::HSA_STATUS_SUCCESS};
+  std::shared_ptr<Doorbell> doorbell;
+  std::unique_ptr<std::atomic<uint16_t>[]> labels;  // a SlotLabel per ring slot
+  // Set when an indirect dispatch could not arrange its doorbell to ring
+  // again (hsa_amd_signal_async_handler absent or refused): said in a timeout.
+  std::atomic<int> rering_failure{api::HSA_STATUS_SUCCESS};
+
+  FaultRecord faults;  // a GPU memory fault on this queue's agent (fault.cc delivers it)
 
   static void on_error(api::hsa_status_t status, api::hsa_queue_t*, void* data);
 
-  Status queue_error() const;
+  // The queue's failure, if it has one: a memory fault, or the runtime's
+  // queue error (bad packet, illegal instruction, ...).
+  Status queue_error();
 
-  // Waits until `count` packets have completed.
-  Status wait_completed(uint64_t count) const;
+  // Waits until `count` packets have completed, at most wait_timeout;
+  // `operation` names what waits, for the timeout's message.
+  Status wait_completed(uint64_t count, std::string_view operation);
 
   // `count` packet slots at the write index (INVALID headers), once the
-  // packets that used them before have completed. Called with `mutex` held.
-  Result<uint64_t> reserve_slots(uint64_t count);
+  // packets that used them before have completed. Called with `mutex` held;
+  // `operation` names the enqueue, for a timeout's message.
+  Result<uint64_t> reserve_slots(uint64_t count, std::string_view operation);
+  void label(uint64_t index, uint16_t what);
+
+  // After packet `index` (an indirect dispatch's patcher) completes, the
+  // doorbell is rung once more: an interception layer (ROCr's InterceptQueue,
+  // loaded with rocprofiler and other tools) forwards packets to the GPU only
+  // up to the first INVALID header and moves on only at the next doorbell,
+  // so the target packet the patcher publishes would never be forwarded.
+  void ring_again_after(uint64_t index);
 
   void* slot(uint64_t index) const;
   // The kernarg segment that goes with packet slot `index`.
@@ -124,6 +218,21 @@ struct Queue::Impl {
 
   ~Impl();
 };
+
+//===----------------------------------------------------------------------===//
+// GPU memory faults (fault.cc)
+//===----------------------------------------------------------------------===//
+
+// Registers devbin's system event handler with the runtime, once per runtime
+// (hsa_amd_register_system_event_handler, where the runtime has it). The
+// handler takes a memory fault on an agent where devbin holds a queue, so the
+// runtime does not abort the process, and hands it to those queues.
+void install_fault_handler(const api::Api& runtime);
+// A queue takes the faults of its agent from creation to destruction.
+void watch_faults(FaultRecord* record);
+void unwatch_faults(FaultRecord* record);
+// "a GPU memory fault at address 0x1000 (page not present or supervisor privilege)".
+std::string describe_fault(const api::hsa_amd_gpu_memory_fault_info_t& info);
 
 }  // namespace devbin::hsa
 

@@ -33,7 +33,7 @@ Status Device::launch(Queue& queue, Kernel kernel, std::span<const uint8_t> args
   const LoadedKernel& loaded = kernels_[static_cast<size_t>(kernel)];
   Queue::Impl& q = *queue.impl_;
   std::lock_guard<std::mutex> lock(q.mutex);
-  DEVBIN_ASSIGN_OR_RETURN(const uint64_t index, q.reserve_slots(1));
+  DEVBIN_ASSIGN_OR_RETURN(const uint64_t index, q.reserve_slots(1, name));
   uint8_t* kernargs = q.kernarg_slot(index);
   HiddenArgumentValues hidden;
   hidden.queue = reinterpret_cast<uintptr_t>(q.queue);
@@ -47,6 +47,7 @@ Status Device::launch(Queue& queue, Kernel kernel, std::span<const uint8_t> args
   const devbin_aql_kernel_dispatch_packet_t packet =
       make_dispatch_packet(loaded, geometry, reinterpret_cast<uintptr_t>(kernargs), q.progress.handle);
   write_packet_body(slot, &packet);
+  q.label(index, static_cast<uint16_t>(kernel));
   publish_packet(slot, ordered_header(DEVBIN_AQL_PACKET_TYPE_KERNEL_DISPATCH), packet.setup);
   q.ring_doorbell(index);
   return Status::Ok();
@@ -101,7 +102,7 @@ Status Device::dispatch_indirect(Queue& queue, const IndirectDispatch& request) 
   // Argument errors before a slot is taken: a dry run with stand-in addresses.
   DEVBIN_RETURN_IF_ERROR(make_indirect_dispatch(patcher, 64, request, 64, 0).status());
 
-  DEVBIN_ASSIGN_OR_RETURN(const uint64_t index, q.reserve_slots(3));
+  DEVBIN_ASSIGN_OR_RETURN(const uint64_t index, q.reserve_slots(3, "dispatch_indirect"));
   void* patcher_slot = q.slot(index);
   void* barrier_slot = q.slot(index + 1);
   void* target_slot = q.slot(index + 2);
@@ -126,9 +127,14 @@ Status Device::dispatch_indirect(Queue& queue, const IndirectDispatch& request) 
   write_packet_body(target_slot, &packets.target);
   write_packet_body(barrier_slot, &packets.barrier);
   write_packet_body(patcher_slot, &packets.patcher);
+  q.label(index, static_cast<uint16_t>(Kernel::devbin_dispatch_patch));
+  q.label(index + 1, kLabelIndirectBarrier);
+  q.label(index + 2, kLabelIndirectTarget);
   publish_packet(barrier_slot, packets.barrier_header, 0);
   publish_packet(patcher_slot, packets.patcher_header, packets.patcher_setup);
   q.ring_doorbell(index + 2);
+  // The target's header is valid only once the patcher ran: ring again then.
+  q.ring_again_after(index);
   return Status::Ok();
 }
 

@@ -7,6 +7,10 @@
 #include <cstring>
 #include <limits>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 #include "hsa/packet.h"
 #include "util/text.h"
 
@@ -239,6 +243,16 @@ void write_packet_body(void* slot, const void* packet) {
 void publish_packet(void* slot, uint16_t header, uint16_t setup) {
   // Header and setup share the packet's first 32 bits; one release store makes
   // the whole body visible before the packet processor can see a valid type.
+  // The ring may live in device memory (HSA_ALLOCATE_QUEUE_DEV_MEM=1), mapped
+  // write-combining over PCIe: x86 orders write-combining stores only with
+  // sfence, so a release store alone could let the header reach the GPU
+  // before the body. ROCr issues _mm_sfence before its header stores for such
+  // rings (AqlQueue, InterceptQueue); so does this, whatever the ring's memory.
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_sfence();
+#else
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+#endif
   const uint32_t word = uint32_t{header} | (uint32_t{setup} << 16);
   std::atomic_ref<uint32_t>(*static_cast<uint32_t*>(slot)).store(word, std::memory_order_release);
 }

@@ -53,7 +53,8 @@ Result<AqlBarrierAndPacket> make_barrier_and_packet(std::span<const uint64_t> de
 
 // Writing packets into an AQL ring (`slot` is 64 bytes, 64-byte aligned):
 // reserve (INVALID header), write the body (bytes 4..63), publish header and
-// setup with one 32-bit release store so the packet processor never sees a
+// setup with one 32-bit release store, after a store fence (the ring may be
+// write-combined device memory), so the packet processor never sees a
 // half-written packet.
 void reserve_packet(void* slot);
 void write_packet_body(void* slot, const void* packet);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The HSA backend's queue: the AQL ring and its kernarg ring, packet slots,
-// the doorbell and completion waiting.
+// the doorbell, completion waiting with a deadline.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <initializer_list>
 #include <memory>
 #include <mutex>
@@ -22,37 +23,125 @@ bool is_power_of_two(uint64_t value) { return value != 0 && (value & (value - 1)
 
 }  // namespace
 
+void Doorbell::ring(int64_t value) {
+  std::lock_guard<std::mutex> lock(mutex);
+  last = std::max(last, value);
+  api->hsa_signal_store_screlease(signal, last);
+}
+
+void Doorbell::ring_again() {
+  std::lock_guard<std::mutex> lock(mutex);
+  if (open && last >= 0) api->hsa_signal_store_screlease(signal, last);
+}
+
+namespace {
+
+// How long one blocking wait lasts before the waiter looks at the queue's
+// errors and its deadline. ROCr spins about 200 us at the start of each wait
+// before it sleeps, so short slices would burn CPU; a fault or queue error
+// that completes no packet is noticed within one slice.
+constexpr std::chrono::milliseconds kWaitSlice{50};
+
+// Runs on the runtime's async-handler thread once the patcher completed.
+bool ring_again_handler(api::hsa_signal_value_t, void* arg) {
+  auto* shared = static_cast<std::shared_ptr<Doorbell>*>(arg);
+  Doorbell& doorbell = **shared;
+  doorbell.ring_again();
+  {
+    std::lock_guard<std::mutex> lock(doorbell.mutex);
+    --doorbell.pending;
+  }
+  doorbell.idle.notify_all();
+  delete shared;
+  return false;  // once
+}
+
+std::string label_text(uint16_t label) {
+  if (label < kKernelCount) return std::string(kernel_name(static_cast<Kernel>(label)));
+  switch (label) {
+    case kLabelIndirectBarrier:
+      return "dispatch_indirect's barrier-AND";
+    case kLabelIndirectTarget:
+      return "dispatch_indirect's target, whose header the patcher publishes";
+    case kLabelNoOp:
+      return "a no-op";
+    default:
+      return "an unknown packet";
+  }
+}
+
+}  // namespace
+
 void Queue::Impl::on_error(hsa_status_t status, api::hsa_queue_t*, void* data) {
   static_cast<Impl*>(data)->error.store(status, std::memory_order_release);
 }
 
-Status Queue::Impl::queue_error() const {
+Status Queue::Impl::queue_error() {
   const auto status = static_cast<hsa_status_t>(error.load(std::memory_order_acquire));
+  if (faults.faulted.load(std::memory_order_acquire)) {
+    std::lock_guard<std::mutex> lock(faults.mutex);
+    return internal_error("the HSA queue failed: " + describe_fault(*faults.fault) + " on HSA GPU agent " +
+                          std::to_string(agent_index) +
+                          (status == api::HSA_STATUS_SUCCESS ? std::string()
+                                                             : "; the queue reported " + api::error_text(*api, status)) +
+                          " (hsa_amd_register_system_event_handler delivered it; the kernel driver stops the "
+                          "process's queues on that GPU, so the queue accepts no more work)");
+  }
   if (status == api::HSA_STATUS_SUCCESS) return Status::Ok();
   return internal_error("the HSA queue failed: " + api::error_text(*api, status) +
                         " (the runtime reported an error on the queue, such as a kernel's memory fault or a "
                         "packet it refused; the queue accepts no more work)");
 }
 
-Status Queue::Impl::wait_completed(uint64_t count) const {
-  // A bounded wait, so a queue error (which never completes the packet) is noticed.
-  constexpr uint64_t kTimeoutHint = 1000000;
+Status Queue::Impl::wait_completed(uint64_t count, std::string_view operation) {
   const auto target = static_cast<api::hsa_signal_value_t>(count);
+  // timeout_hint counts the system timestamp (HSA_SYSTEM_INFO_TIMESTAMP_FREQUENCY).
+  const uint64_t slice_ticks = api->timestamp_frequency_hz / 1000 * static_cast<uint64_t>(kWaitSlice.count());
+  const auto start = std::chrono::steady_clock::now();
   while (true) {
     const api::hsa_signal_value_t value = api->hsa_signal_wait_scacquire(
-        progress, api::HSA_SIGNAL_CONDITION_LT, 1 - target, kTimeoutHint, api::HSA_WAIT_STATE_BLOCKED);
+        progress, api::HSA_SIGNAL_CONDITION_LT, 1 - target, slice_ticks, api::HSA_WAIT_STATE_BLOCKED);
     if (-value >= target) return Status::Ok();
     DEVBIN_RETURN_IF_ERROR(queue_error());
+    const auto waited = std::chrono::steady_clock::now() - start;
+    if (waited < wait_timeout) continue;
+    const uint64_t completed = value <= 0 ? static_cast<uint64_t>(-value) : 0;
+    const uint16_t stuck = labels[completed & (uint64_t{queue->size} - 1)].load(std::memory_order_relaxed);
+    std::string message = std::string(operation) + ": HSA GPU agent " + std::to_string(agent_index) +
+                          " completed " + std::to_string(completed) + " of the " + std::to_string(count) +
+                          " packets waited for in " +
+                          std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()) +
+                          " ms (OpenOptions::wait_timeout); packet " + std::to_string(completed) + " (" +
+                          label_text(stuck) + ") has not completed: the GPU is hung or the packet waits forever";
+    if (stuck == kLabelIndirectTarget) {
+      message += "; an interception layer (rocprofiler or another HSA tool) forwards a packet only at a doorbell "
+                 "after its header is valid";
+      const auto rering = static_cast<hsa_status_t>(rering_failure.load(std::memory_order_relaxed));
+      if (rering != api::HSA_STATUS_SUCCESS) {
+        message += ", and the doorbell could not be rung again after the patcher (hsa_amd_signal_async_handler: " +
+                   api::error_text(*api, rering) + ")";
+      }
+    }
+    return unavailable(std::move(message));
   }
 }
 
-Result<uint64_t> Queue::Impl::reserve_slots(uint64_t count) {
+Result<uint64_t> Queue::Impl::reserve_slots(uint64_t count, std::string_view operation) {
   DEVBIN_RETURN_IF_ERROR(queue_error());
   const uint64_t index = api->hsa_queue_add_write_index_scacq_screl(queue, count);
   const uint64_t end = index + count;
-  if (end > queue->size) DEVBIN_RETURN_IF_ERROR(wait_completed(end - queue->size));
-  for (uint64_t i = index; i < end; ++i) reserve_packet(slot(i));
+  if (end > queue->size) {
+    DEVBIN_RETURN_IF_ERROR(wait_completed(end - queue->size, std::string(operation) + " (waiting for ring space)"));
+  }
+  for (uint64_t i = index; i < end; ++i) {
+    reserve_packet(slot(i));
+    label(i, kLabelNoOp);
+  }
   return index;
+}
+
+void Queue::Impl::label(uint64_t index, uint16_t what) {
+  labels[index & (uint64_t{queue->size} - 1)].store(what, std::memory_order_relaxed);
 }
 
 void* Queue::Impl::slot(uint64_t index) const { return packet_slot(queue->base_address, queue->size, index); }
@@ -62,8 +151,29 @@ uint8_t* Queue::Impl::kernarg_slot(uint64_t index) const {
 }
 
 void Queue::Impl::ring_doorbell(uint64_t last_index) {
-  api->hsa_signal_store_screlease(queue->doorbell_signal, static_cast<api::hsa_signal_value_t>(last_index));
+  doorbell->ring(static_cast<api::hsa_signal_value_t>(last_index));
   submitted = last_index + 1;
+}
+
+void Queue::Impl::ring_again_after(uint64_t index) {
+  if (api->hsa_amd_signal_async_handler == nullptr) {
+    rering_failure.store(api::HSA_STATUS_ERROR_NOT_SUPPORTED, std::memory_order_relaxed);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(doorbell->mutex);
+    ++doorbell->pending;
+  }
+  // Packet `index` has completed once -progress > index.
+  auto* shared = new std::shared_ptr<Doorbell>(doorbell);
+  const hsa_status_t status = api->hsa_amd_signal_async_handler(
+      progress, api::HSA_SIGNAL_CONDITION_LT, -static_cast<api::hsa_signal_value_t>(index), ring_again_handler, shared);
+  if (status != api::HSA_STATUS_SUCCESS) {
+    delete shared;
+    std::lock_guard<std::mutex> lock(doorbell->mutex);
+    --doorbell->pending;
+    rering_failure.store(status, std::memory_order_relaxed);
+  }
 }
 
 void Queue::Impl::publish_no_ops(std::initializer_list<void*> slots) {
@@ -76,11 +186,21 @@ void Queue::Impl::publish_no_ops(std::initializer_list<void*> slots) {
 }
 
 Queue::Impl::~Impl() {
+  unwatch_faults(&faults);
+  bool handlers_done = true;
   if (queue != nullptr) {
-    if (has_progress && queue_error().ok()) (void)wait_completed(submitted);
+    if (has_progress && queue_error().ok()) (void)wait_completed(submitted, "destroying the queue");
+    if (doorbell != nullptr) {
+      // Every async handler must have run before the doorbell and the
+      // progress signal go; one whose patcher never completed (a failed
+      // queue) keeps the signal, leaked, rather than risk a use after free.
+      std::unique_lock<std::mutex> lock(doorbell->mutex);
+      handlers_done = doorbell->idle.wait_for(lock, wait_timeout, [&] { return doorbell->pending == 0; });
+      doorbell->open = false;
+    }
     api->hsa_queue_destroy(queue);
   }
-  if (has_progress) api->hsa_signal_destroy(progress);
+  if (has_progress && handlers_done) api->hsa_signal_destroy(progress);
   if (kernargs != nullptr) api->hsa_amd_memory_pool_free(kernargs);
 }
 
@@ -96,7 +216,7 @@ Status Queue::synchronize() {
     submitted = impl_->submitted;
   }
   DEVBIN_RETURN_IF_ERROR(impl_->queue_error());
-  return impl_->wait_completed(submitted);
+  return impl_->wait_completed(submitted, "Queue::synchronize");
 }
 
 void* Queue::native_handle() const { return impl_->queue; }
@@ -113,12 +233,20 @@ Result<std::unique_ptr<Queue>> Device::create_queue(uint32_t packets) const {
   const api::Api& runtime = *impl_->api;
   auto impl = std::make_unique<Queue::Impl>();
   impl->api = &runtime;
+  impl->faults.agent = impl_->agent;
+  impl->agent_index = properties_.index;
+  impl->wait_timeout = impl_->wait_timeout;
   impl->kernarg_slot_bytes = impl_->kernarg_slot_bytes;
   DEVBIN_RETURN_IF_ERROR(
       check(runtime,
             runtime.hsa_queue_create(impl_->agent, packets, api::HSA_QUEUE_TYPE_MULTI, &Queue::Impl::on_error,
                                      impl.get(), UINT32_MAX, UINT32_MAX, &impl->queue),
             "hsa_queue_create"));
+  impl->doorbell = std::make_shared<Doorbell>();
+  impl->doorbell->api = &runtime;
+  impl->doorbell->signal = impl->queue->doorbell_signal;
+  impl->labels = std::make_unique<std::atomic<uint16_t>[]>(impl->queue->size);
+  watch_faults(&impl->faults);
   DEVBIN_RETURN_IF_ERROR(
       check(runtime, runtime.hsa_signal_create(0, 0, nullptr, &impl->progress), "hsa_signal_create"));
   impl->has_progress = true;

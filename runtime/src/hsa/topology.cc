@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The HSA backend's topology: the runtime, agent discovery, agent properties
 // and ISA names.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "hsa/device_impl.h"
+#include "util/dynamic_library.h"
 
 namespace devbin::hsa {
 
@@ -17,15 +19,7 @@ using api::hsa_agent_t;
 using api::hsa_status_t;
 
 // The runtime, loaded and initialized; any failure on the way as a Status.
-Result<const api::Api*> usable_runtime() {
-  DEVBIN_ASSIGN_OR_RETURN(const api::Api* runtime, api::load());
-  if (!runtime->init_status.ok()) {
-    Status status = runtime->init_status;
-    status.annotate("HSA runtime " + runtime->path);
-    return status;
-  }
-  return runtime;
-}
+Result<const api::Api*> usable_runtime() { return util::initialized(api::load(), "HSA runtime"); }
 
 namespace {
 
@@ -97,9 +91,16 @@ Result<AgentCollection> collect_agents(const api::Api& runtime) {
 
 namespace {
 
-Result<AgentProperties> query_agent(const api::Api& runtime, hsa_agent_t agent, int index) {
+Result<AgentProperties> query_agent(const api::Api& runtime, hsa_agent_t agent, int index,
+                                    const std::vector<hsa_agent_t>& cpus) {
   AgentProperties properties;
   properties.index = index;
+  hsa_agent_t nearest{};
+  if (runtime.hsa_agent_get_info(agent, api::HSA_AMD_AGENT_INFO_NEAREST_CPU, &nearest) == api::HSA_STATUS_SUCCESS) {
+    for (size_t i = 0; i < cpus.size(); ++i) {
+      if (cpus[i].handle == nearest.handle) properties.nearest_cpu = static_cast<int>(i);
+    }
+  }
   char text[65] = {};
   DEVBIN_RETURN_IF_ERROR(
       check(runtime, runtime.hsa_agent_get_info(agent, api::HSA_AGENT_INFO_NAME, text), "hsa_agent_get_info(NAME)"));
@@ -175,7 +176,14 @@ Result<Agent> find_agent(const api::Api& runtime, int index) {
   Agent agent;
   agent.handle = collection.gpus[static_cast<size_t>(index)];
   agent.cpus = collection.cpus;
-  DEVBIN_ASSIGN_OR_RETURN(agent.properties, query_agent(runtime, agent.handle, index));
+  DEVBIN_ASSIGN_OR_RETURN(agent.properties, query_agent(runtime, agent.handle, index, collection.cpus));
+  // The GPU's NUMA node first: system and kernarg memory come from the first
+  // CPU agent with the pools devbin needs, so on a two-socket machine they sit
+  // on the GPU's socket, not node 0's. Runtimes without the attribute (before
+  // ROCm 6) keep the runtime's order.
+  if (const int nearest = agent.properties.nearest_cpu; nearest > 0) {
+    std::rotate(agent.cpus.begin(), agent.cpus.begin() + nearest, agent.cpus.begin() + nearest + 1);
+  }
   return agent;
 }
 
@@ -198,7 +206,8 @@ Result<std::vector<AgentProperties>> list_agents() {
   DEVBIN_ASSIGN_OR_RETURN(AgentCollection collection, collect_agents(*runtime));
   std::vector<AgentProperties> agents;
   for (size_t i = 0; i < collection.gpus.size(); ++i) {
-    DEVBIN_ASSIGN_OR_RETURN(AgentProperties properties, query_agent(*runtime, collection.gpus[i], static_cast<int>(i)));
+    DEVBIN_ASSIGN_OR_RETURN(AgentProperties properties,
+                            query_agent(*runtime, collection.gpus[i], static_cast<int>(i), collection.cpus));
     agents.push_back(std::move(properties));
   }
   return agents;

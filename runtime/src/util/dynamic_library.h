@@ -65,6 +65,31 @@ Result<const Api*> load_once(const LibraryKind& kind, Result<std::unique_ptr<Api
   return static_cast<const Api*>(it->second.value().get());
 }
 
+// Opens `path` and binds its entry points into a new Api: `bind` stores
+// addresses[i] into the member for entry_points[i]. Api has `std::string path`.
+template <typename Api, size_t N>
+Result<std::unique_ptr<Api>> open_api(const std::string& path, const LibraryKind& kind,
+                                      const EntryPoint (&entry_points)[N], void (*bind)(Api&, void* const*)) {
+  auto api = std::make_unique<Api>();
+  api->path = path;
+  void* addresses[N] = {};
+  DEVBIN_RETURN_IF_ERROR(open_library(path, kind, entry_points, addresses));
+  bind(*api, addresses);
+  return api;
+}
+
+// `loaded` when its initialization (Api::init_status: cuInit, hsa_init)
+// succeeded, else that error, annotated "<name> <path>".
+template <typename Api>
+Result<const Api*> initialized(Result<const Api*> loaded, std::string_view name) {
+  if (!loaded.ok()) return loaded.status();
+  const Api* api = loaded.value();
+  if (api->init_status.ok()) return api;
+  Status status = api->init_status;
+  status.annotate(std::string(name) + " " + api->path);
+  return status;
+}
+
 }  // namespace devbin::util
 
 #endif  // DEVBIN_RUNTIME_SRC_UTIL_DYNAMIC_LIBRARY_H_
