@@ -218,6 +218,23 @@ TEST(CudaDriverTest, OpenReportsSelectionLoadTimeAndLaunchLimits) {
   args.packet = 0x1020;
   args.workgroup_counts = 0x2000;
   EXPECT_EQ((*device)->dispatch_patch(**stream, args).code(), StatusCode::kInvalidArgument);
+  devbin_batch_args_t batch{};
+  batch.ops = 0x1004;
+  batch.op_count = 1;
+  batch.chunk_count = 1;
+  batch.chunk_bytes = DEVBIN_BATCH_CHUNK_BYTES;
+  EXPECT_EQ((*device)->batch(**stream, batch).code(), StatusCode::kInvalidArgument);
+
+  // The references' optional entry points: the stub has none of them.
+  const DevicePtr addresses[2] = {0x1000, 0x2000};
+  const uint64_t lengths[1] = {16};
+  EXPECT_EQ((*device)->driver_copy_batch(**stream, addresses, addresses, lengths).code(), StatusCode::kInvalidArgument);
+  Status no_batch = (*device)->driver_copy_batch(**stream, {addresses, 1}, {addresses + 1, 1}, lengths);
+  EXPECT_EQ(no_batch.code(), StatusCode::kUnavailable);
+  EXPECT_NE(no_batch.message().find("cuMemcpyBatchAsync: the CUDA driver"), std::string::npos) << no_batch.message();
+  EXPECT_EQ((*device)->allocate_host(64).status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ((*device)->allocate_host(0).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ((*device)->copy_to_device_async(**stream, 0x1000, pattern, 3).code(), StatusCode::kUnavailable);
 }
 
 // A runtime sharing the thread with its own CUDA code finds its context

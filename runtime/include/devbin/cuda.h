@@ -13,7 +13,7 @@
 // enqueue time. Launch shapes come from the device (multiprocessor count,
 // occupancy of the kernel, its and the device's thread limits).
 //
-// Lifetimes: Buffers, Streams and Events must go before their Device.
+// Lifetimes: Buffers, HostBuffers, Streams and Events must go before their Device.
 //
 // Threads: any function may be called from any thread. Device::open may run
 // on several threads at once, for the same ordinal or different ones (the
@@ -29,7 +29,7 @@
 // thread. Every call makes the device's context current for its own length
 // and puts the calling thread's back: CUDA keeps the current context per
 // thread, so this needs no lock and never touches another thread's context.
-// Buffers, Streams and Events may be created and destroyed on any thread.
+// Buffers, HostBuffers, Streams and Events may be created and destroyed on any thread.
 // Not safe: close(), ~Device() and set_launch_shape() (the non-const
 // members) while any other thread uses that Device or any of its Buffers,
 // Streams and Events; destroying or moving a Buffer, Stream or Event while
@@ -235,7 +235,7 @@ class Device {
   // Unloads the module and releases the primary context, and says what could
   // not be freed, with every Buffer, Stream and Event of this device that
   // could not be freed before it. The device takes no work afterwards; its
-  // Buffers, Streams and Events must be gone first.
+  // Buffers, HostBuffers, Streams and Events must be gone first.
   Status close();
   Device(const Device&) = delete;
   Device& operator=(const Device&) = delete;
