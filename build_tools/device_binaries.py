@@ -339,21 +339,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog=PROG, description="Build devbin's device code objects from device/*.c (flags: "
         "build_tools/device_flags.json; targets: build_tools/target_map.py).")
+    # The options that take a value: (flag, metavar, help). The two places
+    # to find LLVM exclude each other.
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--llvm-path", metavar="DIR",
-                       help="directory holding clang, ld.lld and llvm-objcopy (default "
-                            "/usr/lib/llvm-22/bin, else clang-22/clang on PATH)")
-    where.add_argument("--rocm-path", metavar="DIR",
-                       help="a ROCm install: uses DIR/llvm/bin/{clang,ld.lld,llvm-objcopy}")
-    parser.add_argument("--cuda-path", metavar="DIR",
-                        help="CUDA toolkit holding bin/ptxas (default /usr/local/cuda, else ptxas on PATH)")
-    parser.add_argument("--targets", metavar="SELECTORS",
-                        help="AMDGPU processors, code objects or family selectors, ';'/',' separated "
-                             "(default: every code object of the target map; '' for none)")
-    parser.add_argument("--nvidia-targets", metavar="TARGETS",
-                        help="NVIDIA targets of the map, e.g. 'sm_90;compute_75', or all (the default); '' for none")
-    parser.add_argument("--output-dir", metavar="DIR",
-                        help="where to write the code objects (required unless --check)")
+    for group, flag, metavar, help_text in [
+        (where, "--llvm-path", "DIR", "directory holding clang, ld.lld and llvm-objcopy "
+         "(default /usr/lib/llvm-22/bin, else clang-22/clang on PATH)"),
+        (where, "--rocm-path", "DIR", "a ROCm install: uses DIR/llvm/bin/{clang,ld.lld,llvm-objcopy}"),
+        (parser, "--cuda-path", "DIR", "CUDA toolkit holding bin/ptxas (default /usr/local/cuda, else ptxas on PATH)"),
+        (parser, "--targets", "SELECTORS", "AMDGPU processors, code objects or family selectors, ';'/',' "
+         "separated (default: every code object of the target map; '' for none)"),
+        (parser, "--nvidia-targets", "TARGETS", "NVIDIA targets of the map, e.g. 'sm_90;compute_75', or all "
+         "(the default); '' for none"),
+        (parser, "--output-dir", "DIR", "where to write the code objects (required unless --check)"),
+    ]:
+        group.add_argument(flag, metavar=metavar, help=help_text)
     parser.add_argument("--check", action="store_true",
                         help="rebuild into a temporary directory and compare names and bytes with "
                              "device/binaries/prebuilt (or --output-dir); exit 1 on any difference")

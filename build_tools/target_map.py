@@ -261,48 +261,48 @@ def known_selectors_text() -> str:
             ". Processors: " + " ".join(p.name for p in AMDGPU_PROCESSORS))
 
 
-def _members(word: str) -> list[str]:
-    if word in AMDGPU_FAMILIES:
-        return AMDGPU_FAMILIES[word]
-    if word in _CODE_OBJECTS_BY_NAME:
-        return [p.name for p in AMDGPU_PROCESSORS if p.code_object == word]
-    if word in _PROCESSORS_BY_NAME or word in _UNSUPPORTED_BY_NAME:
-        return [word]
-    raise ValueError(f"unknown AMDGPU target '{word}'; known {known_selectors_text()}")
+def _starlark_tables() -> dict[str, object]:
+    """The tables target_map.bzl defines, as the Starlark code sees them."""
+    return {
+        "AMDGPU_CODE_OBJECTS": {
+            c.name: {"mach": c.mach, "generic_version": c.generic_version, "xnack": c.xnack,
+                     "sramecc": c.sramecc, "min_llvm_major": c.min_llvm_major} for c in AMDGPU_CODE_OBJECTS},
+        "AMDGPU_PROCESSORS": {
+            p.name: {"mach": p.mach, "code_object": p.code_object, "min_generic_version": p.min_generic_version,
+                     "xnack": p.xnack, "sramecc": p.sramecc, "kind": p.kind} for p in AMDGPU_PROCESSORS},
+        "AMDGPU_UNSUPPORTED": {u.name: {"mach": u.mach, "reason": u.reason} for u in AMDGPU_UNSUPPORTED},
+        "AMDGPU_FAMILIES": dict(AMDGPU_FAMILIES),
+        "NVIDIA_TARGETS": {n.name: {"ptx": n.ptx, "major": n.major, "minor": n.minor} for n in NVIDIA_TARGETS},
+        "NVIDIA_SASS_TARGETS": [n.name for n in NVIDIA_TARGETS if not n.ptx],
+        "NVIDIA_PTX_TARGETS": [n.name for n in NVIDIA_TARGETS if n.ptx],
+        "AMDGPU_KNOWN_SELECTORS": known_selectors_text(),
+    }
+
+
+def _starlark_fail(message: str) -> None:
+    raise ValueError(message)
+
+
+def _starlark_expansion() -> dict[str, object]:
+    """_STARLARK_EXPAND run as Python over _starlark_tables(): the script and
+    Bazel expand selectors with the one text (Starlark is a Python subset)."""
+    namespace = dict(_starlark_tables(), fail=_starlark_fail)
+    exec(_STARLARK_EXPAND, namespace)  # our own constant text, not input
+    return namespace
 
 
 def expand_amdgpu_targets(text: str) -> list[str]:
     """Exact processors named by ';'/','-separated processors, code objects and selectors.
 
     Map order, no duplicates. A word naming only processors devbin cannot serve
-    is an error giving the reason; in a wider family those are left out.
+    is an error (ValueError) giving the reason; in a wider family those are left out.
     """
-    wanted: set[str] = set()
-    seen_word = False
-    for raw in text.replace(",", ";").split(";"):
-        word = raw.strip()
-        if not word:
-            continue
-        seen_word = True
-        members = _members(word)
-        supported = [m for m in members if m in _PROCESSORS_BY_NAME]
-        if not supported:
-            reasons = "; ".join(f"{m}: {_UNSUPPORTED_BY_NAME[m].reason}" for m in members)
-            raise ValueError(f"AMDGPU target '{word}' names no processor devbin supports ({reasons})")
-        wanted.update(supported)
-    if not seen_word:
-        raise ValueError(f"no AMDGPU target given; known {known_selectors_text()}")
-    return [p.name for p in AMDGPU_PROCESSORS if p.name in wanted]
+    return _starlark_expansion()["expand_amdgpu_targets"](text)
 
 
 def code_objects_for(processors: list[str]) -> list[str]:
     """The code objects that serve `processors`, in AMDGPU_CODE_OBJECTS order."""
-    needed = set()
-    for name in processors:
-        if name not in _PROCESSORS_BY_NAME:
-            raise ValueError(f"'{name}' is not an AMDGPU processor devbin supports")
-        needed.add(_PROCESSORS_BY_NAME[name].code_object)
-    return [c.name for c in AMDGPU_CODE_OBJECTS if c.name in needed]
+    return _starlark_expansion()["amdgpu_code_objects_for"](processors)
 
 
 def _validate() -> None:
@@ -449,13 +449,8 @@ function(devbin_expand_amdgpu_targets out_code_objects out_processors selectors)
   if(NOT seen_word)
     message(FATAL_ERROR "no AMDGPU target given; known ${DEVBIN_AMDGPU_KNOWN_SELECTORS}")
   endif()
-  set(processors "")
+  devbin_keep_listed(processors "${DEVBIN_AMDGPU_PROCESSORS}" "${wanted}")
   set(code_objects "")
-  foreach(processor IN LISTS DEVBIN_AMDGPU_PROCESSORS)
-    if(processor IN_LIST wanted)
-      list(APPEND processors ${processor})
-    endif()
-  endforeach()
   foreach(code_object IN LISTS DEVBIN_AMDGPU_CODE_OBJECTS)
     foreach(processor IN LISTS processors)
       if(DEVBIN_AMDGPU_CODE_OBJECT_FOR_${processor} STREQUAL code_object)
@@ -466,6 +461,18 @@ function(devbin_expand_amdgpu_targets out_code_objects out_processors selectors)
   endforeach()
   set(${out_code_objects} "${code_objects}" PARENT_SCOPE)
   set(${out_processors} "${processors}" PARENT_SCOPE)
+endfunction()
+
+# devbin_keep_listed(<out_var> <all> <wanted>): the members of the list <all>
+# that are also in the list <wanted>, in the order of <all> (map order).
+function(devbin_keep_listed out all wanted)
+  set(kept "")
+  foreach(item IN LISTS all)
+    if(item IN_LIST wanted)
+      list(APPEND kept ${item})
+    endif()
+  endforeach()
+  set(${out} "${kept}" PARENT_SCOPE)
 endfunction()
 '''
 
@@ -584,30 +591,20 @@ def amdgpu_code_objects_for(processors):
 
 def _render_bzl() -> str:
     out = [f"# {SPDX}", f"# {HEADER}", '"""The devbin target map for Bazel (dicts keep map order)."""', ""]
-    out += _starlark_dict("AMDGPU_CODE_OBJECTS", {
-        c.name: {"mach": c.mach, "generic_version": c.generic_version, "xnack": c.xnack,
-                 "sramecc": c.sramecc, "min_llvm_major": c.min_llvm_major} for c in AMDGPU_CODE_OBJECTS})
-    out.append("")
-    out += _starlark_dict("AMDGPU_PROCESSORS", {
-        p.name: {"mach": p.mach, "code_object": p.code_object, "min_generic_version": p.min_generic_version,
-                 "xnack": p.xnack, "sramecc": p.sramecc, "kind": p.kind} for p in AMDGPU_PROCESSORS})
-    out.append("")
-    out += _starlark_dict("AMDGPU_UNSUPPORTED", {
-        u.name: {"mach": u.mach, "reason": u.reason} for u in AMDGPU_UNSUPPORTED})
-    out.append("")
-    out.append("AMDGPU_FAMILIES = {")
-    for selector, members in AMDGPU_FAMILIES.items():
-        out.append(f"    {_c_string(selector)}: [{', '.join(_c_string(m) for m in members)}],")
-    out.append("}")
-    out.append("")
-    out += _starlark_dict("NVIDIA_TARGETS", {
-        n.name: {"ptx": n.ptx, "major": n.major, "minor": n.minor} for n in NVIDIA_TARGETS})
-    out.append("")
-    out.append("NVIDIA_SASS_TARGETS = [" + ", ".join(_c_string(n.name) for n in NVIDIA_TARGETS if not n.ptx) + "]")
-    out.append("NVIDIA_PTX_TARGETS = [" + ", ".join(_c_string(n.name) for n in NVIDIA_TARGETS if n.ptx) + "]")
-    out.append("")
-    out.append(f"AMDGPU_KNOWN_SELECTORS = {_c_string(known_selectors_text())}")
-    return "\n".join(out) + "\n" + _STARLARK_EXPAND
+    for name, table in _starlark_tables().items():
+        if isinstance(table, str):
+            out.append(f"{name} = {_c_string(table)}")
+        elif isinstance(table, list):
+            out.append(f"{name} = [" + ", ".join(_c_string(v) for v in table) + "]")
+        elif name == "AMDGPU_FAMILIES":
+            out.append(f"{name} = {{")
+            for selector, members in table.items():
+                out.append(f"    {_c_string(selector)}: [{', '.join(_c_string(m) for m in members)}],")
+            out.append("}")
+        else:
+            out += _starlark_dict(name, table)
+        out.append("")
+    return "\n".join(out[:-1]) + "\n" + _STARLARK_EXPAND
 
 
 def render_fragments() -> dict[pathlib.Path, str]:

@@ -126,6 +126,7 @@ NVIDIA_TARGETS = {
 }
 
 NVIDIA_SASS_TARGETS = ["sm_75", "sm_80", "sm_86", "sm_89", "sm_90", "sm_100", "sm_120"]
+
 NVIDIA_PTX_TARGETS = ["compute_75"]
 
 AMDGPU_KNOWN_SELECTORS = "family selectors: gfx90X-all gfx90X-dgpu gfx90X-dcgpu gfx94X-all gfx94X-dcgpu gfx950-all gfx950-dcgpu gfx101X-all gfx101X-dgpu gfx103X-all gfx103X-dgpu gfx103X-igpu gfx110X-all gfx110X-dgpu gfx110X-igpu gfx115X-all gfx115X-igpu gfx120X-all dgpu-all dcgpu-all igpu-all all. Code objects: gfx9-generic gfx90a gfx9-4-generic gfx10-1-generic gfx10-3-generic gfx11-generic gfx12-generic. Processors: gfx900 gfx902 gfx904 gfx906 gfx909 gfx90c gfx90a gfx942 gfx950 gfx1010 gfx1011 gfx1012 gfx1013 gfx1030 gfx1031 gfx1032 gfx1033 gfx1034 gfx1035 gfx1036 gfx1100 gfx1101 gfx1102 gfx1103 gfx1150 gfx1151 gfx1152 gfx1153 gfx1200 gfx1201"

@@ -218,6 +218,7 @@ devbin_status_t devbin_code_object_validate(const devbin_code_object_t* code_obj
 }
 
 devbin_code_object_format_t devbin_code_object_format(const devbin_code_object_t* code_object) {
+  if (code_object == nullptr) return DEVBIN_CODE_OBJECT_NONE;
   return static_cast<devbin_code_object_format_t>(code_object->info.format);
 }
 

@@ -10,6 +10,8 @@
 #include <utility>
 
 #include "devbin/device.h"
+#include "devbin/select.h"
+#include "devbin/toc.h"
 
 namespace devbin {
 
@@ -26,6 +28,14 @@ class OpenReport {
   OpenReport& operator=(const OpenReport&) = delete;
 
   DeviceReport& report() { return *report_; }
+  // What select() chose, as the report shows it.
+  void selected(const Selection& selection) {
+    report_->selected = true;
+    report_->selection.entry = std::string(selection.entry->name);
+    report_->selection.kind = selection.kind;
+    report_->selection.reason = selection.reason;
+    report_->selection.jit = selection.jit;
+  }
   Status fail(Status status) {
     status.annotate(device_);
     report_->status = status;
@@ -37,6 +47,23 @@ class OpenReport {
   DeviceReport* report_;
   std::string device_;
 };
+
+// The TOC an open selects from: the caller's, else the embedded one.
+inline const Toc& toc_to_open(const OpenOptions& options) {
+  return options.toc != nullptr ? *options.toc : embedded_toc();
+}
+
+// How an open selects: the caller's forced entry, else (when it may read the
+// environment) DEVBIN_TARGET_OVERRIDE's per-vendor list.
+inline SelectOptions select_options_to_open(const OpenOptions& options) {
+  SelectOptions select_options;
+  if (options.override_entry.has_value()) {
+    select_options.override_entry = *options.override_entry;
+  } else if (options.read_environment) {
+    select_options.vendor_overrides = target_override_from_env();
+  }
+  return select_options;
+}
 
 }  // namespace devbin
 

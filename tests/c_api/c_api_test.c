@@ -123,6 +123,10 @@ static void toc_selection_and_validation(void) {
   fails(devbin_code_object_inspect(zip, sizeof(zip), &object), DEVBIN_STATUS_INVALID_ARGUMENT, "expected",
         "devbin_code_object_inspect(zip)");
   CHECK(object == NULL);
+  /* Every accessor takes a null object, as devbin_code_object_free does. */
+  CHECK(devbin_code_object_format(NULL) == DEVBIN_CODE_OBJECT_NONE);
+  CHECK(strcmp(devbin_code_object_target(NULL), "") == 0);
+  CHECK(devbin_code_object_kernel_count(NULL) == 0);
   devbin_code_object_free(NULL);
 }
 

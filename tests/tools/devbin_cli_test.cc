@@ -26,7 +26,7 @@ std::string temp_file(const std::string& name, const std::string& bytes) {
 }
 
 TEST(DevbinCliTest, HelpOnEveryVerb) {
-  for (const char* verb : {"", "list", "select", "inspect", "selftest", "bench"}) {
+  for (const char* verb : {"", "list", "select", "inspect", "doctor", "selftest", "bench"}) {
     SCOPED_TRACE(verb);
     CliRun run = run_devbin(std::string(verb) + " --help");
     EXPECT_EQ(run.exit_code, 0) << run.output;
@@ -190,6 +190,84 @@ TEST(DevbinCliTest, SelftestWithoutAnyUsableGpuExitsThreeSayingWhyPerBackend) {
       << run.output;
 }
 
+// devbin doctor on tests/offload/data's files, GPUs named with --gpu.
+std::string data_file(const std::string& name) { return std::string(DEVBIN_OFFLOAD_DATA_DIR) + "/" + name; }
+
+TEST(DevbinCliTest, DoctorSaysWhichCodeObjectLoads) {
+  CliRun run = run_devbin("doctor " + data_file("hip_gfx90a_gfx1100.hipfb") + " --gpu gfx90a:xnack- --gpu gfx1100");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_NE(run.output.find("the file: clang offload bundle, 3 entries"), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("[0] AMDGPU gfx1100  amdgpu-hsaco  5656 bytes  kernels: scale, _Z7add_onePi"),
+            std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("--gpu gfx90a:xnack-: loads [1] gfx90a: exact code object for gfx90a:xnack-"),
+            std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("--gpu gfx1100: loads [0] gfx1100"), std::string::npos) << run.output;
+}
+
+TEST(DevbinCliTest, DoctorExplainsWhyNothingLoadsAndExitsOne) {
+  CliRun run = run_devbin("doctor " + data_file("hip_ccob_v3_zstd.hipfb") + " " +
+                          data_file("libcuda_sm75_sm86_compute86.so") +
+                          " --gpu gfx90a:xnack- --gpu sm_90 --cuda-driver 12.4");
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  for (const char* expected : {
+           "compressed clang offload bundle (CCOB version 3, zstd,",
+           "--gpu gfx90a:xnack-: NOTHING LOADS: none of the file's 3 AMDGPU code objects loads on gfx90a:xnack- "
+           "(HIP: hipErrorNoBinaryForGpu)",
+           "[1] gfx90a:xnack+: no: built for xnack+ but the GPU runs with xnack-",
+           "fix: rebuild with --offload-arch=gfx90a (no :xnack/:sramecc suffix",
+           ".nv_fatbin: CUDA fat binary, 3 entries",
+           "[0] sm_75: no: the SM major differs",
+           "[1] compute_86: no: the PTX is newer than the driver: PTX ISA 9.0 needs a CUDA 13.0 driver",
+           "fix: add -gencode arch=compute_90,code=sm_90",
+           "the file holds no NVIDIA code",
+       }) {
+    EXPECT_NE(run.output.find(expected), std::string::npos) << expected << "\n" << run.output;
+  }
+}
+
+TEST(DevbinCliTest, DoctorJson) {
+  CliRun run = run_devbin("doctor --json " + data_file("cuda_sm80_sm90_compute90.fatbin") + " --gpu sm_89");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(run.output.rfind("{\"gpus\": [\"--gpu sm_89\"]", 0), 0u) << run.output;
+  for (const char* expected : {
+           "\"target\": \"compute_90\", \"format\": \"ptx\", \"size\": 1004, \"stored_size\": 413, "
+           "\"compression\": \"zstd\"",
+           "\"ptx_version\": \"9.0\"",
+           "\"loads\": true, \"code_object\": 0, \"kind\": \"compatible-sass\"",
+           "\"fixes\": []",
+       }) {
+    EXPECT_NE(run.output.find(expected), std::string::npos) << expected << "\n" << run.output;
+  }
+}
+
+TEST(DevbinCliTest, DoctorRefusesBadInput) {
+  CliRun text = run_devbin("doctor " + temp_file("doctor.txt", "just text\n") + " --gpu gfx1100");
+  EXPECT_EQ(text.exit_code, 1) << text.output;
+  EXPECT_NE(text.output.find("problem: not a GPU binary: expected an ELF file"), std::string::npos) << text.output;
+  CliRun missing = run_devbin("doctor /nonexistent/file.hipfb --gpu gfx1100");
+  EXPECT_EQ(missing.exit_code, 1) << missing.output;
+  EXPECT_NE(missing.output.find("/nonexistent/file.hipfb"), std::string::npos) << missing.output;
+  CliRun bad_gpu = run_devbin("doctor " + data_file("hip_host.o") + " --gpu gfx90a:bogus+");
+  EXPECT_EQ(bad_gpu.exit_code, 1) << bad_gpu.output;
+  EXPECT_NE(bad_gpu.output.find("--gpu gfx90a:bogus+"), std::string::npos) << bad_gpu.output;
+  CliRun bad_driver = run_devbin("doctor " + data_file("hip_host.o") + " --gpu sm_90 --cuda-driver twelve");
+  EXPECT_EQ(bad_driver.exit_code, 2) << bad_driver.output;
+  EXPECT_NE(bad_driver.output.find("expected a CUDA version like 12.4"), std::string::npos) << bad_driver.output;
+  CliRun directory = run_devbin("doctor /tmp --gpu gfx1100");
+  EXPECT_EQ(directory.exit_code, 1) << directory.output;
+}
+
+TEST(DevbinCliTest, DoctorWithoutGpusListsTheCodeObjects) {
+  CliRun run = run_devbin("doctor " + data_file("hip_images.offbin"),
+                          "DEVBIN_CUDA_DRIVER_PATH=/nonexistent/libcuda.so.1 "
+                          "DEVBIN_HSA_RUNTIME_PATH=/nonexistent/libhsa-runtime64.so.1");
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(run.output.rfind("no GPU found; name targets with --gpu", 0), 0u) << run.output;
+  EXPECT_NE(run.output.find("[0] AMDGPU gfx90a:xnack-  amdgpu-hsaco"), std::string::npos) << run.output;
+}
+
 // devbin on the HSA runtime stand-in (tests/hsa/fake_runtime.cc), which shows
 // the GPU agents DEVBIN_FAKE_HSA_AGENTS names and runs the host build of the
 // kernels; CUDA is pointed at nothing, so only the HSA agents are tested.
@@ -233,6 +311,15 @@ constexpr const char* kChecks[] = {
     "copy source+7 to target+7",   "copy source+5 to target+9",   "timestamp",
     "dispatch_patch valid counts", "dispatch_patch zero count",   "dispatch_patch count over the limit",
 };
+
+TEST_F(DevbinCliHsaTest, DoctorJudgesTheAgentsPresent) {
+  CliRun run = run_on_agents("doctor " + data_file("hip_ccob_v3_zstd.hipfb"), "gfx1100,gfx90a:xnack-");
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_NE(run.output.find("HSA agent 0 ("), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("gfx1100): loads [0] gfx11-generic: generic code object gfx11-generic"), std::string::npos)
+      << run.output;
+  EXPECT_NE(run.output.find("gfx90a:xnack-): NOTHING LOADS"), std::string::npos) << run.output;
+}
 
 TEST_F(DevbinCliHsaTest, SelftestChecksEveryAgent) {
   CliRun run = run_on_agents("selftest", "gfx1100,gfx90a:xnack-");

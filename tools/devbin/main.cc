@@ -41,6 +41,21 @@ int main(int argc, char** argv) {
   inspect->add_option("FILE", files, "Code object files")->required();
   inspect->add_flag("--json", inspect_json, "JSON array");
 
+  CLI::App* doctor = app.add_subcommand(
+      "doctor", "Which code object in a GPU binary (fat binary, offload bundle, executable, library) each GPU loads, "
+                "or why none does and the fix");
+  std::vector<std::string> doctor_files;
+  std::vector<std::string> doctor_gpus;
+  std::string doctor_cuda_driver;
+  bool doctor_json = false;
+  doctor->add_option("FILE", doctor_files, "Fat binaries, offload bundles, objects, executables, libraries")
+      ->required();
+  doctor->add_option("--gpu", doctor_gpus,
+                     "Ask about these targets instead of the GPUs present: gfx90a:xnack-, gfx1100, sm_90, ...");
+  doctor->add_option("--cuda-driver", doctor_cuda_driver,
+                     "With --gpu: judge PTX against this CUDA driver version (12.4)");
+  doctor->add_flag("--json", doctor_json, "JSON");
+
   CLI::App* selftest = app.add_subcommand(
       "selftest", "Run every builtin kernel on every GPU (CUDA devices, HSA agents) and check the results");
   bool selftest_json = false;
@@ -75,6 +90,7 @@ int main(int argc, char** argv) {
   if (*list) return devbin::cli::run_list(out, list_json);
   if (*select) return devbin::cli::run_select(out, isas, map_only, select_json);
   if (*inspect) return devbin::cli::run_inspect(out, files, inspect_json);
+  if (*doctor) return devbin::cli::run_doctor(out, doctor_files, doctor_gpus, doctor_cuda_driver, doctor_json);
   if (*selftest) return devbin::cli::run_selftest(out, selftest_json, selection);
   if (*bench) return devbin::cli::run_bench(out, bench_size, selection);
   return devbin::cli::run_main_report(out, json, selection);

@@ -85,6 +85,7 @@ devbin_status_t devbin_select(const char* isa, devbin_selection_t* out_selection
                               size_t reason_capacity);
 
 typedef enum devbin_code_object_format_t {
+  DEVBIN_CODE_OBJECT_NONE = -1, /* devbin_code_object_format(NULL) */
   DEVBIN_CODE_OBJECT_AMDGPU_HSACO = 0,
   DEVBIN_CODE_OBJECT_CUDA_CUBIN = 1,
   DEVBIN_CODE_OBJECT_PTX = 2,

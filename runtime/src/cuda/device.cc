@@ -247,13 +247,8 @@ Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& opt
   auto scope = ContextScope::enter(*api, impl->context);
   if (!scope.ok()) return fail(scope.status());
 
-  const Toc& toc = options.toc != nullptr ? *options.toc : embedded_toc();
-  SelectOptions select_options;
-  if (options.override_entry.has_value()) {
-    select_options.override_entry = *options.override_entry;
-  } else if (options.read_environment) {
-    select_options.vendor_overrides = target_override_from_env();
-  }
+  const Toc& toc = toc_to_open(options);
+  const SelectOptions select_options = select_options_to_open(options);
   Target device_target;
   device_target.vendor = Vendor::kNvidia;
   device_target.nvidia = properties.target();
@@ -263,11 +258,7 @@ Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& opt
   if (!selection_or.ok()) return fail(selection_or.status());
   const Selection& selection = selection_or.value();
   const TocEntry& entry = *selection.entry;
-  rep.selected = true;
-  rep.selection.entry = std::string(entry.name);
-  rep.selection.kind = selection.kind;
-  rep.selection.reason = selection.reason;
-  rep.selection.jit = selection.jit;
+  opening.selected(selection);
 
   auto info_or = inspect_and_validate(entry);
   if (!info_or.ok()) return fail(info_or.status());

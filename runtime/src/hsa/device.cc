@@ -68,13 +68,8 @@ Result<std::unique_ptr<Device>> Device::open(int index, const OpenOptions& optio
   impl->agent = agent.handle;
   impl->wait_timeout = options.wait_timeout;
 
-  const Toc& toc = options.toc != nullptr ? *options.toc : embedded_toc();
-  SelectOptions select_options;
-  if (options.override_entry.has_value()) {
-    select_options.override_entry = *options.override_entry;
-  } else if (options.read_environment) {
-    select_options.vendor_overrides = target_override_from_env();
-  }
+  const Toc& toc = toc_to_open(options);
+  const SelectOptions select_options = select_options_to_open(options);
 
   const auto start = std::chrono::steady_clock::now();
   // The agent's own ISAs in its order of preference; the first one the TOC
@@ -108,11 +103,7 @@ Result<std::unique_ptr<Device>> Device::open(int index, const OpenOptions& optio
         properties.name + ")"));
   }
   const TocEntry& entry = *chosen->entry;
-  rep.selected = true;
-  rep.selection.entry = std::string(entry.name);
-  rep.selection.kind = chosen->kind;
-  rep.selection.reason = chosen->reason;
-  rep.selection.jit = false;
+  opening.selected(*chosen);
 
   auto info_or = inspect_and_validate(entry);
   if (!info_or.ok()) return fail(info_or.status());
