@@ -11,9 +11,9 @@
 // private segment sizes) against the code object's metadata.
 //
 // What the runtime can load: ROCr lists each agent's ISA, then (ROCm 6.4 and
-// later) the generic ISA its loader also accepts. A generic code object is
-// chosen only where the runtime lists its generic ISA; otherwise the exact
-// code object if the TOC has one, else a refusal naming the ROCm needed. A
+// later) the generic ISA its loader also accepts. Selection prefers the
+// exact code object; a generic one is used only where the runtime lists its
+// generic ISA, else the open is refused, naming the ROCm needed. A
 // loader refusal (INVALID_ISA_NAME, INVALID_CODE_OBJECT, ...) says the code
 // object's version and the ROCm that loads it (README, "ROCm versions").
 // Host and kernarg memory come from the CPU agent nearest the GPU
