@@ -121,11 +121,10 @@ typedef struct devbin_batch_op_t {
   uint32_t reserved0;
   uint32_t reserved1;
 } devbin_batch_op_t;
-DEVBIN_STATIC_ASSERT(sizeof(devbin_batch_op_t) == 64, "devbin_batch_op_t size");
-DEVBIN_STATIC_ASSERT(DEVBIN_ALIGNOF(devbin_batch_op_t) == 8, "devbin_batch_op_t align");
-DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(devbin_batch_op_t, first_chunk) == 24, "devbin_batch_op_t.first_chunk");
-DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(devbin_batch_op_t, pattern) == 32, "devbin_batch_op_t.pattern");
-DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(devbin_batch_op_t, kind) == 48, "devbin_batch_op_t.kind");
+DEVBIN_ABI_LAYOUT(devbin_batch_op_t, 64, 8);
+DEVBIN_ABI_FIELD(devbin_batch_op_t, first_chunk, 24);
+DEVBIN_ABI_FIELD(devbin_batch_op_t, pattern, 32);
+DEVBIN_ABI_FIELD(devbin_batch_op_t, kind, 48);
 
 // Runs the `op_count` operations at `ops` (device memory, 8-byte aligned):
 // workgroups take chunks 0 .. chunk_count - 1 chunk-stride, find each chunk's
@@ -142,9 +141,8 @@ typedef struct devbin_batch_args_t {
   uint32_t op_count;
   uint32_t chunk_bytes;
 } devbin_batch_args_t;
-DEVBIN_STATIC_ASSERT(sizeof(devbin_batch_args_t) == 24, "devbin_batch_args_t size");
-DEVBIN_STATIC_ASSERT(DEVBIN_ALIGNOF(devbin_batch_args_t) == 8, "devbin_batch_args_t align");
-DEVBIN_STATIC_ASSERT(DEVBIN_OFFSETOF(devbin_batch_args_t, op_count) == 16, "devbin_batch_args_t.op_count");
+DEVBIN_ABI_LAYOUT(devbin_batch_args_t, 24, 8);
+DEVBIN_ABI_FIELD(devbin_batch_args_t, op_count, 16);
 
 //===----------------------------------------------------------------------===//
 // dispatch: indirect dispatch through an AQL kernel-dispatch packet

@@ -42,6 +42,9 @@
 #ifndef DEVBIN_CUDA_H_
 #define DEVBIN_CUDA_H_
 
+#include <type_traits>
+#include <utility>
+
 #include "devbin/code_object.h"
 #include "devbin/device.h"  // the neutral interface, and what it includes
 #include "devbin/kernel_args.h"
@@ -139,49 +142,52 @@ using devbin::host_monotonic_ns;
 
 class Device;
 
-// Device memory from cuMemAlloc; freed when the Buffer goes.
-class Buffer {
+// Memory the driver allocated for a Device, freed when its owner goes (a
+// failure then is kept for Device::close() to report). Move-only.
+//   Buffer      device memory from cuMemAlloc (Address = DevicePtr);
+//   HostBuffer  page-locked host memory from cuMemAllocHost (Address =
+//               void*): what copy_to_device_async reads from, as the
+//               driver's asynchronous copies want.
+template <class Address>
+class Memory {
  public:
-  Buffer() = default;
-  Buffer(Buffer&& other) noexcept;
-  Buffer& operator=(Buffer&& other) noexcept;
-  Buffer(const Buffer&) = delete;
-  Buffer& operator=(const Buffer&) = delete;
-  ~Buffer();
+  Memory() = default;
+  Memory(Memory&& other) noexcept { take(other); }
+  Memory& operator=(Memory&& other) noexcept {
+    if (this != &other) {
+      reset();
+      take(other);
+    }
+    return *this;
+  }
+  Memory(const Memory&) = delete;
+  Memory& operator=(const Memory&) = delete;
+  ~Memory() { reset(); }
 
-  DevicePtr address() const { return address_; }
+  Address address() const { return address_; }
+  void* data() const requires std::is_pointer_v<Address> { return address_; }
   uint64_t size() const { return size_; }
 
  private:
   friend class Device;
-  void reset();
+  Memory(const Device* device, Address address, uint64_t size) : device_(device), address_(address), size_(size) {}
+  void take(Memory& other) {
+    device_ = std::exchange(other.device_, nullptr);
+    address_ = std::exchange(other.address_, Address{});
+    size_ = std::exchange(other.size_, 0);
+  }
+  void reset();  // frees, then empty (defined for each Address in device.cc)
   const Device* device_ = nullptr;
-  DevicePtr address_ = 0;
+  Address address_{};
   uint64_t size_ = 0;
 };
+template <>
+void Memory<DevicePtr>::reset();
+template <>
+void Memory<void*>::reset();
 
-// Page-locked host memory from cuMemAllocHost (what copy_to_device_async
-// reads from, as the driver's asynchronous copies want); freed when the
-// HostBuffer goes.
-class HostBuffer {
- public:
-  HostBuffer() = default;
-  HostBuffer(HostBuffer&& other) noexcept;
-  HostBuffer& operator=(HostBuffer&& other) noexcept;
-  HostBuffer(const HostBuffer&) = delete;
-  HostBuffer& operator=(const HostBuffer&) = delete;
-  ~HostBuffer();
-
-  void* data() const { return data_; }
-  uint64_t size() const { return size_; }
-
- private:
-  friend class Device;
-  void reset();
-  const Device* device_ = nullptr;
-  void* data_ = nullptr;
-  uint64_t size_ = 0;
-};
+using Buffer = Memory<DevicePtr>;
+using HostBuffer = Memory<void*>;
 
 // What a Stream and an Event are: the device that created one and the
 // driver's handle, freed by the owner's destructor (a failure there is kept
@@ -299,8 +305,8 @@ class Device {
   Status synchronize() const;
 
  private:
-  friend class Buffer;
-  friend class HostBuffer;
+  template <class>
+  friend class Memory;
   friend class Stream;
   friend class Event;
   struct Impl;

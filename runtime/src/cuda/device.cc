@@ -494,11 +494,7 @@ Result<HostBuffer> Device::allocate_host(uint64_t bytes) const {
   void* data = nullptr;
   Status status = check(api, api.cuMemAllocHost_v2(&data, bytes), "cuMemAllocHost");
   if (!status.ok()) return status.annotate("allocating " + std::to_string(bytes) + " bytes of host memory");
-  HostBuffer buffer;
-  buffer.device_ = this;
-  buffer.data_ = data;
-  buffer.size_ = bytes;
-  return buffer;
+  return HostBuffer(this, data, bytes);
 }
 
 Status Device::copy_to_device_async(Stream& stream, DevicePtr target, const void* source, uint64_t length) const {
@@ -538,11 +534,7 @@ Result<Buffer> Device::allocate(uint64_t bytes) const {
   driver::CUdeviceptr address = 0;
   Status status = check(*impl_->api, impl_->api->cuMemAlloc_v2(&address, bytes), "cuMemAlloc");
   if (!status.ok()) return status.annotate("allocating " + std::to_string(bytes) + " bytes");
-  Buffer buffer;
-  buffer.device_ = this;
-  buffer.address_ = address;
-  buffer.size_ = bytes;
-  return buffer;
+  return Buffer(this, address, bytes);
 }
 
 Result<std::unique_ptr<Stream>> Device::create_stream() const {
@@ -566,25 +558,9 @@ Result<std::unique_ptr<Event>> Device::create_event() const {
 // Buffer, Stream, Event
 //===----------------------------------------------------------------------===//
 
-Buffer::Buffer(Buffer&& other) noexcept
-    : device_(std::exchange(other.device_, nullptr)),
-      address_(std::exchange(other.address_, 0)),
-      size_(std::exchange(other.size_, 0)) {}
-
-Buffer& Buffer::operator=(Buffer&& other) noexcept {
-  if (this != &other) {
-    reset();
-    device_ = std::exchange(other.device_, nullptr);
-    address_ = std::exchange(other.address_, 0);
-    size_ = std::exchange(other.size_, 0);
-  }
-  return *this;
-}
-
-Buffer::~Buffer() { reset(); }
-
 // Teardown: what cannot be freed is told to the device, which close() reports.
-void Buffer::reset() {
+template <>
+void Memory<DevicePtr>::reset() {
   if (device_ != nullptr && address_ != 0) {
     Device::Impl& impl = *device_->impl_;
     impl.free_resource("a buffer of " + std::to_string(size_) + " bytes at " + elf::hex(address_), "cuMemFree",
@@ -595,32 +571,15 @@ void Buffer::reset() {
   size_ = 0;
 }
 
-HostBuffer::HostBuffer(HostBuffer&& other) noexcept
-    : device_(std::exchange(other.device_, nullptr)),
-      data_(std::exchange(other.data_, nullptr)),
-      size_(std::exchange(other.size_, 0)) {}
-
-HostBuffer& HostBuffer::operator=(HostBuffer&& other) noexcept {
-  if (this != &other) {
-    reset();
-    device_ = std::exchange(other.device_, nullptr);
-    data_ = std::exchange(other.data_, nullptr);
-    size_ = std::exchange(other.size_, 0);
-  }
-  return *this;
-}
-
-HostBuffer::~HostBuffer() { reset(); }
-
-void HostBuffer::reset() {
-  if (device_ != nullptr && data_ != nullptr) {
+template <>
+void Memory<void*>::reset() {
+  if (device_ != nullptr && address_ != nullptr) {
     Device::Impl& impl = *device_->impl_;
-    auto scope = impl.enter();
-    Status freed = scope.ok() ? check(*impl.api, impl.api->cuMemFreeHost(data_), "cuMemFreeHost") : scope.status();
-    if (!freed.ok()) impl.teardown_failed("a host buffer of " + std::to_string(size_) + " bytes", freed);
+    impl.free_resource("a host buffer of " + std::to_string(size_) + " bytes", "cuMemFreeHost",
+                       [&] { return impl.api->cuMemFreeHost(address_); });
   }
   device_ = nullptr;
-  data_ = nullptr;
+  address_ = nullptr;
   size_ = 0;
 }
 
