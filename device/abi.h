@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define DEVBIN_ABI_VERSION 1
+#define DEVBIN_ABI_VERSION 2
 
 #ifdef __cplusplus
 #define DEVBIN_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
@@ -43,13 +43,15 @@ typedef uint64_t devbin_device_ptr_t;
 // width) keeps devbin_copy on its fast path when source and target are
 // misaligned to each other.
 //
-// 16-byte words one work-item stores per grid-stride step: a grid of
+// 16-byte words one work-item stores per step: a grid of
 // length / (16 * WORDS_PER_ITEM) work-items (plus the head and tail) gives
-// every work-item one step, the fastest shape for copy on an H100
-// (bench/RESULTS.md). Any grid is still correct. Compile-time knobs of
-// device/blit.c; the host reads the shipped values from here.
+// every work-item one step, the fastest shape for copy and fill on H100 and
+// H200 (bench/RESULTS.md). A fill step is one chunk of WORDS_PER_ITEM x
+// workgroup-size consecutive words per workgroup (256-thread blocks: 16 KiB);
+// a copy step is grid-stride. Any grid is still correct. Compile-time knobs
+// of device/blit.c; the host reads the shipped values from here.
 #ifndef DEVBIN_FILL_WORDS_PER_ITEM
-#define DEVBIN_FILL_WORDS_PER_ITEM 1
+#define DEVBIN_FILL_WORDS_PER_ITEM 4
 #endif
 #ifndef DEVBIN_COPY_WORDS_PER_ITEM
 #define DEVBIN_COPY_WORDS_PER_ITEM 2
@@ -80,6 +82,67 @@ typedef struct devbin_copy_args_t {
 } devbin_copy_args_t;
 DEVBIN_ABI_LAYOUT(devbin_copy_args_t, 24, 8);
 DEVBIN_ABI_FIELD(devbin_copy_args_t, length, 16);
+
+//===----------------------------------------------------------------------===//
+// batch: many fills and copies in one launch
+//===----------------------------------------------------------------------===//
+
+// The kinds of a batch operation.
+#define DEVBIN_BATCH_FILL 1u
+#define DEVBIN_BATCH_COPY 2u
+
+// The chunk size the host numbers batch tables with (devbin_batch_args_t
+// carries the one in use): a workgroup moves one chunk at a time, so a 1 GiB
+// operation is 65536 chunks and a 64-byte one is one.
+#define DEVBIN_BATCH_CHUNK_BYTES 16384u
+
+// Chunks are at most 2^24 bytes and an operation at most 2^40 chunks, so a
+// chunk's offset (index * chunk_bytes) never wraps; the kernel skips chunks
+// past either limit and the host refuses such tables.
+#define DEVBIN_BATCH_MAX_CHUNK_BYTES (1u << 24)
+#define DEVBIN_BATCH_MAX_CHUNK_INDEX ((uint64_t)1 << 40)
+
+// One operation of a batch table. A fill is devbin_fill_args_t's (`pattern`
+// replicated to 16 bytes, `pattern_width` 1, 2, 4, 8 or 16, target and length
+// multiples of it; `source` unused), a copy devbin_copy_args_t's (any
+// alignment, no overlap; `pattern` unused). The operation covers chunks
+// first_chunk .. first_chunk + ceil(length / chunk_bytes) - 1 of the launch:
+// the host numbers them in table order (a prefix sum of the chunk counts), so
+// first_chunk never decreases along the table. An operation of another kind,
+// or a fill that breaks its width rules, stores nothing.
+typedef struct devbin_batch_op_t {
+  devbin_device_ptr_t target;
+  devbin_device_ptr_t source;
+  uint64_t length;
+  uint64_t first_chunk;
+  uint32_t pattern[4];
+  uint32_t kind;  // DEVBIN_BATCH_FILL or DEVBIN_BATCH_COPY
+  uint32_t pattern_width;
+  uint32_t reserved0;
+  uint32_t reserved1;
+} devbin_batch_op_t;
+DEVBIN_ABI_LAYOUT(devbin_batch_op_t, 64, 8);
+DEVBIN_ABI_FIELD(devbin_batch_op_t, first_chunk, 24);
+DEVBIN_ABI_FIELD(devbin_batch_op_t, pattern, 32);
+DEVBIN_ABI_FIELD(devbin_batch_op_t, kind, 48);
+
+// Runs the `op_count` operations at `ops` (device memory, 8-byte aligned):
+// workgroups take chunks 0 .. chunk_count - 1 chunk-stride, find each chunk's
+// operation by binary search on first_chunk, and move that chunk's bytes with
+// the whole workgroup, so work spreads evenly whatever the mix of sizes. Any
+// one-dimensional grid is correct; one workgroup per chunk is the fastest.
+// `chunk_bytes` is a non-zero multiple of 16 up to
+// DEVBIN_BATCH_MAX_CHUNK_BYTES (else nothing is stored). The
+// operations must not overlap one another's targets (nor a copy's source);
+// their order of execution is unspecified.
+typedef struct devbin_batch_args_t {
+  devbin_device_ptr_t ops;  // const devbin_batch_op_t[op_count]
+  uint64_t chunk_count;
+  uint32_t op_count;
+  uint32_t chunk_bytes;
+} devbin_batch_args_t;
+DEVBIN_ABI_LAYOUT(devbin_batch_args_t, 24, 8);
+DEVBIN_ABI_FIELD(devbin_batch_args_t, op_count, 16);
 
 //===----------------------------------------------------------------------===//
 // dispatch: indirect dispatch through an AQL kernel-dispatch packet
@@ -173,6 +236,7 @@ DEVBIN_STATIC_ASSERT(sizeof(devbin_timestamp_args_t) == 8, "devbin_timestamp_arg
 #define DEVBIN_ABI_KERNELS(X)                        \
   X(devbin_fill, devbin_fill_args_t)                 \
   X(devbin_copy, devbin_copy_args_t)                 \
+  X(devbin_batch, devbin_batch_args_t)               \
   X(devbin_dispatch_patch, devbin_dispatch_args_t)   \
   X(devbin_timestamp, devbin_timestamp_args_t)
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
-// blit: devbin_fill and devbin_copy, one source for every target.
+// blit: devbin_fill, devbin_copy and devbin_batch (many fills and copies in
+// one launch), one source for every target.
 //
-// Both kernels take a one-dimensional grid of any shape and loop over their
+// Fill and copy take a one-dimensional grid of any shape and loop over their
 // work grid-stride, so the host can launch a device-sized grid whatever the
 // length. The destination is split into a head (up to the next line boundary:
 // DEVBIN_FILL_LINE_BYTES or DEVBIN_COPY_LINE_BYTES), a body of 16-byte words starting on that
@@ -122,36 +123,75 @@ DEVBIN_INLINE void devbin_fill_elements(devbin_global_u8* start, uint64_t bytes,
   }
 }
 
-DEVBIN_KERNEL void devbin_fill(devbin_fill_args_t args) {
-  const uint32_t width = args.pattern_width;
-  // The host validates these; a bad launch stores nothing rather than
-  // misaligned or out-of-range bytes.
-  if (width != 1 && width != 2 && width != 4 && width != 8 && width != 16) return;
-  if (args.target % width != 0 || args.length % width != 0) return;
-
-  const uint64_t id = devbin_global_id();
+// Work-items in this workgroup: the workgroup size, but fewer in a last
+// workgroup of an AMDGPU grid that is not a multiple of it.
+DEVBIN_INLINE uint32_t devbin_workgroup_members(void) {
+  const uint32_t group_size = devbin_workgroup_size();
+  const uint64_t group_start = (uint64_t)devbin_workgroup_id() * group_size;
   const uint64_t items = devbin_grid_size();
-  devbin_global_u8* const target = (devbin_global_u8*)(uintptr_t)args.target;
-  const devbin_u32x4 pattern = devbin_fill_pattern(args.pattern, width);
+  return items - group_start < group_size ? (uint32_t)(items - group_start) : group_size;
+}
 
-  // Line and word boundaries are multiples of every width, so head, body
-  // and tail each hold whole elements and the body's words all equal
-  // `pattern`.
-  const uint64_t head = devbin_head_bytes(args.target, args.length, DEVBIN_FILL_LINE_BYTES);
+// The host validates these; a bad launch stores nothing rather than
+// misaligned or out-of-range bytes.
+DEVBIN_INLINE bool devbin_fill_is_valid(uint64_t target, uint64_t length, uint32_t width) {
+  if (width != 1 && width != 2 && width != 4 && width != 8 && width != 16) return false;
+  return target % width == 0 && length % width == 0;
+}
+
+// The body in chunks of DEVBIN_FILL_WORDS_PER_ITEM * workgroup-size
+// consecutive words, a workgroup to a chunk (chunk-stride over the
+// workgroups of the grid): each work-item stores the chunk's words strided by
+// the workgroup size, so a wavefront's stores are consecutive and a workgroup
+// writes one contiguous range. A last workgroup with fewer work-items still
+// stores its whole chunk.
+DEVBIN_INLINE void devbin_fill_body_chunks(devbin_global_u32x4* body, uint64_t words, devbin_u32x4 pattern) {
+  const uint32_t group_size = devbin_workgroup_size();
+  const uint64_t group = devbin_workgroup_id();
+  const uint64_t groups = devbin_workgroup_count();
+  const uint32_t members = devbin_workgroup_members();
+  const uint32_t member = devbin_workitem_id();
+  const uint64_t chunk_words = (uint64_t)group_size * DEVBIN_FILL_WORDS_PER_ITEM;
+  for (uint64_t first = group * chunk_words; first < words; first += groups * chunk_words) {
+    if (members == group_size && words - first >= chunk_words) {
+      DEVBIN_UNROLL
+      for (uint32_t k = 0; k < DEVBIN_FILL_WORDS_PER_ITEM; ++k) body[first + member + (uint64_t)k * group_size] = pattern;
+    } else {
+      const uint64_t end = words - first < chunk_words ? words : first + chunk_words;
+      for (uint64_t word = first + member; word < end; word += members) body[word] = pattern;
+    }
+  }
+}
+
+// Fills [address, address + length) (valid for `width`): head and tail
+// elements by work-items `id` of `items`; the body by the whole grid in
+// chunks (devbin_fill_body_chunks) when `grid_chunks`, else strided by `id`
+// of `items`. Line and word boundaries are multiples of every width, so
+// head, body and tail each hold whole elements and the body's words all
+// equal `pattern`.
+DEVBIN_INLINE void devbin_fill_range(uint64_t address, uint64_t length, uint32_t width, devbin_u32x4 pattern,
+                                     uint64_t id, uint64_t items, const bool grid_chunks) {
+  devbin_global_u8* const target = (devbin_global_u8*)(uintptr_t)address;
+  const uint64_t head = devbin_head_bytes(address, length, DEVBIN_FILL_LINE_BYTES);
   devbin_fill_elements(target, head, width, pattern, id, items);
 
-  const uint64_t words = (args.length - head) / 16;
+  const uint64_t words = (length - head) / 16;
   devbin_global_u32x4* const body = (devbin_global_u32x4*)(target + head);
-  for (uint64_t first = id; first < words; first += items * DEVBIN_FILL_WORDS_PER_ITEM) {
-    DEVBIN_UNROLL
-    for (uint32_t k = 0; k < DEVBIN_FILL_WORDS_PER_ITEM; ++k) {
-      const uint64_t word = first + k * items;
-      if (word < words) body[word] = pattern;
-    }
+  if (grid_chunks) {
+    devbin_fill_body_chunks(body, words, pattern);
+  } else {
+    for (uint64_t word = id; word < words; word += items) body[word] = pattern;
   }
 
   const uint64_t tail_start = head + words * 16;
-  devbin_fill_elements(target + tail_start, args.length - tail_start, width, pattern, id, items);
+  devbin_fill_elements(target + tail_start, length - tail_start, width, pattern, id, items);
+}
+
+DEVBIN_KERNEL void devbin_fill(devbin_fill_args_t args) {
+  const uint32_t width = args.pattern_width;
+  if (!devbin_fill_is_valid(args.target, args.length, width)) return;
+  devbin_fill_range(args.target, args.length, width, devbin_fill_pattern(args.pattern, width), devbin_global_id(),
+                    devbin_grid_size(), true);
 }
 
 //===----------------------------------------------------------------------===//
@@ -312,7 +352,7 @@ DEVBIN_INLINE void devbin_copy_shifted_by(devbin_global_u32x4* restrict target,
 // `source` is the aligned word holding the first source byte, `shift` (1..15)
 // that byte's offset in it. One specialisation per whole-dword part of the
 // shift; the byte part is a run-time funnel-shift amount.
-static void devbin_copy_shifted(devbin_global_u32x4* restrict target, const devbin_global_u32x4* restrict source,
+DEVBIN_INLINE void devbin_copy_shifted(devbin_global_u32x4* restrict target, const devbin_global_u32x4* restrict source,
                                 uint64_t words, uint32_t shift, uint64_t id, uint64_t items) {
   const uint32_t bits = (shift & 3) * 8;
   switch (shift >> 2) {
@@ -331,25 +371,26 @@ static void devbin_copy_shifted(devbin_global_u32x4* restrict target, const devb
   }
 }
 
-DEVBIN_KERNEL void devbin_copy(devbin_copy_args_t args) {
-  const uint64_t id = devbin_global_id();
-  const uint64_t items = devbin_grid_size();
-  devbin_global_u8* const target = (devbin_global_u8*)(uintptr_t)args.target;
-  const devbin_global_u8* const source = (const devbin_global_u8*)(uintptr_t)args.source;
+// Copies [source, source + length) to [target, target + length) by
+// work-items `id` of `items`.
+DEVBIN_INLINE void devbin_copy_range(uint64_t target_address, uint64_t source_address, uint64_t length, uint64_t id,
+                                     uint64_t items) {
+  devbin_global_u8* const target = (devbin_global_u8*)(uintptr_t)target_address;
+  const devbin_global_u8* const source = (const devbin_global_u8*)(uintptr_t)source_address;
 
-  const uint64_t head = devbin_head_bytes(args.target, args.length, DEVBIN_COPY_LINE_BYTES);
+  const uint64_t head = devbin_head_bytes(target_address, length, DEVBIN_COPY_LINE_BYTES);
   devbin_copy_bytes(target, source, head, id, items);
 
-  uint64_t words = (args.length - head) / 16;
+  uint64_t words = (length - head) / 16;
   // Misaligned, the body reads aligned source words 0..words; the last one
   // ends 16 - shift bytes after the last byte it contributes. When the source
   // ends before that word does, leave one word to the byte tail (then up to
   // 31 bytes) so no load crosses the end of the source buffer.
-  const uint32_t source_shift = (uint32_t)((args.source + head) & 15);
-  if (words != 0 && source_shift != 0 && args.length - head - words * 16 < 16 - source_shift) --words;
+  const uint32_t source_shift = (uint32_t)((source_address + head) & 15);
+  if (words != 0 && source_shift != 0 && length - head - words * 16 < 16 - source_shift) --words;
   if (words != 0) {
     devbin_global_u32x4* const body = (devbin_global_u32x4*)(target + head);
-    const uint64_t body_source = args.source + head;
+    const uint64_t body_source = source_address + head;
     const uint32_t shift = (uint32_t)(body_source & 15);
     const devbin_global_u32x4* const source_words = (const devbin_global_u32x4*)(uintptr_t)(body_source - shift);
     if (shift == 0) {
@@ -360,5 +401,68 @@ DEVBIN_KERNEL void devbin_copy(devbin_copy_args_t args) {
   }
 
   const uint64_t tail_start = head + words * 16;
-  devbin_copy_bytes(target + tail_start, source + tail_start, args.length - tail_start, id, items);
+  devbin_copy_bytes(target + tail_start, source + tail_start, length - tail_start, id, items);
+}
+
+DEVBIN_KERNEL void devbin_copy(devbin_copy_args_t args) {
+  devbin_copy_range(args.target, args.source, args.length, devbin_global_id(), devbin_grid_size());
+}
+
+//===----------------------------------------------------------------------===//
+// batch
+//===----------------------------------------------------------------------===//
+
+typedef const DEVBIN_GLOBAL devbin_batch_op_t devbin_global_batch_op;
+
+// The last operation whose first_chunk is at most `chunk` (the first when
+// none is): the one covering `chunk` when first_chunk never decreases along
+// the table. Operations of no chunks (length 0) share the next one's
+// first_chunk and are passed over.
+DEVBIN_INLINE uint32_t devbin_batch_find(devbin_global_batch_op* ops, uint32_t count, uint64_t chunk) {
+  uint32_t low = 0;
+  uint32_t high = count;
+  while (high - low > 1) {
+    const uint32_t middle = low + (high - low) / 2;
+    if (ops[middle].first_chunk <= chunk) {
+      low = middle;
+    } else {
+      high = middle;
+    }
+  }
+  return low;
+}
+
+DEVBIN_KERNEL void devbin_batch(devbin_batch_args_t args) {
+  const uint32_t chunk_bytes = args.chunk_bytes;
+  if (args.op_count == 0 || chunk_bytes == 0 || chunk_bytes % 16 != 0 || chunk_bytes > DEVBIN_BATCH_MAX_CHUNK_BYTES) {
+    return;
+  }
+  devbin_global_batch_op* const ops = (devbin_global_batch_op*)(uintptr_t)args.ops;
+  const uint64_t groups = devbin_workgroup_count();
+  const uint32_t members = devbin_workgroup_members();
+  const uint32_t member = devbin_workitem_id();
+  // The chunk, and so the operation, is the same for every work-item of the
+  // workgroup: no wavefront diverges on it.
+  for (uint64_t chunk = devbin_workgroup_id(); chunk < args.chunk_count; chunk += groups) {
+    devbin_global_batch_op* const op = &ops[devbin_batch_find(ops, args.op_count, chunk)];
+    const uint64_t first_chunk = op->first_chunk;
+    const uint64_t length = op->length;
+    // A table whose first_chunk does not follow the rules leaves chunks that
+    // no operation covers: they store nothing.
+    if (chunk < first_chunk || chunk - first_chunk >= DEVBIN_BATCH_MAX_CHUNK_INDEX) continue;
+    const uint64_t offset = (chunk - first_chunk) * chunk_bytes;
+    if (offset >= length) continue;
+    const uint64_t bytes = length - offset < chunk_bytes ? length - offset : chunk_bytes;
+    const uint64_t target = op->target;
+    // Chunk offsets are multiples of 16, so of every width: each chunk of a
+    // valid fill is a valid fill.
+    if (op->kind == DEVBIN_BATCH_FILL) {
+      const uint32_t width = op->pattern_width;
+      if (!devbin_fill_is_valid(target, length, width)) continue;
+      const uint32_t pattern[4] = {op->pattern[0], op->pattern[1], op->pattern[2], op->pattern[3]};
+      devbin_fill_range(target + offset, bytes, width, devbin_fill_pattern(pattern, width), member, members, false);
+    } else if (op->kind == DEVBIN_BATCH_COPY) {
+      devbin_copy_range(target + offset, op->source + offset, bytes, member, members);
+    }
+  }
 }

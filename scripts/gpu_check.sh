@@ -16,7 +16,8 @@
 # private prefix (nothing is installed system-wide). Fetch them on a Debian
 # machine with:
 #   mkdir -p .gpu-deps && (cd .gpu-deps && apt-get download libgtest-dev \
-#     libbenchmark-dev libbenchmark1debian libcli11-dev)
+#     libgmock-dev libbenchmark-dev libbenchmark1debian libcli11-dev \
+#     zlib1g-dev zlib1g libzstd-dev libzstd1)
 # Environment: DEVBIN_GPU_BUILD_DIR (default /tmp/devbin-gpu-build),
 # DEVBIN_BENCH_SIZE (bytes, default 1 GiB), JOBS (default: all cores),
 # DEVBIN_MEMCHECK_VARIANTS (a glob of the tuning variants in
@@ -86,6 +87,13 @@ if compgen -G "$root/.gpu-deps/*.deb" >/dev/null; then
       ar p "$deb" data.tar.xz | tar -xJ -C "$prefix"
     fi
   done
+  # A -dev package's absolute link (libz.so -> /lib/.../libz.so.1.2.13)
+  # points at the system; where the system lacks that file, point it at the
+  # carried copy.
+  while IFS= read -r link; do
+    target=$(readlink "$link")
+    case $target in /*) [ -e "$target" ] || ln -sf "$prefix$target" "$link" ;; esac
+  done < <(find "$prefix" -type l)
   prefix_args=("-DCMAKE_PREFIX_PATH=$prefix/usr")
   echo "carried packages unpacked into $prefix: $(ls "$root"/.gpu-deps)" >>"$out/env.log"
 fi

@@ -16,6 +16,10 @@
 #                    stand-in's executor thread, so host writes, packet
 #                    publication, kernel writes and completion signals cross
 #                    threads in every test.
+#   hsa_rocr_behaviour_test  the runtime's own threads calling into devbin:
+#                    the memory fault handler, the async handler that rings
+#                    the doorbell again, hung queues and timeouts (its death
+#                    test, a forked child that aborts on purpose, is left out).
 # What does not, and why:
 #   - the emulated AMD GPU tests (label `emulated`): the emulator is CPython
 #     embedded in the stand-in, which is not built with TSan; its runs would
@@ -41,4 +45,6 @@ echo "tsan: SKIP the emulated AMD GPU tests (CPython inside the stand-in is not 
 
 source scripts/preset_test.sh
 # The tests' own targets pull in the stand-ins they load (tests/CMakeLists.txt).
-preset_test tsan "threads_test hsa_device_test" -R '^(HsaThreads|CudaThreads|SelectThreads|HsaDevice)\.' "$@"
+preset_test tsan "threads_test hsa_device_test hsa_rocr_behaviour_test" \
+  -R '^(HsaThreads|CudaThreads|SelectThreads|HsaDevice|HsaFault|HsaIsaSupport|HsaLoadHints|HsaIntercept|HsaWait|HsaNuma)\.' \
+  -E 'WithoutAHandlerTheRuntimeAbortsTheProcess' "$@"

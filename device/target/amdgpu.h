@@ -22,6 +22,13 @@ static inline uint32_t devbin_workgroup_size(void) {
 static inline uint64_t devbin_grid_size(void) {
   return ((const DEVBIN_CONSTANT uint32_t*)__builtin_amdgcn_dispatch_ptr())[3];
 }
+// The grid need not be a multiple of the workgroup size: the last workgroup
+// may be partial.
+static inline uint32_t devbin_workgroup_count(void) {
+  const uint32_t grid = (uint32_t)devbin_grid_size();
+  const uint32_t size = devbin_workgroup_size();
+  return grid / size + (grid % size != 0);
+}
 
 static inline uint32_t devbin_lane_count(void) { return __builtin_amdgcn_wavefrontsize(); }
 static inline uint32_t devbin_lane_id(void) {

@@ -33,6 +33,9 @@ static inline uint32_t devbin_workitem_id(void) { return devbin_host_current_wor
 static inline uint32_t devbin_workgroup_id(void) { return devbin_host_current_work_item->workgroup_id; }
 static inline uint32_t devbin_workgroup_size(void) { return devbin_host_current_work_item->workgroup_size; }
 static inline uint64_t devbin_grid_size(void) { return devbin_host_current_work_item->grid_size; }
+static inline uint32_t devbin_workgroup_count(void) {
+  return (uint32_t)(devbin_host_current_work_item->grid_size / devbin_host_current_work_item->workgroup_size);
+}
 static inline uint32_t devbin_lane_count(void) { return devbin_host_current_work_item->lane_count; }
 static inline uint32_t devbin_lane_id(void) { return devbin_host_current_work_item->lane_id; }
 static inline uint32_t devbin_shuffle_u32(uint32_t value, uint32_t lane) {

@@ -10,6 +10,7 @@
 static inline uint32_t devbin_workitem_id(void) { return (uint32_t)__nvvm_read_ptx_sreg_tid_x(); }
 static inline uint32_t devbin_workgroup_id(void) { return (uint32_t)__nvvm_read_ptx_sreg_ctaid_x(); }
 static inline uint32_t devbin_workgroup_size(void) { return (uint32_t)__nvvm_read_ptx_sreg_ntid_x(); }
+static inline uint32_t devbin_workgroup_count(void) { return (uint32_t)__nvvm_read_ptx_sreg_nctaid_x(); }
 // nctaid.x reaches 2^31 - 1, so the product needs 64 bits.
 static inline uint64_t devbin_grid_size(void) {
   return (uint64_t)(uint32_t)__nvvm_read_ptx_sreg_nctaid_x() * (uint32_t)__nvvm_read_ptx_sreg_ntid_x();

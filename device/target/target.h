@@ -9,6 +9,8 @@
 //   devbin_workgroup_id()               workgroup id (x)
 //   devbin_workgroup_size()             work-items per workgroup (x)
 //   devbin_grid_size()                  work-items in the whole launch (x)
+//   devbin_workgroup_count()            workgroups in the whole launch (x),
+//                                       the last one possibly partial
 //   devbin_lane_count(), devbin_lane_id()  wavefront/warp width and position
 //   devbin_shuffle_u32(value, lane)     `value` of lane `lane` of the same
 //                                       wavefront; every lane of a full

@@ -13,6 +13,7 @@
 
 #include "devbin/code_object.h"
 #include "devbin/device.h"
+#include "devbin/kernel_args.h"
 #include "devbin/select.h"
 #include "devbin/toc.h"
 
@@ -353,6 +354,48 @@ devbin_status_t devbin_queue_copy(devbin_device_t* device, devbin_queue_t* queue
   return guarded("devbin_queue_copy", [&]() -> devbin_status_t {
     if (devbin_status_t error = check_device_and_queue("devbin_queue_copy", device, queue)) return error;
     return to_c(device->device->copy(*queue->queue, target, source, length));
+  });
+}
+
+devbin_status_t devbin_batch_fill_op(uint64_t target, uint64_t length, const void* pattern, size_t pattern_size,
+                                     devbin_batch_op_t* out_op) {
+  return guarded("devbin_batch_fill_op", [&]() -> devbin_status_t {
+    if (pattern == nullptr) return null_argument("devbin_batch_fill_op", "pattern");
+    if (out_op == nullptr) return null_argument("devbin_batch_fill_op", "out_op");
+    auto op = devbin::make_batch_fill(target, length, {static_cast<const uint8_t*>(pattern), pattern_size});
+    if (!op.ok()) return to_c(op.status());
+    *out_op = *op;
+    return nullptr;
+  });
+}
+
+devbin_status_t devbin_batch_copy_op(uint64_t target, uint64_t source, uint64_t length, devbin_batch_op_t* out_op) {
+  return guarded("devbin_batch_copy_op", [&]() -> devbin_status_t {
+    if (out_op == nullptr) return null_argument("devbin_batch_copy_op", "out_op");
+    auto op = devbin::make_batch_copy(target, source, length);
+    if (!op.ok()) return to_c(op.status());
+    *out_op = *op;
+    return nullptr;
+  });
+}
+
+devbin_status_t devbin_batch_number(devbin_batch_op_t* ops, size_t op_count, uint32_t chunk_bytes,
+                                    uint64_t* out_chunk_count) {
+  return guarded("devbin_batch_number", [&]() -> devbin_status_t {
+    if (ops == nullptr && op_count != 0) return null_argument("devbin_batch_number", "ops");
+    if (out_chunk_count == nullptr) return null_argument("devbin_batch_number", "out_chunk_count");
+    auto chunks = devbin::number_batch_table({ops, op_count}, chunk_bytes == 0 ? DEVBIN_BATCH_CHUNK_BYTES : chunk_bytes);
+    if (!chunks.ok()) return to_c(chunks.status());
+    *out_chunk_count = *chunks;
+    return nullptr;
+  });
+}
+
+devbin_status_t devbin_queue_batch(devbin_device_t* device, devbin_queue_t* queue, const devbin_batch_args_t* args) {
+  return guarded("devbin_queue_batch", [&]() -> devbin_status_t {
+    if (devbin_status_t error = check_device_and_queue("devbin_queue_batch", device, queue)) return error;
+    if (args == nullptr) return null_argument("devbin_queue_batch", "args");
+    return to_c(device->device->batch(*queue->queue, *args));
   });
 }
 

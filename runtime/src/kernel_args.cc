@@ -66,6 +66,116 @@ Result<devbin_copy_args_t> make_copy_args(uint64_t target, uint64_t source, uint
   return args;
 }
 
+Result<devbin_batch_op_t> make_batch_fill(uint64_t target, uint64_t length, std::span<const uint8_t> pattern) {
+  DEVBIN_ASSIGN_OR_RETURN(devbin_fill_args_t fill, make_fill_args(target, length, pattern));
+  devbin_batch_op_t op{};
+  op.kind = DEVBIN_BATCH_FILL;
+  op.target = fill.target;
+  op.length = fill.length;
+  std::memcpy(op.pattern, fill.pattern, sizeof(op.pattern));
+  op.pattern_width = fill.pattern_width;
+  return op;
+}
+
+Result<devbin_batch_op_t> make_batch_copy(uint64_t target, uint64_t source, uint64_t length) {
+  DEVBIN_ASSIGN_OR_RETURN(devbin_copy_args_t copy, make_copy_args(target, source, length));
+  devbin_batch_op_t op{};
+  op.kind = DEVBIN_BATCH_COPY;
+  op.target = copy.target;
+  op.source = copy.source;
+  op.length = copy.length;
+  return op;
+}
+
+namespace {
+
+Status check_chunk_bytes(uint32_t chunk_bytes) {
+  if (chunk_bytes == 0 || chunk_bytes % 16 != 0 || chunk_bytes > DEVBIN_BATCH_MAX_CHUNK_BYTES) {
+    return invalid_argument("batch: chunk size " + std::to_string(chunk_bytes) +
+                            " bytes; expected a non-zero multiple of 16 up to " +
+                            std::to_string(DEVBIN_BATCH_MAX_CHUNK_BYTES));
+  }
+  return Status::Ok();
+}
+
+// The checks of make_fill_args and make_copy_args without building a
+// Status: a table of thousands of operations is checked per batch.
+bool fill_is_valid(const devbin_batch_op_t& op) {
+  const uint32_t width = op.pattern_width;
+  if (width != 1 && width != 2 && width != 4 && width != 8 && width != 16) return false;
+  if (op.target % width != 0 || op.length % width != 0) return false;
+  return (op.length == 0 || op.target != 0) && !wraps(op.target, op.length);
+}
+
+bool copy_is_valid(const devbin_batch_op_t& op) {
+  if (op.length == 0) return true;
+  if (op.target == 0 || op.source == 0 || wraps(op.target, op.length) || wraps(op.source, op.length)) return false;
+  return op.target >= op.source + op.length || op.source >= op.target + op.length;
+}
+
+// Why operation `index` is refused: its own function's words.
+Status operation_error(size_t index, const devbin_batch_op_t& op) {
+  Status status;
+  if (op.kind == DEVBIN_BATCH_COPY) {
+    status = make_copy_args(op.target, op.source, op.length).status();
+  } else if (op.pattern_width > sizeof(op.pattern)) {
+    status = invalid_argument("fill: the pattern is " + std::to_string(op.pattern_width) +
+                              " bytes wide; expected 1, 2, 4, 8 or 16");
+  } else {
+    status = make_fill_args(op.target, op.length,
+                            {reinterpret_cast<const uint8_t*>(op.pattern), op.pattern_width})
+                 .status();
+  }
+  return status.annotate("batch operation " + std::to_string(index));
+}
+
+}  // namespace
+
+Result<uint64_t> number_batch_table(std::span<devbin_batch_op_t> ops, uint32_t chunk_bytes) {
+  DEVBIN_RETURN_IF_ERROR(check_chunk_bytes(chunk_bytes));
+  if (ops.size() > std::numeric_limits<uint32_t>::max()) {
+    return invalid_argument("batch: " + std::to_string(ops.size()) + " operations; at most " +
+                            std::to_string(std::numeric_limits<uint32_t>::max()) + " fit one table");
+  }
+  // A power-of-two chunk (the shipped one) divides by a shift.
+  const bool power_of_two = (chunk_bytes & (chunk_bytes - 1)) == 0;
+  const unsigned shift = static_cast<unsigned>(__builtin_ctz(chunk_bytes));
+  uint64_t chunks = 0;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    devbin_batch_op_t& op = ops[i];
+    if (op.kind != DEVBIN_BATCH_FILL && op.kind != DEVBIN_BATCH_COPY) {
+      return invalid_argument("batch: operation " + std::to_string(i) + " has kind " + std::to_string(op.kind) +
+                              "; expected DEVBIN_BATCH_FILL (1) or DEVBIN_BATCH_COPY (2)");
+    }
+    if (!(op.kind == DEVBIN_BATCH_FILL ? fill_is_valid(op) : copy_is_valid(op))) return operation_error(i, op);
+    const uint64_t own = power_of_two ? (op.length >> shift) + ((op.length & (chunk_bytes - 1)) != 0)
+                                      : op.length / chunk_bytes + (op.length % chunk_bytes != 0);
+    if (own >= DEVBIN_BATCH_MAX_CHUNK_INDEX) {
+      return invalid_argument("batch: operation " + std::to_string(i) + " is " + std::to_string(op.length) +
+                              " bytes long, " + std::to_string(own) + " chunks; at most " +
+                              std::to_string(DEVBIN_BATCH_MAX_CHUNK_INDEX - 1) + " fit one operation");
+    }
+    op.first_chunk = chunks;
+    // No overflow: fewer than 2^32 operations of fewer than 2^40 chunks each.
+    chunks += own;
+  }
+  return chunks;
+}
+
+Result<devbin_batch_args_t> make_batch_args(uint64_t ops, uint32_t op_count, uint64_t chunk_count,
+                                            uint32_t chunk_bytes) {
+  DEVBIN_RETURN_IF_ERROR(check_chunk_bytes(chunk_bytes));
+  if (op_count != 0 && (ops == 0 || ops % 8 != 0)) {
+    return invalid_argument("batch: table address " + hex(ops) + " is null or not 8-byte aligned");
+  }
+  devbin_batch_args_t args{};
+  args.ops = ops;
+  args.op_count = op_count;
+  args.chunk_count = op_count == 0 ? 0 : chunk_count;
+  args.chunk_bytes = chunk_bytes;
+  return args;
+}
+
 Result<devbin_timestamp_args_t> make_timestamp_args(uint64_t record) {
   if (record == 0 || record % 8 != 0) {
     return invalid_argument("timestamp: record address " + std::to_string(record) + " is null or not 8-byte aligned");

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstddef>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -165,12 +166,10 @@ Result<std::vector<std::string_view>> members_of(std::string_view word) {
 }  // namespace
 
 std::string_view amdgpu_gpu_kind_name(AmdgpuGpuKind kind) {
-  switch (kind) {
-    case AmdgpuGpuKind::kDgpu: return "dgpu";
-    case AmdgpuGpuKind::kDcgpu: return "dcgpu";
-    case AmdgpuGpuKind::kIgpu: return "igpu";
-  }
-  return "unknown";
+  // Indexed by AmdgpuGpuKind, in its order.
+  static constexpr std::string_view kNames[] = {"dgpu", "dcgpu", "igpu"};
+  const auto index = static_cast<size_t>(kind);
+  return index < std::size(kNames) ? kNames[index] : "unknown";
 }
 
 std::span<const AmdgpuCodeObject> amdgpu_code_objects() { return kCodeObjects; }

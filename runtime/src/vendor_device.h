@@ -13,7 +13,7 @@
 //   static Result<std::unique_ptr<NativeQueue>> create_native_queue(const Native&);
 //
 // The rule it relies on: both vendor devices spell the queue operations the
-// same (fill, copy, timestamp, dispatch_patch, calibrate_clock on a native
+// same (fill, copy, batch, timestamp, dispatch_patch, calibrate_clock on a native
 // queue; allocate, copy_to_device, copy_to_host), so each operation is
 // forwarded once, here.
 #ifndef DEVBIN_RUNTIME_VENDOR_DEVICE_H_
@@ -83,6 +83,10 @@ class VendorDevice final : public Device {
   Status copy(Queue& queue, DevicePtr target, DevicePtr source, uint64_t length) const override {
     DEVBIN_ASSIGN_OR_RETURN(NativeQueue * native, native_queue(queue));
     return device_->copy(*native, target, source, length);
+  }
+  Status batch(Queue& queue, const devbin_batch_args_t& args) const override {
+    DEVBIN_ASSIGN_OR_RETURN(NativeQueue * native, native_queue(queue));
+    return device_->batch(*native, args);
   }
   Status timestamp(Queue& queue, DevicePtr record) const override {
     DEVBIN_ASSIGN_OR_RETURN(NativeQueue * native, native_queue(queue));

@@ -326,7 +326,7 @@ class PrebuiltSetTest(unittest.TestCase):
         require_llvm(self)
         readelf = llvm_tool("llvm-readelf")
         kernels = abi_kernels()
-        self.assertEqual(len(kernels), 4)
+        self.assertEqual(len(kernels), 5)
         wanted = sorted(kernels + [k + ".kd" for k in kernels])
         total = 0
         for code_object in target_map.AMDGPU_CODE_OBJECTS:
@@ -347,7 +347,22 @@ class PrebuiltSetTest(unittest.TestCase):
                     self.assertEqual(table.count(" LOCAL "), 1, table)  # only the null symbol
                 for kernel in kernels:
                     self.assertIn(f".name:           {kernel}\n", out)
-        self.assertLess(total, 151 * 1024)
+        # devbin_batch inlines fill's and copy's bodies (every shift of the
+        # misaligned copy) a second time: 207 KiB with it, 121 KiB before.
+        self.assertLess(total, 215 * 1024)
+
+    def test_amdgpu_kernels_make_no_calls(self):
+        """Every kernel is one function: a call needs a stack and s_getpc_b64, which the emulator lacks."""
+        require_llvm(self)
+        objdump = llvm_tool("llvm-objdump")
+        for code_object in target_map.AMDGPU_CODE_OBJECTS:
+            path = PREBUILT / f"amdgcn-amd-amdhsa--{code_object.name}.so"
+            with self.subTest(code_object=code_object.name):
+                out = subprocess.run([str(objdump), "-d", str(path)], capture_output=True, text=True,
+                                     check=True).stdout
+                self.assertIn("s_endpgm", out)
+                for instruction in ("s_getpc_b64", "s_swappc_b64", "s_setpc_b64"):
+                    self.assertNotIn(instruction, out)
 
     def test_nvidia_ptx_versions_are_pinned(self):
         pinned = json.loads((ROOT / "build_tools" / "device_flags.json").read_text())["nvptx"]["ptx_isa"]

@@ -183,22 +183,24 @@ TEST(CudaDriverTest, OpenReportsSelectionLoadTimeAndLaunchLimits) {
   EXPECT_EQ(report.selection.kind, SelectionKind::kExact);
   EXPECT_FALSE(report.selection.jit);
   EXPECT_GT(report.load_time.count(), 0);
-  // Shapes follow the device and the kernel: fill takes the block size the
-  // occupancy calculator suggests (the stub says 512) and as many blocks as
-  // are resident; copy 256-thread blocks in a grid covering the work.
-  const cuda::LaunchLimits& fill = (*device)->launch_limits(cuda::Kernel::devbin_fill);
-  EXPECT_EQ(fill.multiprocessors, 132u);
-  EXPECT_EQ(fill.threads_per_block, 512u);
-  EXPECT_EQ(fill.resident_blocks_per_multiprocessor, 4u);
-  EXPECT_EQ(fill.blocks_per_multiprocessor, 4u);
-  const cuda::LaunchLimits& limits = (*device)->launch_limits(cuda::Kernel::devbin_copy);
-  EXPECT_EQ(limits.threads_per_block, 256u);
-  EXPECT_EQ(limits.blocks_per_multiprocessor, cuda::kCoveringGrid);
+  // Shapes follow the device and the kernel: timestamp takes the block size
+  // the occupancy calculator suggests (the stub says 512) and as many blocks
+  // as are resident; copy and fill 256-thread blocks in a grid covering the work.
+  const cuda::LaunchLimits& timestamp = (*device)->launch_limits(cuda::Kernel::devbin_timestamp);
+  EXPECT_EQ(timestamp.multiprocessors, 132u);
+  EXPECT_EQ(timestamp.threads_per_block, 512u);
+  EXPECT_EQ(timestamp.resident_blocks_per_multiprocessor, 4u);
+  EXPECT_EQ(timestamp.blocks_per_multiprocessor, 4u);
+  for (cuda::Kernel blit : {cuda::Kernel::devbin_copy, cuda::Kernel::devbin_fill}) {
+    const cuda::LaunchLimits& limits = (*device)->launch_limits(blit);
+    EXPECT_EQ(limits.threads_per_block, 256u) << kernel_name(blit);
+    EXPECT_EQ(limits.blocks_per_multiprocessor, cuda::kCoveringGrid) << kernel_name(blit);
+  }
   ASSERT_TRUE((*device)->set_launch_shape(cuda::Kernel::devbin_copy, 512, std::nullopt).ok());
   EXPECT_EQ((*device)->launch_limits(cuda::Kernel::devbin_copy).threads_per_block, 512u);
   EXPECT_EQ((*device)->launch_limits(cuda::Kernel::devbin_copy).blocks_per_multiprocessor, cuda::kCoveringGrid);
-  ASSERT_TRUE((*device)->set_launch_shape(cuda::Kernel::devbin_fill, 256).ok());
-  EXPECT_EQ((*device)->launch_limits(cuda::Kernel::devbin_fill).blocks_per_multiprocessor, 8u);  // stub: 2048 / 256
+  ASSERT_TRUE((*device)->set_launch_shape(cuda::Kernel::devbin_timestamp, 256).ok());
+  EXPECT_EQ((*device)->launch_limits(cuda::Kernel::devbin_timestamp).blocks_per_multiprocessor, 8u);  // stub: 2048 / 256
   ASSERT_TRUE((*device)->set_launch_shape(cuda::Kernel::devbin_copy, 256, 20).ok());
   EXPECT_EQ((*device)->launch_limits(cuda::Kernel::devbin_copy).blocks_per_multiprocessor, 20u);
   EXPECT_EQ((*device)->launch_limits(cuda::Kernel::devbin_copy).resident_blocks_per_multiprocessor, 8u);
@@ -216,6 +218,23 @@ TEST(CudaDriverTest, OpenReportsSelectionLoadTimeAndLaunchLimits) {
   args.packet = 0x1020;
   args.workgroup_counts = 0x2000;
   EXPECT_EQ((*device)->dispatch_patch(**stream, args).code(), StatusCode::kInvalidArgument);
+  devbin_batch_args_t batch{};
+  batch.ops = 0x1004;
+  batch.op_count = 1;
+  batch.chunk_count = 1;
+  batch.chunk_bytes = DEVBIN_BATCH_CHUNK_BYTES;
+  EXPECT_EQ((*device)->batch(**stream, batch).code(), StatusCode::kInvalidArgument);
+
+  // The references' optional entry points: the stub has none of them.
+  const DevicePtr addresses[2] = {0x1000, 0x2000};
+  const uint64_t lengths[1] = {16};
+  EXPECT_EQ((*device)->driver_copy_batch(**stream, addresses, addresses, lengths).code(), StatusCode::kInvalidArgument);
+  Status no_batch = (*device)->driver_copy_batch(**stream, {addresses, 1}, {addresses + 1, 1}, lengths);
+  EXPECT_EQ(no_batch.code(), StatusCode::kUnavailable);
+  EXPECT_NE(no_batch.message().find("cuMemcpyBatchAsync: the CUDA driver"), std::string::npos) << no_batch.message();
+  EXPECT_EQ((*device)->allocate_host(64).status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ((*device)->allocate_host(0).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ((*device)->copy_to_device_async(**stream, 0x1000, pattern, 3).code(), StatusCode::kUnavailable);
 }
 
 // A runtime sharing the thread with its own CUDA code finds its context

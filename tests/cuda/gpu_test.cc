@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "devbin/cuda.h"
+#include "devbin/kernel_args.h"
 #include "devbin/select.h"
 #include "devbin/toc.h"
 
@@ -158,7 +159,8 @@ TEST_F(CudaGpuTest, LaunchLimitsComeFromTheDevice) {
     EXPECT_LE(limits.threads_per_block, p.max_threads_per_block);
     EXPECT_EQ(limits.threads_per_block % p.warp_size, 0u);
     EXPECT_LE(limits.resident_blocks_per_multiprocessor * limits.threads_per_block, p.max_threads_per_multiprocessor);
-    if (static_cast<Kernel>(i) == Kernel::devbin_copy) {
+    const Kernel kernel = static_cast<Kernel>(i);
+    if (kernel == Kernel::devbin_copy || kernel == Kernel::devbin_fill || kernel == Kernel::devbin_batch) {
       EXPECT_EQ(limits.blocks_per_multiprocessor, kCoveringGrid);
     } else {
       EXPECT_GE(limits.blocks_per_multiprocessor, limits.resident_blocks_per_multiprocessor);
@@ -284,6 +286,120 @@ TEST_F(CudaGpuTest, CopyHundredsOfMiBMatchesTheDriver) {
 TEST_F(CudaGpuTest, CopyRefusesOverlap) {
   Buffer buffer = allocate(256);
   EXPECT_EQ(device().copy(stream(), buffer.address() + 8, buffer.address(), 16).code(), StatusCode::kInvalidArgument);
+}
+
+// A batch table of `count` fills (every width) and copies (any offsets) of
+// lengths drawn from `lengths`, each into its own region of one target buffer
+// with poisoned gaps between regions, run in one launch and compared, gaps
+// included, with the host's image of what it must leave.
+void run_batch(const Device& device, Stream& stream, std::mt19937_64& rng, size_t count,
+               const std::function<uint64_t()>& draw_length, const std::string& what) {
+  struct Planned {
+    bool fill;
+    uint64_t target_offset, source_offset, length;
+    std::vector<uint8_t> pattern;
+  };
+  std::vector<Planned> planned;
+  uint64_t target_size = kGuard;
+  uint64_t source_size = 32;
+  for (size_t i = 0; i < count; ++i) {
+    Planned p;
+    p.fill = rng() % 2 == 0;
+    p.length = draw_length();
+    if (p.fill) {
+      const uint32_t width = 1u << (rng() % 5);
+      p.length -= p.length % width;
+      target_size = (target_size + width - 1) / width * width + width * (rng() % 4);
+      p.pattern.resize(width);
+      for (uint8_t& b : p.pattern) b = static_cast<uint8_t>(rng());
+    } else {
+      target_size += rng() % 16;
+      p.source_offset = rng() % 16;
+    }
+    p.target_offset = target_size;
+    target_size += p.length + 16 + rng() % 48;  // a poisoned gap after every region
+    planned.push_back(std::move(p));
+  }
+  uint64_t longest_copy = 0;
+  for (const Planned& p : planned) {
+    if (!p.fill) longest_copy = std::max(longest_copy, p.length);
+  }
+  source_size += longest_copy;
+
+  std::vector<uint8_t> source_bytes(source_size);
+  std::vector<uint8_t> image(target_size + kGuard);
+  for (uint8_t& b : source_bytes) b = static_cast<uint8_t>(rng());
+  for (uint8_t& b : image) b = static_cast<uint8_t>(rng());
+  auto source = device.allocate(source_bytes.size());
+  auto target = device.allocate(image.size());
+  ASSERT_TRUE(source.ok() && target.ok()) << what;
+  ASSERT_TRUE(device.copy_to_device(source->address(), source_bytes.data(), source_bytes.size()).ok());
+  ASSERT_TRUE(device.copy_to_device(target->address(), image.data(), image.size()).ok());
+
+  std::vector<devbin_batch_op_t> ops;
+  for (const Planned& p : planned) {
+    const DevicePtr to = target->address() + p.target_offset;
+    auto op = p.fill ? make_batch_fill(to, p.length, p.pattern)
+                     : make_batch_copy(to, source->address() + p.source_offset, p.length);
+    ASSERT_TRUE(op.ok()) << op.status().to_string();
+    ops.push_back(*op);
+    for (uint64_t k = 0; k < p.length; ++k) {
+      image[p.target_offset + k] = p.fill ? p.pattern[k % p.pattern.size()] : source_bytes[p.source_offset + k];
+    }
+  }
+  auto chunks = number_batch_table(ops);
+  ASSERT_TRUE(chunks.ok()) << chunks.status().to_string();
+  auto table = device.allocate(ops.size() * sizeof(devbin_batch_op_t));
+  ASSERT_TRUE(table.ok());
+  ASSERT_TRUE(device.copy_to_device(table->address(), ops.data(), ops.size() * sizeof(ops[0])).ok());
+  auto args = make_batch_args(table->address(), static_cast<uint32_t>(ops.size()), *chunks);
+  ASSERT_TRUE(args.ok());
+  ASSERT_TRUE(device.batch(stream, *args).ok()) << what;
+  ASSERT_TRUE(stream.synchronize().ok()) << what;
+  std::vector<uint8_t> got(image.size());
+  ASSERT_TRUE(device.copy_to_host(got.data(), target->address(), got.size()).ok());
+  const auto mismatch = std::mismatch(got.begin(), got.end(), image.begin());
+  if (mismatch.first != got.end()) {
+    const uint64_t at = static_cast<uint64_t>(mismatch.first - got.begin());
+    std::string where = "in a gap";
+    for (size_t i = 0; i < planned.size(); ++i) {
+      const Planned& p = planned[i];
+      if (at >= p.target_offset && at < p.target_offset + p.length) {
+        where = "in operation " + std::to_string(i) + " (" + (p.fill ? "fill" : "copy") + " of " +
+                std::to_string(p.length) + " bytes, byte " + std::to_string(at - p.target_offset) + ")";
+      }
+    }
+    FAIL() << what << ": byte " << at << " " << where << " is " << int{*mismatch.first} << ", expected "
+           << int{*mismatch.second};
+  }
+}
+
+TEST_F(CudaGpuTest, BatchOfThousandsOfMixedOperations) {
+  run_batch(device(), stream(), rng_, 3000, [&] {
+    const uint64_t pick = rng_() % 100;
+    if (pick < 60) return rng_() % 129;                     // tiny
+    if (pick < 95) return rng_() % (3 * DEVBIN_BATCH_CHUNK_BYTES);  // around the chunk size
+    return rng_() % (4 * kMiB);
+  }, "3000 mixed operations");
+}
+
+TEST_F(CudaGpuTest, BatchOfOneLargeOperationAmongSmallOnes) {
+  size_t drawn = 0;
+  run_batch(device(), stream(), rng_, 1001, [&] {
+    return drawn++ == 500 ? 300 * kMiB + 13 : 64;
+  }, "a 300 MiB operation among 1000 of 64 bytes");
+}
+
+TEST_F(CudaGpuTest, BatchRefusesBadArguments) {
+  devbin_batch_args_t args{};
+  args.ops = 0x1004;
+  args.op_count = 1;
+  args.chunk_count = 1;
+  args.chunk_bytes = DEVBIN_BATCH_CHUNK_BYTES;
+  EXPECT_EQ(device().batch(stream(), args).code(), StatusCode::kInvalidArgument);
+  args.ops = 0x1000;
+  args.chunk_bytes = 24;
+  EXPECT_EQ(device().batch(stream(), args).code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(CudaGpuTest, OperationsRunInStreamOrder) {

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -248,6 +249,76 @@ TEST_P(EmulatedGpu, CopyAtEveryOffsetPair) {
   }
   // One copy large enough for several workgroups of work-items.
   EXPECT_TRUE(check_copies(*device_, *queue_, {5}, {11}, 100003));
+}
+
+// One launch of a table mixing fills of every width and misaligned copies,
+// empty operations among them, at a small chunk size (operations of many
+// chunks) and at the shipped one; each target in its own guarded region.
+TEST_P(EmulatedGpu, BatchRunsEveryOperationOfTheTable) {
+  constexpr uint64_t kGuard = 48;
+  for (uint32_t chunk_bytes : {256u, uint32_t{DEVBIN_BATCH_CHUNK_BYTES}}) {
+    const uint64_t lengths[] = {0, 1, 48, 255, 256, 1000, 2 * uint64_t{chunk_bytes} + 100};
+    const uint64_t longest = std::max(lengths[5], lengths[6]);
+    std::vector<uint8_t> source_bytes(16 + longest);
+    random_bytes(rng_, source_bytes);
+    auto source = device_->allocate(source_bytes.size());
+    ASSERT_TRUE(source.ok());
+    ASSERT_TRUE(device_->copy_to_device(source->address(), source_bytes.data(), source_bytes.size()).ok());
+    const uint64_t stride = (kGuard + 16 + longest + kGuard + 15) / 16 * 16;
+    struct Planned {
+      bool fill;
+      uint32_t width;
+      uint64_t offset;
+      uint64_t source_offset;
+      uint64_t length;
+      std::vector<uint8_t> pattern;
+    };
+    std::vector<Planned> planned;
+    for (uint64_t length : lengths) {
+      for (uint32_t width : {1u, 4u, 16u}) {
+        std::vector<uint8_t> pattern(width);
+        random_bytes(rng_, pattern);
+        planned.push_back({true, width, width * 3 % 16, 0, length - length % width, pattern});
+      }
+      planned.push_back({false, 0, 5, 11, length, {}});
+      planned.push_back({false, 0, 0, 0, length, {}});
+    }
+    auto table = device_->allocate(planned.size() * sizeof(devbin_batch_op_t));
+    ASSERT_TRUE(table.ok());
+    uint64_t chunks = 0;
+    const std::string what = std::to_string(planned.size()) + " operations, " + std::to_string(chunk_bytes) +
+                             "-byte chunks";
+    EXPECT_TRUE(run_and_compare(
+        *device_, *queue_, planned.size() * stride,
+        [&](const std::vector<uint8_t>& poison) {
+          std::vector<uint8_t> want = poison;
+          for (size_t i = 0; i < planned.size(); ++i) {
+            const Planned& p = planned[i];
+            uint8_t* at = &want[i * stride + kGuard + p.offset];
+            for (uint64_t k = 0; k < p.length; ++k) at[k] = p.fill ? p.pattern[k % p.width] : source_bytes[p.source_offset + k];
+          }
+          return want;
+        },
+        [&](DevicePtr base) -> Status {
+          std::vector<devbin_batch_op_t> ops;
+          for (size_t i = 0; i < planned.size(); ++i) {
+            const Planned& p = planned[i];
+            const DevicePtr target = base + i * stride + kGuard + p.offset;
+            DEVBIN_ASSIGN_OR_RETURN(devbin_batch_op_t op,
+                                    p.fill ? make_batch_fill(target, p.length, p.pattern)
+                                           : make_batch_copy(target, source->address() + p.source_offset, p.length));
+            ops.push_back(op);
+          }
+          DEVBIN_ASSIGN_OR_RETURN(chunks, number_batch_table(ops, chunk_bytes));
+          DEVBIN_RETURN_IF_ERROR(device_->copy_to_device(table->address(), ops.data(), ops.size() * sizeof(ops[0])));
+          DEVBIN_ASSIGN_OR_RETURN(devbin_batch_args_t args, make_batch_args(table->address(),
+                                                                            static_cast<uint32_t>(ops.size()), chunks,
+                                                                            chunk_bytes));
+          return device_->batch(*queue_, args);
+        },
+        what));
+    EXPECT_GT(chunks, planned.size() / 2) << what;
+  }
 }
 
 TEST_P(EmulatedGpu, TimestampWritesTheRecord) {

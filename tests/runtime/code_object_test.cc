@@ -61,6 +61,7 @@ KERNEL void devbin_copy(devbin_copy_args_t a) {
   STORE(uint8_t, a.target, *(volatile uint8_t*)(uintptr_t)a.source + (uint8_t)a.length);
 }
 #endif
+KERNEL void devbin_batch(devbin_batch_args_t a) { STORE(uint32_t, a.ops, a.op_count + a.chunk_bytes); }
 KERNEL void devbin_dispatch_patch(devbin_dispatch_args_t a) {
   STORE(uint32_t, a.status, a.header + a.workgroup_size[2]);
 }
@@ -899,8 +900,8 @@ TEST_F(CodeObjectTest, ValidateRefusesKernelsThatBreakTheAbi) {
        "amdgcn-amd-amdhsa--gfx11-generic.so: kernel devbin_fill takes 32 argument bytes; the host ABI (device/abi.h "
        "devbin_fill_args_t) passes 40"},
       {build_amdgpu("gfx11-generic", 6, "-DOMIT_COPY"), "amdgcn-amd-amdhsa--gfx11-generic.so",
-       "kernel devbin_copy is missing; the code object has kernels devbin_fill, devbin_dispatch_patch, "
-       "devbin_timestamp"},
+       "kernel devbin_copy is missing; the code object has kernels devbin_fill, devbin_batch, "
+       "devbin_dispatch_patch, devbin_timestamp"},
       {build_cubin("sm_90", "-DWRONG_FILL_ARGS"), "nvptx64-nvidia-cuda--sm_90.cubin",
        "kernel devbin_fill takes 32 argument bytes; the host ABI (device/abi.h devbin_fill_args_t) passes 40"},
       {build_cubin("sm_90", "-DOMIT_COPY"), "nvptx64-nvidia-cuda--sm_90.cubin", "kernel devbin_copy is missing"},

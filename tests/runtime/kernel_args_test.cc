@@ -50,6 +50,94 @@ TEST(KernelArgsTest, RefusesWhatTheKernelCannotDo) {
   EXPECT_TRUE(make_fill_args(0, 0, p16).ok());  // nothing to do is not an error
 }
 
+TEST(KernelArgsTest, BatchOperationsAreTheFillAndCopyArguments) {
+  const uint8_t pattern[2] = {0xab, 0xcd};
+  auto fill = make_batch_fill(0x2002, 10, pattern);
+  ASSERT_TRUE(fill.ok()) << fill.status().to_string();
+  EXPECT_EQ(fill->kind, DEVBIN_BATCH_FILL);
+  EXPECT_EQ(fill->target, 0x2002u);
+  EXPECT_EQ(fill->length, 10u);
+  EXPECT_EQ(fill->pattern_width, 2u);
+  EXPECT_EQ(fill->pattern[3], 0xcdabcdabu);
+  auto copy = make_batch_copy(0x1003, 0x3001, 77);
+  ASSERT_TRUE(copy.ok());
+  EXPECT_EQ(copy->kind, DEVBIN_BATCH_COPY);
+  EXPECT_EQ(copy->source, 0x3001u);
+  // The same refusals as a lone fill or copy, with the same words.
+  auto odd = make_batch_fill(0x2001, 10, pattern);
+  EXPECT_EQ(odd.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(odd.status().message().find("not a multiple of the 2-byte pattern width"), std::string::npos);
+  EXPECT_NE(make_batch_copy(0x1000, 0x100f, 16).status().message().find("overlap"), std::string::npos);
+}
+
+TEST(KernelArgsTest, BatchTablesAreNumberedInChunks) {
+  std::vector<devbin_batch_op_t> ops;
+  for (uint64_t length : {uint64_t{64}, uint64_t{0}, uint64_t{16384}, uint64_t{16385}, uint64_t{1} << 30, uint64_t{1}}) {
+    ops.push_back(*make_batch_copy(0x100000000ull, 0x200000000ull, length));
+  }
+  auto chunks = number_batch_table(ops);
+  ASSERT_TRUE(chunks.ok()) << chunks.status().to_string();
+  const uint64_t first[] = {0, 1, 1, 2, 4, 4 + 65536};
+  for (size_t i = 0; i < ops.size(); ++i) EXPECT_EQ(ops[i].first_chunk, first[i]) << "operation " << i;
+  EXPECT_EQ(*chunks, 4u + 65536u + 1u);
+  EXPECT_EQ(*number_batch_table(ops, 16), 4u + 1024u + 1025u + (uint64_t{1} << 26) + 1u);
+  EXPECT_EQ(*number_batch_table(std::span<devbin_batch_op_t>()), 0u);
+
+  for (uint32_t chunk_bytes : {0u, 8u, 24u, DEVBIN_BATCH_MAX_CHUNK_BYTES + 16}) {
+    auto refused = number_batch_table(ops, chunk_bytes);
+    EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << chunk_bytes;
+    EXPECT_NE(refused.status().message().find("expected a non-zero multiple of 16 up to 16777216"), std::string::npos)
+        << refused.status().message();
+  }
+  ops[2].kind = 7;
+  auto kind = number_batch_table(ops);
+  EXPECT_NE(kind.status().message().find("operation 2 has kind 7; expected DEVBIN_BATCH_FILL (1) or DEVBIN_BATCH_COPY (2)"),
+            std::string::npos)
+      << kind.status().message();
+  ops[2].kind = DEVBIN_BATCH_COPY;
+  ops[3].kind = DEVBIN_BATCH_FILL;
+  ops[3].pattern_width = 1;
+  ops[3].length = DEVBIN_BATCH_MAX_CHUNK_INDEX * 16;
+  auto long_op = number_batch_table(ops, 16);
+  EXPECT_NE(long_op.status().message().find("operation 3 is 17592186044416 bytes long"), std::string::npos)
+      << long_op.status().message();
+  EXPECT_TRUE(number_batch_table(ops, 32).ok());
+
+  // Entries filled in directly are checked as make_batch_fill/copy check them.
+  struct Case {
+    devbin_batch_op_t op;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {{0x1002, 0, 16, 0, {}, DEVBIN_BATCH_FILL, 4, 0, 0}, "batch operation 1: fill: target 0x1002 is not a multiple"},
+      {{0x1000, 0, 18, 0, {}, DEVBIN_BATCH_FILL, 4, 0, 0}, "batch operation 1: fill: length 18 is not a multiple"},
+      {{0x1000, 0, 64, 0, {}, DEVBIN_BATCH_FILL, 32, 0, 0}, "batch operation 1: fill: the pattern is 32 bytes wide"},
+      {{0x1000, 0, 64, 0, {}, DEVBIN_BATCH_FILL, 0, 0, 0}, "batch operation 1: fill: the pattern is 0 bytes wide"},
+      {{0, 0, 64, 0, {}, DEVBIN_BATCH_FILL, 16, 0, 0}, "batch operation 1: fill: target is null"},
+      {{0x1000, 0x1010, 32, 0, {}, DEVBIN_BATCH_COPY, 0, 0, 0}, "batch operation 1: copy: target [0x1000, 0x1020)"},
+      {{0x1000, 0, 1, 0, {}, DEVBIN_BATCH_COPY, 0, 0, 0}, "batch operation 1: copy: source is null"},
+      {{0xfffffffffffffff0ull, 0x1000, 32, 0, {}, DEVBIN_BATCH_COPY, 0, 0, 0}, "wraps around the address space"},
+  };
+  for (const Case& c : cases) {
+    std::vector<devbin_batch_op_t> table = {*make_batch_copy(0x5000, 0x6000, 100), c.op};
+    auto refused = number_batch_table(table);
+    EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << c.expected;
+    EXPECT_NE(refused.status().message().find(c.expected), std::string::npos) << refused.status().message();
+  }
+  std::vector<devbin_batch_op_t> direct = {{0x1000, 0, 64, 0, {0xaabbccdd}, DEVBIN_BATCH_FILL, 4, 0, 0},
+                                           {0x2000, 0x3000, 0, 0, {}, DEVBIN_BATCH_COPY, 0, 0, 0},
+                                           {0x20001, 0x40003, 40000, 0, {}, DEVBIN_BATCH_COPY, 0, 0, 0}};
+  EXPECT_EQ(*number_batch_table(direct), 1u + 0u + 3u);
+
+  EXPECT_TRUE(make_batch_args(0x1000, 3, 10).ok());
+  EXPECT_EQ(make_batch_args(0x1000, 0, 10)->chunk_count, 0u);  // no operations, nothing to run
+  EXPECT_TRUE(make_batch_args(0, 0, 0).ok());
+  EXPECT_NE(make_batch_args(0x1004, 3, 10).status().message().find("table address 0x1004 is null or not 8-byte aligned"),
+            std::string::npos);
+  EXPECT_EQ(make_batch_args(0, 3, 10).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(make_batch_args(0x1000, 3, 10, 100).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(KernelArgsTest, AnyAlignmentButNoOverlap) {
   EXPECT_TRUE(make_copy_args(0x1003, 0x3001, 4097).ok());
   EXPECT_TRUE(make_copy_args(0x1000, 0x1010, 16).ok());  // adjacent ranges do not overlap

@@ -10,6 +10,7 @@
 #include <memory>
 #include <random>
 
+#include "devbin/kernel_args.h"
 #include "format.h"
 #include "random_bytes.h"
 
@@ -77,6 +78,34 @@ Status self_test_copy(const Device& device, Queue& queue, std::mt19937_64& rng, 
                                 bytes.begin() + static_cast<ptrdiff_t>(source_offset + length));
   return check_region(device, queue, *target, target_offset, length, rng, expected,
                       [&](DevicePtr to) { return device.copy(queue, to, source->address() + source_offset, length); });
+}
+
+// One batch: a fill of 100 bytes (4-byte pattern) and, right after it, a
+// copy of several chunks from a misaligned source, as one region.
+Status self_test_batch(const Device& device, Queue& queue, std::mt19937_64& rng) {
+  const uint64_t fill_length = 100;
+  const uint64_t copy_length = 2 * uint64_t{DEVBIN_BATCH_CHUNK_BYTES} + 4001;
+  const uint64_t offset = 8;
+  DEVBIN_ASSIGN_OR_RETURN(auto source, device.allocate(copy_length + 3));
+  DEVBIN_ASSIGN_OR_RETURN(auto target, device.allocate(2 * kGuard + offset + fill_length + copy_length));
+  DEVBIN_ASSIGN_OR_RETURN(auto table, device.allocate(2 * sizeof(devbin_batch_op_t)));
+  std::vector<uint8_t> bytes(copy_length + 3);
+  random_bytes(rng, bytes);
+  DEVBIN_RETURN_IF_ERROR(device.copy_to_device(source->address(), bytes.data(), bytes.size()));
+  std::vector<uint8_t> pattern(4);
+  random_bytes(rng, pattern);
+  std::vector<uint8_t> expected(fill_length + copy_length);
+  for (uint64_t i = 0; i < fill_length; ++i) expected[i] = pattern[i % 4];
+  std::copy(bytes.begin() + 3, bytes.end(), expected.begin() + static_cast<ptrdiff_t>(fill_length));
+  return check_region(device, queue, *target, offset, expected.size(), rng, expected, [&](DevicePtr to) -> Status {
+    devbin_batch_op_t ops[2];
+    DEVBIN_ASSIGN_OR_RETURN(ops[0], make_batch_fill(to, fill_length, pattern));
+    DEVBIN_ASSIGN_OR_RETURN(ops[1], make_batch_copy(to + fill_length, source->address() + 3, copy_length));
+    DEVBIN_ASSIGN_OR_RETURN(uint64_t chunks, number_batch_table(ops));
+    DEVBIN_RETURN_IF_ERROR(device.copy_to_device(table->address(), ops, sizeof(ops)));
+    DEVBIN_ASSIGN_OR_RETURN(devbin_batch_args_t args, make_batch_args(table->address(), 2, chunks));
+    return device.batch(queue, args);
+  });
 }
 
 // Two records written over a poison in queue order, the steady clock set and
@@ -216,6 +245,7 @@ std::vector<SelfTestCheck> self_test_device(const Device& device) {
                              c.target_offset, c.length),
                       self_test_copy(device, queue, rng, c.source_offset, c.target_offset, c.length)});
   }
+  checks.push_back({"batch of a fill and a misaligned copy", self_test_batch(device, queue, rng)});
   checks.push_back({"timestamp and clock calibration", self_test_timestamp(device, queue)});
   const uint32_t valid[3] = {7, 3, 1};
   const uint32_t empty[3] = {7, 0, 1};

@@ -13,7 +13,7 @@
 // enqueue time. Launch shapes come from the device (multiprocessor count,
 // occupancy of the kernel, its and the device's thread limits).
 //
-// Lifetimes: Buffers, Streams and Events must go before their Device.
+// Lifetimes: Buffers, HostBuffers, Streams and Events must go before their Device.
 //
 // Threads: any function may be called from any thread. Device::open may run
 // on several threads at once, for the same ordinal or different ones (the
@@ -29,7 +29,7 @@
 // thread. Every call makes the device's context current for its own length
 // and puts the calling thread's back: CUDA keeps the current context per
 // thread, so this needs no lock and never touches another thread's context.
-// Buffers, Streams and Events may be created and destroyed on any thread.
+// Buffers, HostBuffers, Streams and Events may be created and destroyed on any thread.
 // Not safe: close(), ~Device() and set_launch_shape() (the non-const
 // members) while any other thread uses that Device or any of its Buffers,
 // Streams and Events; destroying or moving a Buffer, Stream or Event while
@@ -41,6 +41,9 @@
 // synchronize).
 #ifndef DEVBIN_CUDA_H_
 #define DEVBIN_CUDA_H_
+
+#include <type_traits>
+#include <utility>
 
 #include "devbin/code_object.h"
 #include "devbin/device.h"  // the neutral interface, and what it includes
@@ -139,26 +142,52 @@ using devbin::host_monotonic_ns;
 
 class Device;
 
-// Device memory from cuMemAlloc; freed when the Buffer goes.
-class Buffer {
+// Memory the driver allocated for a Device, freed when its owner goes (a
+// failure then is kept for Device::close() to report). Move-only.
+//   Buffer      device memory from cuMemAlloc (Address = DevicePtr);
+//   HostBuffer  page-locked host memory from cuMemAllocHost (Address =
+//               void*): what copy_to_device_async reads from, as the
+//               driver's asynchronous copies want.
+template <class Address>
+class Memory {
  public:
-  Buffer() = default;
-  Buffer(Buffer&& other) noexcept;
-  Buffer& operator=(Buffer&& other) noexcept;
-  Buffer(const Buffer&) = delete;
-  Buffer& operator=(const Buffer&) = delete;
-  ~Buffer();
+  Memory() = default;
+  Memory(Memory&& other) noexcept { take(other); }
+  Memory& operator=(Memory&& other) noexcept {
+    if (this != &other) {
+      reset();
+      take(other);
+    }
+    return *this;
+  }
+  Memory(const Memory&) = delete;
+  Memory& operator=(const Memory&) = delete;
+  ~Memory() { reset(); }
 
-  DevicePtr address() const { return address_; }
+  Address address() const { return address_; }
+  void* data() const requires std::is_pointer_v<Address> { return address_; }
   uint64_t size() const { return size_; }
 
  private:
   friend class Device;
-  void reset();
+  Memory(const Device* device, Address address, uint64_t size) : device_(device), address_(address), size_(size) {}
+  void take(Memory& other) {
+    device_ = std::exchange(other.device_, nullptr);
+    address_ = std::exchange(other.address_, Address{});
+    size_ = std::exchange(other.size_, 0);
+  }
+  void reset();  // frees, then empty (defined for each Address in device.cc)
   const Device* device_ = nullptr;
-  DevicePtr address_ = 0;
+  Address address_{};
   uint64_t size_ = 0;
 };
+template <>
+void Memory<DevicePtr>::reset();
+template <>
+void Memory<void*>::reset();
+
+using Buffer = Memory<DevicePtr>;
+using HostBuffer = Memory<void*>;
 
 // What a Stream and an Event are: the device that created one and the
 // driver's handle, freed by the owner's destructor (a failure there is kept
@@ -212,7 +241,7 @@ class Device {
   // Unloads the module and releases the primary context, and says what could
   // not be freed, with every Buffer, Stream and Event of this device that
   // could not be freed before it. The device takes no work afterwards; its
-  // Buffers, Streams and Events must be gone first.
+  // Buffers, HostBuffers, Streams and Events must be gone first.
   Status close();
   Device(const Device&) = delete;
   Device& operator=(const Device&) = delete;
@@ -225,7 +254,7 @@ class Device {
   // Replaces the shape of full-size launches of `kernel`: the block size
   // (0: the kernel's default) and the blocks per multiprocessor (unset: the
   // kernel's default; kCoveringGrid: as many as the work needs). Defaults:
-  // copy takes 256-thread blocks in a covering grid (the fastest shape,
+  // copy and fill take 256-thread blocks in a covering grid (the fastest shape,
   // bench/RESULTS.md); the other kernels the block size
   // cuOccupancyMaxPotentialBlockSize suggests, one resident wave. Block sizes
   // must be warp multiples within the kernel's and the device's limits. For
@@ -246,6 +275,8 @@ class Device {
   // The builtin kernels, enqueued on `stream`.
   Status fill(Stream& stream, DevicePtr target, uint64_t length, std::span<const uint8_t> pattern) const;
   Status copy(Stream& stream, DevicePtr target, DevicePtr source, uint64_t length) const;
+  // Runs the batch table at args.ops (devbin/device.h's Device::batch).
+  Status batch(Stream& stream, const devbin_batch_args_t& args) const;
   // Writes a devbin_timestamp_record_t (8-byte aligned) when the stream reaches it.
   Status timestamp(Stream& stream, DevicePtr record) const;
   // Patches the AQL packet args.packet (64-byte aligned) from the counts at
@@ -258,6 +289,15 @@ class Device {
   // The driver's own operations: the references devbin is tested and measured against.
   Status driver_memset_d32(Stream& stream, DevicePtr target, uint32_t value, uint64_t count) const;
   Status driver_copy(Stream& stream, DevicePtr target, DevicePtr source, uint64_t length) const;
+  // cuMemcpyBatchAsync of device-to-device copies (CUDA 12.8 and later;
+  // unavailable on older drivers), stream-ordered.
+  Status driver_copy_batch(Stream& stream, std::span<const DevicePtr> targets, std::span<const DevicePtr> sources,
+                           std::span<const uint64_t> lengths) const;
+  // Page-locked host memory (cuMemAllocHost), and cuMemcpyHtoDAsync from it:
+  // a host-to-device copy ordered on `stream`; `source` must stay unchanged
+  // until the stream passes the copy.
+  Result<HostBuffer> allocate_host(uint64_t bytes) const;
+  Status copy_to_device_async(Stream& stream, DevicePtr target, const void* source, uint64_t length) const;
   // Synchronous host <-> device transfers and byte fills (tests, self-test).
   Status copy_to_device(DevicePtr target, const void* source, uint64_t length) const;
   Status copy_to_host(void* target, DevicePtr source, uint64_t length) const;
@@ -265,7 +305,8 @@ class Device {
   Status synchronize() const;
 
  private:
-  friend class Buffer;
+  template <class>
+  friend class Memory;
   friend class Stream;
   friend class Event;
   struct Impl;

@@ -150,6 +150,17 @@ devbin_status_t devbin_queue_fill(devbin_device_t* device, devbin_queue_t* queue
                             const void* pattern, size_t pattern_size);
 devbin_status_t devbin_queue_copy(devbin_device_t* device, devbin_queue_t* queue, uint64_t target, uint64_t source,
                             uint64_t length);
+/* A batch: table entries built on the host (devbin_batch_fill_op,
+ * devbin_batch_copy_op), numbered (devbin_batch_number: each first_chunk, and
+ * the launch's chunk count), copied to device memory by the caller, then run
+ * in one launch (devbin_queue_batch; device/abi.h devbin_batch_args_t). */
+devbin_status_t devbin_batch_fill_op(uint64_t target, uint64_t length, const void* pattern, size_t pattern_size,
+                                     devbin_batch_op_t* out_op);
+devbin_status_t devbin_batch_copy_op(uint64_t target, uint64_t source, uint64_t length, devbin_batch_op_t* out_op);
+/* chunk_bytes 0 takes DEVBIN_BATCH_CHUNK_BYTES. */
+devbin_status_t devbin_batch_number(devbin_batch_op_t* ops, size_t op_count, uint32_t chunk_bytes,
+                                    uint64_t* out_chunk_count);
+devbin_status_t devbin_queue_batch(devbin_device_t* device, devbin_queue_t* queue, const devbin_batch_args_t* args);
 devbin_status_t devbin_queue_timestamp(devbin_device_t* device, devbin_queue_t* queue, uint64_t record);
 devbin_status_t devbin_queue_dispatch_patch(devbin_device_t* device, devbin_queue_t* queue,
                                       const devbin_dispatch_args_t* args);

@@ -151,6 +151,11 @@ class Device {
   // says what each does; devbin/kernel_args.h what each accepts).
   virtual Status fill(Queue& queue, DevicePtr target, uint64_t length, std::span<const uint8_t> pattern) const = 0;
   virtual Status copy(Queue& queue, DevicePtr target, DevicePtr source, uint64_t length) const = 0;
+  // Runs a batch table already in device memory (args.ops, written before
+  // the queue reaches the batch): devbin/kernel_args.h builds and numbers
+  // one (make_batch_fill/copy, number_batch_table) and its arguments
+  // (make_batch_args).
+  virtual Status batch(Queue& queue, const devbin_batch_args_t& args) const = 0;
   // Writes a devbin_timestamp_record_t (8-byte aligned) when the queue reaches it.
   virtual Status timestamp(Queue& queue, DevicePtr record) const = 0;
   virtual Status dispatch_patch(Queue& queue, const devbin_dispatch_args_t& args) const = 0;

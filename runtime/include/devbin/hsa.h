@@ -11,9 +11,9 @@
 // private segment sizes) against the code object's metadata.
 //
 // What the runtime can load: ROCr lists each agent's ISA, then (ROCm 6.4 and
-// later) the generic ISA its loader also accepts. A generic code object is
-// chosen only where the runtime lists its generic ISA; otherwise the exact
-// code object if the TOC has one, else a refusal naming the ROCm needed. A
+// later) the generic ISA its loader also accepts. Selection prefers the
+// exact code object; a generic one is used only where the runtime lists its
+// generic ISA, else the open is refused, naming the ROCm needed. A
 // loader refusal (INVALID_ISA_NAME, INVALID_CODE_OBJECT, ...) says the code
 // object's version and the ROCm that loads it (README, "ROCm versions").
 // Host and kernarg memory come from the CPU agent nearest the GPU
@@ -286,6 +286,8 @@ class Device {
   // The builtin kernels, enqueued on `queue`.
   Status fill(Queue& queue, DevicePtr target, uint64_t length, std::span<const uint8_t> pattern) const;
   Status copy(Queue& queue, DevicePtr target, DevicePtr source, uint64_t length) const;
+  // Runs the batch table at args.ops (devbin/device.h's Device::batch).
+  Status batch(Queue& queue, const devbin_batch_args_t& args) const;
   // Writes a devbin_timestamp_record_t (8-byte aligned) when the queue
   // reaches it: `steady` in ticks of properties().timestamp_frequency_hz.
   Status timestamp(Queue& queue, DevicePtr record) const;

@@ -19,6 +19,25 @@ namespace devbin {
 Result<devbin_fill_args_t> make_fill_args(uint64_t target, uint64_t length, std::span<const uint8_t> pattern);
 // Copy arguments: any offsets and length; ranges must not wrap or overlap.
 Result<devbin_copy_args_t> make_copy_args(uint64_t target, uint64_t source, uint64_t length);
+// Batch operations (device/abi.h devbin_batch_op_t): what make_fill_args and
+// make_copy_args accept, as one table entry; first_chunk is left to
+// number_batch_table.
+Result<devbin_batch_op_t> make_batch_fill(uint64_t target, uint64_t length, std::span<const uint8_t> pattern);
+Result<devbin_batch_op_t> make_batch_copy(uint64_t target, uint64_t source, uint64_t length);
+// Checks every operation of a batch table as make_batch_fill/copy would
+// (so a caller may fill the entries in directly: a fill reads only its
+// pattern's first pattern_width bytes), numbers the chunks in table order
+// (each op's first_chunk, a prefix sum of ceil(length / chunk_bytes)) and
+// returns the launch's chunk count. Refuses, naming the operation: a chunk
+// size that is not a non-zero multiple of 16 up to
+// DEVBIN_BATCH_MAX_CHUNK_BYTES, an unknown kind, a fill or copy its own
+// function refuses, more than UINT32_MAX operations, and an operation of
+// DEVBIN_BATCH_MAX_CHUNK_INDEX chunks or more.
+Result<uint64_t> number_batch_table(std::span<devbin_batch_op_t> ops, uint32_t chunk_bytes = DEVBIN_BATCH_CHUNK_BYTES);
+// Batch arguments: `ops` non-null and 8-byte aligned when there are
+// operations; chunk_bytes as number_batch_table takes it.
+Result<devbin_batch_args_t> make_batch_args(uint64_t ops, uint32_t op_count, uint64_t chunk_count,
+                                            uint32_t chunk_bytes = DEVBIN_BATCH_CHUNK_BYTES);
 // Timestamp arguments: the record is non-null and 8-byte aligned.
 Result<devbin_timestamp_args_t> make_timestamp_args(uint64_t record);
 // Dispatch-patch arguments: packet 64-byte aligned, counts 4-byte aligned

@@ -2,6 +2,7 @@
 // The CUDA backend's devices: context, library loading, kernel launches.
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -313,11 +314,17 @@ Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& opt
 
 namespace {
 
-// copy: 256-thread blocks, enough of them for one grid-stride step per
-// work-item (a covering grid). Copy is bandwidth-bound: a persistent grid or
-// larger blocks leave it short of the driver's own copy; the shapes compared
-// and their figures are in bench/RESULTS.md.
-constexpr uint32_t kCopyThreadsPerBlock = 256;
+// copy, fill and batch: 256-thread blocks, enough of them for one step per
+// work-item (a covering grid; a fill block then writes one 16 KiB chunk, a
+// batch block moves one chunk).
+// Both are bandwidth-bound: a persistent grid or larger blocks leave them
+// short of the driver's own copy and memset; the shapes compared and their
+// figures are in bench/RESULTS.md.
+constexpr uint32_t kBlitThreadsPerBlock = 256;
+
+bool takes_covering_grid(Kernel kernel) {
+  return kernel == Kernel::devbin_copy || kernel == Kernel::devbin_fill || kernel == Kernel::devbin_batch;
+}
 
 }  // namespace
 
@@ -338,8 +345,8 @@ Status Device::set_launch_shape(Kernel kernel, uint32_t threads, std::optional<u
     return internal_error("kernel " + name + " allows " + std::to_string(kernel_max) +
                           " threads per block, less than one warp of " + std::to_string(warp));
   }
-  if (threads == 0 && kernel == Kernel::devbin_copy) {
-    threads = std::max(std::min(kCopyThreadsPerBlock / warp * warp, largest), warp);
+  if (threads == 0 && takes_covering_grid(kernel)) {
+    threads = std::max(std::min(kBlitThreadsPerBlock / warp * warp, largest), warp);
   } else if (threads == 0) {
     // The register and shared-memory use of the kernel decide: a block size
     // that leaves no multiprocessor capacity unused.
@@ -367,7 +374,7 @@ Status Device::set_launch_shape(Kernel kernel, uint32_t threads, std::optional<u
     limits.blocks_per_multiprocessor = *blocks_per_multiprocessor;
   } else {
     limits.blocks_per_multiprocessor =
-        kernel == Kernel::devbin_copy ? kCoveringGrid : limits.resident_blocks_per_multiprocessor;
+        takes_covering_grid(kernel) ? kCoveringGrid : limits.resident_blocks_per_multiprocessor;
   }
   limits.max_grid_dim_x = properties_.max_grid_dim_x;
   return Status::Ok();
@@ -397,6 +404,16 @@ Status Device::copy(Stream& stream, DevicePtr target, DevicePtr source, uint64_t
   DEVBIN_ASSIGN_OR_RETURN(devbin_copy_args_t args, make_copy_args(target, source, length));
   if (length == 0) return Status::Ok();
   return launch(Kernel::devbin_copy, stream, length / (16 * DEVBIN_COPY_WORDS_PER_ITEM) + 2, &args);
+}
+
+Status Device::batch(Stream& stream, const devbin_batch_args_t& args) const {
+  DEVBIN_ASSIGN_OR_RETURN(devbin_batch_args_t checked,
+                          make_batch_args(args.ops, args.op_count, args.chunk_count, args.chunk_bytes));
+  if (checked.chunk_count == 0) return Status::Ok();
+  // One block per chunk, up to the grid's limit (blocks then take several).
+  const LaunchLimits& limits = limits_[static_cast<size_t>(Kernel::devbin_batch)];
+  const uint64_t blocks = std::min<uint64_t>(checked.chunk_count, limits.max_grid_dim_x);
+  return launch(Kernel::devbin_batch, stream, blocks * limits.threads_per_block, &checked);
 }
 
 Status Device::timestamp(Stream& stream, DevicePtr record) const {
@@ -438,6 +455,56 @@ Status Device::driver_copy(Stream& stream, DevicePtr target, DevicePtr source, u
                "cuMemcpyDtoDAsync");
 }
 
+Status Device::driver_copy_batch(Stream& stream, std::span<const DevicePtr> targets, std::span<const DevicePtr> sources,
+                                 std::span<const uint64_t> lengths) const {
+  if (targets.size() != sources.size() || targets.size() != lengths.size()) {
+    return invalid_argument("driver_copy_batch: " + std::to_string(targets.size()) + " targets, " +
+                            std::to_string(sources.size()) + " sources and " + std::to_string(lengths.size()) +
+                            " lengths; expected one of each per copy");
+  }
+  if (targets.empty()) return Status::Ok();
+  const driver::Api& api = *impl_->api;
+  if (api.cuMemcpyBatchAsync == nullptr) {
+    return unavailable("cuMemcpyBatchAsync: the CUDA driver (" + driver_info_.version_string() +
+                       ") lacks it; it came with CUDA 12.8");
+  }
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
+  std::vector<driver::CUdeviceptr> to(targets.begin(), targets.end());
+  std::vector<driver::CUdeviceptr> from(sources.begin(), sources.end());
+  std::vector<size_t> sizes(lengths.begin(), lengths.end());
+  driver::CUmemcpyAttributes attributes{};
+  attributes.src_access_order = driver::CU_MEMCPY_SRC_ACCESS_ORDER_STREAM;
+  size_t first_copy = 0;  // the one attribute applies from copy 0 on
+  size_t failed_copy = SIZE_MAX;
+  Status status = check(api,
+                        api.cuMemcpyBatchAsync(to.data(), from.data(), sizes.data(), sizes.size(), &attributes,
+                                               &first_copy, 1, &failed_copy, stream_handle(stream)),
+                        "cuMemcpyBatchAsync");
+  if (!status.ok() && failed_copy != SIZE_MAX) status.annotate("copy " + std::to_string(failed_copy));
+  return status;
+}
+
+Result<HostBuffer> Device::allocate_host(uint64_t bytes) const {
+  if (bytes == 0) return invalid_argument("allocate_host: expected a non-zero size");
+  const driver::Api& api = *impl_->api;
+  if (api.cuMemAllocHost_v2 == nullptr || api.cuMemFreeHost == nullptr) {
+    return unavailable("cuMemAllocHost: the CUDA driver lacks cuMemAllocHost_v2 or cuMemFreeHost");
+  }
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
+  void* data = nullptr;
+  Status status = check(api, api.cuMemAllocHost_v2(&data, bytes), "cuMemAllocHost");
+  if (!status.ok()) return status.annotate("allocating " + std::to_string(bytes) + " bytes of host memory");
+  return HostBuffer(this, data, bytes);
+}
+
+Status Device::copy_to_device_async(Stream& stream, DevicePtr target, const void* source, uint64_t length) const {
+  if (length == 0) return Status::Ok();
+  const driver::Api& api = *impl_->api;
+  if (api.cuMemcpyHtoDAsync_v2 == nullptr) return unavailable("the CUDA driver lacks cuMemcpyHtoDAsync_v2");
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
+  return check(api, api.cuMemcpyHtoDAsync_v2(target, source, length, stream_handle(stream)), "cuMemcpyHtoDAsync");
+}
+
 Status Device::copy_to_device(DevicePtr target, const void* source, uint64_t length) const {
   if (length == 0) return Status::Ok();
   DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
@@ -467,11 +534,7 @@ Result<Buffer> Device::allocate(uint64_t bytes) const {
   driver::CUdeviceptr address = 0;
   Status status = check(*impl_->api, impl_->api->cuMemAlloc_v2(&address, bytes), "cuMemAlloc");
   if (!status.ok()) return status.annotate("allocating " + std::to_string(bytes) + " bytes");
-  Buffer buffer;
-  buffer.device_ = this;
-  buffer.address_ = address;
-  buffer.size_ = bytes;
-  return buffer;
+  return Buffer(this, address, bytes);
 }
 
 Result<std::unique_ptr<Stream>> Device::create_stream() const {
@@ -495,25 +558,9 @@ Result<std::unique_ptr<Event>> Device::create_event() const {
 // Buffer, Stream, Event
 //===----------------------------------------------------------------------===//
 
-Buffer::Buffer(Buffer&& other) noexcept
-    : device_(std::exchange(other.device_, nullptr)),
-      address_(std::exchange(other.address_, 0)),
-      size_(std::exchange(other.size_, 0)) {}
-
-Buffer& Buffer::operator=(Buffer&& other) noexcept {
-  if (this != &other) {
-    reset();
-    device_ = std::exchange(other.device_, nullptr);
-    address_ = std::exchange(other.address_, 0);
-    size_ = std::exchange(other.size_, 0);
-  }
-  return *this;
-}
-
-Buffer::~Buffer() { reset(); }
-
 // Teardown: what cannot be freed is told to the device, which close() reports.
-void Buffer::reset() {
+template <>
+void Memory<DevicePtr>::reset() {
   if (device_ != nullptr && address_ != 0) {
     Device::Impl& impl = *device_->impl_;
     impl.free_resource("a buffer of " + std::to_string(size_) + " bytes at " + elf::hex(address_), "cuMemFree",
@@ -521,6 +568,18 @@ void Buffer::reset() {
   }
   device_ = nullptr;
   address_ = 0;
+  size_ = 0;
+}
+
+template <>
+void Memory<void*>::reset() {
+  if (device_ != nullptr && address_ != nullptr) {
+    Device::Impl& impl = *device_->impl_;
+    impl.free_resource("a host buffer of " + std::to_string(size_) + " bytes", "cuMemFreeHost",
+                       [&] { return impl.api->cuMemFreeHost(address_); });
+  }
+  device_ = nullptr;
+  address_ = nullptr;
   size_ = 0;
 }
 

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 #include "cuda/driver.h"
 
+#include <dlfcn.h>
+
 #include <iterator>
 #include <memory>
+#include <type_traits>
 
 #include "util/dynamic_library.h"
 
@@ -37,6 +40,18 @@ void bind(Api& api, void* const* addresses) {
 
 Result<std::unique_ptr<Api>> open_driver(const std::string& path) {
   DEVBIN_ASSIGN_OR_RETURN(std::unique_ptr<Api> api, util::open_api<Api>(path, kDriverLibrary, kEntryPoints, bind));
+  // The optional entry points, from the library open_api keeps loaded
+  // (RTLD_NOLOAD takes a second reference to it, dropped again below).
+  if (void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD)) {
+    auto optional = [handle](auto& entry, const char* name) {
+      entry = reinterpret_cast<std::remove_reference_t<decltype(entry)>>(dlsym(handle, name));
+    };
+    optional(api->cuMemAllocHost_v2, "cuMemAllocHost_v2");
+    optional(api->cuMemFreeHost, "cuMemFreeHost");
+    optional(api->cuMemcpyHtoDAsync_v2, "cuMemcpyHtoDAsync_v2");
+    optional(api->cuMemcpyBatchAsync, "cuMemcpyBatchAsync");
+    dlclose(handle);
+  }
   api->init_status = check(*api, api->cuInit(0), "cuInit");
   if (api->init_status.ok()) {
     Status version = check(*api, api->cuDriverGetVersion(&api->version), "cuDriverGetVersion");

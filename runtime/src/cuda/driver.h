@@ -64,6 +64,20 @@ inline constexpr int CU_FUNC_ATTRIBUTE_NUM_REGS = 4;
 inline constexpr int CU_JIT_ERROR_LOG_BUFFER = 5;
 inline constexpr int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
 
+// cuMemcpyBatchAsync's per-copy attributes (cuda.h, CUDA 12.8).
+struct CUmemLocation {
+  int type;  // CUmemLocationType: 0 invalid (no hint)
+  int id;
+};
+struct CUmemcpyAttributes {
+  int src_access_order;  // CUmemcpySrcAccessOrder
+  CUmemLocation src_location_hint;
+  CUmemLocation dst_location_hint;
+  unsigned flags;
+};
+static_assert(sizeof(CUmemcpyAttributes) == 24, "CUmemcpyAttributes as cuda.h lays it out");
+inline constexpr int CU_MEMCPY_SRC_ACCESS_ORDER_STREAM = 1;
+
 inline constexpr unsigned CU_STREAM_NON_BLOCKING = 1;
 inline constexpr unsigned CU_EVENT_DEFAULT = 0;
 
@@ -119,6 +133,15 @@ struct Api {
   // cuda.h maps cuEventElapsedTime to the _v2 symbol since CUDA 12.8; older
   // drivers export only the plain one, with the same signature.
   Fn<CUresult(float*, CUevent, CUevent)> cuEventElapsedTime = nullptr;
+  // Entry points only the references devbin is measured against use
+  // (cuda::Device's driver_* calls and pinned host memory): nullptr where the
+  // driver lacks them (cuMemcpyBatchAsync came with CUDA 12.8; this is its
+  // 12.8 form, with failIdx, which later drivers keep exporting).
+  Fn<CUresult(void**, size_t)> cuMemAllocHost_v2 = nullptr;
+  Fn<CUresult(void*)> cuMemFreeHost = nullptr;
+  Fn<CUresult(CUdeviceptr, const void*, size_t, CUstream)> cuMemcpyHtoDAsync_v2 = nullptr;
+  Fn<CUresult(CUdeviceptr*, CUdeviceptr*, size_t*, size_t, CUmemcpyAttributes*, size_t*, size_t, size_t*, CUstream)>
+      cuMemcpyBatchAsync = nullptr;
 
   std::string path;    // what dlopen was given
   int version = 0;     // cuDriverGetVersion: 13000 for CUDA 13.0

@@ -7,7 +7,6 @@
 #include <optional>
 #include <string>
 #include <utility>
-#include <vector>
 
 #include "devbin/select.h"
 #include "hsa/device_impl.h"
@@ -89,29 +88,19 @@ Result<std::unique_ptr<Device>> Device::open(int index, const OpenOptions& optio
     if (first_failure.ok()) first_failure = selection_or.status();
   }
   if (!chosen.has_value()) return fail(first_failure);
-  // Never a generic code object the runtime cannot load: the exact one if the
-  // TOC has it, else a refusal that says which ROCm loads the generic one.
-  std::vector<TocEntry> exact_entries;  // outlives `chosen`, which may point into it
+  // Never a generic code object the runtime cannot load. Selection prefers
+  // the exact code object, so a generic one here means no exact one fits the
+  // agent: refuse, saying which ROCm loads the generic one.
   if (chosen->entry->target.ends_with("-generic") && !runtime_lists_generic(isas, *chosen->entry)) {
     const TocEntry& generic = *chosen->entry;
     std::string isa_list;
     for (const std::string& isa : properties.isa_names) isa_list += (isa_list.empty() ? "" : ", ") + isa;
-    const std::string why = "this HSA runtime cannot load generic code objects for the agent: it lists no " +
-                            std::string(generic.target) + " ISA (its ISAs: " + isa_list + "); generic code objects need " +
-                            rocm_needed(6, true) + " or later";
-    Status refused = failed_precondition(std::string(generic.name) + " is a generic code object and " + why +
-                                         "; update ROCm, or add an exact " + properties.name +
-                                         " code object (DEVBIN_DEVICE_BINARY_BUILD_MODE=source with "
-                                         "DEVBIN_AMDGPU_TARGETS=" + properties.name + ")");
-    if (chosen->kind == SelectionKind::kOverride) return fail(refused);
-    for (const TocEntry& candidate : toc.entries) {
-      if (!candidate.target.ends_with("-generic")) exact_entries.push_back(candidate);
-    }
-    const Toc exact_toc{exact_entries};
-    auto exact_or = select(std::string_view(targets.front()), exact_toc, select_options);
-    if (!exact_or.ok()) return fail(refused);
-    chosen = std::move(exact_or).value();
-    chosen->reason = why + "; " + chosen->reason;
+    return fail(failed_precondition(
+        std::string(generic.name) + " is a generic code object and this HSA runtime cannot load generic code objects "
+        "for the agent: it lists no " + std::string(generic.target) + " ISA (its ISAs: " + isa_list +
+        "); generic code objects need " + rocm_needed(6, true) + " or later; update ROCm, or add an exact " +
+        properties.name + " code object (DEVBIN_DEVICE_BINARY_BUILD_MODE=source with DEVBIN_AMDGPU_TARGETS=" +
+        properties.name + ")"));
   }
   const TocEntry& entry = *chosen->entry;
   opening.selected(*chosen);

@@ -46,7 +46,9 @@ bool runtime_lists_generic(const AgentIsas& isas, const TocEntry& entry) {
 std::string rocm_needed(uint32_t code_object_version, bool generic) {
   if (generic) return "ROCm 6.4";
   if (code_object_version >= 6) return "ROCm 6.3";
-  return "ROCm 5";
+  // devbin ships code object v6 only; older versions' boundaries are not
+  // recorded here.
+  return "a ROCm that loads code object v" + std::to_string(code_object_version);
 }
 
 std::string load_refusal_hint(api::hsa_status_t status, const TocEntry& entry, const CodeObjectInfo& info,

@@ -2,6 +2,7 @@
 // The HSA backend's operations: the builtin kernels as AQL packets (launch,
 // fill, copy, timestamp, dispatch_patch, dispatch_indirect) and the
 // synchronous host <-> device copies.
+#include <algorithm>
 #include <cstdint>
 #include <mutex>
 #include <span>
@@ -57,7 +58,7 @@ Status Device::fill(Queue& queue, DevicePtr target, uint64_t length, std::span<c
   if (length == 0) return Status::Ok();
   // Work-items as device/abi.h counts them, plus one for a head and tail that
   // straddle words. The grid stays one resident wave (workgroup_count): the
-  // covering grid the CUDA backend takes for copy has no AMD figures yet
+  // covering grid the CUDA backend takes for copy and fill has no AMD figures yet
   // (bench/RESULTS.md covers NVIDIA only).
   const uint32_t groups = workgroup_count(limits_, length / (16 * DEVBIN_FILL_WORDS_PER_ITEM) + 2);
   return launch(queue, Kernel::devbin_fill, bytes_of(args), linear_geometry(groups, limits_.workgroup_size));
@@ -68,6 +69,17 @@ Status Device::copy(Queue& queue, DevicePtr target, DevicePtr source, uint64_t l
   if (length == 0) return Status::Ok();
   const uint32_t groups = workgroup_count(limits_, length / (16 * DEVBIN_COPY_WORDS_PER_ITEM) + 2);
   return launch(queue, Kernel::devbin_copy, bytes_of(args), linear_geometry(groups, limits_.workgroup_size));
+}
+
+Status Device::batch(Queue& queue, const devbin_batch_args_t& args) const {
+  DEVBIN_ASSIGN_OR_RETURN(devbin_batch_args_t checked,
+                          make_batch_args(args.ops, args.op_count, args.chunk_count, args.chunk_bytes));
+  if (checked.chunk_count == 0) return Status::Ok();
+  // A workgroup per chunk, at most one resident wave of them (workgroups
+  // then take several chunks each).
+  const uint64_t chunks = std::min<uint64_t>(checked.chunk_count, UINT32_MAX);
+  const uint32_t groups = workgroup_count(limits_, chunks * limits_.workgroup_size);
+  return launch(queue, Kernel::devbin_batch, bytes_of(checked), linear_geometry(groups, limits_.workgroup_size));
 }
 
 Status Device::timestamp(Queue& queue, DevicePtr record) const {
