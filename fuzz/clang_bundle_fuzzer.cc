@@ -18,10 +18,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace devbin::offload;
   const std::span<const uint8_t> bytes(data, size);
-  devbin::Result<Bundle> bundle = parse_bundle(bytes);
-  devbin::fuzz::check_result(bundle);
-  if (bundle.ok()) {
-    DEVBIN_FUZZ_CHECK(bundle->size <= size, "a bundle larger than its input");
+  const devbin::Result<Bundle> parsed = parse_bundle(bytes);
+  if (const Bundle* bundle = devbin::fuzz::check_container(parsed, size, "a bundle")) {
     std::vector<std::pair<uint64_t, uint64_t>> ranges;
     for (const BundleEntry& entry : bundle->entries) {
       devbin::fuzz::check_within(bytes, entry.bytes, "a bundle entry");

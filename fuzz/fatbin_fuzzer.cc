@@ -13,10 +13,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::span<const uint8_t> bytes(data, size);
-  devbin::Result<devbin::offload::Fatbin> fatbin = devbin::offload::parse_fatbin(bytes);
-  devbin::fuzz::check_result(fatbin);
-  if (fatbin.ok()) {
-    DEVBIN_FUZZ_CHECK(fatbin->size <= size, "a fat binary larger than its input");
+  const devbin::Result<devbin::offload::Fatbin> parsed = devbin::offload::parse_fatbin(bytes);
+  if (const auto* fatbin = devbin::fuzz::check_container(parsed, size, "a fat binary")) {
     uint64_t previous_end = 16;
     for (const devbin::offload::FatbinEntry& entry : fatbin->entries) {
       DEVBIN_FUZZ_CHECK(entry.offset >= previous_end, "fat binary entries out of order or overlapping");

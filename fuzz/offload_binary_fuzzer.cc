@@ -12,10 +12,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::span<const uint8_t> bytes(data, size);
-  devbin::Result<devbin::offload::OffloadBinary> binary = devbin::offload::parse_offload_binary(bytes);
-  devbin::fuzz::check_result(binary);
-  if (binary.ok()) {
-    DEVBIN_FUZZ_CHECK(binary->size <= size, "an offload binary larger than its input");
+  const devbin::Result<devbin::offload::OffloadBinary> parsed = devbin::offload::parse_offload_binary(bytes);
+  if (const auto* binary = devbin::fuzz::check_container(parsed, size, "an offload binary")) {
     devbin::fuzz::check_within(bytes, binary->image, "an offload binary's image");
     for (const auto& [key, value] : binary->strings) {
       devbin::fuzz::check_within(bytes, {reinterpret_cast<const uint8_t*>(key.data()), key.size()}, "a key");

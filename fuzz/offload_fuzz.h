@@ -25,6 +25,16 @@ inline void check_within(std::span<const uint8_t> input, std::span<const uint8_t
                     what + " outside the input");
 }
 
+// A container reader's result: an error explains itself (check_result); a
+// container it reads is no larger than the input. The container, or nullptr.
+template <class T>
+const T* check_container(const Result<T>& parsed, size_t input_size, const std::string& what) {
+  check_result(parsed);
+  if (!parsed.ok()) return nullptr;
+  DEVBIN_FUZZ_CHECK(parsed->size <= input_size, what + " larger than its input");
+  return &parsed.value();
+}
+
 inline void check_scan(std::span<const uint8_t> bytes) {
   offload::ScanOptions options;
   options.decompressed_limit = kDecompressLimit;

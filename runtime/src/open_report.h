@@ -36,6 +36,12 @@ class OpenReport {
     report_->selection.reason = selection.reason;
     report_->selection.jit = selection.jit;
   }
+  // `result`, or its error named after the device and recorded as fail() does.
+  template <class T>
+  Result<T> checked(Result<T> result) {
+    if (!result.ok()) return fail(result.status());
+    return result;
+  }
   Status fail(Status status) {
     status.annotate(device_);
     report_->status = status;

@@ -4,16 +4,12 @@
 #include <algorithm>
 #include <string>
 
+#include "bytes.h"
 #include "code_object/elf.h"
 #include "util/text.h"
 
 namespace devbin::offload {
 namespace {
-
-using elf::load_u16;
-using elf::load_u32;
-using elf::load_u64;
-using elf::range_fits;
 
 constexpr uint64_t kBundleHeaderSize = 32;      // magic + entry count
 constexpr uint64_t kBundleEntryFixedSize = 24;  // offset, size, ID length
@@ -22,8 +18,6 @@ constexpr uint64_t kBundleEntryFixedSize = 24;  // offset, size, ID length
 constexpr uint64_t kMaxEntries = 65536;
 // An entry ID is a triple and a target ID: LLVM's are under 100 bytes.
 constexpr uint64_t kMaxEntryIdSize = 4096;
-
-std::string number(uint64_t value) { return std::to_string(value); }
 
 bool starts_with(std::span<const uint8_t> bytes, std::string_view magic) {
   return bytes.size() >= magic.size() && std::equal(magic.begin(), magic.end(), bytes.begin());

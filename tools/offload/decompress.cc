@@ -7,10 +7,10 @@
 #include <cstdint>
 #include <string>
 
+#include "bytes.h"
+
 namespace devbin::offload {
 namespace {
-
-std::string number(uint64_t value) { return std::to_string(value); }
 
 Result<std::vector<uint8_t>> zlib_decompress(std::span<const uint8_t> compressed, uint64_t expected_size) {
   // zlib counts in uInt (32 bits); decompress() caps sizes far below that.

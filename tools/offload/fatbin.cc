@@ -3,15 +3,11 @@
 
 #include <string>
 
+#include "bytes.h"
 #include "code_object/elf.h"
 
 namespace devbin::offload {
 namespace {
-
-using elf::load_u16;
-using elf::load_u32;
-using elf::load_u64;
-using elf::range_fits;
 
 constexpr uint64_t kHeaderSize = 16;
 constexpr uint64_t kEntryMinHeaderSize = 64;
@@ -21,8 +17,6 @@ constexpr uint64_t kEntryMaxHeaderSize = 4096;
 // nvcc writes one entry per -gencode target: a fat binary of more than this
 // many is refused rather than listed.
 constexpr size_t kMaxEntries = 65536;
-
-std::string number(uint64_t value) { return std::to_string(value); }
 
 }  // namespace
 

@@ -4,15 +4,11 @@
 #include <algorithm>
 #include <string>
 
+#include "bytes.h"
 #include "code_object/elf.h"
 
 namespace devbin::offload {
 namespace {
-
-using elf::load_u16;
-using elf::load_u32;
-using elf::load_u64;
-using elf::range_fits;
 
 constexpr uint64_t kHeaderSize = 32;
 constexpr uint64_t kEntrySize = 40;
@@ -22,8 +18,6 @@ constexpr uint64_t kStringEntrySize = 16;
 // few megabytes of scanning.
 constexpr uint64_t kMaxStrings = 1024;
 constexpr uint64_t kMaxStringSize = 4096;
-
-std::string number(uint64_t value) { return std::to_string(value); }
 
 Result<std::string_view> string_at(std::span<const uint8_t> binary, uint64_t offset) {
   if (offset >= binary.size()) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "bytes.h"
 #include "clang_bundle.h"
 #include "code_object/elf.h"
 #include "util/text.h"
@@ -15,8 +16,6 @@
 
 namespace devbin::offload {
 namespace {
-
-std::string number(uint64_t value) { return std::to_string(value); }
 
 // LLVM bitcode: the raw magic "BC" c0 de, or the wrapper 0x0B17C0DE.
 bool is_bitcode(std::span<const uint8_t> bytes) {
@@ -164,13 +163,20 @@ class Scanner {
     }
   }
 
+  // The container `parsed` when it is readable; else nullptr, its error kept
+  // as a problem found at `where`.
+  template <class T>
+  const T* readable(const Result<T>& parsed, const std::string& where) {
+    if (parsed.ok()) return &parsed.value();
+    report_.problems.push_back(where + ": " + parsed.status().message());
+    return nullptr;
+  }
+
   uint64_t scan_bundle(std::span<const uint8_t> bytes, const std::string& where, const std::string& compression,
                        int depth) {
-    Result<Bundle> bundle = parse_bundle(bytes);
-    if (!bundle.ok()) {
-      report_.problems.push_back(where + ": " + bundle.status().message());
-      return 0;
-    }
+    const Result<Bundle> parsed = parse_bundle(bytes);
+    const Bundle* bundle = readable(parsed, where);
+    if (bundle == nullptr) return 0;
     report_.containers.push_back(where + ": clang offload bundle, " + number(bundle->entries.size()) + " entries");
     for (const BundleEntry& entry : bundle->entries) {
       const std::string location = where + ": bundle entry " + std::string(entry.id);
@@ -201,11 +207,9 @@ class Scanner {
   }
 
   uint64_t scan_compressed_bundle(std::span<const uint8_t> bytes, const std::string& where, int depth) {
-    Result<CompressedBundle> compressed = parse_compressed_bundle(bytes);
-    if (!compressed.ok()) {
-      report_.problems.push_back(where + ": " + compressed.status().message());
-      return 0;
-    }
+    const Result<CompressedBundle> parsed = parse_compressed_bundle(bytes);
+    const CompressedBundle* compressed = readable(parsed, where);
+    if (compressed == nullptr) return 0;
     const std::string codec(compression_method_name(compressed->method));
     report_.containers.push_back(where + ": compressed clang offload bundle (CCOB version " +
                                  number(compressed->version) + ", " + codec + ", " +
@@ -228,11 +232,9 @@ class Scanner {
   }
 
   uint64_t scan_fatbin(std::span<const uint8_t> bytes, const std::string& where) {
-    Result<Fatbin> fatbin = parse_fatbin(bytes);
-    if (!fatbin.ok()) {
-      report_.problems.push_back(where + ": " + fatbin.status().message());
-      return 0;
-    }
+    const Result<Fatbin> parsed = parse_fatbin(bytes);
+    const Fatbin* fatbin = readable(parsed, where);
+    if (fatbin == nullptr) return 0;
     report_.containers.push_back(where + ": CUDA fat binary, " + number(fatbin->entries.size()) + " entries");
     for (size_t i = 0; i < fatbin->entries.size() && room_for_code_object(); ++i) {
       const FatbinEntry& entry = fatbin->entries[i];
@@ -282,11 +284,9 @@ class Scanner {
   }
 
   uint64_t scan_offload_binary(std::span<const uint8_t> bytes, const std::string& where, int depth) {
-    Result<OffloadBinary> binary = parse_offload_binary(bytes);
-    if (!binary.ok()) {
-      report_.problems.push_back(where + ": " + binary.status().message());
-      return 0;
-    }
+    const Result<OffloadBinary> parsed = parse_offload_binary(bytes);
+    const OffloadBinary* binary = readable(parsed, where);
+    if (binary == nullptr) return 0;
     const std::string_view triple = binary->string("triple");
     const std::string_view arch = binary->string("arch");
     report_.containers.push_back(where + ": LLVM offload binary (" +

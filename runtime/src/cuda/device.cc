@@ -225,28 +225,23 @@ void* Device::native_function(Kernel kernel) const { return impl_->functions[sta
 
 Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& options, DeviceReport* report) {
   OpenReport opening(report, "cuda", ordinal, "CUDA device " + std::to_string(ordinal));
-  DeviceReport& rep = opening.report();
-  auto fail = [&opening](Status status) { return opening.fail(std::move(status)); };
 
-  auto api_or = usable_driver();
-  if (!api_or.ok()) return fail(api_or.status());
-  const driver::Api* api = api_or.value();
-  auto properties_or = query_device(ordinal);
-  if (!properties_or.ok()) return fail(properties_or.status());
-  const DeviceProperties& properties = properties_or.value();
+  DEVBIN_ASSIGN_OR_RETURN(const driver::Api* api, opening.checked(usable_driver()));
+  DEVBIN_ASSIGN_OR_RETURN(const DeviceProperties properties, opening.checked(query_device(ordinal)));
+  DeviceReport& rep = opening.report();
   rep.name = properties.name;
   rep.target = properties.target().to_string();
 
   auto impl = std::make_unique<Impl>();
   impl->api = api;
-  if (Status s = check(*api, api->cuDeviceGet(&impl->device, ordinal), "cuDeviceGet"); !s.ok()) return fail(s);
+  if (Status s = check(*api, api->cuDeviceGet(&impl->device, ordinal), "cuDeviceGet"); !s.ok()) return opening.fail(s);
   if (Status s = check(*api, api->cuDevicePrimaryCtxRetain(&impl->context, impl->device), "cuDevicePrimaryCtxRetain");
       !s.ok()) {
-    return fail(s);
+    return opening.fail(s);
   }
   impl->context_retained = true;
   auto scope = ContextScope::enter(*api, impl->context);
-  if (!scope.ok()) return fail(scope.status());
+  if (!scope.ok()) return opening.fail(scope.status());
 
   const Toc& toc = toc_to_open(options);
   const SelectOptions select_options = select_options_to_open(options);
@@ -256,13 +251,13 @@ Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& opt
 
   const auto start = std::chrono::steady_clock::now();
   auto selection_or = select(device_target, toc, select_options);
-  if (!selection_or.ok()) return fail(selection_or.status());
+  if (!selection_or.ok()) return opening.fail(selection_or.status());
   const Selection& selection = selection_or.value();
   const TocEntry& entry = *selection.entry;
   opening.selected(selection);
 
   auto info_or = inspect_and_validate(entry);
-  if (!info_or.ok()) return fail(info_or.status());
+  if (!info_or.ok()) return opening.fail(info_or.status());
   CodeObjectInfo info = std::move(info_or).value();
   const bool ptx = info.format == CodeObjectFormat::kPtx;
   rep.selection.jit = rep.selection.jit || ptx;
@@ -288,13 +283,13 @@ Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& opt
       message += "; " + hint;
     }
     if (error_log[0] != '\0') message += "; JIT log: " + std::string(error_log);
-    return fail(Status(status.code(), message));
+    return opening.fail(Status(status.code(), message));
   }
   for (size_t i = 0; i < kKernelCount; ++i) {
     const std::string name(kernel_name(static_cast<Kernel>(i)));
     const driver::CUresult found = api->cuModuleGetFunction(&impl->functions[i], impl->module, name.c_str());
     if (found != driver::CUDA_SUCCESS) {
-      return fail(not_found(std::string(entry.name) + " has no kernel " + name + " after loading (" +
+      return opening.fail(not_found(std::string(entry.name) + " has no kernel " + name + " after loading (" +
                             driver::error_text(*api, found) + "); every kernel of DEVBIN_ABI_KERNELS must be present"));
     }
   }
@@ -305,7 +300,7 @@ Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& opt
   device->code_object_ = std::move(info);
   device->driver_info_ = driver_information;
   for (size_t i = 0; i < kKernelCount; ++i) {
-    if (Status s = device->set_launch_shape(static_cast<Kernel>(i), 0); !s.ok()) return fail(s);
+    if (Status s = device->set_launch_shape(static_cast<Kernel>(i), 0); !s.ok()) return opening.fail(s);
   }
   rep.status = Status::Ok();
   device->report_ = rep;

@@ -33,33 +33,29 @@ Device::~Device() = default;
 
 Result<std::unique_ptr<Device>> Device::open(int index, const OpenOptions& options, DeviceReport* report) {
   OpenReport opening(report, "hsa", index, "HSA GPU agent " + std::to_string(index));
-  DeviceReport& rep = opening.report();
-  auto fail = [&opening](Status status) { return opening.fail(std::move(status)); };
 
-  auto runtime_or = usable_runtime();
-  if (!runtime_or.ok()) return fail(runtime_or.status());
-  const api::Api& runtime = *runtime_or.value();
-  auto agent_or = find_agent(runtime, index);
-  if (!agent_or.ok()) return fail(agent_or.status());
-  const Agent& agent = agent_or.value();
+  DEVBIN_ASSIGN_OR_RETURN(const api::Api* usable, opening.checked(usable_runtime()));
+  const api::Api& runtime = *usable;
+  DEVBIN_ASSIGN_OR_RETURN(const Agent agent, opening.checked(find_agent(runtime, index)));
   const AgentProperties& properties = agent.properties;
+  DeviceReport& rep = opening.report();
   rep.name = properties.product_name.empty() ? properties.name : properties.product_name;
   auto target_or = properties.target();
-  if (!target_or.ok()) return fail(target_or.status());
+  if (!target_or.ok()) return opening.fail(target_or.status());
   rep.target = target_or.value().to_string();
 
   api::hsa_agent_feature_t features{};
   if (Status s = check(runtime, runtime.hsa_agent_get_info(agent.handle, api::HSA_AGENT_INFO_FEATURE, &features),
                        "hsa_agent_get_info(FEATURE)");
       !s.ok()) {
-    return fail(s);
+    return opening.fail(s);
   }
   if ((features & api::HSA_AGENT_FEATURE_KERNEL_DISPATCH) == 0) {
-    return fail(failed_precondition(properties.name + " does not support kernel dispatch packets"));
+    return opening.fail(failed_precondition(properties.name + " does not support kernel dispatch packets"));
   }
 
   if (options.wait_timeout <= std::chrono::milliseconds::zero()) {
-    return fail(invalid_argument("OpenOptions::wait_timeout is " + std::to_string(options.wait_timeout.count()) +
+    return opening.fail(invalid_argument("OpenOptions::wait_timeout is " + std::to_string(options.wait_timeout.count()) +
                                  " ms; expected a positive time"));
   }
   install_fault_handler(runtime);
@@ -87,7 +83,7 @@ Result<std::unique_ptr<Device>> Device::open(int index, const OpenOptions& optio
     }
     if (first_failure.ok()) first_failure = selection_or.status();
   }
-  if (!chosen.has_value()) return fail(first_failure);
+  if (!chosen.has_value()) return opening.fail(first_failure);
   // Never a generic code object the runtime cannot load. Selection prefers
   // the exact code object, so a generic one here means no exact one fits the
   // agent: refuse, saying which ROCm loads the generic one.
@@ -95,7 +91,7 @@ Result<std::unique_ptr<Device>> Device::open(int index, const OpenOptions& optio
     const TocEntry& generic = *chosen->entry;
     std::string isa_list;
     for (const std::string& isa : properties.isa_names) isa_list += (isa_list.empty() ? "" : ", ") + isa;
-    return fail(failed_precondition(
+    return opening.fail(failed_precondition(
         std::string(generic.name) + " is a generic code object and this HSA runtime cannot load generic code objects "
         "for the agent: it lists no " + std::string(generic.target) + " ISA (its ISAs: " + isa_list +
         "); generic code objects need " + rocm_needed(6, true) + " or later; update ROCm, or add an exact " +
@@ -106,10 +102,10 @@ Result<std::unique_ptr<Device>> Device::open(int index, const OpenOptions& optio
   opening.selected(*chosen);
 
   auto info_or = inspect_and_validate(entry);
-  if (!info_or.ok()) return fail(info_or.status());
+  if (!info_or.ok()) return opening.fail(info_or.status());
   CodeObjectInfo info = std::move(info_or).value();
   if (info.format != CodeObjectFormat::kAmdgpuHsaco) {
-    return fail(failed_precondition(std::string(entry.name) + " is " +
+    return opening.fail(failed_precondition(std::string(entry.name) + " is " +
                                     std::string(code_object_format_name(info.format)) +
                                     "; an HSA agent loads amdgpu-hsaco code objects only"));
   }
@@ -120,7 +116,7 @@ Result<std::unique_ptr<Device>> Device::open(int index, const OpenOptions& optio
     if (std::string hint = load_refusal_hint(status, entry, info, targets.front()); !hint.empty()) {
       s = Status(s.code(), s.message() + hint);
     }
-    return fail(s);
+    return opening.fail(s);
   };
   hsa_status_t status = runtime.hsa_code_object_reader_create_from_memory(entry.data, entry.size, &impl->reader);
   if (status != api::HSA_STATUS_SUCCESS) return load_failed(status, "hsa_code_object_reader_create_from_memory");
@@ -143,14 +139,14 @@ Result<std::unique_ptr<Device>> Device::open(int index, const OpenOptions& optio
     const std::string name(kernel_name(static_cast<Kernel>(i)));
     const KernelInfo* metadata = info.find_kernel(name);
     if (metadata == nullptr) {
-      return fail(not_found(entry_name + " has no metadata for kernel " + name +
+      return opening.fail(not_found(entry_name + " has no metadata for kernel " + name +
                             "; every kernel of DEVBIN_ABI_KERNELS must be present"));
     }
     const std::string symbol_name = metadata->symbol.empty() ? name + ".kd" : metadata->symbol;
     api::hsa_executable_symbol_t symbol{};
     status = runtime.hsa_executable_get_symbol_by_name(loaded.executable, symbol_name.c_str(), &agent.handle, &symbol);
     if (status != api::HSA_STATUS_SUCCESS) {
-      return fail(not_found(entry_name + " has no kernel symbol " + symbol_name + " after loading (" +
+      return opening.fail(not_found(entry_name + " has no kernel symbol " + symbol_name + " after loading (" +
                             api::error_text(runtime, status) +
                             "); every kernel of DEVBIN_ABI_KERNELS must be present"));
     }
@@ -177,12 +173,12 @@ Result<std::unique_ptr<Device>> Device::open(int index, const OpenOptions& optio
       if (Status s = check(runtime, runtime.hsa_executable_symbol_get_info(symbol, field.attribute, field.value),
                            "hsa_executable_symbol_get_info(" + symbol_name + ", " + field.what + ")");
           !s.ok()) {
-        return fail(s);
+        return opening.fail(s);
       }
     }
     if (Status s = check_loaded_kernel(*metadata, kernel); !s.ok()) {
       s.annotate("loading " + entry_name);
-      return fail(s);
+      return opening.fail(s);
     }
     loaded.kernarg_slot_align = std::max(loaded.kernarg_slot_align, kernarg_alignment(*metadata, kernel));
     loaded.kernarg_slot_bytes = std::max(loaded.kernarg_slot_bytes, metadata->kernarg_segment_size);
@@ -192,7 +188,7 @@ Result<std::unique_ptr<Device>> Device::open(int index, const OpenOptions& optio
       static_cast<uint32_t>(round_up(std::max<uint32_t>(loaded.kernarg_slot_bytes, 1), loaded.kernarg_slot_align));
 
   auto pools_or = find_pools(runtime, agent.handle, agent.cpus, properties.name);
-  if (!pools_or.ok()) return fail(pools_or.status());
+  if (!pools_or.ok()) return opening.fail(pools_or.status());
   loaded.pools = pools_or.value();
 
   device->properties_ = properties;
