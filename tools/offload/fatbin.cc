@@ -4,13 +4,10 @@
 #include <string>
 
 #include "bytes.h"
-#include "code_object/elf.h"
 
 namespace devbin::offload {
 namespace {
 
-constexpr uint64_t kHeaderSize = 16;
-constexpr uint64_t kEntryMinHeaderSize = 64;
 // nvcc writes 64, 80 and 112-byte entry headers; a larger one is refused
 // rather than skipped over blindly.
 constexpr uint64_t kEntryMaxHeaderSize = 4096;
@@ -37,25 +34,25 @@ Result<Fatbin> parse_fatbin(std::span<const uint8_t> bytes) {
   if (!starts_with_fatbin(bytes)) {
     return invalid_argument("not a CUDA fat binary: expected 50 ed 55 ba, found " + elf::hex_bytes(bytes, 4));
   }
-  if (bytes.size() < kHeaderSize) {
+  if (bytes.size() < kFatbinHeaderSize) {
     return data_loss("truncated CUDA fat binary: expected a 16-byte header, found " + number(bytes.size()) +
                      " bytes");
   }
   const uint16_t version = load_u16(bytes, 4);
   const uint16_t header_size = load_u16(bytes, 6);
   if (version != 1) return invalid_argument("CUDA fat binary version " + number(version) + ": expected 1");
-  if (header_size != kHeaderSize) {
+  if (header_size != kFatbinHeaderSize) {
     return invalid_argument("CUDA fat binary header size " + number(header_size) + ": expected 16");
   }
   const uint64_t body_size = load_u64(bytes, 8);
-  if (body_size > bytes.size() - kHeaderSize) {
+  if (body_size > bytes.size() - kFatbinHeaderSize) {
     return data_loss("CUDA fat binary declares " + number(body_size) + " bytes of entries; " +
-                     number(bytes.size() - kHeaderSize) + " follow its header");
+                     number(bytes.size() - kFatbinHeaderSize) + " follow its header");
   }
   Fatbin fatbin;
-  fatbin.size = kHeaderSize + body_size;
+  fatbin.size = kFatbinHeaderSize + body_size;
   const std::span<const uint8_t> body = bytes.first(fatbin.size);
-  uint64_t position = kHeaderSize;
+  uint64_t position = kFatbinHeaderSize;
   // Each entry takes at least 64 bytes, so the loop runs at most size / 64 times.
   while (position < fatbin.size) {
     if (fatbin.entries.size() == kMaxEntries) {
@@ -63,7 +60,7 @@ Result<Fatbin> parse_fatbin(std::span<const uint8_t> bytes) {
     }
     const std::string what = "CUDA fat binary entry " + number(fatbin.entries.size()) + " (offset " +
                              elf::hex(position) + ")";
-    if (!range_fits(position, kEntryMinHeaderSize, body.size())) {
+    if (!range_fits(position, kFatbinEntryMinHeaderSize, body.size())) {
       return data_loss(what + ": a 64-byte entry header does not fit in the " + number(body.size() - position) +
                        " bytes left");
     }
@@ -78,9 +75,9 @@ Result<Fatbin> parse_fatbin(std::span<const uint8_t> bytes) {
     entry.sm = load_u32(body, position + 28);
     entry.flags = load_u64(body, position + 40);
     const uint64_t uncompressed_size = load_u64(body, position + 56);
-    if (entry_header_size < kEntryMinHeaderSize || entry_header_size > kEntryMaxHeaderSize) {
+    if (entry_header_size < kFatbinEntryMinHeaderSize || entry_header_size > kEntryMaxHeaderSize) {
       return data_loss(what + ": entry header size " + number(entry_header_size) + ": expected " +
-                       number(kEntryMinHeaderSize) + " to " + number(kEntryMaxHeaderSize));
+                       number(kFatbinEntryMinHeaderSize) + " to " + number(kEntryMaxHeaderSize));
     }
     if (!range_fits(position, entry_header_size, body.size()) ||
         !range_fits(position + entry_header_size, padded_size, body.size())) {

@@ -25,6 +25,8 @@
 namespace devbin::offload {
 
 inline constexpr uint32_t kFatbinMagic = 0xBA55ED50;
+inline constexpr uint64_t kFatbinHeaderSize = 16;          // the container header
+inline constexpr uint64_t kFatbinEntryMinHeaderSize = 64;  // the shortest entry header nvcc writes
 inline constexpr uint16_t kFatbinKindPtx = 1;
 inline constexpr uint16_t kFatbinKindCubin = 2;
 // Entry flags: the payload is compressed, with LZ4 (CUDA 11.x-12.x) or zstd

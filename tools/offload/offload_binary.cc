@@ -5,14 +5,10 @@
 #include <string>
 
 #include "bytes.h"
-#include "code_object/elf.h"
 
 namespace devbin::offload {
 namespace {
 
-constexpr uint64_t kHeaderSize = 32;
-constexpr uint64_t kEntrySize = 40;
-constexpr uint64_t kStringEntrySize = 16;
 // LLVM writes a handful of strings ("triple", "arch", a few more) of a few
 // dozen bytes; these bounds keep a corrupt table from costing more than a
 // few megabytes of scanning.
@@ -74,7 +70,7 @@ Result<OffloadBinary> parse_offload_binary(std::span<const uint8_t> bytes) {
   if (!starts_with_offload_binary(bytes)) {
     return invalid_argument("not an LLVM offload binary: expected 10 ff 10 ad, found " + elf::hex_bytes(bytes, 4));
   }
-  if (bytes.size() < kHeaderSize) {
+  if (bytes.size() < kOffloadBinaryHeaderSize) {
     return data_loss("truncated LLVM offload binary: expected a 32-byte header, found " + number(bytes.size()) +
                      " bytes");
   }
@@ -84,12 +80,12 @@ Result<OffloadBinary> parse_offload_binary(std::span<const uint8_t> bytes) {
   out.size = load_u64(bytes, 8);
   const uint64_t entry_offset = load_u64(bytes, 16);
   const uint64_t entry_size = load_u64(bytes, 24);
-  if (out.size < kHeaderSize || out.size > bytes.size()) {
+  if (out.size < kOffloadBinaryHeaderSize || out.size > bytes.size()) {
     return data_loss("LLVM offload binary declares " + number(out.size) + " bytes: expected 32 to the " +
                      number(bytes.size()) + " bytes present");
   }
   const std::span<const uint8_t> binary = bytes.first(out.size);
-  if (entry_size < kEntrySize || !range_fits(entry_offset, entry_size, binary.size()) || entry_offset < kHeaderSize) {
+  if (entry_size < kOffloadBinaryEntrySize || !range_fits(entry_offset, entry_size, binary.size()) || entry_offset < kOffloadBinaryHeaderSize) {
     return data_loss("LLVM offload binary entry (offset " + elf::hex(entry_offset) + ", size " + number(entry_size) +
                      "): expected at least 40 bytes after the header, within the binary's " + number(out.size) +
                      " bytes");
@@ -106,7 +102,7 @@ Result<OffloadBinary> parse_offload_binary(std::span<const uint8_t> bytes) {
                      number(kMaxStrings));
   }
   if (
-      !range_fits(strings_offset, string_count * kStringEntrySize, binary.size())) {
+      !range_fits(strings_offset, string_count * kOffloadBinaryStringEntrySize, binary.size())) {
     return data_loss("LLVM offload binary string table (offset " + elf::hex(strings_offset) + ", " +
                      number(string_count) + " entries of 16 bytes) ends past the binary's " + number(out.size) +
                      " bytes");
@@ -118,7 +114,7 @@ Result<OffloadBinary> parse_offload_binary(std::span<const uint8_t> bytes) {
   out.image = binary.subspan(image_offset, image_size);
   out.strings.reserve(string_count);
   for (uint64_t i = 0; i < string_count; ++i) {
-    const uint64_t at = strings_offset + i * kStringEntrySize;
+    const uint64_t at = strings_offset + i * kOffloadBinaryStringEntrySize;
     DEVBIN_ASSIGN_OR_RETURN(std::string_view key, string_at(binary, load_u64(binary, at)));
     DEVBIN_ASSIGN_OR_RETURN(std::string_view value,
                             string_at(binary, load_u64(binary, at + 8)));

@@ -23,6 +23,9 @@
 namespace devbin::offload {
 
 inline constexpr uint8_t kOffloadBinaryMagic[4] = {0x10, 0xff, 0x10, 0xad};
+inline constexpr uint64_t kOffloadBinaryHeaderSize = 32;       // magic, version, size, entry offset and size
+inline constexpr uint64_t kOffloadBinaryEntrySize = 40;        // kinds, flags, string table, image
+inline constexpr uint64_t kOffloadBinaryStringEntrySize = 16;  // key and value offsets
 
 // llvm::object::ImageKind and OffloadKind.
 enum class ImageKind : uint16_t { kNone = 0, kObject = 1, kBitcode = 2, kCubin = 3, kFatbinary = 4, kPtx = 5 };
