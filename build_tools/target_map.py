@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import pathlib
 import sys
 
@@ -283,9 +284,11 @@ def _starlark_fail(message: str) -> None:
     raise ValueError(message)
 
 
+@functools.cache
 def _starlark_expansion() -> dict[str, object]:
     """_STARLARK_EXPAND run as Python over _starlark_tables(): the script and
-    Bazel expand selectors with the one text (Starlark is a Python subset)."""
+    Bazel expand selectors with the one text (Starlark is a Python subset).
+    Built once per process: the tables are constants."""
     namespace = dict(_starlark_tables(), fail=_starlark_fail)
     exec(_STARLARK_EXPAND, namespace)  # our own constant text, not input
     return namespace
