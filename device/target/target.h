@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Selects the one per-target header for the builtin device library and adds
-// what every target shares. device/*.c include only this and ../abi.h.
+// what every target shares. device/*.c include only this, ../abi.h and
+// device headers built on them (blit.h).
 //
 // Every target header provides:
 //   DEVBIN_KERNEL                       the kernel entry attribute
