@@ -87,6 +87,7 @@ _GENERIC_MIN_LLVM = 20
 # gfx90a itself is known to LLVM since 13, but the device source needs
 # __builtin_readsteadycounter (LLVM 19) and C23 (clang 18).
 _EXACT_MIN_LLVM = 19
+_GFX1250_MIN_LLVM = 22
 
 # Order here is the order of code objects everywhere (CMake lists, TOC checks).
 AMDGPU_CODE_OBJECTS: list[AmdgpuCodeObject] = [
@@ -94,8 +95,11 @@ AMDGPU_CODE_OBJECTS: list[AmdgpuCodeObject] = [
     # on gfx904, no sramecc (gfx906 has it, the generic does not), no dot/fmac/xnor
     # instructions of gfx906. The builtins use none of them.
     AmdgpuCodeObject("gfx9-generic", 0x051, 1, xnack=True, sramecc=False, min_llvm_major=_GENERIC_MIN_LLVM),
-    # MI200 has no generic target: gfx9-generic leaves out gfx908/gfx90a (MFMA,
-    # AGPRs, aligned VGPR tuples), so devbin ships it exact.
+    # MI100 and MI200 have no generic target: gfx9-generic leaves out gfx908
+    # and gfx90a (MFMA, AGPRs; aligned VGPR tuples on gfx90a), so devbin ships
+    # them exact. Both support xnack and sramecc (AMDGPUUsage processor table;
+    # clang-22 writes e_flags xnack any, sramecc any), wavefront size 64.
+    AmdgpuCodeObject("gfx908", 0x030, 0, xnack=True, sramecc=True, min_llvm_major=_EXACT_MIN_LLVM),
     AmdgpuCodeObject("gfx90a", 0x03F, 0, xnack=True, sramecc=True, min_llvm_major=_EXACT_MIN_LLVM),
     # Restrictions: no FP8/BF8 (or their conversions) and no XF32 instructions.
     AmdgpuCodeObject("gfx9-4-generic", 0x05F, 1, xnack=True, sramecc=True, min_llvm_major=_GENERIC_MIN_LLVM),
@@ -109,6 +113,14 @@ AMDGPU_CODE_OBJECTS: list[AmdgpuCodeObject] = [
     AmdgpuCodeObject("gfx11-generic", 0x054, 1, xnack=False, sramecc=False, min_llvm_major=_GENERIC_MIN_LLVM),
     # Restrictions: none.
     AmdgpuCodeObject("gfx12-generic", 0x059, 1, xnack=False, sramecc=False, min_llvm_major=_GENERIC_MIN_LLVM),
+    # GFX12.5: gfx12-generic does not cover them and LLVM 22 has no
+    # gfx12-5-generic, so devbin ships them exact. Unlike gfx12 they support
+    # xnack and sramecc (clang-22 writes e_flags xnack any, sramecc any) and
+    # are wave32 only (clang-22 refuses -mwavefrontsize64); the clocks are
+    # s_sendmsg_rtn_b64 REALTIME and s_get_shader_cycles_u64. LLVM 22 is the
+    # oldest LLVM devbin builds them with (gfx1251 is new in it).
+    AmdgpuCodeObject("gfx1250", 0x049, 0, xnack=True, sramecc=True, min_llvm_major=_GFX1250_MIN_LLVM),
+    AmdgpuCodeObject("gfx1251", 0x05A, 0, xnack=True, sramecc=True, min_llvm_major=_GFX1250_MIN_LLVM),
 ]
 
 
@@ -129,6 +141,7 @@ AMDGPU_PROCESSORS: list[AmdgpuProcessor] = [
     _p("gfx906", 0x02F, "gfx9-generic", "dgpu", xnack=True, sramecc=True),
     _p("gfx909", 0x031, "gfx9-generic", "igpu", xnack=True),
     _p("gfx90c", 0x032, "gfx9-generic", "igpu", xnack=True),
+    _p("gfx908", 0x030, "gfx908", "dcgpu", xnack=True, sramecc=True),
     _p("gfx90a", 0x03F, "gfx90a", "dcgpu", xnack=True, sramecc=True),
     _p("gfx942", 0x04C, "gfx9-4-generic", "dcgpu", xnack=True, sramecc=True),
     _p("gfx950", 0x04F, "gfx9-4-generic", "dcgpu", xnack=True, sramecc=True),
@@ -153,9 +166,18 @@ AMDGPU_PROCESSORS: list[AmdgpuProcessor] = [
     _p("gfx1153", 0x058, "gfx11-generic", "igpu"),
     _p("gfx1200", 0x048, "gfx12-generic", "dgpu"),
     _p("gfx1201", 0x04E, "gfx12-generic", "dgpu"),
+    # AMDGPUUsage lists both as APUs; TheRock names neither.
+    _p("gfx1250", 0x049, "gfx1250", "igpu", xnack=True, sramecc=True),
+    _p("gfx1251", 0x05A, "gfx1251", "igpu", xnack=True, sramecc=True),
 ]
 
 _PRE_GFX9 = "GFX6-GFX8: no LLVM generic target covers it and devbin ships no code object for it"
+# gfx940 and gfx941 were pre-production MI300 parts (every MI300A/MI300X ships
+# as gfx942). LLVM 21 removed them (clang-22 rejects -mcpu=gfx940), so no
+# pinned compiler can build for them, and gfx9-4-generic, which gfx942 and
+# gfx950 take, does not list them.
+_PRE_PRODUCTION_MI300 = ("pre-production MI300, removed from LLVM 21 (clang-22 rejects it) and not covered by "
+                         "gfx9-4-generic; production MI300 parts are gfx942")
 AMDGPU_UNSUPPORTED: list[AmdgpuUnsupportedProcessor] = [
     AmdgpuUnsupportedProcessor(name, mach, _PRE_GFX9)
     for name, mach in [
@@ -167,20 +189,11 @@ AMDGPU_UNSUPPORTED: list[AmdgpuUnsupportedProcessor] = [
     ]
 ] + [
     AmdgpuUnsupportedProcessor(
-        "gfx908", 0x030,
-        "MI100: LLVM's gfx9-generic does not cover it and devbin ships no exact gfx908 code object"),
-    AmdgpuUnsupportedProcessor(
         "gfx940", 0x040,
-        "pre-production MI300 removed from LLVM 21 (clang-22 rejects it); production parts are gfx942"),
+        _PRE_PRODUCTION_MI300),
     AmdgpuUnsupportedProcessor(
         "gfx941", 0x04B,
-        "pre-production MI300 removed from LLVM 21 (clang-22 rejects it); production parts are gfx942"),
-    AmdgpuUnsupportedProcessor(
-        "gfx1250", 0x049,
-        "GFX12.5: no generic target of LLVM 22 covers it and devbin ships no exact code object for it"),
-    AmdgpuUnsupportedProcessor(
-        "gfx1251", 0x05A,
-        "GFX12.5: no generic target of LLVM 22 covers it and devbin ships no exact code object for it"),
+        _PRE_PRODUCTION_MI300),
 ]
 
 

@@ -52,6 +52,21 @@
 #ifndef DEVBIN_COPY_CARRY_WORDS_PER_ITEM
 #define DEVBIN_COPY_CARRY_WORDS_PER_ITEM 4
 #endif
+// Code size against the misaligned copy's instruction count (a per-target
+// header may pick the small form: target/amdgpu.h does):
+//   DEVBIN_COPY_SHIFT_DWORDS_SPECIALISED 1: one body per whole-dword part of
+//     the shift (0..3), so the dword part is free; 0: one body, the dword part
+//     selected at run time (a few selects per output word).
+//   DEVBIN_COPY_UNGUARDED_BLOCKS 1: blocks wholly in range take a body without
+//     range checks; 0: every block takes the checked body.
+// With both at 1 the body is inlined 16 times (4 dword parts x 2 strategies x
+// checked or not); with both at 0, twice.
+#ifndef DEVBIN_COPY_SHIFT_DWORDS_SPECIALISED
+#define DEVBIN_COPY_SHIFT_DWORDS_SPECIALISED 1
+#endif
+#ifndef DEVBIN_COPY_UNGUARDED_BLOCKS
+#define DEVBIN_COPY_UNGUARDED_BLOCKS 1
+#endif
 
 _Static_assert((DEVBIN_FILL_LINE_BYTES & (DEVBIN_FILL_LINE_BYTES - 1)) == 0 && DEVBIN_FILL_LINE_BYTES >= 16,
                "DEVBIN_FILL_LINE_BYTES: a power of two, at least 16");
@@ -63,6 +78,9 @@ _Static_assert(DEVBIN_FILL_WORDS_PER_ITEM >= 1 && DEVBIN_COPY_WORDS_PER_ITEM >= 
 _Static_assert(DEVBIN_COPY_SHIFT_STRATEGY == DEVBIN_COPY_SHIFT_SHUFFLE ||
                    DEVBIN_COPY_SHIFT_STRATEGY == DEVBIN_COPY_SHIFT_CARRY,
                "DEVBIN_COPY_SHIFT_STRATEGY: DEVBIN_COPY_SHIFT_SHUFFLE or DEVBIN_COPY_SHIFT_CARRY");
+_Static_assert((DEVBIN_COPY_SHIFT_DWORDS_SPECIALISED == 0 || DEVBIN_COPY_SHIFT_DWORDS_SPECIALISED == 1) &&
+                   (DEVBIN_COPY_UNGUARDED_BLOCKS == 0 || DEVBIN_COPY_UNGUARDED_BLOCKS == 1),
+               "DEVBIN_COPY_SHIFT_DWORDS_SPECIALISED, DEVBIN_COPY_UNGUARDED_BLOCKS: 0 or 1");
 
 typedef DEVBIN_GLOBAL devbin_u8 devbin_global_u8;
 typedef DEVBIN_GLOBAL devbin_u32x4 devbin_global_u32x4;
@@ -220,16 +238,30 @@ DEVBIN_INLINE void devbin_copy_words_aligned(devbin_global_u32x4* restrict targe
 }
 
 // Bytes 4 * dwords + bits / 8 .. +15 of the 32 bytes lo:hi (little-endian).
-// `dwords` is a constant wherever this is inlined (the callers switch on it),
-// so the indexing below resolves to registers.
+// Specialised, `dwords` is a constant wherever this is inlined (the callers
+// switch on it), so the indexing below resolves to registers; otherwise the
+// five dwords needed are picked by two rounds of selects (by 2, then by 1).
 DEVBIN_INLINE devbin_u32x4 devbin_shift_words(devbin_u32x4 lo, devbin_u32x4 hi, const uint32_t dwords,
                                               uint32_t bits) {
-  const uint32_t both[8] = {lo[0], lo[1], lo[2], lo[3], hi[0], hi[1], hi[2], hi[3]};
   devbin_u32x4 out;
+#if DEVBIN_COPY_SHIFT_DWORDS_SPECIALISED
+  const uint32_t both[8] = {lo[0], lo[1], lo[2], lo[3], hi[0], hi[1], hi[2], hi[3]};
   out[0] = devbin_funnel_shift_right(both[dwords + 0], both[dwords + 1], bits);
   out[1] = devbin_funnel_shift_right(both[dwords + 1], both[dwords + 2], bits);
   out[2] = devbin_funnel_shift_right(both[dwords + 2], both[dwords + 3], bits);
   out[3] = devbin_funnel_shift_right(both[dwords + 3], both[dwords + 4], bits);
+#else
+  const bool by_two = (dwords & 2) != 0;
+  const bool by_one = (dwords & 1) != 0;
+  const uint32_t half[6] = {by_two ? lo[2] : lo[0], by_two ? lo[3] : lo[1], by_two ? hi[0] : lo[2],
+                            by_two ? hi[1] : lo[3], by_two ? hi[2] : hi[0], by_two ? hi[3] : hi[1]};
+  const uint32_t from[5] = {by_one ? half[1] : half[0], by_one ? half[2] : half[1], by_one ? half[3] : half[2],
+                            by_one ? half[4] : half[3], by_one ? half[5] : half[4]};
+  out[0] = devbin_funnel_shift_right(from[0], from[1], bits);
+  out[1] = devbin_funnel_shift_right(from[1], from[2], bits);
+  out[2] = devbin_funnel_shift_right(from[2], from[3], bits);
+  out[3] = devbin_funnel_shift_right(from[3], from[4], bits);
+#endif
   return out;
 }
 
@@ -262,13 +294,15 @@ DEVBIN_INLINE void devbin_copy_shifted_shuffle_block(devbin_global_u32x4* restri
   if (last_lane && (!guarded || extra_word <= words)) extra = source[extra_word];
 
   // Rotate each row by one lane. Only the neighbour's dwords 0..dwords reach
-  // the output, so only those travel.
+  // the output, so only those travel (all four when `dwords` is not a constant).
+  enum { kMaxDword = DEVBIN_COPY_SHIFT_DWORDS_SPECIALISED ? 0 : 3 };
+  const uint32_t last_dword = dwords > kMaxDword ? dwords : kMaxDword;
   devbin_u32x4 rotated[kRows];
   DEVBIN_UNROLL
   for (uint32_t row = 0; row < kRows; ++row) {
     devbin_u32x4 word = devbin_zero_word;
     DEVBIN_UNROLL
-    for (uint32_t k = 0; k <= dwords; ++k) word[k] = devbin_shuffle_u32(own[row][k], next_lane);
+    for (uint32_t k = 0; k <= last_dword; ++k) word[k] = devbin_shuffle_u32(own[row][k], next_lane);
     rotated[row] = word;
   }
 
@@ -294,7 +328,7 @@ DEVBIN_INLINE void devbin_copy_shifted_shuffle(devbin_global_u32x4* restrict tar
   const uint64_t block_words = (uint64_t)lanes * DEVBIN_COPY_SHUFFLE_WORDS_PER_LANE;
   const uint64_t stride = (items / lanes) * block_words;
   for (uint64_t first = (id / lanes) * block_words; first < words; first += stride) {
-    if (first + block_words <= words) {
+    if (DEVBIN_COPY_UNGUARDED_BLOCKS && first + block_words <= words) {
       devbin_copy_shifted_shuffle_block(target, source, words, first, lanes, lane, dwords, bits, false);
     } else {
       devbin_copy_shifted_shuffle_block(target, source, words, first, lanes, lane, dwords, bits, true);
@@ -325,7 +359,7 @@ DEVBIN_INLINE void devbin_copy_shifted_carry(devbin_global_u32x4* restrict targe
                                              const uint32_t dwords, uint32_t bits, uint64_t id, uint64_t items) {
   enum { kRun = DEVBIN_COPY_CARRY_WORDS_PER_ITEM };
   for (uint64_t first = id * kRun; first < words; first += items * kRun) {
-    if (first + kRun <= words) {
+    if (DEVBIN_COPY_UNGUARDED_BLOCKS && first + kRun <= words) {
       devbin_copy_shifted_carry_run(target, source, words, first, dwords, bits, false);
     } else {
       devbin_copy_shifted_carry_run(target, source, words, first, dwords, bits, true);
@@ -348,10 +382,15 @@ DEVBIN_INLINE void devbin_copy_shifted_by(devbin_global_u32x4* restrict target,
 
 // `source` is the aligned word holding the first source byte, `shift` (1..15)
 // that byte's offset in it. One specialisation per whole-dword part of the
-// shift; the byte part is a run-time funnel-shift amount.
+// shift (unless DEVBIN_COPY_SHIFT_DWORDS_SPECIALISED is 0); the byte part is a
+// run-time funnel-shift amount.
 DEVBIN_INLINE void devbin_copy_shifted(devbin_global_u32x4* restrict target, const devbin_global_u32x4* restrict source,
                                 uint64_t words, uint32_t shift, uint64_t id, uint64_t items) {
   const uint32_t bits = (shift & 3) * 8;
+  if (!DEVBIN_COPY_SHIFT_DWORDS_SPECIALISED) {
+    devbin_copy_shifted_by(target, source, words, shift >> 2, bits, id, items);
+    return;
+  }
   switch (shift >> 2) {
     case 0:
       devbin_copy_shifted_by(target, source, words, 0, bits, id, items);

@@ -4,12 +4,15 @@
 
 AMDGPU_CODE_OBJECTS = {
     "gfx9-generic": {"mach": 0x051, "generic_version": 1, "xnack": True, "sramecc": False, "min_llvm_major": 20},
+    "gfx908": {"mach": 0x030, "generic_version": 0, "xnack": True, "sramecc": True, "min_llvm_major": 19},
     "gfx90a": {"mach": 0x03f, "generic_version": 0, "xnack": True, "sramecc": True, "min_llvm_major": 19},
     "gfx9-4-generic": {"mach": 0x05f, "generic_version": 1, "xnack": True, "sramecc": True, "min_llvm_major": 20},
     "gfx10-1-generic": {"mach": 0x052, "generic_version": 1, "xnack": True, "sramecc": False, "min_llvm_major": 20},
     "gfx10-3-generic": {"mach": 0x053, "generic_version": 1, "xnack": False, "sramecc": False, "min_llvm_major": 20},
     "gfx11-generic": {"mach": 0x054, "generic_version": 1, "xnack": False, "sramecc": False, "min_llvm_major": 20},
     "gfx12-generic": {"mach": 0x059, "generic_version": 1, "xnack": False, "sramecc": False, "min_llvm_major": 20},
+    "gfx1250": {"mach": 0x049, "generic_version": 0, "xnack": True, "sramecc": True, "min_llvm_major": 22},
+    "gfx1251": {"mach": 0x05a, "generic_version": 0, "xnack": True, "sramecc": True, "min_llvm_major": 22},
 }
 
 AMDGPU_PROCESSORS = {
@@ -19,6 +22,7 @@ AMDGPU_PROCESSORS = {
     "gfx906": {"mach": 0x02f, "code_object": "gfx9-generic", "min_generic_version": 1, "xnack": True, "sramecc": True, "kind": "dgpu"},
     "gfx909": {"mach": 0x031, "code_object": "gfx9-generic", "min_generic_version": 1, "xnack": True, "sramecc": False, "kind": "igpu"},
     "gfx90c": {"mach": 0x032, "code_object": "gfx9-generic", "min_generic_version": 1, "xnack": True, "sramecc": False, "kind": "igpu"},
+    "gfx908": {"mach": 0x030, "code_object": "gfx908", "min_generic_version": 0, "xnack": True, "sramecc": True, "kind": "dcgpu"},
     "gfx90a": {"mach": 0x03f, "code_object": "gfx90a", "min_generic_version": 0, "xnack": True, "sramecc": True, "kind": "dcgpu"},
     "gfx942": {"mach": 0x04c, "code_object": "gfx9-4-generic", "min_generic_version": 1, "xnack": True, "sramecc": True, "kind": "dcgpu"},
     "gfx950": {"mach": 0x04f, "code_object": "gfx9-4-generic", "min_generic_version": 1, "xnack": True, "sramecc": True, "kind": "dcgpu"},
@@ -43,6 +47,8 @@ AMDGPU_PROCESSORS = {
     "gfx1153": {"mach": 0x058, "code_object": "gfx11-generic", "min_generic_version": 1, "xnack": False, "sramecc": False, "kind": "igpu"},
     "gfx1200": {"mach": 0x048, "code_object": "gfx12-generic", "min_generic_version": 1, "xnack": False, "sramecc": False, "kind": "dgpu"},
     "gfx1201": {"mach": 0x04e, "code_object": "gfx12-generic", "min_generic_version": 1, "xnack": False, "sramecc": False, "kind": "dgpu"},
+    "gfx1250": {"mach": 0x049, "code_object": "gfx1250", "min_generic_version": 0, "xnack": True, "sramecc": True, "kind": "igpu"},
+    "gfx1251": {"mach": 0x05a, "code_object": "gfx1251", "min_generic_version": 0, "xnack": True, "sramecc": True, "kind": "igpu"},
 }
 
 AMDGPU_UNSUPPORTED = {
@@ -60,11 +66,8 @@ AMDGPU_UNSUPPORTED = {
     "gfx803": {"mach": 0x02a, "reason": "GFX6-GFX8: no LLVM generic target covers it and devbin ships no code object for it"},
     "gfx805": {"mach": 0x03c, "reason": "GFX6-GFX8: no LLVM generic target covers it and devbin ships no code object for it"},
     "gfx810": {"mach": 0x02b, "reason": "GFX6-GFX8: no LLVM generic target covers it and devbin ships no code object for it"},
-    "gfx908": {"mach": 0x030, "reason": "MI100: LLVM's gfx9-generic does not cover it and devbin ships no exact gfx908 code object"},
-    "gfx940": {"mach": 0x040, "reason": "pre-production MI300 removed from LLVM 21 (clang-22 rejects it); production parts are gfx942"},
-    "gfx941": {"mach": 0x04b, "reason": "pre-production MI300 removed from LLVM 21 (clang-22 rejects it); production parts are gfx942"},
-    "gfx1250": {"mach": 0x049, "reason": "GFX12.5: no generic target of LLVM 22 covers it and devbin ships no exact code object for it"},
-    "gfx1251": {"mach": 0x05a, "reason": "GFX12.5: no generic target of LLVM 22 covers it and devbin ships no exact code object for it"},
+    "gfx940": {"mach": 0x040, "reason": "pre-production MI300, removed from LLVM 21 (clang-22 rejects it) and not covered by gfx9-4-generic; production MI300 parts are gfx942"},
+    "gfx941": {"mach": 0x04b, "reason": "pre-production MI300, removed from LLVM 21 (clang-22 rejects it) and not covered by gfx9-4-generic; production MI300 parts are gfx942"},
 }
 
 AMDGPU_FAMILIES = {
@@ -111,7 +114,7 @@ AMDGPU_FAMILIES = {
     "gfx1153": ["gfx1153"],
     "gfx1200": ["gfx1200"],
     "gfx1201": ["gfx1201"],
-    "all": ["gfx900", "gfx902", "gfx904", "gfx906", "gfx909", "gfx90c", "gfx90a", "gfx942", "gfx950", "gfx1010", "gfx1011", "gfx1012", "gfx1013", "gfx1030", "gfx1031", "gfx1032", "gfx1033", "gfx1034", "gfx1035", "gfx1036", "gfx1100", "gfx1101", "gfx1102", "gfx1103", "gfx1150", "gfx1151", "gfx1152", "gfx1153", "gfx1200", "gfx1201"],
+    "all": ["gfx900", "gfx902", "gfx904", "gfx906", "gfx909", "gfx90c", "gfx908", "gfx90a", "gfx942", "gfx950", "gfx1010", "gfx1011", "gfx1012", "gfx1013", "gfx1030", "gfx1031", "gfx1032", "gfx1033", "gfx1034", "gfx1035", "gfx1036", "gfx1100", "gfx1101", "gfx1102", "gfx1103", "gfx1150", "gfx1151", "gfx1152", "gfx1153", "gfx1200", "gfx1201", "gfx1250", "gfx1251"],
 }
 
 NVIDIA_TARGETS = {
@@ -129,7 +132,7 @@ NVIDIA_SASS_TARGETS = ["sm_75", "sm_80", "sm_86", "sm_89", "sm_90", "sm_100", "s
 
 NVIDIA_PTX_TARGETS = ["compute_75"]
 
-AMDGPU_KNOWN_SELECTORS = "family selectors: gfx90X-all gfx90X-dgpu gfx90X-dcgpu gfx94X-all gfx94X-dcgpu gfx950-all gfx950-dcgpu gfx101X-all gfx101X-dgpu gfx103X-all gfx103X-dgpu gfx103X-igpu gfx110X-all gfx110X-dgpu gfx110X-igpu gfx115X-all gfx115X-igpu gfx120X-all dgpu-all dcgpu-all igpu-all all. Code objects: gfx9-generic gfx90a gfx9-4-generic gfx10-1-generic gfx10-3-generic gfx11-generic gfx12-generic. Processors: gfx900 gfx902 gfx904 gfx906 gfx909 gfx90c gfx90a gfx942 gfx950 gfx1010 gfx1011 gfx1012 gfx1013 gfx1030 gfx1031 gfx1032 gfx1033 gfx1034 gfx1035 gfx1036 gfx1100 gfx1101 gfx1102 gfx1103 gfx1150 gfx1151 gfx1152 gfx1153 gfx1200 gfx1201"
+AMDGPU_KNOWN_SELECTORS = "family selectors: gfx90X-all gfx90X-dgpu gfx90X-dcgpu gfx94X-all gfx94X-dcgpu gfx950-all gfx950-dcgpu gfx101X-all gfx101X-dgpu gfx103X-all gfx103X-dgpu gfx103X-igpu gfx110X-all gfx110X-dgpu gfx110X-igpu gfx115X-all gfx115X-igpu gfx120X-all dgpu-all dcgpu-all igpu-all all. Code objects: gfx9-generic gfx908 gfx90a gfx9-4-generic gfx10-1-generic gfx10-3-generic gfx11-generic gfx12-generic gfx1250 gfx1251. Processors: gfx900 gfx902 gfx904 gfx906 gfx909 gfx90c gfx908 gfx90a gfx942 gfx950 gfx1010 gfx1011 gfx1012 gfx1013 gfx1030 gfx1031 gfx1032 gfx1033 gfx1034 gfx1035 gfx1036 gfx1100 gfx1101 gfx1102 gfx1103 gfx1150 gfx1151 gfx1152 gfx1153 gfx1200 gfx1201 gfx1250 gfx1251"
 
 def _amdgpu_members(word):
     if word in AMDGPU_FAMILIES:

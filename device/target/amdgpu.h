@@ -8,6 +8,27 @@
 #define DEVBIN_DEVICE_TARGET_AMDGPU_H_
 
 // Included by target.h only, after its memory types.
+
+// Code size (blit.h's knobs): one misaligned-copy body with the shift's dword
+// part chosen at run time, every block range-checked, one row of words per
+// lane and step, and a one-word run for launches that are not whole
+// wavefronts: the body is inlined twice per copying kernel instead of 16
+// times. The AMDGPU set is one code object per processor family, each with
+// every kernel, and is kept small (bench/RESULTS.md has the sizes); the cost,
+// a few selects and compares per 16-byte word and fewer loads in flight per
+// lane, is not measured: no AMD GPU is at hand.
+#ifndef DEVBIN_COPY_SHIFT_DWORDS_SPECIALISED
+#define DEVBIN_COPY_SHIFT_DWORDS_SPECIALISED 0
+#endif
+#ifndef DEVBIN_COPY_UNGUARDED_BLOCKS
+#define DEVBIN_COPY_UNGUARDED_BLOCKS 0
+#endif
+#ifndef DEVBIN_COPY_SHUFFLE_WORDS_PER_LANE
+#define DEVBIN_COPY_SHUFFLE_WORDS_PER_LANE 1
+#endif
+#ifndef DEVBIN_COPY_CARRY_WORDS_PER_ITEM
+#define DEVBIN_COPY_CARRY_WORDS_PER_ITEM 1
+#endif
 #define DEVBIN_KERNEL __attribute__((amdgpu_kernel, visibility("default")))
 #define DEVBIN_GLOBAL __attribute__((address_space(1)))
 #define DEVBIN_CONSTANT __attribute__((address_space(4)))
@@ -43,7 +64,8 @@ static inline uint64_t devbin_steady_clock(void) { return __builtin_readsteadyco
 
 // gfx11 exposes only a 20-bit SHADER_CYCLES register, which wraps within a
 // millisecond: not a cycle counter a profiler can use, so it reads as "none".
-// gfx9/gfx10 have s_memtime, gfx12 the 64-bit SHADER_CYCLES_HI/LO pair.
+// gfx9/gfx10 have s_memtime, gfx12 the 64-bit SHADER_CYCLES_HI/LO pair,
+// gfx1250/gfx1251 s_get_shader_cycles_u64.
 static inline uint64_t devbin_cycle_counter(void) {
 #if defined(__GFX11__)
   return 0;

@@ -45,7 +45,7 @@ def _every_selector() -> list[str]:
     selectors += [c.name for c in tm.AMDGPU_CODE_OBJECTS]
     selectors += [p.name for p in tm.AMDGPU_PROCESSORS]
     selectors += [u.name for u in tm.AMDGPU_UNSUPPORTED]
-    selectors += ["gfx1100,gfx90X-all;igpu-all", " gfx942 ; gfx950 ", "nope", "gfx908;gfx90a", ";"]
+    selectors += ["gfx1100,gfx90X-all;igpu-all", " gfx942 ; gfx950 ", "nope", "gfx940;gfx90a", ";"]
     return list(dict.fromkeys(selectors))
 
 
@@ -132,17 +132,21 @@ class ExpandTest(unittest.TestCase):
         for name in ["gfx1035", "gfx1036", "gfx1103", "gfx1150", "gfx1151", "gfx1152", "gfx1153"]:
             self.assertIn(name, igpus)
 
-    def test_dcgpu_all_leaves_out_unsupported_gfx908(self):
-        self.assertEqual(tm.expand_amdgpu_targets("dcgpu-all"), ["gfx90a", "gfx942", "gfx950"])
-        self.assertEqual(tm.code_objects_for(tm.expand_amdgpu_targets("gfx90X-all")), ["gfx9-generic", "gfx90a"])
+    def test_every_gfx9_and_later_processor_is_served(self):
+        self.assertEqual(tm.expand_amdgpu_targets("dcgpu-all"), ["gfx908", "gfx90a", "gfx942", "gfx950"])
+        self.assertEqual(tm.code_objects_for(tm.expand_amdgpu_targets("gfx90X-all")),
+                         ["gfx9-generic", "gfx908", "gfx90a"])
+        self.assertEqual(tm.code_objects_for(["gfx1250", "gfx1251"]), ["gfx1250", "gfx1251"])
+        # Only GFX6-GFX8 and the pre-production MI300 parts LLVM removed are left out.
+        self.assertEqual([u.name for u in tm.AMDGPU_UNSUPPORTED if u.reason != tm._PRE_GFX9], ["gfx940", "gfx941"])
 
     def test_unsupported_alone_is_an_error_with_the_reason(self):
         with self.assertRaises(ValueError) as caught:
-            tm.expand_amdgpu_targets("gfx908")
-        self.assertIn("gfx908", str(caught.exception))
-        self.assertIn(tm._UNSUPPORTED_BY_NAME["gfx908"].reason, str(caught.exception))
+            tm.expand_amdgpu_targets("gfx940")
+        self.assertIn("gfx940", str(caught.exception))
+        self.assertIn(tm._UNSUPPORTED_BY_NAME["gfx940"].reason, str(caught.exception))
         with self.assertRaises(ValueError):
-            tm.expand_amdgpu_targets("gfx90a;gfx908")
+            tm.expand_amdgpu_targets("gfx942;gfx941")
 
     def test_unknown_selector_lists_known_ones(self):
         with self.assertRaises(ValueError) as caught:
@@ -170,7 +174,7 @@ class ExpandTest(unittest.TestCase):
 
     def test_code_objects_for_rejects_unknown_processors(self):
         with self.assertRaises(ValueError):
-            tm.code_objects_for(["gfx908"])
+            tm.code_objects_for(["gfx940"])
 
     def test_cli(self):
         result = _run(str(SCRIPT), "--expand", "gfx110X-all;gfx942")
@@ -178,10 +182,10 @@ class ExpandTest(unittest.TestCase):
         self.assertEqual(result.stdout, "gfx9-4-generic\ngfx11-generic\n")
         result = _run(str(SCRIPT), "--expand-processors", "gfx94X-all")
         self.assertEqual(result.stdout, "gfx942\n")
-        result = _run(str(SCRIPT), "--expand", "gfx908")
+        result = _run(str(SCRIPT), "--expand", "gfx941")
         self.assertEqual(result.returncode, 1)
         self.assertEqual(result.stdout, "")
-        self.assertIn("gfx908", result.stderr)
+        self.assertIn("gfx941", result.stderr)
         self.assertEqual(_run(str(SCRIPT), "--help").returncode, 0)
 
 
@@ -256,7 +260,7 @@ class CMakeExpansionTest(unittest.TestCase):
         self.assertEqual(got, {s: _python_expansion(s) for s in good})
 
     def test_errors(self):
-        for selector, needle in [("nope", "unknown AMDGPU target 'nope'"), ("gfx908", "gfx908: MI100"),
+        for selector, needle in [("nope", "unknown AMDGPU target 'nope'"), ("gfx940", "gfx940: pre-production MI300"),
                                  ("", "no AMDGPU target given")]:
             with self.subTest(selector=selector):
                 result = self.run_cmake([selector])

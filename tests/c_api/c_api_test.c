@@ -60,7 +60,7 @@ static void toc_selection_and_validation(void) {
   devbin_status_free(NULL);
 
   const size_t count = devbin_toc_count();
-  CHECK(count == 15);
+  CHECK(count == 18);
   devbin_toc_entry_t entry;
   for (size_t i = 0; i < count; ++i) {
     if (!ok(devbin_toc_entry(i, &entry), "devbin_toc_entry")) continue;
@@ -68,7 +68,7 @@ static void toc_selection_and_validation(void) {
     CHECK(entry.size > 0 && entry.data != NULL && ((uintptr_t)entry.data % 64) == 0);
     CHECK(strlen(entry.sha256) == 64);
   }
-  fails(devbin_toc_entry(count, &entry), DEVBIN_STATUS_NOT_FOUND, "the TOC holds 15 entries", "devbin_toc_entry");
+  fails(devbin_toc_entry(count, &entry), DEVBIN_STATUS_NOT_FOUND, "the TOC holds 18 entries", "devbin_toc_entry");
   fails(devbin_toc_entry(0, NULL), DEVBIN_STATUS_INVALID_ARGUMENT, "out_entry is null", "devbin_toc_entry");
 
   devbin_selection_t selection;

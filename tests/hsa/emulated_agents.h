@@ -27,6 +27,9 @@ inline constexpr EmulatedAgent kEmulatedAgents[] = {
     {"gfx942:sramecc+:xnack-", "amdgcn-amd-amdhsa--gfx9-4-generic.so", SelectionKind::kGeneric, true},
     {"gfx950", "amdgcn-amd-amdhsa--gfx9-4-generic.so", SelectionKind::kGeneric, false},
     {"gfx90a:xnack-", "amdgcn-amd-amdhsa--gfx90a.so", SelectionKind::kExact, true},
+    {"gfx908:sramecc+:xnack-", "amdgcn-amd-amdhsa--gfx908.so", SelectionKind::kExact, true},
+    {"gfx1250", "amdgcn-amd-amdhsa--gfx1250.so", SelectionKind::kExact, true},
+    {"gfx1251", "amdgcn-amd-amdhsa--gfx1251.so", SelectionKind::kExact, true},
     {"gfx906", "amdgcn-amd-amdhsa--gfx9-generic.so", SelectionKind::kGeneric, true},
     {"gfx90c", "amdgcn-amd-amdhsa--gfx9-generic.so", SelectionKind::kGeneric, false},
 };

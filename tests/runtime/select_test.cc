@@ -69,6 +69,23 @@ TEST(SelectAmdgpuTest, EveryProcessorInTheMapGetsItsCodeObjectWithEveryFeatureSe
   }
 }
 
+// gfx908 (MI100), gfx90a (MI200), gfx1250 and gfx1251: no LLVM 22 generic
+// covers them, so only their own exact code object runs on them.
+TEST(SelectAmdgpuTest, ProcessorsNoGenericCoversTakeOnlyTheirExactCodeObject) {
+  FakeToc generic_only({amd("gfx9-generic"), amd("gfx9-4-generic"), amd("gfx12-generic")});
+  FakeToc shipped = shipped_toc();
+  for (const char* isa : {"gfx908:sramecc+:xnack-", "gfx90a:xnack-", "gfx1250", "gfx1251:sramecc-:xnack+"}) {
+    SCOPED_TRACE(isa);
+    auto none = select(isa, generic_only.toc());
+    ASSERT_FALSE(none.ok());
+    EXPECT_EQ(none.status().code(), StatusCode::kNotFound);
+    auto exact = select(isa, shipped.toc());
+    ASSERT_TRUE(exact.ok()) << exact.status().to_string();
+    EXPECT_EQ(exact->kind, SelectionKind::kExact);
+    EXPECT_EQ(std::string(isa).substr(0, exact->entry->target.size()), exact->entry->target);
+  }
+}
+
 TEST(SelectAmdgpuTest, ExactBeatsGeneric) {
   FakeToc fake({amd("gfx11-generic"), amd("gfx1100")});
   auto selection = select("amdgcn-amd-amdhsa--gfx1100", fake.toc());

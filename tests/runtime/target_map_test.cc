@@ -86,10 +86,20 @@ TEST(TargetMapTest, KnownMachsAndLookups) {
   EXPECT_EQ(gfx1151->kind, AmdgpuGpuKind::kIgpu);
   EXPECT_EQ(amdgpu_gpu_kind_name(find_amdgpu_processor("gfx942")->kind), "dcgpu");
 
-  EXPECT_EQ(find_amdgpu_processor("gfx908"), nullptr);
-  const AmdgpuUnsupportedProcessor* gfx908 = find_amdgpu_unsupported_processor("gfx908");
-  ASSERT_NE(gfx908, nullptr);
-  EXPECT_FALSE(gfx908->reason.empty());
+  // Exact code objects where no generic covers the processor.
+  for (const char* exact : {"gfx908", "gfx90a", "gfx1250", "gfx1251"}) {
+    const AmdgpuProcessor* processor = find_amdgpu_processor(exact);
+    ASSERT_NE(processor, nullptr) << exact;
+    EXPECT_EQ(processor->code_object, exact);
+    EXPECT_EQ(processor->min_generic_version, 0u) << exact;
+  }
+  EXPECT_EQ(find_amdgpu_code_object_by_mach(0x30)->name, "gfx908");
+  EXPECT_EQ(find_amdgpu_code_object_by_mach(0x49)->name, "gfx1250");
+  EXPECT_EQ(find_amdgpu_code_object_by_mach(0x5a)->name, "gfx1251");
+  EXPECT_EQ(find_amdgpu_processor("gfx940"), nullptr);
+  const AmdgpuUnsupportedProcessor* gfx940 = find_amdgpu_unsupported_processor("gfx940");
+  ASSERT_NE(gfx940, nullptr);
+  EXPECT_NE(gfx940->reason.find("pre-production MI300"), std::string_view::npos);
 
   ASSERT_FALSE(nvidia_targets().empty());
   int ptx = 0;
@@ -117,8 +127,7 @@ TEST(TargetMapTest, FamiliesNameOnlyKnownProcessors) {
 TEST(TargetMapTest, ExpandsKnownSelectors) {
   EXPECT_EQ(expand_or_die("gfx110X-igpu"), (std::vector<std::string>{"gfx1103"}));
   EXPECT_EQ(expand_or_die("gfx94X-dcgpu"), (std::vector<std::string>{"gfx942"}));
-  // gfx908 is in the family but unsupported: left out, not an error.
-  EXPECT_EQ(expand_or_die("gfx90X-all"), (std::vector<std::string>{"gfx906", "gfx90a"}));
+  EXPECT_EQ(expand_or_die("gfx90X-all"), (std::vector<std::string>{"gfx906", "gfx908", "gfx90a"}));
   EXPECT_EQ(expand_or_die("gfx103X-igpu"), (std::vector<std::string>{"gfx1035", "gfx1036"}));
   EXPECT_EQ(expand_or_die("gfx12-generic"), (std::vector<std::string>{"gfx1200", "gfx1201"}));
   // Map order and no duplicates, whatever the input order; ',' and ';' both separate.
@@ -143,10 +152,10 @@ TEST(TargetMapTest, ExpansionErrorsSayWhy) {
     EXPECT_NE(unknown.status().message().find(known), std::string::npos) << known;
   }
 
-  auto unsupported = expand_amdgpu_targets("gfx908");
+  auto unsupported = expand_amdgpu_targets("gfx941");
   ASSERT_FALSE(unsupported.ok());
-  EXPECT_NE(unsupported.status().message().find("gfx908"), std::string::npos);
-  EXPECT_NE(unsupported.status().message().find(find_amdgpu_unsupported_processor("gfx908")->reason),
+  EXPECT_NE(unsupported.status().message().find("gfx941"), std::string::npos);
+  EXPECT_NE(unsupported.status().message().find(find_amdgpu_unsupported_processor("gfx941")->reason),
             std::string::npos);
 
   EXPECT_FALSE(expand_amdgpu_targets("").ok());
