@@ -173,9 +173,10 @@ AMDGPU_PROCESSORS: list[AmdgpuProcessor] = [
 
 _PRE_GFX9 = "GFX6-GFX8: no LLVM generic target covers it and devbin ships no code object for it"
 # gfx940 and gfx941 were pre-production MI300 parts (every MI300A/MI300X ships
-# as gfx942). LLVM 21 removed them (clang-22 rejects -mcpu=gfx940), so no
-# pinned compiler can build for them, and gfx9-4-generic, which gfx942 and
-# gfx950 take, does not list them.
+# as gfx942). LLVM removed them in llvm/llvm-project commit 8615f9aaffd4
+# (February 2025, so from LLVM 21; clang-22 rejects -mcpu=gfx940): no pinned
+# compiler builds for them, and gfx9-4-generic, which gfx942 and gfx950 take,
+# does not list them. The README and ../shared/DESIGN.md tell the same.
 _PRE_PRODUCTION_MI300 = ("pre-production MI300, removed from LLVM 21 (clang-22 rejects it) and not covered by "
                          "gfx9-4-generic; production MI300 parts are gfx942")
 AMDGPU_UNSUPPORTED: list[AmdgpuUnsupportedProcessor] = [

@@ -563,22 +563,29 @@ TEST_P(EmulatedGpu, AFillOfUnmappedMemoryFaults) {
 
 INSTANTIATE_TEST_SUITE_P(Agents, EmulatedGpu, testing::ValuesIn(kEmulatedAgents), agent_test_name);
 
-// The emulator cannot decode RDNA1/RDNA2: the stand-in's loader refuses the
-// code object selection picks for a gfx10 agent, and the backend says so.
-TEST(EmulatedGpuLimits, Gfx10IsRefusedAtLoad) {
+// The emulator cannot decode RDNA1/RDNA2 nor GFX12.5 (its rdna4 decoder
+// lacks gfx1250's s_setreg WAVE_MODE, s_wait_xcnt and VOPD bitop2, which
+// every gfx1250/gfx1251 kernel holds): the stand-in's loader refuses the code
+// object selection picks for such an agent, and the backend says so.
+TEST(EmulatedGpuLimits, Gfx10AndGfx1250AreRefusedAtLoad) {
   if (std::string reason = skip_reason(); !reason.empty()) GTEST_SKIP() << reason;
 #ifdef DEVBIN_HSA_EMULATED_RUNTIME
-  setenv(kRuntimePathEnv, DEVBIN_HSA_EMULATED_RUNTIME, 1);
-  setenv(DEVBIN_FAKE_HSA_AGENTS_ENV, "gfx1030", 1);
-  DeviceReport report;
-  auto device = Device::open(0, {}, &report);
-  unsetenv(kRuntimePathEnv);
-  ASSERT_FALSE(device.ok());
-  EXPECT_EQ(report.selection.entry, "amdgcn-amd-amdhsa--gfx10-3-generic.so");
-  EXPECT_NE(device.status().message().find("HSA_STATUS_ERROR_INVALID_ISA"), std::string::npos)
-      << device.status().message();
-  EXPECT_NE(device.status().message().find("the AMDGPU emulator cannot run gfx1030"), std::string::npos)
-      << device.status().message();
+  for (const auto& [isa, entry] : {std::pair<const char*, const char*>{"gfx1030", "amdgcn-amd-amdhsa--gfx10-3-generic.so"},
+                                   {"gfx1250", "amdgcn-amd-amdhsa--gfx1250.so"},
+                                   {"gfx1251", "amdgcn-amd-amdhsa--gfx1251.so"}}) {
+    SCOPED_TRACE(isa);
+    setenv(kRuntimePathEnv, DEVBIN_HSA_EMULATED_RUNTIME, 1);
+    setenv(DEVBIN_FAKE_HSA_AGENTS_ENV, isa, 1);
+    DeviceReport report;
+    auto device = Device::open(0, {}, &report);
+    unsetenv(kRuntimePathEnv);
+    ASSERT_FALSE(device.ok());
+    EXPECT_EQ(report.selection.entry, entry);
+    EXPECT_NE(device.status().message().find("HSA_STATUS_ERROR_INVALID_ISA"), std::string::npos)
+        << device.status().message();
+    EXPECT_NE(device.status().message().find(std::string("the AMDGPU emulator cannot run ") + isa), std::string::npos)
+        << device.status().message();
+  }
 #endif
 }
 

@@ -70,6 +70,9 @@ enum UserSgpr : uint16_t {
 std::string emulator_arch(const std::string& processor) {
   if (processor.starts_with("gfx9")) return "cdna";  // its gfx950 decoder runs devbin's gfx9 kernels
   if (processor.starts_with("gfx11")) return "rdna3";
+  // GFX12.5 (gfx1250, gfx1251) is not RDNA4: the rdna4 decoder fails on its
+  // first instruction (s_setreg_imm32_b32 WAVE_MODE) and lacks s_wait_xcnt.
+  if (processor.starts_with("gfx125")) return "";
   if (processor.starts_with("gfx12")) return "rdna4";
   return "";  // RDNA1/2 (gfx10) and GCN before gfx9 are not decodable
 }
@@ -247,7 +250,7 @@ std::string emulator_directory(std::string* error) {
 api::hsa_status_t executor_accepts(const AgentModel& agent, const LoadedImage&, std::string* error) {
   if (emulator_arch(agent.processor).empty()) {
     *error = "the AMDGPU emulator cannot run " + agent.processor +
-             ": it decodes gfx9 (GCN/CDNA), gfx11 (RDNA3) and gfx12 (RDNA4) only";
+             ": it decodes gfx9 (GCN/CDNA), gfx11 (RDNA3) and gfx120X (RDNA4) only";
     return api::HSA_STATUS_ERROR_INVALID_ISA;
   }
   const std::string directory = emulator_directory(error);
