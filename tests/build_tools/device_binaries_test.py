@@ -355,6 +355,20 @@ class PrebuiltSetTest(unittest.TestCase):
         # target/amdgpu.h's code-size knobs and the strip, 150.2 KiB for 10 after.
         self.assertLessEqual(total, 151 * 1024)
 
+    def test_amdgpu_kernels_use_no_scratch(self):
+        """No kernel needs private (scratch) memory: spills or a call's saved registers would go
+        there, which costs on hardware and which the emulator does not model."""
+        require_llvm(self)
+        readelf = llvm_tool("llvm-readelf")
+        kernels = abi_kernels()
+        for code_object in target_map.AMDGPU_CODE_OBJECTS:
+            path = PREBUILT / f"amdgcn-amd-amdhsa--{code_object.name}.so"
+            with self.subTest(code_object=code_object.name):
+                out = subprocess.run([str(readelf), "--notes", str(path)], capture_output=True, text=True,
+                                     check=True).stdout
+                self.assertEqual(re.findall(r"\.private_segment_fixed_size: (\d+)", out), ["0"] * len(kernels))
+                self.assertEqual(re.findall(r"\.uses_dynamic_stack: (\w+)", out), ["false"] * len(kernels))
+
     def test_amdgpu_kernels_make_no_calls(self):
         """Every kernel is one function: a call needs a stack and s_getpc_b64, which the emulator lacks."""
         require_llvm(self)
