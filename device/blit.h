@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // blit ranges: the fill and copy of one byte range by a set of work-items,
-// which every blit kernel (blit.c, batch.c) is built from. Inline functions
-// only; each .c that includes it gets its own copy.
+// which every blit kernel (blit.c, batch.c) is built from. Inline functions,
+// except that a target may compile the two range functions out of line
+// (DEVBIN_RANGE below).
 //
 // A range is moved by work-items `id` of `items` (the whole grid, or one
 // workgroup's members). The destination is split into a head (up to the next
@@ -81,6 +82,14 @@ _Static_assert(DEVBIN_COPY_SHIFT_STRATEGY == DEVBIN_COPY_SHIFT_SHUFFLE ||
 _Static_assert((DEVBIN_COPY_SHIFT_DWORDS_SPECIALISED == 0 || DEVBIN_COPY_SHIFT_DWORDS_SPECIALISED == 1) &&
                    (DEVBIN_COPY_UNGUARDED_BLOCKS == 0 || DEVBIN_COPY_UNGUARDED_BLOCKS == 1),
                "DEVBIN_COPY_SHIFT_DWORDS_SPECIALISED, DEVBIN_COPY_UNGUARDED_BLOCKS: 0 or 1");
+
+// How devbin_fill_range and devbin_copy_range are compiled: inlined into
+// every kernel (the default), or once, out of line, for every kernel of the
+// translation unit to call (target/amdgpu.h: the code objects are built as
+// one unit, see build_tools/device_flags.json).
+#ifndef DEVBIN_RANGE
+#define DEVBIN_RANGE DEVBIN_INLINE
+#endif
 
 typedef DEVBIN_GLOBAL devbin_u8 devbin_global_u8;
 typedef DEVBIN_GLOBAL devbin_u32x4 devbin_global_u32x4;
@@ -190,8 +199,8 @@ DEVBIN_INLINE void devbin_fill_body_chunks(devbin_global_u32x4* body, uint64_t w
 // of `items`. Line and word boundaries are multiples of every width, so
 // head, body and tail each hold whole elements and the body's words all
 // equal `pattern`.
-DEVBIN_INLINE void devbin_fill_range(uint64_t address, uint64_t length, uint32_t width, devbin_u32x4 pattern,
-                                     uint64_t id, uint64_t items, const bool grid_chunks) {
+DEVBIN_RANGE void devbin_fill_range(uint64_t address, uint64_t length, uint32_t width, devbin_u32x4 pattern,
+                                    uint64_t id, uint64_t items, const bool grid_chunks) {
   devbin_global_u8* const target = (devbin_global_u8*)(uintptr_t)address;
   const uint64_t head = devbin_head_bytes(address, length, DEVBIN_FILL_LINE_BYTES);
   devbin_fill_elements(target, head, width, pattern, id, items);
@@ -409,8 +418,8 @@ DEVBIN_INLINE void devbin_copy_shifted(devbin_global_u32x4* restrict target, con
 
 // Copies [source, source + length) to [target, target + length) by
 // work-items `id` of `items`.
-DEVBIN_INLINE void devbin_copy_range(uint64_t target_address, uint64_t source_address, uint64_t length, uint64_t id,
-                                     uint64_t items) {
+DEVBIN_RANGE void devbin_copy_range(uint64_t target_address, uint64_t source_address, uint64_t length, uint64_t id,
+                                    uint64_t items) {
   devbin_global_u8* const target = (devbin_global_u8*)(uintptr_t)target_address;
   const devbin_global_u8* const source = (const devbin_global_u8*)(uintptr_t)source_address;
 

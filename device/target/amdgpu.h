@@ -9,14 +9,24 @@
 
 // Included by target.h only, after its memory types.
 
-// Code size (blit.h's knobs): one misaligned-copy body with the shift's dword
-// part chosen at run time, every block range-checked, one row of words per
-// lane and step, and a one-word run for launches that are not whole
-// wavefronts: the body is inlined twice per copying kernel instead of 16
-// times. The AMDGPU set is one code object per processor family, each with
-// every kernel, and is kept small (bench/RESULTS.md has the sizes); the cost,
-// a few selects and compares per 16-byte word and fewer loads in flight per
-// lane, is not measured: no AMD GPU is at hand.
+// Code size (blit.h's knobs). Every code object of the AMDGPU set carries
+// every kernel, one per processor family, so the set is kept small
+// (bench/RESULTS.md has the sizes):
+// - the range helpers out of line: one copy that every blit kernel calls
+//   (s_getpc_b64 and s_swappc_b64; the return is s_setpc_b64). With the
+//   copy knobs below the helpers need none of the callee-saved VGPRs (v40
+//   and up), so no call stores registers to scratch:
+//   tests/build_tools/device_binaries_test.py checks that every kernel has
+//   private_segment_fixed_size 0 and no dynamic stack;
+// - one misaligned-copy body with the shift's dword part chosen at run time,
+//   every block range-checked, one row of words per lane and step, and a
+//   one-word run for launches that are not whole wavefronts: the body is
+//   compiled twice instead of 16 times.
+// The cost, a call per range, a few selects and compares per 16-byte word and
+// fewer loads in flight per lane, is not measured: no AMD GPU is at hand.
+#ifndef DEVBIN_RANGE
+#define DEVBIN_RANGE static __attribute__((noinline))
+#endif
 #ifndef DEVBIN_COPY_SHIFT_DWORDS_SPECIALISED
 #define DEVBIN_COPY_SHIFT_DWORDS_SPECIALISED 0
 #endif

@@ -15,6 +15,8 @@
 // models no caches, memory ordering or timing. The real-time counter reads
 // the host's CLOCK_MONOTONIC at 100 MHz as of the dispatch's start
 // (emulator_clock.py); the cycle counters read shims.py's fixed values.
+// s_getpc_b64, s_swappc_b64 and s_setpc_b64, with which AMDGPU kernels call
+// the out-of-line range helpers, come from emulator_calls.py.
 //
 // Python lives on the executor thread alone: it is initialized there (the
 // first time a code object is loaded) and every kernel runs there, so the
@@ -183,7 +185,9 @@ struct Emulator {
         "import shims\n"
         "sys.path.insert(0, clock_dir)\n"
         "import emulator_clock\n"
-        "emulator_clock.install(clock_address)\n";
+        "emulator_clock.install(clock_address)\n"
+        "import emulator_calls\n"
+        "emulator_calls.install()\n";
     PyObject* result = PyRun_String(kSetup, Py_file_input, globals, globals);
     if (result == nullptr) {
       failure = "importing the emulator from " + directory + " failed: " + python_error();
