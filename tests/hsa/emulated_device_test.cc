@@ -518,8 +518,15 @@ TEST_P(EmulatedGpu, IndirectDispatchRunsThePatchedFill) {
     std::memcpy(host, c.counts, sizeof(c.counts));
     const uint32_t poison = 0xffffffff;
     std::memcpy(host + 16, &poison, 4);
+    // Hidden block counts 48 bytes into the target's kernargs, past the
+    // fill's 40 bytes (the segment is taken to be 64 bytes, as a HIP
+    // kernel's implicit arguments follow its explicit ones).
+    const uint32_t counts_poison[3] = {0xcccccccc, 0xcccccccc, 0xcccccccc};
+    std::memcpy(host + 256 + 48, counts_poison, sizeof(counts_poison));
     IndirectDispatch request;
     request.kernel = device_->kernel(Kernel::devbin_fill);
+    request.kernel.kernarg_segment_size = 64;
+    request.hidden_block_count_offset = 48;
     request.kernarg_address = control->address() + 256;
     request.dimensions = c.counts[1] > 1 ? 2 : 1;
     request.workgroup_size[0] = c.workgroup;
@@ -538,6 +545,10 @@ TEST_P(EmulatedGpu, IndirectDispatchRunsThePatchedFill) {
     if (c.status == DEVBIN_DISPATCH_STATUS_OK) {
       for (uint64_t i = 0; i < kBytes; ++i) want[i] = pattern[i % 4];
     }
+    uint32_t block_counts[3];
+    std::memcpy(block_counts, host + 256 + 48, sizeof(block_counts));
+    const uint32_t* want_counts = c.status == DEVBIN_DISPATCH_STATUS_OK ? c.counts : counts_poison;
+    for (int d = 0; d < 3; ++d) EXPECT_EQ(block_counts[d], want_counts[d]) << "hidden block count " << d;
     EXPECT_TRUE(same_bytes(result, want, "the indirect fill's target"));
   }
 }
