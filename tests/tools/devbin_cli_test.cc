@@ -309,7 +309,8 @@ constexpr const char* kChecks[] = {
     "fill 8-byte pattern",         "fill 16-byte pattern",        "copy source+0 to target+0",
     "copy source+1 to target+3",   "copy source+3 to target+1",   "copy source+16 to target+0",
     "copy source+7 to target+7",   "copy source+5 to target+9",   "batch of a fill and a misaligned copy",
-    "timestamp",
+    "timestamp",                   "update of 64 bytes at offset 1", "update of 4096 bytes at offset 3",
+    "update of 65536 bytes at offset 5",
     "dispatch_patch valid counts", "dispatch_patch zero count",   "dispatch_patch count over the limit",
 };
 
