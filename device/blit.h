@@ -369,13 +369,15 @@ DEVBIN_INLINE void devbin_copy_shifted(devbin_global_u32x4* restrict target, con
 }
 
 // Copies [source, source + length) to [target, target + length) by
-// work-items `id` of `items`.
+// work-items `id` of `items`. The body starts on a `line`-byte boundary of
+// the target (a power of two, at least 16: DEVBIN_COPY_LINE_BYTES for
+// devbin_copy and devbin_batch); the head before it is copied byte by byte.
 DEVBIN_INLINE void devbin_copy_range(uint64_t target_address, uint64_t source_address, uint64_t length, uint64_t id,
-                                     uint64_t items) {
+                                     uint64_t items, uint64_t line) {
   devbin_global_u8* const target = (devbin_global_u8*)(uintptr_t)target_address;
   const devbin_global_u8* const source = (const devbin_global_u8*)(uintptr_t)source_address;
 
-  const uint64_t head = devbin_head_bytes(target_address, length, DEVBIN_COPY_LINE_BYTES);
+  const uint64_t head = devbin_head_bytes(target_address, length, line);
   devbin_copy_bytes(target, source, head, id, items);
 
   uint64_t words = (length - head) / 16;

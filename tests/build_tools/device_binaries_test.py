@@ -326,7 +326,7 @@ class PrebuiltSetTest(unittest.TestCase):
         require_llvm(self)
         readelf = llvm_tool("llvm-readelf")
         kernels = abi_kernels()
-        self.assertEqual(len(kernels), 5)
+        self.assertEqual(len(kernels), 7)
         wanted = sorted(kernels + [k + ".kd" for k in kernels])
         total = 0
         for code_object in target_map.AMDGPU_CODE_OBJECTS:
@@ -348,8 +348,9 @@ class PrebuiltSetTest(unittest.TestCase):
                 for kernel in kernels:
                     self.assertIn(f".name:           {kernel}\n", out)
         # devbin_batch inlines fill's and copy's bodies (every shift of the
-        # misaligned copy) a second time: 207 KiB with it, 121 KiB before.
-        self.assertLess(total, 215 * 1024)
+        # misaligned copy) a second time: 207 KiB with it, 121 KiB before;
+        # devbin_copy_rect and devbin_fill_rect a third: 319 KiB.
+        self.assertLess(total, 325 * 1024)
 
     def test_amdgpu_kernels_make_no_calls(self):
         """Every kernel is one function: a call needs a stack and s_getpc_b64, which the emulator lacks."""

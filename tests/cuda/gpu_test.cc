@@ -160,7 +160,8 @@ TEST_F(CudaGpuTest, LaunchLimitsComeFromTheDevice) {
     EXPECT_EQ(limits.threads_per_block % p.warp_size, 0u);
     EXPECT_LE(limits.resident_blocks_per_multiprocessor * limits.threads_per_block, p.max_threads_per_multiprocessor);
     const Kernel kernel = static_cast<Kernel>(i);
-    if (kernel == Kernel::devbin_copy || kernel == Kernel::devbin_fill || kernel == Kernel::devbin_batch) {
+    if (kernel == Kernel::devbin_copy || kernel == Kernel::devbin_fill || kernel == Kernel::devbin_batch ||
+        kernel == Kernel::devbin_copy_rect || kernel == Kernel::devbin_fill_rect) {
       EXPECT_EQ(limits.blocks_per_multiprocessor, kCoveringGrid);
     } else {
       EXPECT_GE(limits.blocks_per_multiprocessor, limits.resident_blocks_per_multiprocessor);

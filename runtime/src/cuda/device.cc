@@ -309,16 +309,17 @@ Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& opt
 
 namespace {
 
-// copy, fill and batch: 256-thread blocks, enough of them for one step per
-// work-item (a covering grid; a fill block then writes one 16 KiB chunk, a
-// batch block moves one chunk).
+// copy, fill, batch and the rect kernels: 256-thread blocks, enough of them
+// for one step per work-item (a covering grid; a fill block then writes one
+// 16 KiB chunk, a batch or rect block moves one chunk).
 // Both are bandwidth-bound: a persistent grid or larger blocks leave them
 // short of the driver's own copy and memset; the shapes compared and their
 // figures are in bench/RESULTS.md.
 constexpr uint32_t kBlitThreadsPerBlock = 256;
 
 bool takes_covering_grid(Kernel kernel) {
-  return kernel == Kernel::devbin_copy || kernel == Kernel::devbin_fill || kernel == Kernel::devbin_batch;
+  return kernel == Kernel::devbin_copy || kernel == Kernel::devbin_fill || kernel == Kernel::devbin_batch ||
+         kernel == Kernel::devbin_copy_rect || kernel == Kernel::devbin_fill_rect;
 }
 
 }  // namespace
@@ -409,6 +410,28 @@ Status Device::batch(Stream& stream, const devbin_batch_args_t& args) const {
   const LaunchLimits& limits = limits_[static_cast<size_t>(Kernel::devbin_batch)];
   const uint64_t blocks = std::min<uint64_t>(checked.chunk_count, limits.max_grid_dim_x);
   return launch(Kernel::devbin_batch, stream, blocks * limits.threads_per_block, &checked);
+}
+
+// The rect kernels: one block per row chunk, up to the grid's limit (blocks
+// then take several), as batch.
+Status Device::copy_rect(Stream& stream, const devbin_rect_region_t& target, const devbin_rect_region_t& source,
+                         const devbin_rect_extent_t& extent) const {
+  DEVBIN_ASSIGN_OR_RETURN(devbin_copy_rect_args_t args, make_copy_rect_args(target, source, extent));
+  const uint64_t chunks = rect_chunk_count(args.chunks_per_row, args.extent);
+  if (chunks == 0) return Status::Ok();
+  const LaunchLimits& limits = limits_[static_cast<size_t>(Kernel::devbin_copy_rect)];
+  const uint64_t blocks = std::min<uint64_t>(chunks, limits.max_grid_dim_x);
+  return launch(Kernel::devbin_copy_rect, stream, blocks * limits.threads_per_block, &args);
+}
+
+Status Device::fill_rect(Stream& stream, const devbin_rect_region_t& target, const devbin_rect_extent_t& extent,
+                         std::span<const uint8_t> pattern) const {
+  DEVBIN_ASSIGN_OR_RETURN(devbin_fill_rect_args_t args, make_fill_rect_args(target, extent, pattern));
+  const uint64_t chunks = rect_chunk_count(args.chunks_per_row, args.extent);
+  if (chunks == 0) return Status::Ok();
+  const LaunchLimits& limits = limits_[static_cast<size_t>(Kernel::devbin_fill_rect)];
+  const uint64_t blocks = std::min<uint64_t>(chunks, limits.max_grid_dim_x);
+  return launch(Kernel::devbin_fill_rect, stream, blocks * limits.threads_per_block, &args);
 }
 
 Status Device::timestamp(Stream& stream, DevicePtr record) const {
