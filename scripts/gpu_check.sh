@@ -21,7 +21,9 @@
 # Environment: DEVBIN_GPU_BUILD_DIR (default /tmp/devbin-gpu-build),
 # DEVBIN_BENCH_SIZE (bytes, default 1 GiB), JOBS (default: all cores),
 # DEVBIN_MEMCHECK_VARIANTS (a glob of the tuning variants in
-# .gpu-deps/variants/ to run under memcheck, default all).
+# .gpu-deps/variants/ to run under memcheck, default all), DEVBIN_GPU_CHECK_QUICK
+# (1: skip the profiler and the tuning variants, for a run that only checks
+# the tests and the bench table).
 set -u -o pipefail
 
 out=${1:?usage: scripts/gpu_check.sh OUTDIR}
@@ -172,14 +174,15 @@ step bench "$out/bench.log" 300 "${bench[@]}"
 # The profiler's view of the large operations (ours, and the driver's where
 # they are kernels it can see).
 ncu=$(command -v ncu || { [ -n "$cuda_bin" ] && [ -x "$cuda_bin/ncu" ] && echo "$cuda_bin/ncu"; } || true)
-if [ -n "$ncu" ] && [ -x "$cuda_bench" ]; then
+quick=${DEVBIN_GPU_CHECK_QUICK:-0}
+if [ "$quick" != 1 ] && [ -n "$ncu" ] && [ -x "$cuda_bench" ]; then
   step ncu-large-ops "$out/sass.log" 240 "$ncu" --clock-control none --section SpeedOfLight \
     --section MemoryWorkloadAnalysis --section LaunchStats --section Occupancy --section WarpStateStats \
     "$cuda_bench" --vendor-ops 268435456
 fi
 # Tuning: device-library builds with other compile-time knobs, carried in
 # .gpu-deps/variants/*.cubin, timed against the driver in the same run.
-if [ -d "$root/.gpu-deps/variants" ] && [ -x "$cuda_bench" ]; then
+if [ "$quick" != 1 ] && [ -d "$root/.gpu-deps/variants" ] && [ -x "$cuda_bench" ]; then
   step bench-variants "$out/bench.log" 300 "$cuda_bench" --variants "$root/.gpu-deps/variants" "$bench_size"
 fi
 

@@ -59,6 +59,32 @@ TEST_F(HsaDevice, AgentsAreListedWithTheirIsas) {
   EXPECT_EQ(info->version_string(), "1.1");
 }
 
+// One agent the runtime will not describe hides no other: it is listed with
+// why, its target() and open() fail with that, and the agents after it open.
+TEST_F(HsaDevice, AnAgentThatCannotBeQueriedIsListedWithWhy) {
+  setenv(DEVBIN_FAKE_HSA_AGENTS_ENV, "gfx1100,gfx90a:xnack-,gfx1201", 1);
+  setenv(DEVBIN_FAKE_HSA_BROKEN_AGENT_ENV, "gfx90a:xnack-", 1);
+  auto agents = list_agents();
+  ASSERT_TRUE(agents.ok()) << agents.status().to_string();
+  ASSERT_EQ(agents->size(), 3u);
+  EXPECT_TRUE(agents->at(0).status.ok());
+  EXPECT_TRUE(agents->at(2).status.ok());
+  EXPECT_EQ(agents->at(2).index, 2);
+  EXPECT_EQ(agents->at(2).name, "gfx1201");
+  const AgentProperties& broken = agents->at(1);
+  EXPECT_EQ(broken.index, 1);
+  EXPECT_EQ(broken.name, "gfx90a");  // read before the failing query
+  ASSERT_FALSE(broken.status.ok());
+  EXPECT_PRED_FORMAT2(assert_contains, broken.status.message(), "hsa_agent_iterate_isas");
+  EXPECT_EQ(broken.target().status().message(), broken.status.message());
+
+  auto opened = Device::open(1);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_PRED_FORMAT2(assert_contains, opened.status().message(), "hsa_agent_iterate_isas");
+  auto next = Device::open(2);
+  EXPECT_TRUE(next.ok()) << next.status().to_string();
+}
+
 // One library per agent: a gfx11 dGPU, a gfx90a and a processor no code
 // object serves, each with its own report.
 TEST_F(HsaDevice, ReportsSelectPerAgent) {

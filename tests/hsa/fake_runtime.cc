@@ -852,6 +852,8 @@ hsa_status_t hsa_agent_get_info(hsa_agent_t handle, hsa_agent_info_t attribute, 
 hsa_status_t hsa_agent_iterate_isas(hsa_agent_t agent, hsa_isa_callback_t callback, void* data) {
   const FakeAgent* fake = agent_of(agent);
   if (!fake->gpu) return HSA_STATUS_SUCCESS;
+  const char* broken = std::getenv(DEVBIN_FAKE_HSA_BROKEN_AGENT_ENV);
+  if (broken != nullptr && fake->isa == "amdgcn-amd-amdhsa--" + std::string(broken)) return HSA_STATUS_ERROR;
   hsa_status_t status = callback(hsa_isa_t{agent.handle}, data);
   // ROCm 6.4 and later: the agent's ISA, then its generic one.
   if (status == HSA_STATUS_SUCCESS && !fake->generic.empty() && rocm_generation() >= 64) {

@@ -56,6 +56,9 @@
 // "1": a memory fault also reaches the queues' error callbacks as
 // HSA_STATUS_ERROR_MEMORY_FAULT (kernel drivers with exception reporting).
 #define DEVBIN_FAKE_HSA_FAULT_QUEUE_ERROR_ENV "DEVBIN_FAKE_HSA_FAULT_QUEUE_ERROR"
+// "gfx90a": GPU agents of that target fail hsa_agent_iterate_isas
+// (HSA_STATUS_ERROR), as a runtime does for an agent it cannot describe.
+#define DEVBIN_FAKE_HSA_BROKEN_AGENT_ENV "DEVBIN_FAKE_HSA_BROKEN_AGENT"
 // The emulator executor's emulator: the folder of ../shared/amdgpu-emulator.
 #define DEVBIN_AMDGPU_EMULATOR_ENV "DEVBIN_AMDGPU_EMULATOR"
 

@@ -107,6 +107,10 @@ Result<RuntimeInfo> runtime_info();
 
 struct AgentProperties {
   int index = 0;             // ordinal among the GPU agents, in hsa_iterate_agents order (ROCR_VISIBLE_DEVICES applies)
+  // OK, or why the runtime would not describe this agent. list_agents still
+  // lists such an agent, with `index` and whatever was read before the
+  // failure, so one broken agent hides no other; opening it fails the same way.
+  Status status;
   std::string name;          // HSA_AGENT_INFO_NAME: "gfx942"
   std::string product_name;  // HSA_AMD_AGENT_INFO_PRODUCT_NAME: "AMD Instinct MI300X" ("" when not reported)
   std::string pci_bus_id;    // "0000:c1:00.0" ("" when not reported)
@@ -128,12 +132,13 @@ struct AgentProperties {
   // (before ROCm 6): the first CPU agent with those pools serves.
   int nearest_cpu = -1;
 
-  // The target of the first ISA name, as selection sees it.
+  // The target of the first ISA name, as selection sees it; `status` when
+  // that is not OK.
   Result<AmdgpuTargetId> target() const;
 };
 
-// Every GPU agent. An error when the runtime is unusable; zero GPU agents is
-// an error too, saying so.
+// Every GPU agent, each with its own `status`. An error when the runtime is
+// unusable; zero GPU agents is an error too, saying so.
 Result<std::vector<AgentProperties>> list_agents();
 
 //===----------------------------------------------------------------------===//

@@ -91,9 +91,10 @@ Result<AgentCollection> collect_agents(const api::Api& runtime) {
 
 namespace {
 
-Result<AgentProperties> query_agent(const api::Api& runtime, hsa_agent_t agent, int index,
-                                    const std::vector<hsa_agent_t>& cpus) {
-  AgentProperties properties;
+// Reads agent `index`'s properties into `properties`, as far as the first
+// query that fails.
+Status query_agent(const api::Api& runtime, hsa_agent_t agent, int index, const std::vector<hsa_agent_t>& cpus,
+                   AgentProperties& properties) {
   properties.index = index;
   hsa_agent_t nearest{};
   if (runtime.hsa_agent_get_info(agent, api::HSA_AMD_AGENT_INFO_NEAREST_CPU, &nearest) == api::HSA_STATUS_SUCCESS) {
@@ -162,7 +163,7 @@ Result<AgentProperties> query_agent(const api::Api& runtime, hsa_agent_t agent, 
     return failed_precondition("HSA GPU agent " + std::to_string(index) + " (" + properties.name + ") reports no ISA");
   }
   properties.isa_names = std::move(isas.names);
-  return properties;
+  return Status::Ok();
 }
 
 }  // namespace
@@ -176,7 +177,7 @@ Result<Agent> find_agent(const api::Api& runtime, int index) {
   Agent agent;
   agent.handle = collection.gpus[static_cast<size_t>(index)];
   agent.cpus = collection.cpus;
-  DEVBIN_ASSIGN_OR_RETURN(agent.properties, query_agent(runtime, agent.handle, index, collection.cpus));
+  DEVBIN_RETURN_IF_ERROR(query_agent(runtime, agent.handle, index, collection.cpus, agent.properties));
   // The GPU's NUMA node first: system and kernarg memory come from the first
   // CPU agent with the pools devbin needs, so on a two-socket machine they sit
   // on the GPU's socket, not node 0's. Runtimes without the attribute (before
@@ -197,6 +198,7 @@ Result<RuntimeInfo> runtime_info() {
 }
 
 Result<AmdgpuTargetId> AgentProperties::target() const {
+  if (!status.ok()) return status;
   if (isa_names.empty()) return not_found("HSA GPU agent " + name + " reports no ISA");
   return parse_amdgpu_target_id(isa_names.front());
 }
@@ -206,8 +208,8 @@ Result<std::vector<AgentProperties>> list_agents() {
   DEVBIN_ASSIGN_OR_RETURN(AgentCollection collection, collect_agents(*runtime));
   std::vector<AgentProperties> agents;
   for (size_t i = 0; i < collection.gpus.size(); ++i) {
-    DEVBIN_ASSIGN_OR_RETURN(AgentProperties properties,
-                            query_agent(*runtime, collection.gpus[i], static_cast<int>(i), collection.cpus));
+    AgentProperties properties;
+    properties.status = query_agent(*runtime, collection.gpus[i], static_cast<int>(i), collection.cpus, properties);
     agents.push_back(std::move(properties));
   }
   return agents;
