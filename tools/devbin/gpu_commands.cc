@@ -165,7 +165,8 @@ void print_report_device(std::ostream& out, const std::string& backend, const De
   }
   out << "  load:      " << format("%.3f ms", report.load_time_ms()) << " (select + validate + load)\n";
   if (const SelfTestCheck* first = device.first_failure(); first == nullptr) {
-    out << "  self-test: passed (" << device.checks.size() << " checks: fill, copy, batch, timestamp, dispatch_patch)\n";
+    out << "  self-test: passed (" << device.checks.size()
+        << " checks: fill, copy, batch, copy_rect, fill_rect, timestamp, dispatch_patch)\n";
   } else {
     out << "  self-test: FAILED " << device.failed_checks() << " of " << device.checks.size()
         << "; first: " << first->name << ": " << first->status.message() << "\n";
