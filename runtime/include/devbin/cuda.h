@@ -298,6 +298,16 @@ class Device {
   // unavailable on older drivers), stream-ordered.
   Status driver_copy_batch(Stream& stream, std::span<const DevicePtr> targets, std::span<const DevicePtr> sources,
                            std::span<const uint64_t> lengths) const;
+  // cuMemcpy2DAsync device to device: `height` rows of `width` bytes at
+  // pitches `target_pitch` and `source_pitch` (unavailable where the driver
+  // lacks it).
+  Status driver_copy_2d(Stream& stream, DevicePtr target, uint64_t target_pitch, DevicePtr source,
+                        uint64_t source_pitch, uint64_t width, uint64_t height) const;
+  // cuMemsetD2D8/16/32Async by the pattern's width (1, 2 or 4 bytes: the
+  // driver has no wider one): `height` rows of `width` bytes (a multiple of
+  // the pattern width) at `pitch`.
+  Status driver_memset_2d(Stream& stream, DevicePtr target, uint64_t pitch, std::span<const uint8_t> pattern,
+                          uint64_t width, uint64_t height) const;
   // Page-locked host memory (cuMemAllocHost), and cuMemcpyHtoDAsync from it:
   // a host-to-device copy ordered on `stream`; `source` must stay unchanged
   // until the stream passes the copy.

@@ -502,6 +502,57 @@ Status Device::driver_copy_batch(Stream& stream, std::span<const DevicePtr> targ
   return status;
 }
 
+Status Device::driver_copy_2d(Stream& stream, DevicePtr target, uint64_t target_pitch, DevicePtr source,
+                              uint64_t source_pitch, uint64_t width, uint64_t height) const {
+  const driver::Api& api = *impl_->api;
+  if (api.cuMemcpy2DAsync_v2 == nullptr) {
+    return unavailable("cuMemcpy2DAsync: the CUDA driver (" + driver_info_.version_string() + ") lacks it");
+  }
+  driver::CUDA_MEMCPY2D copy{};
+  copy.srcMemoryType = driver::CU_MEMORYTYPE_DEVICE;
+  copy.srcDevice = source;
+  copy.srcPitch = source_pitch;
+  copy.dstMemoryType = driver::CU_MEMORYTYPE_DEVICE;
+  copy.dstDevice = target;
+  copy.dstPitch = target_pitch;
+  copy.WidthInBytes = width;
+  copy.Height = height;
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
+  return check(api, api.cuMemcpy2DAsync_v2(&copy, stream_handle(stream)), "cuMemcpy2DAsync");
+}
+
+Status Device::driver_memset_2d(Stream& stream, DevicePtr target, uint64_t pitch, std::span<const uint8_t> pattern,
+                                uint64_t width, uint64_t height) const {
+  const driver::Api& api = *impl_->api;
+  const size_t bytes = pattern.size();
+  if ((bytes != 1 && bytes != 2 && bytes != 4) || width % bytes != 0) {
+    return invalid_argument("driver_memset_2d: a " + std::to_string(bytes) + "-byte pattern over rows of " +
+                            std::to_string(width) + " bytes; the driver's 2D memsets take 1, 2 or 4-byte patterns "
+                            "and whole elements");
+  }
+  const char* name = bytes == 1 ? "cuMemsetD2D8Async" : bytes == 2 ? "cuMemsetD2D16Async" : "cuMemsetD2D32Async";
+  if ((bytes == 1 && api.cuMemsetD2D8Async == nullptr) || (bytes == 2 && api.cuMemsetD2D16Async == nullptr) ||
+      (bytes == 4 && api.cuMemsetD2D32Async == nullptr)) {
+    return unavailable(std::string(name) + ": the CUDA driver (" + driver_info_.version_string() + ") lacks it");
+  }
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
+  const CUstream handle = stream_handle(stream);
+  const uint64_t elements = width / bytes;
+  driver::CUresult result;
+  if (bytes == 1) {
+    result = api.cuMemsetD2D8Async(target, pitch, pattern[0], elements, height, handle);
+  } else if (bytes == 2) {
+    uint16_t value;
+    std::memcpy(&value, pattern.data(), 2);
+    result = api.cuMemsetD2D16Async(target, pitch, value, elements, height, handle);
+  } else {
+    uint32_t value;
+    std::memcpy(&value, pattern.data(), 4);
+    result = api.cuMemsetD2D32Async(target, pitch, value, elements, height, handle);
+  }
+  return check(api, result, name);
+}
+
 Result<HostBuffer> Device::allocate_host(uint64_t bytes) const {
   if (bytes == 0) return invalid_argument("allocate_host: expected a non-zero size");
   const driver::Api& api = *impl_->api;
