@@ -6,10 +6,12 @@
 
 // The line a rect copy's body starts on. devbin_copy_range copies the head
 // before it byte by byte; with devbin_copy's 512-byte line a row of 4097
-// bytes at an odd target pitch spends a head of 256 bytes on average, an
-// eighth of its stores' instructions, on single bytes. Rows are short, so
-// the rect copy takes the smallest line that still gives whole, aligned
-// 16-byte body stores.
+// bytes at an odd target pitch has a head of 256 bytes on average: 256
+// single-byte loads and stores, as many as the 240 16-byte words of the
+// rest of the row. A 1D copy pays that once; a rect copy once per row. The
+// rect copy takes the smallest line that still gives whole, aligned 16-byte
+// body stores (a head of 7.5 bytes on average); the range helper takes the
+// line as an argument, so no second copy of it exists.
 #ifndef DEVBIN_RECT_COPY_LINE_BYTES
 #define DEVBIN_RECT_COPY_LINE_BYTES 16
 #endif
