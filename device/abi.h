@@ -187,9 +187,10 @@ DEVBIN_ABI_FIELD(devbin_rect_extent_t, depth, 12);
 #define DEVBIN_RECT_MAX_CHUNKS 0xffffffffu
 
 // Copies the extent from `source` to `target`: any alignment of either
-// side, any pitches. A region's rows must not overlap one another
+// side, any pitches. The target's rows must not overlap one another
 // (row_pitch >= width when height > 1; slice_pitch >= (height - 1) *
-// row_pitch + width when depth > 1), and target and source must not overlap:
+// row_pitch + width when depth > 1; the source's may, a pitch of 0 repeating
+// one row), and target and source must not overlap:
 // the host refuses overlapping bounding ranges [base, base + span), span
 // = (depth - 1) * slice_pitch + (height - 1) * row_pitch + width.
 typedef struct devbin_copy_rect_args_t {

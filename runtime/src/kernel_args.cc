@@ -191,16 +191,17 @@ std::optional<uint64_t> rect_span(const devbin_rect_region_t& region, const devb
 
 namespace {
 
-// One region of a rect operation with a non-empty extent: rows and slices
-// that do not overlap one another, a non-null base and a span that neither
-// overflows nor wraps. Returns the span.
+// One region of a rect operation with a non-empty extent: a non-null base
+// and a span that neither overflows nor wraps; for a region written to
+// (`written`), rows and slices that do not overlap one another. Returns the
+// span.
 Result<uint64_t> check_rect_region(const std::string& what, const devbin_rect_region_t& region,
-                                   const devbin_rect_extent_t& extent) {
-  if (extent.height > 1 && region.row_pitch < extent.width) {
+                                   const devbin_rect_extent_t& extent, bool written) {
+  if (written && extent.height > 1 && region.row_pitch < extent.width) {
     return invalid_argument(what + " row_pitch " + std::to_string(region.row_pitch) + " is less than the width " +
                             std::to_string(extent.width) + ": its rows would overlap; expected row_pitch >= width");
   }
-  if (extent.depth > 1) {
+  if (written && extent.depth > 1) {
     uint64_t slice_bytes = 0;
     if (__builtin_mul_overflow(uint64_t{extent.height - 1}, region.row_pitch, &slice_bytes) ||
         __builtin_add_overflow(slice_bytes, extent.width, &slice_bytes)) {
@@ -264,8 +265,8 @@ Result<devbin_copy_rect_args_t> make_copy_rect_args(const devbin_rect_region_t& 
     args.extent = devbin_rect_extent_t{};
     return args;
   }
-  DEVBIN_ASSIGN_OR_RETURN(const uint64_t target_span, check_rect_region("copy_rect: target", target, extent));
-  DEVBIN_ASSIGN_OR_RETURN(const uint64_t source_span, check_rect_region("copy_rect: source", source, extent));
+  DEVBIN_ASSIGN_OR_RETURN(const uint64_t target_span, check_rect_region("copy_rect: target", target, extent, true));
+  DEVBIN_ASSIGN_OR_RETURN(const uint64_t source_span, check_rect_region("copy_rect: source", source, extent, false));
   if (target.base < source.base + source_span && source.base < target.base + target_span) {
     return invalid_argument("copy_rect: the target's bounding range [" + hex(target.base) + ", " +
                             hex(target.base + target_span) + ") and the source's [" + hex(source.base) + ", " +
@@ -307,7 +308,7 @@ Result<devbin_fill_rect_args_t> make_fill_rect_args(const devbin_rect_region_t& 
     args.extent = devbin_rect_extent_t{};
     return args;
   }
-  DEVBIN_RETURN_IF_ERROR(check_rect_region("fill_rect: target", target, extent).status());
+  DEVBIN_RETURN_IF_ERROR(check_rect_region("fill_rect: target", target, extent, true).status());
   DEVBIN_ASSIGN_OR_RETURN(args.chunks_per_row, rect_chunks_per_row("fill_rect", extent, chunk_bytes));
   return args;
 }

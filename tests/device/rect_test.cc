@@ -160,6 +160,12 @@ TEST_P(RectTest, CopyRowsOfSeveralChunks) {
     const Layout source{(shift * 5 + 3) % 16, 4 * 128 + 1, 3 * 4 * 128 + 17};
     ASSERT_TRUE(run_copy(build, Shape{7, 64, 32}, extent, target, source, 64, seed++));
   }
+  // Source rows that overlap: pitch 0 repeats one row into every target row,
+  // pitch 5 reads rows of 37 bytes that share bytes.
+  ASSERT_TRUE(run_copy(build, Shape{5, 32, 32}, devbin_rect_extent_t{37, 5, 2}, Layout{3, 41, 5 * 41 + 2},
+                       Layout{7, 0, 0}, 16, seed++));
+  ASSERT_TRUE(run_copy(build, Shape{5, 32, 32}, devbin_rect_extent_t{37, 5, 2}, Layout{3, 41, 5 * 41 + 2},
+                       Layout{7, 5, 9}, 16, seed++));
   // One wide row at the shipped chunk size; the same as 2048 rows of 8 bytes.
   ASSERT_TRUE(run_copy(build, Shape{8, 64, 32}, devbin_rect_extent_t{3 * DEVBIN_BATCH_CHUNK_BYTES + 77, 1, 1},
                        Layout{3, 0, 0}, Layout{9, 0, 0}, DEVBIN_BATCH_CHUNK_BYTES, seed++));

@@ -156,7 +156,7 @@ devbin_status_t devbin_queue_copy(devbin_device_t* device, devbin_queue_t* queue
  * depth slices). Copy takes any alignment and pitches; its target and source
  * bounding ranges must not overlap. Fill takes patterns of 1, 2, 4, 8 or 16
  * bytes; base, pitches and width must be multiples of the pattern width.
- * Rows of a region must not overlap one another. */
+ * The target's rows must not overlap one another (a copy's source rows may). */
 devbin_status_t devbin_queue_copy_rect(devbin_device_t* device, devbin_queue_t* queue,
                                        const devbin_rect_region_t* target, const devbin_rect_region_t* source,
                                        const devbin_rect_extent_t* extent);

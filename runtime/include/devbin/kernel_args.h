@@ -40,7 +40,8 @@ Result<uint64_t> number_batch_table(std::span<devbin_batch_op_t> ops, uint32_t c
 Result<devbin_batch_args_t> make_batch_args(uint64_t ops, uint32_t op_count, uint64_t chunk_count,
                                             uint32_t chunk_bytes = DEVBIN_BATCH_CHUNK_BYTES);
 // Rectangular copy arguments (device/abi.h devbin_copy_rect_args_t): any
-// alignment and pitches; refused, naming the field: a region whose rows
+// alignment and pitches (the source's rows may overlap one another: a pitch
+// of 0 repeats one row); refused, naming the field: a target whose rows
 // overlap one another (row_pitch < width with height > 1, slice_pitch <
 // (height - 1) * row_pitch + width with depth > 1), a null base, a span
 // (rect_span) that overflows or wraps the address space, target and source
