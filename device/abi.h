@@ -277,6 +277,16 @@ DEVBIN_ABI_FIELD(devbin_aql_kernel_dispatch_packet_t, completion_signal, 56);
 // 65535 or a grid over UINT32_MAX work-items also become a no-op. The outcome
 // goes to `status` (if non-zero) before the header is published; an error
 // outranks an empty grid.
+//
+// Hidden block counts: when `target_kernargs` is non-zero it is the target
+// kernel's kernarg segment (the packet's kernarg_address), and the three
+// counts are stored as uint32 at target_kernargs + hidden_block_count_offset,
+// + 4 and + 8 before the packet is published: the code-object v5/v6 implicit
+// arguments hidden_block_count_x/y/z (AMDGPUUsage), which HIP's gridDim reads,
+// so a HIP kernel dispatched indirectly sees the grid the counts make, as
+// IREE's HIP/HSA patcher does. Only an OK outcome stores them: a no-op packet
+// runs no kernel, so its kernargs are left as they were. target_kernargs and
+// the offset are 4-byte aligned (the host checks it).
 typedef struct devbin_dispatch_args_t {
   devbin_device_ptr_t workgroup_counts;  // const uint32_t[3]
   devbin_device_ptr_t packet;            // devbin_aql_kernel_dispatch_packet_t*
@@ -285,16 +295,52 @@ typedef struct devbin_dispatch_args_t {
   uint32_t max_workgroup_count[3];
   uint16_t header;  // the KERNEL_DISPATCH header to publish
   uint16_t setup;   // dimensions, as the packet's setup field
-  uint32_t reserved0;
+  uint32_t hidden_block_count_offset;   // bytes from target_kernargs to hidden_block_count_x
+  devbin_device_ptr_t target_kernargs;  // the target's kernarg segment, or 0: no block counts stored
 } devbin_dispatch_args_t;
-DEVBIN_ABI_LAYOUT(devbin_dispatch_args_t, 56, 8);
+DEVBIN_ABI_LAYOUT(devbin_dispatch_args_t, 64, 8);
 DEVBIN_ABI_FIELD(devbin_dispatch_args_t, workgroup_size, 24);
 DEVBIN_ABI_FIELD(devbin_dispatch_args_t, header, 48);
+DEVBIN_ABI_FIELD(devbin_dispatch_args_t, hidden_block_count_offset, 52);
+DEVBIN_ABI_FIELD(devbin_dispatch_args_t, target_kernargs, 56);
 
 #define DEVBIN_DISPATCH_STATUS_OK 0u
 #define DEVBIN_DISPATCH_STATUS_EMPTY 1u          // a zero count (or workgroup size): no-op packet
 #define DEVBIN_DISPATCH_STATUS_OVER_LIMIT 2u     // a count over max_workgroup_count, or a workgroup size over 65535: no-op packet
 #define DEVBIN_DISPATCH_STATUS_GRID_OVERFLOW 3u  // count * size over UINT32_MAX: no-op packet
+
+//===----------------------------------------------------------------------===//
+// update: host bytes written to device memory by a launch that carries them
+//===----------------------------------------------------------------------===//
+
+// The payload travels in the kernel arguments: no staging buffer, and the
+// host's copy of it is made when the launch is enqueued (CUDA copies the
+// declared argument size into the launch; HSA writes it into the queue's
+// kernarg slot). One launch carries up to DEVBIN_UPDATE_BYTES, so a 4 KiB
+// update is one launch; the host splits longer updates, up to
+// DEVBIN_UPDATE_MAX_BYTES (16 launches), into consecutive launches.
+// The argument is 4120 bytes: under the 4352 bytes of parameter space ptxas
+// accepts at every PTX ISA version we pin; more needs PTX ISA 8.1 and a CUDA
+// 12.1 driver for the whole module ("Kernel parameter size larger than 4352
+// bytes requires PTX ISA .version 8.1"), hence one 4 KiB class.
+#define DEVBIN_UPDATE_BYTES 4096u
+// What one Device::update takes, split into launches by the host.
+#define DEVBIN_UPDATE_MAX_BYTES 65536u
+
+// Stores `length` bytes at `target` (any alignment): the bytes are
+// payload[shift .. shift + length) with shift = target % 4, so the payload's
+// words line up with the target's aligned words (whole words are stored as
+// words, a partial first or last word byte by byte). A length over
+// DEVBIN_UPDATE_BYTES, or a shift that is not target % 4, stores nothing.
+// Any one-dimensional grid; one work-item per word is the fastest.
+typedef struct devbin_update_args_t {
+  devbin_device_ptr_t target;
+  uint32_t length;
+  uint32_t shift;
+  uint32_t payload[DEVBIN_UPDATE_BYTES / 4 + 2];  // shift + length bytes, in whole words
+} devbin_update_args_t;
+DEVBIN_ABI_LAYOUT(devbin_update_args_t, 4120, 8);
+DEVBIN_ABI_FIELD(devbin_update_args_t, payload, 16);
 
 //===----------------------------------------------------------------------===//
 // timestamp
@@ -323,6 +369,7 @@ DEVBIN_STATIC_ASSERT(sizeof(devbin_timestamp_args_t) == 8, "devbin_timestamp_arg
   X(devbin_copy_rect, devbin_copy_rect_args_t)       \
   X(devbin_fill_rect, devbin_fill_rect_args_t)       \
   X(devbin_dispatch_patch, devbin_dispatch_args_t)   \
-  X(devbin_timestamp, devbin_timestamp_args_t)
+  X(devbin_timestamp, devbin_timestamp_args_t)       \
+  X(devbin_update, devbin_update_args_t)
 
 #endif  // DEVBIN_DEVICE_ABI_H_

@@ -74,5 +74,12 @@ DEVBIN_KERNEL void devbin_dispatch_patch(devbin_dispatch_args_t args) {
   packet->grid_size_x = grid_size[0];
   packet->grid_size_y = grid_size[1];
   packet->grid_size_z = grid_size[2];
+  // The target's hidden block counts, before the publish's release store
+  // makes them visible with the packet.
+  if (args.target_kernargs != 0) {
+    DEVBIN_GLOBAL devbin_u32* const block_count =
+        (DEVBIN_GLOBAL devbin_u32*)(uintptr_t)(args.target_kernargs + args.hidden_block_count_offset);
+    for (uint32_t d = 0; d < 3; ++d) block_count[d] = counts[d];
+  }
   devbin_publish_packet(packet, args.header, args.setup);
 }

@@ -440,6 +440,15 @@ devbin_status_t devbin_queue_dispatch_patch(devbin_device_t* device, devbin_queu
   });
 }
 
+devbin_status_t devbin_queue_update(devbin_device_t* device, devbin_queue_t* queue, uint64_t target, const void* data,
+                                    size_t length) {
+  return guarded("devbin_queue_update", [&]() -> devbin_status_t {
+    if (devbin_status_t error = check_device_and_queue("devbin_queue_update", device, queue)) return error;
+    if (data == nullptr) return null_argument("devbin_queue_update", "data");
+    return to_c(device->device->update(*queue->queue, target, {static_cast<const uint8_t*>(data), length}));
+  });
+}
+
 devbin_status_t devbin_calibrate_clock(devbin_device_t* device, devbin_queue_t* queue, uint32_t samples,
                                        devbin_clock_calibration_t* out_calibration) {
   return guarded("devbin_calibrate_clock", [&]() -> devbin_status_t {

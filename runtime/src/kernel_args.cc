@@ -334,6 +334,19 @@ Status check_dispatch_args(const devbin_dispatch_args_t& args) {
   if (args.status % 4 != 0) {
     return invalid_argument("dispatch_patch: status address " + std::to_string(args.status) + " is not 4-byte aligned");
   }
+  if (args.target_kernargs != 0) {
+    const uint64_t counts = args.target_kernargs + args.hidden_block_count_offset;
+    if (wraps(args.target_kernargs, uint64_t{args.hidden_block_count_offset} + 12)) {
+      return invalid_argument("dispatch_patch: target_kernargs " + hex(args.target_kernargs) +
+                              " + hidden_block_count_offset " + std::to_string(args.hidden_block_count_offset) +
+                              " + 12 bytes of block counts wraps around the address space");
+    }
+    if (counts % 4 != 0) {
+      return invalid_argument("dispatch_patch: the hidden block counts at target_kernargs " +
+                              hex(args.target_kernargs) + " + " + std::to_string(args.hidden_block_count_offset) +
+                              " are not 4-byte aligned");
+    }
+  }
   for (int i = 0; i < 3; ++i) {
     if (args.workgroup_size[i] == 0 || args.workgroup_size[i] > 0xffff) {
       return invalid_argument("dispatch_patch: workgroup_size[" + std::to_string(i) + "] is " +
@@ -342,6 +355,38 @@ Status check_dispatch_args(const devbin_dispatch_args_t& args) {
     }
   }
   return Status::Ok();
+}
+
+Status check_update(uint64_t target, std::span<const uint8_t> data) {
+  if (data.data() == nullptr || data.empty()) {
+    return invalid_argument(std::string("update: the host data is ") + (data.data() == nullptr ? "null" : "empty") +
+                            "; expected 1 to " + std::to_string(DEVBIN_UPDATE_MAX_BYTES) + " bytes");
+  }
+  if (data.size() > DEVBIN_UPDATE_MAX_BYTES) {
+    return invalid_argument("update: " + std::to_string(data.size()) + " bytes; an inline update takes at most " +
+                            std::to_string(DEVBIN_UPDATE_MAX_BYTES) +
+                            " (its bytes travel in the launch arguments); copy larger data with copy_to_device");
+  }
+  if (target == 0) return invalid_argument("update: target is null");
+  if (wraps(target, data.size())) {
+    return invalid_argument("update: target " + hex(target) + " + length " + std::to_string(data.size()) +
+                            " wraps around the address space");
+  }
+  return Status::Ok();
+}
+
+Result<devbin_update_args_t> make_update_args(uint64_t target, std::span<const uint8_t> data) {
+  DEVBIN_RETURN_IF_ERROR(check_update(target, data));
+  if (data.size() > DEVBIN_UPDATE_BYTES) {
+    return invalid_argument("update: " + std::to_string(data.size()) + " bytes in one launch; at most " +
+                            std::to_string(DEVBIN_UPDATE_BYTES));
+  }
+  devbin_update_args_t args{};
+  args.target = target;
+  args.length = static_cast<uint32_t>(data.size());
+  args.shift = static_cast<uint32_t>(target % 4);
+  std::memcpy(reinterpret_cast<uint8_t*>(args.payload) + args.shift, data.data(), data.size());
+  return args;
 }
 
 }  // namespace devbin

@@ -13,7 +13,7 @@
 //   static Result<std::unique_ptr<NativeQueue>> create_native_queue(const Native&);
 //
 // The rule it relies on: both vendor devices spell the queue operations the
-// same (fill, copy, batch, copy_rect, fill_rect, timestamp, dispatch_patch, calibrate_clock on a native
+// same (fill, copy, batch, copy_rect, fill_rect, timestamp, dispatch_patch, update, calibrate_clock on a native
 // queue; allocate, copy_to_device, copy_to_host), so each operation is
 // forwarded once, here.
 #ifndef DEVBIN_RUNTIME_VENDOR_DEVICE_H_
@@ -105,6 +105,10 @@ class VendorDevice final : public Device {
   Status dispatch_patch(Queue& queue, const devbin_dispatch_args_t& args) const override {
     DEVBIN_ASSIGN_OR_RETURN(NativeQueue * native, native_queue(queue));
     return device_->dispatch_patch(*native, args);
+  }
+  Status update(Queue& queue, DevicePtr target, std::span<const uint8_t> data) const override {
+    DEVBIN_ASSIGN_OR_RETURN(NativeQueue * native, native_queue(queue));
+    return device_->update(*native, target, data);
   }
   Result<ClockCalibration> calibrate_clock(Queue& queue, uint32_t samples) const override {
     DEVBIN_ASSIGN_OR_RETURN(NativeQueue * native, native_queue(queue));

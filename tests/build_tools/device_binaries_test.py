@@ -326,7 +326,7 @@ class PrebuiltSetTest(unittest.TestCase):
         require_llvm(self)
         readelf = llvm_tool("llvm-readelf")
         kernels = abi_kernels()
-        self.assertEqual(len(kernels), 7)
+        self.assertEqual(len(kernels), 8)
         wanted = sorted(kernels + [k + ".kd" for k in kernels])
         total = 0
         for code_object in target_map.AMDGPU_CODE_OBJECTS:
@@ -349,8 +349,11 @@ class PrebuiltSetTest(unittest.TestCase):
                     self.assertIn(f".name:           {kernel}\n", out)
         # devbin_batch inlines fill's and copy's bodies (every shift of the
         # misaligned copy) a second time: 207 KiB with it, 121 KiB before;
-        # devbin_copy_rect and devbin_fill_rect a third: 319 KiB.
-        self.assertLess(total, 325 * 1024)
+        # devbin_update and the dispatch patcher's block counts add 1.3-1.8
+        # KiB per code object (218 KiB); devbin_copy_rect and devbin_fill_rect
+        # inline the range helpers a third time, 13-18 KiB per code object
+        # (328 KiB).
+        self.assertLess(total, 335 * 1024)
 
     def test_amdgpu_kernels_make_no_calls(self):
         """Every kernel is one function: a call needs a stack and s_getpc_b64, which the emulator lacks."""

@@ -101,7 +101,7 @@ static void toc_selection_and_validation(void) {
   if (ok(devbin_code_object_inspect(entry.data, entry.size, &object), "devbin_code_object_inspect")) {
     CHECK(devbin_code_object_format(object) == DEVBIN_CODE_OBJECT_AMDGPU_HSACO);
     CHECK(strcmp(devbin_code_object_target(object), "amdgcn-amd-amdhsa--gfx90a") == 0);
-    CHECK(devbin_code_object_kernel_count(object) == 7);
+    CHECK(devbin_code_object_kernel_count(object) == 8);
     devbin_kernel_info_t kernel;
     int found_fill = 0;
     for (size_t k = 0; k < devbin_code_object_kernel_count(object); ++k) {
@@ -112,7 +112,7 @@ static void toc_selection_and_validation(void) {
       }
     }
     CHECK(found_fill);
-    fails(devbin_code_object_kernel(object, 7, &kernel), DEVBIN_STATUS_NOT_FOUND, "has 7 kernels",
+    fails(devbin_code_object_kernel(object, 8, &kernel), DEVBIN_STATUS_NOT_FOUND, "has 8 kernels",
           "devbin_code_object_kernel");
     ok(devbin_code_object_validate(object, gfx90a), "devbin_code_object_validate");
     fails(devbin_code_object_validate(object, (gfx90a + 1) % count), DEVBIN_STATUS_FAILED_PRECONDITION, "",
@@ -282,6 +282,21 @@ static void devices_on_the_stand_in(void) {
           "extent is null", "devbin_queue_copy_rect");
     fails(devbin_queue_fill_rect(device, queue, &filled, &box, NULL, 4), DEVBIN_STATUS_INVALID_ARGUMENT,
           "pattern is null", "devbin_queue_fill_rect");
+    /* update: host bytes at an odd offset, from a buffer reused at once. */
+    static unsigned char update_bytes[5000];
+    for (size_t i = 0; i < sizeof(update_bytes); ++i) update_bytes[i] = (unsigned char)(i * 13 + 5);
+    ok(devbin_queue_update(device, queue, base + 1001, update_bytes, sizeof(update_bytes)), "devbin_queue_update");
+    memset(update_bytes, 0, sizeof(update_bytes));
+    ok(devbin_queue_synchronize(queue), "devbin_queue_synchronize");
+    static unsigned char updated[5002];
+    ok(devbin_copy_to_host(device, updated, base + 1000, sizeof(updated)), "devbin_copy_to_host");
+    for (size_t i = 0; i < 5000; ++i) CHECK(updated[1 + i] == (unsigned char)(i * 13 + 5));
+    fails(devbin_queue_update(device, queue, base, NULL, 4), DEVBIN_STATUS_INVALID_ARGUMENT, "data is null",
+          "devbin_queue_update(null)");
+    fails(devbin_queue_update(device, queue, base, update_bytes, 0), DEVBIN_STATUS_INVALID_ARGUMENT, "empty",
+          "devbin_queue_update(empty)");
+    fails(devbin_queue_update(device, queue, base, update_bytes, 65537), DEVBIN_STATUS_INVALID_ARGUMENT,
+          "at most 65536", "devbin_queue_update(65537)");
 
     /* Argument errors. */
     fails(devbin_queue_fill(device, queue, base, 9, &pattern, 3), DEVBIN_STATUS_INVALID_ARGUMENT, "", "devbin_queue_fill(3 B)");

@@ -596,13 +596,48 @@ TEST_F(CudaGpuTest, TimestampIsMonotonicAndCalibrated) {
   EXPECT_EQ(device().timestamp(stream(), records.address() + 4).code(), StatusCode::kInvalidArgument);
 }
 
+// Inline updates (devbin_update): the host's bytes at odd offsets, compared
+// with everything around them; the host buffer is reused as soon as update
+// returns, so the bytes must have been copied into the launch.
+TEST_F(CudaGpuTest, UpdateWritesTheHostBytesAtAnyOffset) {
+  Buffer buffer = allocate(2 * kGuard + 16 + DEVBIN_UPDATE_MAX_BYTES);
+  for (uint64_t length : {uint64_t{64}, uint64_t{4096}, uint64_t{DEVBIN_UPDATE_MAX_BYTES}, uint64_t{1},
+                          uint64_t{4097}, uint64_t{12345}}) {
+    for (uint64_t offset : {uint64_t{0}, uint64_t{1}, uint64_t{3}, uint64_t{7}}) {
+      std::vector<uint8_t> data(length);
+      random_bytes(data);
+      run_and_check(
+          buffer, offset, data,
+          [&](DevicePtr target) {
+            std::vector<uint8_t> reused = data;
+            Status status = device().update(stream(), target, reused);
+            std::fill(reused.begin(), reused.end(), uint8_t{0x77});
+            return status;
+          },
+          "update of " + std::to_string(length) + " bytes at offset " + std::to_string(offset));
+    }
+  }
+}
+
+TEST_F(CudaGpuTest, UpdateRefusesNullEmptyAndTooLong) {
+  Buffer buffer = allocate(DEVBIN_UPDATE_MAX_BYTES + 16);
+  std::vector<uint8_t> data(DEVBIN_UPDATE_MAX_BYTES + 1, 1);
+  EXPECT_EQ(device().update(stream(), buffer.address(), data).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(device().update(stream(), buffer.address(), {}).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(device().update(stream(), 0, std::span<const uint8_t>(data).first(4)).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_TRUE(stream().synchronize().ok());
+}
+
 class CudaDispatchTest : public CudaGpuTest {
  protected:
   struct Outcome {
     devbin_aql_kernel_dispatch_packet_t before{};
     devbin_aql_kernel_dispatch_packet_t after{};
     uint32_t status = 0;
+    uint32_t block_counts[4] = {};  // the target kernargs' hidden block counts, and the word after
   };
+  static constexpr uint32_t kKernargPoison = 0xcccccccc;
 
   Outcome patch(const uint32_t counts[3], const uint32_t sizes[3], const uint32_t limits[3]) {
     Outcome outcome;
@@ -615,7 +650,12 @@ class CudaDispatchTest : public CudaGpuTest {
     EXPECT_TRUE(device().copy_to_device(memory.address(), &outcome.before, sizeof(outcome.before)).ok());
     EXPECT_TRUE(device().copy_to_device(memory.address() + 64, counts, 12).ok());
     EXPECT_TRUE(device().copy_to_device(memory.address() + 128, &poison, 4).ok());
+    const uint32_t kernargs[4] = {kKernargPoison, kKernargPoison, kKernargPoison, kKernargPoison};
+    EXPECT_TRUE(device().copy_to_device(memory.address() + 192, kernargs, sizeof(kernargs)).ok());
     devbin_dispatch_args_t args{};
+    // The target's kernargs at 160, hidden_block_count_x 32 bytes in.
+    args.target_kernargs = memory.address() + 160;
+    args.hidden_block_count_offset = 32;
     args.workgroup_counts = memory.address() + 64;
     args.packet = memory.address();
     args.status = memory.address() + 128;
@@ -628,6 +668,8 @@ class CudaDispatchTest : public CudaGpuTest {
     EXPECT_TRUE(stream().synchronize().ok());
     EXPECT_TRUE(device().copy_to_host(&outcome.after, memory.address(), sizeof(outcome.after)).ok());
     EXPECT_TRUE(device().copy_to_host(&outcome.status, memory.address() + 128, 4).ok());
+    EXPECT_TRUE(
+        device().copy_to_host(outcome.block_counts, memory.address() + 192, sizeof(outcome.block_counts)).ok());
     return outcome;
   }
 
@@ -638,6 +680,8 @@ class CudaDispatchTest : public CudaGpuTest {
     const uint8_t* bytes = reinterpret_cast<const uint8_t*>(&o.after);
     for (int i = 2; i < 56; ++i) EXPECT_EQ(bytes[i], 0) << "byte " << i;
     EXPECT_EQ(o.after.completion_signal, o.before.completion_signal);
+    // A no-op runs no kernel: the target's kernargs are left alone.
+    for (uint32_t word : o.block_counts) EXPECT_EQ(word, kKernargPoison);
   }
 
   static constexpr uint16_t kHeader = (DEVBIN_AQL_PACKET_TYPE_KERNEL_DISPATCH << DEVBIN_AQL_HEADER_TYPE_SHIFT) |
@@ -667,6 +711,11 @@ TEST_F(CudaDispatchTest, ValidCountsPublishTheKernelDispatch) {
   EXPECT_EQ(o.after.grid_size_x, 256000u);
   EXPECT_EQ(o.after.kernel_object, o.before.kernel_object);
   EXPECT_EQ(o.after.kernarg_address, o.before.kernarg_address);
+  // The hidden block counts, and nothing after them.
+  EXPECT_EQ(o.block_counts[0], 1000u);
+  EXPECT_EQ(o.block_counts[1], 7u);
+  EXPECT_EQ(o.block_counts[2], 3u);
+  EXPECT_EQ(o.block_counts[3], kKernargPoison);
 }
 
 TEST_F(CudaDispatchTest, ZeroCountInAnyDimensionIsANoOp) {

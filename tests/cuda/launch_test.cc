@@ -69,7 +69,8 @@ TEST(CudaLaunchShapeTest, FollowsTheDevice) {
 
 
 TEST(CudaKernelTest, NamesFollowTheAbiList) {
-  EXPECT_EQ(kKernelCount, 7u);
+  EXPECT_EQ(kKernelCount, 8u);
+  EXPECT_EQ(kernel_name(Kernel::devbin_update), "devbin_update");
   EXPECT_EQ(kernel_name(Kernel::devbin_fill), "devbin_fill");
   EXPECT_EQ(kernel_name(Kernel::devbin_copy), "devbin_copy");
   EXPECT_EQ(kernel_name(Kernel::devbin_batch), "devbin_batch");

@@ -43,10 +43,22 @@ struct Patched {
   std::array<uint8_t, 64> packet;
   uint32_t status;
   testing::AssertionResult guards_kept = testing::AssertionSuccess();
+  std::vector<uint8_t> kernargs;  // the target's kernarg segment after the patch
 };
 
+// The target's kernarg segment: 64 bytes of explicit arguments then the
+// hidden ones, every byte a known value so a store shows.
+constexpr size_t kTargetKernargBytes = 256;
+constexpr uint32_t kHiddenBlockCountOffset = 64;
+std::vector<uint8_t> target_kernargs_before() {
+  std::vector<uint8_t> bytes(kTargetKernargBytes);
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(0xa5 ^ i);
+  return bytes;
+}
+
 Patched run_patch(const KernelBuild& build, const Shape& shape, std::array<uint32_t, 3> counts,
-                  std::array<uint32_t, 3> workgroup_size, std::array<uint32_t, 3> max_count, bool with_status = true) {
+                  std::array<uint32_t, 3> workgroup_size, std::array<uint32_t, 3> max_count, bool with_status = true,
+                  bool with_block_counts = false) {
   const std::array<uint8_t, 64> before = reserved_packet();
   GuardedBytes packet(0, 64);  // 256-byte aligned, so 64-byte aligned as AQL queues are
   std::memcpy(packet.data(), before.data(), 64);
@@ -63,13 +75,20 @@ Patched run_patch(const KernelBuild& build, const Shape& shape, std::array<uint3
   std::memcpy(args.max_workgroup_count, max_count.data(), 12);
   args.header = kDispatchHeader;
   args.setup = kSetup;
-  args.reserved0 = 0;
+  const std::vector<uint8_t> kernargs_before = target_kernargs_before();
+  GuardedBytes kernargs(8, kTargetKernargBytes);
+  std::memcpy(kernargs.data(), kernargs_before.data(), kernargs_before.size());
+  if (with_block_counts) {
+    args.target_kernargs = device_address(kernargs.data());
+    args.hidden_block_count_offset = kHiddenBlockCountOffset;
+  }
 
-  Patched result{launch(shape, [&] { build.dispatch_patch(args); }), {}, 0};
+  Patched result{launch(shape, [&] { build.dispatch_patch(args); }), {}, 0, testing::AssertionSuccess(), {}};
   std::memcpy(result.packet.data(), packet.data(), 64);
   std::memcpy(&result.status, status.data(), 4);
-  // Nothing but the packet and the status may change.
-  for (const GuardedBytes* bytes : {&packet, &status}) {
+  result.kernargs.assign(kernargs.data(), kernargs.data() + kTargetKernargBytes);
+  // Nothing but the packet, the status and the target's kernargs may change.
+  for (const GuardedBytes* bytes : {&packet, &status, &kernargs}) {
     testing::AssertionResult kept = bytes->check_guards();
     if (!kept) result.guards_kept = kept;
   }
@@ -198,6 +217,43 @@ TEST_P(DispatchTest, NoStatusAddressMeansNoStatusWrite) {
   ASSERT_TRUE(valid.guards_kept);
   EXPECT_EQ(valid.status, kStatusUnwritten);
   EXPECT_EQ(field<uint32_t>(valid.packet, 12), 192u);
+}
+
+// With target_kernargs, an OK outcome stores the counts at the hidden block
+// count offset (x, y, z as uint32) and nothing else in the segment.
+TEST_P(DispatchTest, HiddenBlockCountsAreStoredInTheTargetsKernargs) {
+  for (const Shape& shape : kDispatchShapes) {
+    SCOPED_TRACE(shape_name(shape));
+    const std::array<uint32_t, 3> counts = {7, 9, 11};
+    const std::array<uint32_t, 3> size = {8, 4, 2};
+    const Patched patched = run_patch(GetParam(), shape, counts, size, {100, 100, 100}, true, true);
+    expect_dispatch(patched, counts, size);
+    std::vector<uint8_t> expected = target_kernargs_before();
+    std::memcpy(expected.data() + kHiddenBlockCountOffset, counts.data(), 12);
+    EXPECT_EQ(patched.kernargs, expected);
+  }
+}
+
+// Without target_kernargs the segment is not touched.
+TEST_P(DispatchTest, NoTargetKernargsMeansNoBlockCounts) {
+  const Patched patched = run_patch(GetParam(), {1, 64, 32}, {3, 2, 1}, {64, 1, 1}, {10, 10, 10});
+  expect_dispatch(patched, {3, 2, 1}, {64, 1, 1});
+  EXPECT_EQ(patched.kernargs, target_kernargs_before());
+}
+
+// A no-op outcome runs no kernel, so the target's kernargs are left as they were.
+TEST_P(DispatchTest, NoOpOutcomesLeaveTheBlockCountsAlone) {
+  const std::vector<uint8_t> before = target_kernargs_before();
+  const Patched empty = run_patch(GetParam(), {1, 1, 1}, {0, 2, 1}, {64, 1, 1}, {10, 10, 10}, true, true);
+  expect_no_op(empty, DEVBIN_DISPATCH_STATUS_EMPTY);
+  EXPECT_EQ(empty.kernargs, before);
+  const Patched over = run_patch(GetParam(), {1, 1, 1}, {11, 2, 1}, {64, 1, 1}, {10, 10, 10}, true, true);
+  expect_no_op(over, DEVBIN_DISPATCH_STATUS_OVER_LIMIT);
+  EXPECT_EQ(over.kernargs, before);
+  const Patched overflow =
+      run_patch(GetParam(), {1, 1, 1}, {1u << 22, 1, 1}, {1024, 1, 1}, {0xffffffffu, 1, 1}, true, true);
+  expect_no_op(overflow, DEVBIN_DISPATCH_STATUS_GRID_OVERFLOW);
+  EXPECT_EQ(overflow.kernargs, before);
 }
 
 INSTANTIATE_TEST_SUITE_P(Builds, DispatchTest, testing::ValuesIn(kernel_builds()),

@@ -465,7 +465,12 @@ TEST_P(EmulatedGpu, DispatchPatchWritesThePacketOrANoOp) {
     std::memcpy(host + 64, c.counts, sizeof(c.counts));
     const uint32_t poison = 0xdeadbeef;
     std::memcpy(host + 128, &poison, 4);
+    // The target's kernargs: the counts go to offset 8 of them on an OK outcome.
+    const std::vector<uint8_t> kernargs_before(32, 0xcc);
+    std::memcpy(host + 256, kernargs_before.data(), kernargs_before.size());
     devbin_dispatch_args_t args{};
+    args.target_kernargs = memory->address() + 256;
+    args.hidden_block_count_offset = 8;
     args.workgroup_counts = memory->address() + 64;
     args.packet = memory->address();
     args.status = memory->address() + 128;
@@ -495,13 +500,60 @@ TEST_P(EmulatedGpu, DispatchPatchWritesThePacketOrANoOp) {
       }
       EXPECT_EQ(after.kernel_object, before.kernel_object);
       EXPECT_EQ(after.kernarg_address, before.kernarg_address);
+      std::vector<uint8_t> kernargs_want = kernargs_before;
+      std::memcpy(kernargs_want.data() + 8, c.counts, sizeof(c.counts));
+      EXPECT_EQ(std::vector<uint8_t>(host + 256, host + 288), kernargs_want) << "hidden block counts";
     } else {
+      EXPECT_EQ(std::vector<uint8_t>(host + 256, host + 288), kernargs_before) << "a no-op stores no block counts";
       // A BARRIER_AND with no dependencies, keeping the barrier bit and fences.
       EXPECT_EQ(after.header, (args.header & ~0xffu) | DEVBIN_AQL_PACKET_TYPE_BARRIER_AND);
       const std::vector<uint8_t> zeros(52, 0);
       EXPECT_EQ(std::vector<uint8_t>(host + 4, host + 56), zeros);
     }
   }
+}
+
+// Inline updates of a few lengths at every alignment mod 4 (and one that
+// takes two launches), each in its own guarded region, checked after one
+// synchronize; the host buffer is overwritten as soon as update returns.
+TEST_P(EmulatedGpu, UpdateWritesTheHostBytes) {
+  constexpr uint64_t kGuard = 40;
+  struct Piece {
+    uint64_t offset;
+    uint64_t length;
+  };
+  std::vector<Piece> pieces;
+  for (uint64_t length : {uint64_t{1}, uint64_t{3}, uint64_t{6}, uint64_t{67}}) {
+    for (uint64_t offset : {uint64_t{0}, uint64_t{1}, uint64_t{2}, uint64_t{3}}) pieces.push_back({offset, length});
+  }
+  pieces.push_back({5, DEVBIN_UPDATE_BYTES + 9});
+  uint64_t span = 0;
+  std::vector<uint64_t> starts;
+  for (const Piece& piece : pieces) {
+    starts.push_back(span + kGuard + piece.offset);
+    span += (kGuard + 3 + piece.length + kGuard + 15) / 16 * 16;
+  }
+  std::vector<std::vector<uint8_t>> data;
+  for (const Piece& piece : pieces) {
+    data.emplace_back(piece.length);
+    random_bytes(rng_, data.back());
+  }
+  EXPECT_TRUE(run_and_compare(
+      *device_, *queue_, span,
+      [&](const std::vector<uint8_t>& poison) {
+        std::vector<uint8_t> want = poison;
+        for (size_t i = 0; i < pieces.size(); ++i) std::memcpy(&want[starts[i]], data[i].data(), pieces[i].length);
+        return want;
+      },
+      [&](DevicePtr base) {
+        for (size_t i = 0; i < pieces.size(); ++i) {
+          std::vector<uint8_t> reused = data[i];
+          DEVBIN_RETURN_IF_ERROR(device_->update(*queue_, base + starts[i], reused));
+          std::fill(reused.begin(), reused.end(), uint8_t{0x77});  // the launch holds its own copy
+        }
+        return Status::Ok();
+      },
+      "updates"));
 }
 
 // The whole indirect-dispatch protocol: the patcher kernel publishes the
@@ -543,8 +595,15 @@ TEST_P(EmulatedGpu, IndirectDispatchRunsThePatchedFill) {
     std::memcpy(host, c.counts, sizeof(c.counts));
     const uint32_t poison = 0xffffffff;
     std::memcpy(host + 16, &poison, 4);
+    // Hidden block counts 48 bytes into the target's kernargs, past the
+    // fill's 40 bytes (the segment is taken to be 64 bytes, as a HIP
+    // kernel's implicit arguments follow its explicit ones).
+    const uint32_t counts_poison[3] = {0xcccccccc, 0xcccccccc, 0xcccccccc};
+    std::memcpy(host + 256 + 48, counts_poison, sizeof(counts_poison));
     IndirectDispatch request;
     request.kernel = device_->kernel(Kernel::devbin_fill);
+    request.kernel.kernarg_segment_size = 64;
+    request.hidden_block_count_offset = 48;
     request.kernarg_address = control->address() + 256;
     request.dimensions = c.counts[1] > 1 ? 2 : 1;
     request.workgroup_size[0] = c.workgroup;
@@ -563,6 +622,10 @@ TEST_P(EmulatedGpu, IndirectDispatchRunsThePatchedFill) {
     if (c.status == DEVBIN_DISPATCH_STATUS_OK) {
       for (uint64_t i = 0; i < kBytes; ++i) want[i] = pattern[i % 4];
     }
+    uint32_t block_counts[3];
+    std::memcpy(block_counts, host + 256 + 48, sizeof(block_counts));
+    const uint32_t* want_counts = c.status == DEVBIN_DISPATCH_STATUS_OK ? c.counts : counts_poison;
+    for (int d = 0; d < 3; ++d) EXPECT_EQ(block_counts[d], want_counts[d]) << "hidden block count " << d;
     EXPECT_TRUE(same_bytes(result, want, "the indirect fill's target"));
   }
 }

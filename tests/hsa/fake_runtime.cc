@@ -495,6 +495,13 @@ std::vector<std::pair<uint64_t, uint64_t>> kernel_ranges(const std::string& kern
     ranges.emplace_back(patch.workgroup_counts, 3 * sizeof(uint32_t));
     ranges.emplace_back(patch.packet, sizeof(devbin_aql_kernel_dispatch_packet_t));
     if (patch.status != 0) ranges.emplace_back(patch.status, sizeof(uint32_t));
+    if (patch.target_kernargs != 0) {
+      ranges.emplace_back(patch.target_kernargs + patch.hidden_block_count_offset, 3 * sizeof(uint32_t));
+    }
+  } else if (kernel == "devbin_update") {
+    devbin_update_args_t update;
+    std::memcpy(&update, args, sizeof(update));
+    ranges.emplace_back(update.target, update.length);
   }
   return ranges;
 }

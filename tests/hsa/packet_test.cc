@@ -16,6 +16,7 @@
 
 #include "devbin/code_object.h"
 #include "devbin/hsa.h"
+#include "devbin/kernel_args.h"
 #include "devbin/toc.h"
 #include "hsa/packet.h"
 
@@ -389,6 +390,20 @@ TEST(Kernargs, ClangBuiltKernelHiddenArgumentsAtTheirMetadataOffsets) {
   }
   // Block counts, group sizes and remainders in three dimensions, grid dims, queue pointer.
   EXPECT_EQ(known, 11) << "the probe's metadata lacks hidden arguments it should list";
+
+  // Where an indirect dispatch's patcher stores the block counts: the
+  // metadata's hidden_block_count_x, y and z following it.
+  auto offset = hidden_block_count_offset(*kernel);
+  ASSERT_TRUE(offset.ok()) << offset.status().to_string();
+  ASSERT_TRUE(offset->has_value());
+  for (const KernelArg& arg : kernel->args) {
+    if (arg.value_kind == "hidden_block_count_x") {
+      EXPECT_EQ(**offset, arg.offset);
+    }
+    if (arg.value_kind == "hidden_block_count_z") {
+      EXPECT_EQ(**offset + 8, arg.offset);
+    }
+  }
 #endif
 }
 
@@ -539,6 +554,55 @@ TEST(IndirectDispatchPackets, PatcherThenBarrierThenTheInvalidTarget) {
   EXPECT_EQ(packets.target.completion_signal, 0x5151u);
 }
 
+TEST(IndirectDispatchPackets, HiddenBlockCountsGoToThePatchersArguments) {
+  LoadedKernel patcher;
+  patcher.kernel_object = 0x1110;
+  IndirectDispatch request = valid_request();
+  auto plain = make_indirect_dispatch(patcher, 0x8000, request, 0x9040, 1);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->patch_args.target_kernargs, 0u) << "no offset, no block counts";
+  request.hidden_block_count_offset = 24;
+  auto packets = make_indirect_dispatch(patcher, 0x8000, request, 0x9040, 1);
+  ASSERT_TRUE(packets.ok()) << packets.status().to_string();
+  EXPECT_EQ(packets->patch_args.target_kernargs, 0x5000u);
+  EXPECT_EQ(packets->patch_args.hidden_block_count_offset, 24u);
+  EXPECT_TRUE(check_dispatch_args(packets->patch_args).ok());
+  for (uint32_t bad : {26u, 30u}) {  // misaligned; the counts past the 40-byte segment
+    request.hidden_block_count_offset = bad;
+    auto refused = make_indirect_dispatch(patcher, 0x8000, request, 0x9040, 1);
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_PRED_FORMAT2(assert_contains, refused.status().message(), "hidden block counts at kernarg address 0x5000");
+  }
+}
+
+KernelInfo kernel_with_block_counts(std::initializer_list<KernelArg> hidden) {
+  KernelInfo kernel;
+  kernel.name = "k";
+  kernel.explicit_args_size = 8;
+  kernel.kernarg_segment_size = 264;
+  kernel.args.push_back({0, 8, "global_buffer"});
+  for (const KernelArg& arg : hidden) kernel.args.push_back(arg);
+  return kernel;
+}
+
+TEST(IndirectDispatchPackets, HiddenBlockCountOffsetFromTheMetadata) {
+  auto none = hidden_block_count_offset(kernel_with_block_counts({}));
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  auto found = hidden_block_count_offset(kernel_with_block_counts(
+      {{16, 4, "hidden_block_count_x"}, {20, 4, "hidden_block_count_y"}, {24, 4, "hidden_block_count_z"}}));
+  ASSERT_TRUE(found.ok()) << found.status().to_string();
+  EXPECT_EQ(found->value_or(0), 16u);
+  auto partial = hidden_block_count_offset(kernel_with_block_counts({{16, 4, "hidden_block_count_x"}}));
+  EXPECT_PRED_FORMAT2(assert_contains, partial.status().message(), "no 'hidden_block_count_y'");
+  auto apart = hidden_block_count_offset(kernel_with_block_counts(
+      {{16, 4, "hidden_block_count_x"}, {24, 4, "hidden_block_count_y"}, {28, 4, "hidden_block_count_z"}}));
+  EXPECT_PRED_FORMAT2(assert_contains, apart.status().message(), "'hidden_block_count_y' is 4 bytes at offset 24");
+  auto wide = hidden_block_count_offset(kernel_with_block_counts(
+      {{16, 8, "hidden_block_count_x"}, {20, 4, "hidden_block_count_y"}, {24, 4, "hidden_block_count_z"}}));
+  EXPECT_EQ(wide.status().code(), StatusCode::kFailedPrecondition);
+}
+
 TEST(IndirectDispatchPackets, RefusesBadRequests) {
   LoadedKernel patcher;
   patcher.kernel_object = 0x1110;
@@ -592,7 +656,8 @@ TEST(KernelNames, FollowTheAbiList) {
   EXPECT_EQ(kernel_name(Kernel::devbin_fill_rect), "devbin_fill_rect");
   EXPECT_EQ(kernel_name(Kernel::devbin_dispatch_patch), "devbin_dispatch_patch");
   EXPECT_EQ(kernel_name(Kernel::devbin_timestamp), "devbin_timestamp");
-  EXPECT_EQ(kKernelCount, 7u);
+  EXPECT_EQ(kernel_name(Kernel::devbin_update), "devbin_update");
+  EXPECT_EQ(kKernelCount, 8u);
 }
 
 }  // namespace

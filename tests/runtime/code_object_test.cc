@@ -68,6 +68,7 @@ KERNEL void devbin_dispatch_patch(devbin_dispatch_args_t a) {
   STORE(uint32_t, a.status, a.header + a.workgroup_size[2]);
 }
 KERNEL void devbin_timestamp(devbin_timestamp_args_t a) { STORE(uint64_t, a.target, __builtin_readsteadycounter()); }
+KERNEL void devbin_update(devbin_update_args_t a) { STORE(uint32_t, a.target, a.payload[a.length % 4]); }
 #if defined(WITH_HIDDEN) && defined(__AMDGPU__)
 KERNEL void uses_hidden(devbin_copy_args_t a) { STORE(uint32_t, a.target, __builtin_amdgcn_workgroup_size_x()); }
 #endif
@@ -903,7 +904,7 @@ TEST_F(CodeObjectTest, ValidateRefusesKernelsThatBreakTheAbi) {
        "devbin_fill_args_t) passes 40"},
       {build_amdgpu("gfx11-generic", 6, "-DOMIT_COPY"), "amdgcn-amd-amdhsa--gfx11-generic.so",
        "kernel devbin_copy is missing; the code object has kernels devbin_fill, devbin_batch, devbin_copy_rect, "
-       "devbin_fill_rect, devbin_dispatch_patch, devbin_timestamp"},
+       "devbin_fill_rect, devbin_dispatch_patch, devbin_timestamp, devbin_update"},
       {build_cubin("sm_90", "-DWRONG_FILL_ARGS"), "nvptx64-nvidia-cuda--sm_90.cubin",
        "kernel devbin_fill takes 32 argument bytes; the host ABI (device/abi.h devbin_fill_args_t) passes 40"},
       {build_cubin("sm_90", "-DOMIT_COPY"), "nvptx64-nvidia-cuda--sm_90.cubin", "kernel devbin_copy is missing"},

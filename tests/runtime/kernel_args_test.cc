@@ -292,6 +292,55 @@ TEST(KernelArgsTest, DispatchArgsFollowTheAqlPacket) {
     EXPECT_NE(check_dispatch_args(bad).message().find("workgroup_size[2] is " + std::to_string(size)),
               std::string::npos);
   }
+  // Hidden block counts: 4-byte aligned, not wrapping; no kernargs, no check.
+  devbin_dispatch_args_t counts = args;
+  counts.target_kernargs = 0x4000;
+  counts.hidden_block_count_offset = 256;
+  EXPECT_TRUE(check_dispatch_args(counts).ok());
+  counts.hidden_block_count_offset = 258;
+  EXPECT_NE(check_dispatch_args(counts).message().find("are not 4-byte aligned"), std::string::npos);
+  counts.target_kernargs = UINT64_MAX - 15;
+  counts.hidden_block_count_offset = 8;
+  EXPECT_NE(check_dispatch_args(counts).message().find("wraps around"), std::string::npos);
+  counts.target_kernargs = 0;
+  counts.hidden_block_count_offset = 3;
+  EXPECT_TRUE(check_dispatch_args(counts).ok()) << "the offset is unused without target_kernargs";
+}
+
+// The payload sits at target % 4 in the words the kernel stores.
+TEST(KernelArgsTest, UpdatePayloadLinesUpWithTheTargetsWords) {
+  std::vector<uint8_t> data(DEVBIN_UPDATE_BYTES);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 7 + 1);
+  for (uint64_t target : {0x1000ull, 0x1001ull, 0x1002ull, 0x1003ull}) {
+    for (size_t length : {size_t{1}, size_t{64}, size_t{4093}, size_t{DEVBIN_UPDATE_BYTES}}) {
+      auto args = make_update_args(target, std::span<const uint8_t>(data).first(length));
+      ASSERT_TRUE(args.ok()) << args.status().message();
+      EXPECT_EQ(args->target, target);
+      EXPECT_EQ(args->length, length);
+      EXPECT_EQ(args->shift, target % 4);
+      const uint8_t* payload = reinterpret_cast<const uint8_t*>(args->payload);
+      EXPECT_EQ(std::memcmp(payload + target % 4, data.data(), length), 0);
+      for (size_t i = 0; i < target % 4; ++i) EXPECT_EQ(payload[i], 0u) << "byte " << i << " before the data";
+    }
+  }
+}
+
+TEST(KernelArgsTest, UpdateRefusesNullEmptyAndTooLong) {
+  std::vector<uint8_t> data(DEVBIN_UPDATE_MAX_BYTES + 1, 1);
+  const std::span<const uint8_t> all(data);
+  EXPECT_TRUE(check_update(0x1000, all.first(DEVBIN_UPDATE_MAX_BYTES)).ok());
+  EXPECT_TRUE(check_update(0x1001, all.first(1)).ok());
+  EXPECT_NE(check_update(0x1000, all).message().find("65537 bytes; an inline update takes at most 65536"),
+            std::string::npos);
+  EXPECT_NE(check_update(0x1000, {}).message().find("the host data is null"), std::string::npos);
+  EXPECT_NE(check_update(0x1000, all.first(0)).message().find("the host data is empty"), std::string::npos);
+  EXPECT_NE(check_update(0, all.first(4)).message().find("target is null"), std::string::npos);
+  EXPECT_NE(check_update(UINT64_MAX - 2, all.first(4)).message().find("wraps around"), std::string::npos);
+  EXPECT_EQ(check_update(0, all.first(4)).code(), StatusCode::kInvalidArgument);
+  // One launch takes at most DEVBIN_UPDATE_BYTES; Device::update splits.
+  EXPECT_NE(make_update_args(0x1000, all.first(DEVBIN_UPDATE_BYTES + 1)).status().message().find("in one launch"),
+            std::string::npos);
+  EXPECT_FALSE(make_update_args(0x1000, all.first(0)).ok());
 }
 
 }  // namespace

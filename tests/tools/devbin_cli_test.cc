@@ -312,6 +312,7 @@ constexpr const char* kChecks[] = {
     "copy_rect 2D",                "copy_rect 3D",                "fill_rect 3D, 1-byte pattern",
     "fill_rect 3D, 2-byte pattern", "fill_rect 3D, 4-byte pattern", "fill_rect 3D, 8-byte pattern",
     "fill_rect 3D, 16-byte pattern", "timestamp",
+    "update of 64 bytes at offset 1", "update of 4096 bytes at offset 3", "update of 65536 bytes at offset 5",
     "dispatch_patch valid counts", "dispatch_patch zero count",   "dispatch_patch count over the limit",
 };
 

@@ -184,6 +184,20 @@ Status self_test_fill_rect(const Device& device, Queue& queue, std::mt19937_64& 
       [&](const devbin_rect_region_t& to) { return device.fill_rect(queue, to, extent, pattern); });
 }
 
+// An inline update of `length` bytes at `offset`, the host bytes overwritten
+// as soon as update returns (the launch holds its own copy).
+Status self_test_update(const Device& device, Queue& queue, std::mt19937_64& rng, uint64_t offset, uint64_t length) {
+  DEVBIN_ASSIGN_OR_RETURN(auto buffer, device.allocate(2 * kGuard + offset + length));
+  std::vector<uint8_t> expected(length);
+  random_bytes(rng, expected);
+  return check_region(device, queue, *buffer, offset, length, rng, expected, [&](DevicePtr target) {
+    std::vector<uint8_t> reused = expected;
+    Status status = device.update(queue, target, reused);
+    std::fill(reused.begin(), reused.end(), uint8_t{0});
+    return status;
+  });
+}
+
 // Two records written over a poison in queue order, the steady clock set and
 // not going back, and, calibrated (devbin/clock.h), inside the host's window
 // around the dispatch. The cycle counter only has to be written: gfx11 has no
@@ -243,6 +257,11 @@ Status self_test_dispatch(const Device& device, Queue& queue, std::mt19937_64& r
   const DevicePtr packet_address = memory->address();  // cuMemAlloc and HSA memory pools align to 256 bytes or more
   const DevicePtr counts_address = memory->address() + 64;
   const DevicePtr status_address = memory->address() + 128;
+  // The target's kernarg segment, its hidden block counts 48 bytes in.
+  const DevicePtr kernargs_address = memory->address() + 160;
+  const DevicePtr block_counts_address = kernargs_address + 48;
+  const uint32_t kernargs_poison[3] = {0xcccccccc, 0xcccccccc, 0xcccccccc};
+  DEVBIN_RETURN_IF_ERROR(device.copy_to_device(block_counts_address, kernargs_poison, sizeof(kernargs_poison)));
   const devbin_aql_kernel_dispatch_packet_t before = reserved_packet(rng);
   const uint32_t status_poison = 0xdeadbeef;
   DEVBIN_RETURN_IF_ERROR(device.copy_to_device(packet_address, &before, sizeof(before)));
@@ -262,12 +281,22 @@ Status self_test_dispatch(const Device& device, Queue& queue, std::mt19937_64& r
                 (DEVBIN_AQL_FENCE_SCOPE_SYSTEM << DEVBIN_AQL_HEADER_ACQUIRE_FENCE_SCOPE_SHIFT) |
                 (DEVBIN_AQL_FENCE_SCOPE_SYSTEM << DEVBIN_AQL_HEADER_RELEASE_FENCE_SCOPE_SHIFT);
   args.setup = 3;
+  args.target_kernargs = kernargs_address;
+  args.hidden_block_count_offset = 48;
   DEVBIN_RETURN_IF_ERROR(device.dispatch_patch(queue, args));
   DEVBIN_RETURN_IF_ERROR(queue.synchronize());
   devbin_aql_kernel_dispatch_packet_t after{};
   uint32_t status = 0;
   DEVBIN_RETURN_IF_ERROR(device.copy_to_host(&after, packet_address, sizeof(after)));
   DEVBIN_RETURN_IF_ERROR(device.copy_to_host(&status, status_address, sizeof(status)));
+  uint32_t block_counts[3] = {};
+  DEVBIN_RETURN_IF_ERROR(device.copy_to_host(block_counts, block_counts_address, sizeof(block_counts)));
+  // The target's hidden block counts: the counts when it runs, untouched when not.
+  const uint32_t* want_counts = expected_status == DEVBIN_DISPATCH_STATUS_OK ? counts : kernargs_poison;
+  if (std::memcmp(block_counts, want_counts, sizeof(block_counts)) != 0) {
+    return data_loss(format("dispatch_patch hidden block counts %u, %u, %u; expected %u, %u, %u", block_counts[0],
+                            block_counts[1], block_counts[2], want_counts[0], want_counts[1], want_counts[2]));
+  }
   if (status != expected_status) {
     return data_loss(format("dispatch_patch status %u, expected %u", status, expected_status));
   }
@@ -331,6 +360,11 @@ std::vector<SelfTestCheck> self_test_device(const Device& device) {
                       self_test_fill_rect(device, queue, rng, width)});
   }
   checks.push_back({"timestamp and clock calibration", self_test_timestamp(device, queue)});
+  for (const auto& [offset, length] : {std::pair<uint64_t, uint64_t>{1, 64}, {3, DEVBIN_UPDATE_BYTES},
+                                       {5, DEVBIN_UPDATE_MAX_BYTES}}) {
+    checks.push_back({format("update of %" PRIu64 " bytes at offset %" PRIu64, length, offset),
+                      self_test_update(device, queue, rng, offset, length)});
+  }
   const uint32_t valid[3] = {7, 3, 1};
   const uint32_t empty[3] = {7, 0, 1};
   const uint32_t over[3] = {(1u << 20) + 1, 1, 1};

@@ -287,6 +287,10 @@ class Device {
   // Patches the AQL packet args.packet (64-byte aligned) from the counts at
   // args.workgroup_counts (4-byte aligned), as device/abi.h describes.
   Status dispatch_patch(Stream& stream, const devbin_dispatch_args_t& args) const;
+  // Writes `data` at `target` through devbin_update launches, their bytes
+  // copied into the launch arguments before it returns (devbin/device.h's
+  // Device::update).
+  Status update(Stream& stream, DevicePtr target, std::span<const uint8_t> data) const;
   // Samples the timestamp kernel against CLOCK_MONOTONIC (`samples` times,
   // synchronizing `stream` each time) and keeps the best.
   Result<ClockCalibration> calibrate_clock(Stream& stream, uint32_t samples = 16) const;

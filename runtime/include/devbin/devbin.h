@@ -177,6 +177,13 @@ devbin_status_t devbin_queue_batch(devbin_device_t* device, devbin_queue_t* queu
 devbin_status_t devbin_queue_timestamp(devbin_device_t* device, devbin_queue_t* queue, uint64_t record);
 devbin_status_t devbin_queue_dispatch_patch(devbin_device_t* device, devbin_queue_t* queue,
                                       const devbin_dispatch_args_t* args);
+/* Inline update: writes `length` bytes (1 to DEVBIN_UPDATE_MAX_BYTES, 64 KiB)
+ * from host memory `data` at device address `target` (any alignment) when the
+ * queue reaches it; the bytes travel in the launch arguments (devbin_update,
+ * one launch per DEVBIN_UPDATE_BYTES) and are copied before the call returns,
+ * so `data` may be reused at once. */
+devbin_status_t devbin_queue_update(devbin_device_t* device, devbin_queue_t* queue, uint64_t target, const void* data,
+                                    size_t length);
 
 /* Maps timestamp records to host CLOCK_MONOTONIC nanoseconds (devbin/clock.h). */
 typedef struct devbin_clock_calibration_t {

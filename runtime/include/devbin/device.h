@@ -166,6 +166,14 @@ class Device {
   // Writes a devbin_timestamp_record_t (8-byte aligned) when the queue reaches it.
   virtual Status timestamp(Queue& queue, DevicePtr record) const = 0;
   virtual Status dispatch_patch(Queue& queue, const devbin_dispatch_args_t& args) const = 0;
+  // Writes `data` (1 to DEVBIN_UPDATE_MAX_BYTES bytes) at `target` (any
+  // alignment) when the queue reaches it, the bytes travelling in the launch
+  // arguments (devbin_update, no staging buffer): one launch per
+  // DEVBIN_UPDATE_BYTES. The bytes are copied when the call returns, so the
+  // caller may reuse `data` at once. Each launch is enqueued atomically; on a
+  // queue shared between threads another thread's work may fall between the
+  // launches of one long update.
+  virtual Status update(Queue& queue, DevicePtr target, std::span<const uint8_t> data) const = 0;
   // Maps timestamp records to host CLOCK_MONOTONIC nanoseconds (devbin/clock.h).
   virtual Result<ClockCalibration> calibrate_clock(Queue& queue, uint32_t samples = 16) const = 0;
 

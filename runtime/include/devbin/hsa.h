@@ -187,11 +187,21 @@ struct HiddenArgumentValues {
 Status write_kernargs(std::span<uint8_t> segment, const KernelInfo& kernel, std::span<const uint8_t> explicit_args,
                       const DispatchGeometry& geometry, const HiddenArgumentValues& hidden = {});
 
+// The offset of hidden_block_count_x in `kernel`'s kernarg segment, with
+// hidden_block_count_y and _z the next two uint32s (code object v5/v6 lays
+// them out so); nullopt when the kernel takes no hidden block counts (its
+// grid comes from the packet). An error when the metadata has only some of
+// the three, another size than 4 bytes, or another layout.
+Result<std::optional<uint32_t>> hidden_block_count_offset(const KernelInfo& kernel);
+
 // An indirect dispatch: workgroup counts read by the device from memory.
 // The target's kernargs are the caller's, hidden ones included; the grid is
-// not known when they are written, so a target must take its grid from the
-// packet (as devbin's builtins do), not from hidden_block_count_* or
-// hidden_remainder_* (which the patcher does not rewrite).
+// not known when they are written. With hidden_block_count_offset set, the
+// patcher stores the counts in the target's hidden_block_count_x/y/z before
+// publishing the packet (HIP kernels read gridDim there); otherwise a target
+// must take its grid from the packet (as devbin's builtins do). The patcher
+// never rewrites hidden_remainder_* (zero: the grid is whole workgroups) nor
+// hidden_group_size_* (the caller knows the workgroup size).
 struct IndirectDispatch {
   LoadedKernel kernel;            // the kernel to launch (group/private sizes go to its packet)
   DevicePtr kernarg_address = 0;  // its kernarg segment, laid out by the caller
@@ -200,6 +210,9 @@ struct IndirectDispatch {
   DevicePtr workgroup_counts = 0;  // const uint32_t[3], 4-byte aligned, written before the dispatch runs
   uint32_t max_workgroup_count[3] = {UINT32_MAX, UINT32_MAX, UINT32_MAX};
   DevicePtr status = 0;  // uint32_t* for DEVBIN_DISPATCH_STATUS_*, or 0
+  // hidden_block_count_offset(the target's metadata), or nullopt: no block
+  // counts stored. Needs a kernarg_address.
+  std::optional<uint32_t> hidden_block_count_offset;
 };
 
 // What the operations size their grids by (Device::launch_limits()).
@@ -309,6 +322,10 @@ class Device {
   // args.workgroup_counts, as device/abi.h describes (a packet elsewhere than
   // this queue: the caller owns its ordering).
   Status dispatch_patch(Queue& queue, const devbin_dispatch_args_t& args) const;
+  // Writes `data` at `target` through devbin_update launches, their bytes
+  // copied into the queue's kernarg slots before it returns (devbin/device.h's
+  // Device::update).
+  Status update(Queue& queue, DevicePtr target, std::span<const uint8_t> data) const;
   // Launches request.kernel with workgroup counts read from device memory
   // when the queue reaches it: the patcher packet, a barrier-AND and the
   // target packet the patcher publishes.

@@ -70,8 +70,18 @@ inline uint64_t rect_chunk_count(uint32_t chunks_per_row, const devbin_rect_exte
 Result<devbin_timestamp_args_t> make_timestamp_args(uint64_t record);
 // Dispatch-patch arguments: packet 64-byte aligned, counts 4-byte aligned
 // (both non-null), status 4-byte aligned (0: none), each workgroup size
-// 1..65535 (the AQL packet's 16-bit fields).
+// 1..65535 (the AQL packet's 16-bit fields); target_kernargs 0 (no hidden
+// block counts) or with target_kernargs + hidden_block_count_offset 4-byte
+// aligned and the 12 bytes of counts not wrapping.
 Status check_dispatch_args(const devbin_dispatch_args_t& args);
+// An inline update (Device::update): `data` non-null and 1 to
+// DEVBIN_UPDATE_MAX_BYTES bytes, `target` non-null, the range not wrapping.
+Status check_update(uint64_t target, std::span<const uint8_t> data);
+// The arguments of one devbin_update launch: `data` (non-null, 1 to
+// DEVBIN_UPDATE_BYTES bytes) copied into the payload, placed for
+// target % 4 (device/abi.h). Device::update splits longer updates into
+// launches of this.
+Result<devbin_update_args_t> make_update_args(uint64_t target, std::span<const uint8_t> data);
 
 }  // namespace devbin
 

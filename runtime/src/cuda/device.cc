@@ -445,6 +445,18 @@ Status Device::dispatch_patch(Stream& stream, const devbin_dispatch_args_t& args
   return launch(Kernel::devbin_dispatch_patch, stream, 1, &copy);
 }
 
+Status Device::update(Stream& stream, DevicePtr target, std::span<const uint8_t> data) const {
+  DEVBIN_RETURN_IF_ERROR(check_update(target, data));
+  // cuLaunchKernel copies the argument into the launch before it returns.
+  for (size_t done = 0; done < data.size(); done += DEVBIN_UPDATE_BYTES) {
+    const size_t bytes = std::min<size_t>(data.size() - done, DEVBIN_UPDATE_BYTES);
+    DEVBIN_ASSIGN_OR_RETURN(devbin_update_args_t args, make_update_args(target + done, data.subspan(done, bytes)));
+    // A work-item per target word.
+    DEVBIN_RETURN_IF_ERROR(launch(Kernel::devbin_update, stream, (args.shift + bytes + 3) / 4, &args));
+  }
+  return Status::Ok();
+}
+
 Result<ClockCalibration> Device::calibrate_clock(Stream& stream, uint32_t samples) const {
   DEVBIN_ASSIGN_OR_RETURN(Buffer record, allocate(sizeof(devbin_timestamp_record_t)));
   // %globaltimer counts nanoseconds.

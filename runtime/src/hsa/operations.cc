@@ -38,7 +38,10 @@ Status Device::launch(Queue& queue, Kernel kernel, std::span<const uint8_t> args
   uint8_t* kernargs = q.kernarg_slot(index);
   HiddenArgumentValues hidden;
   hidden.queue = reinterpret_cast<uintptr_t>(q.queue);
-  Status written = write_kernargs({kernargs, q.kernarg_slot_bytes}, *metadata, args, geometry, hidden);
+  // The kernel's own segment, not the whole slot: the slot fits the largest
+  // kernel (devbin_update's 4 KiB), which a fill need not zero.
+  const size_t segment = std::min<size_t>(q.kernarg_slot_bytes, metadata->kernarg_segment_size);
+  Status written = write_kernargs({kernargs, segment}, *metadata, args, geometry, hidden);
   void* slot = q.slot(index);
   if (!written.ok()) {
     q.publish_no_ops({slot});
@@ -111,6 +114,21 @@ Status Device::timestamp(Queue& queue, DevicePtr record) const {
 Status Device::dispatch_patch(Queue& queue, const devbin_dispatch_args_t& args) const {
   DEVBIN_RETURN_IF_ERROR(check_dispatch_args(args));
   return launch(queue, Kernel::devbin_dispatch_patch, bytes_of(args), linear_geometry(1, 1));
+}
+
+Status Device::update(Queue& queue, DevicePtr target, std::span<const uint8_t> data) const {
+  DEVBIN_RETURN_IF_ERROR(check_update(target, data));
+  // launch() copies the argument into the packet's kernarg slot.
+  for (size_t done = 0; done < data.size(); done += DEVBIN_UPDATE_BYTES) {
+    const size_t bytes = std::min<size_t>(data.size() - done, DEVBIN_UPDATE_BYTES);
+    DEVBIN_ASSIGN_OR_RETURN(devbin_update_args_t args, make_update_args(target + done, data.subspan(done, bytes)));
+    // A work-item per target word, in as many workgroups as that takes.
+    const uint64_t words = (args.shift + bytes + 3) / 4;
+    const uint32_t size = limits_.workgroup_size;
+    const uint32_t groups = static_cast<uint32_t>((words + size - 1) / size);
+    DEVBIN_RETURN_IF_ERROR(launch(queue, Kernel::devbin_update, bytes_of(args), linear_geometry(groups, size)));
+  }
+  return Status::Ok();
 }
 
 Status Device::dispatch_indirect(Queue& queue, const IndirectDispatch& request) const {

@@ -261,6 +261,36 @@ void* packet_slot(void* ring, uint32_t size, uint64_t index) {
   return static_cast<uint8_t*>(ring) + (index & (uint64_t{size} - 1)) * 64;
 }
 
+Result<std::optional<uint32_t>> hidden_block_count_offset(const KernelInfo& kernel) {
+  const KernelArg* found[3] = {nullptr, nullptr, nullptr};
+  for (const KernelArg& arg : kernel.args) {
+    if (arg.value_kind.starts_with("hidden_block_count_") && arg.value_kind.size() == 20) {
+      const int d = axis_of(arg.value_kind);
+      if (d >= 0 && d < 3) found[d] = &arg;
+    }
+  }
+  if (found[0] == nullptr && found[1] == nullptr && found[2] == nullptr) return std::optional<uint32_t>();
+  const std::string where = "kernargs of " + kernel.name + ": ";
+  for (int d = 0; d < 3; ++d) {
+    const std::string name = std::string("hidden_block_count_") + static_cast<char>('x' + d);
+    if (found[d] == nullptr) {
+      return failed_precondition(where + "the metadata has some hidden block counts but no '" + name + "'");
+    }
+    if (found[d]->size != 4 || found[d]->offset != found[0]->offset + 4 * d) {
+      return failed_precondition(where + "'" + name + "' is " + std::to_string(found[d]->size) +
+                                 " bytes at offset " + std::to_string(found[d]->offset) + "; expected 4 bytes at " +
+                                 std::to_string(found[0]->offset + 4 * d) +
+                                 " (x, y, z consecutive, as code object v5/v6 lays them out)");
+    }
+  }
+  if (found[0]->offset % 4 != 0 || uint64_t{found[0]->offset} + 12 > kernel.kernarg_segment_size) {
+    return failed_precondition(where + "the hidden block counts at offset " + std::to_string(found[0]->offset) +
+                               " are not 4-byte aligned inside the " + std::to_string(kernel.kernarg_segment_size) +
+                               "-byte kernarg segment");
+  }
+  return std::optional<uint32_t>(found[0]->offset);
+}
+
 Result<IndirectPackets> make_indirect_dispatch(const LoadedKernel& patcher, DevicePtr patcher_kernarg_address,
                                                const IndirectDispatch& request, DevicePtr target_packet_address,
                                                uint64_t completion_signal) {
@@ -284,6 +314,17 @@ Result<IndirectPackets> make_indirect_dispatch(const LoadedKernel& patcher, Devi
                             std::to_string(request.kernel.kernarg_segment_size) +
                             " bytes of kernargs but its kernarg address is null");
   }
+  if (request.hidden_block_count_offset.has_value()) {
+    const uint64_t offset = *request.hidden_block_count_offset;
+    if (request.kernarg_address == 0 || request.kernarg_address % 4 != 0 || offset % 4 != 0 ||
+        offset + 12 > request.kernel.kernarg_segment_size) {
+      return invalid_argument("indirect dispatch: hidden block counts at kernarg address " +
+                              hex(request.kernarg_address) + " + " + std::to_string(offset) +
+                              "; expected a non-null, 4-byte aligned kernarg address and an offset that is a "
+                              "multiple of 4 with the 12 bytes of counts inside the target's " +
+                              std::to_string(request.kernel.kernarg_segment_size) + "-byte kernarg segment");
+    }
+  }
   if (patcher.kernel_object == 0 || patcher_kernarg_address == 0) {
     return invalid_argument("indirect dispatch: the patcher kernel or its kernarg address is null");
   }
@@ -299,6 +340,10 @@ Result<IndirectPackets> make_indirect_dispatch(const LoadedKernel& patcher, Devi
   }
   args.header = ordered_header(DEVBIN_AQL_PACKET_TYPE_KERNEL_DISPATCH);
   args.setup = aql_dispatch_setup(request.dimensions);
+  if (request.hidden_block_count_offset.has_value()) {
+    args.target_kernargs = request.kernarg_address;
+    args.hidden_block_count_offset = *request.hidden_block_count_offset;
+  }
 
   packets.patcher = make_dispatch_packet(patcher, linear_geometry(1, 1), patcher_kernarg_address, completion_signal);
   packets.patcher_header = ordered_header(DEVBIN_AQL_PACKET_TYPE_KERNEL_DISPATCH);
