@@ -145,6 +145,89 @@ DEVBIN_ABI_LAYOUT(devbin_batch_args_t, 24, 8);
 DEVBIN_ABI_FIELD(devbin_batch_args_t, op_count, 16);
 
 //===----------------------------------------------------------------------===//
+// rect: copy and fill of 2D and 3D regions
+//===----------------------------------------------------------------------===//
+
+// Where a region's rows lie: row r of slice s starts at
+// base + s * slice_pitch + r * row_pitch. Pitches are bytes, any value (odd
+// ones such as 4099 included); a pitch the extent never uses (row_pitch with
+// height 1, slice_pitch with depth 1) is ignored by copy.
+typedef struct devbin_rect_region_t {
+  devbin_device_ptr_t base;
+  uint64_t row_pitch;
+  uint64_t slice_pitch;
+} devbin_rect_region_t;
+DEVBIN_ABI_LAYOUT(devbin_rect_region_t, 24, 8);
+DEVBIN_ABI_FIELD(devbin_rect_region_t, row_pitch, 8);
+DEVBIN_ABI_FIELD(devbin_rect_region_t, slice_pitch, 16);
+
+// What a rectangular operation moves: `depth` slices of `height` rows of
+// `width` bytes each (depth 1: a 2D region). Any field 0: nothing.
+typedef struct devbin_rect_extent_t {
+  uint64_t width;
+  uint32_t height;
+  uint32_t depth;
+} devbin_rect_extent_t;
+DEVBIN_ABI_LAYOUT(devbin_rect_extent_t, 16, 8);
+DEVBIN_ABI_FIELD(devbin_rect_extent_t, height, 8);
+DEVBIN_ABI_FIELD(devbin_rect_extent_t, depth, 12);
+
+// Both rect kernels cut the work into row chunks: each row into
+// chunks_per_row = ceil(width / chunk_bytes) pieces of chunk_bytes (the last
+// one shorter), so a launch has chunks_per_row * height * depth chunks,
+// numbered piece-fastest, then row, then slice. Workgroups take chunks
+// chunk-stride and move each with all their work-items, so a single wide
+// row and 65536 narrow rows both spread over the GPU. Any one-dimensional
+// grid is correct; one workgroup per chunk is the fastest. The host uses
+// DEVBIN_BATCH_CHUNK_BYTES; chunk_bytes follows batch's rule (a non-zero
+// multiple of 16 up to DEVBIN_BATCH_MAX_CHUNK_BYTES), chunks_per_row must
+// equal ceil(width / chunk_bytes) and the chunk count must be at most
+// DEVBIN_RECT_MAX_CHUNKS: otherwise the kernel stores nothing (the host
+// refuses such a region).
+#define DEVBIN_RECT_MAX_CHUNKS 0xffffffffu
+
+// Copies the extent from `source` to `target`: any alignment of either
+// side, any pitches. The target's rows must not overlap one another
+// (row_pitch >= width when height > 1; slice_pitch >= (height - 1) *
+// row_pitch + width when depth > 1; the source's may, a pitch of 0 repeating
+// one row), and target and source must not overlap:
+// the host refuses overlapping bounding ranges [base, base + span), span
+// = (depth - 1) * slice_pitch + (height - 1) * row_pitch + width.
+typedef struct devbin_copy_rect_args_t {
+  devbin_rect_region_t target;
+  devbin_rect_region_t source;
+  devbin_rect_extent_t extent;
+  uint32_t chunks_per_row;
+  uint32_t chunk_bytes;
+} devbin_copy_rect_args_t;
+DEVBIN_ABI_LAYOUT(devbin_copy_rect_args_t, 72, 8);
+DEVBIN_ABI_FIELD(devbin_copy_rect_args_t, source, 24);
+DEVBIN_ABI_FIELD(devbin_copy_rect_args_t, extent, 48);
+DEVBIN_ABI_FIELD(devbin_copy_rect_args_t, chunks_per_row, 64);
+DEVBIN_ABI_FIELD(devbin_copy_rect_args_t, chunk_bytes, 68);
+
+// Fills the extent at `target` with a pattern of `pattern_width` bytes (1, 2,
+// 4, 8 or 16; `pattern` as devbin_fill_args_t's). Every row start must be a
+// multiple of the pattern width, so base, row_pitch, slice_pitch and the
+// extent's width must all be; rows must not overlap (as for copy). A launch
+// that breaks the width rules stores nothing.
+typedef struct devbin_fill_rect_args_t {
+  devbin_rect_region_t target;
+  devbin_rect_extent_t extent;
+  uint32_t chunks_per_row;
+  uint32_t chunk_bytes;
+  uint32_t pattern[4];
+  uint32_t pattern_width;
+  uint32_t reserved0;
+} devbin_fill_rect_args_t;
+DEVBIN_ABI_LAYOUT(devbin_fill_rect_args_t, 72, 8);
+DEVBIN_ABI_FIELD(devbin_fill_rect_args_t, extent, 24);
+DEVBIN_ABI_FIELD(devbin_fill_rect_args_t, chunks_per_row, 40);
+DEVBIN_ABI_FIELD(devbin_fill_rect_args_t, chunk_bytes, 44);
+DEVBIN_ABI_FIELD(devbin_fill_rect_args_t, pattern, 48);
+DEVBIN_ABI_FIELD(devbin_fill_rect_args_t, pattern_width, 64);
+
+//===----------------------------------------------------------------------===//
 // dispatch: indirect dispatch through an AQL kernel-dispatch packet
 //===----------------------------------------------------------------------===//
 
@@ -283,6 +366,8 @@ DEVBIN_STATIC_ASSERT(sizeof(devbin_timestamp_args_t) == 8, "devbin_timestamp_arg
   X(devbin_fill, devbin_fill_args_t)                 \
   X(devbin_copy, devbin_copy_args_t)                 \
   X(devbin_batch, devbin_batch_args_t)               \
+  X(devbin_copy_rect, devbin_copy_rect_args_t)       \
+  X(devbin_fill_rect, devbin_fill_rect_args_t)       \
   X(devbin_dispatch_patch, devbin_dispatch_args_t)   \
   X(devbin_timestamp, devbin_timestamp_args_t)       \
   X(devbin_update, devbin_update_args_t)

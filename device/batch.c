@@ -52,7 +52,7 @@ DEVBIN_KERNEL void devbin_batch(devbin_batch_args_t args) {
       const uint32_t pattern[4] = {op->pattern[0], op->pattern[1], op->pattern[2], op->pattern[3]};
       devbin_fill_range(target + offset, bytes, width, devbin_fill_pattern(pattern, width), member, members, false);
     } else if (op->kind == DEVBIN_BATCH_COPY) {
-      devbin_copy_range(target + offset, op->source + offset, bytes, member, members);
+      devbin_copy_range(target + offset, op->source + offset, bytes, member, members, DEVBIN_COPY_LINE_BYTES);
     }
   }
 }

@@ -13,5 +13,6 @@ DEVBIN_KERNEL void devbin_fill(devbin_fill_args_t args) {
 }
 
 DEVBIN_KERNEL void devbin_copy(devbin_copy_args_t args) {
-  devbin_copy_range(args.target, args.source, args.length, devbin_global_id(), devbin_grid_size());
+  devbin_copy_range(args.target, args.source, args.length, devbin_global_id(), devbin_grid_size(),
+                    DEVBIN_COPY_LINE_BYTES);
 }

@@ -164,9 +164,11 @@ DEVBIN_INLINE uint32_t devbin_workgroup_members(void) {
 
 // The host validates these; a bad launch stores nothing rather than
 // misaligned or out-of-range bytes.
+// Every valid width is a power of two, so a multiple of it is a mask test
+// (a 64-bit `%` by a run-time width is a long division on AMDGPU).
 DEVBIN_INLINE bool devbin_fill_is_valid(uint64_t target, uint64_t length, uint32_t width) {
   if (width != 1 && width != 2 && width != 4 && width != 8 && width != 16) return false;
-  return target % width == 0 && length % width == 0;
+  return ((target | length) & (width - 1)) == 0;
 }
 
 // The body in chunks of DEVBIN_FILL_WORDS_PER_ITEM * workgroup-size
@@ -417,13 +419,15 @@ DEVBIN_INLINE void devbin_copy_shifted(devbin_global_u32x4* restrict target, con
 }
 
 // Copies [source, source + length) to [target, target + length) by
-// work-items `id` of `items`.
+// work-items `id` of `items`. The body starts on a `line`-byte boundary of
+// the target (a power of two, at least 16: DEVBIN_COPY_LINE_BYTES for
+// devbin_copy and devbin_batch); the head before it is copied byte by byte.
 DEVBIN_RANGE void devbin_copy_range(uint64_t target_address, uint64_t source_address, uint64_t length, uint64_t id,
-                                    uint64_t items) {
+                                    uint64_t items, uint64_t line) {
   devbin_global_u8* const target = (devbin_global_u8*)(uintptr_t)target_address;
   const devbin_global_u8* const source = (const devbin_global_u8*)(uintptr_t)source_address;
 
-  const uint64_t head = devbin_head_bytes(target_address, length, DEVBIN_COPY_LINE_BYTES);
+  const uint64_t head = devbin_head_bytes(target_address, length, line);
   devbin_copy_bytes(target, source, head, id, items);
 
   uint64_t words = (length - head) / 16;

@@ -357,6 +357,31 @@ devbin_status_t devbin_queue_copy(devbin_device_t* device, devbin_queue_t* queue
   });
 }
 
+devbin_status_t devbin_queue_copy_rect(devbin_device_t* device, devbin_queue_t* queue,
+                                       const devbin_rect_region_t* target, const devbin_rect_region_t* source,
+                                       const devbin_rect_extent_t* extent) {
+  return guarded("devbin_queue_copy_rect", [&]() -> devbin_status_t {
+    if (devbin_status_t error = check_device_and_queue("devbin_queue_copy_rect", device, queue)) return error;
+    if (target == nullptr) return null_argument("devbin_queue_copy_rect", "target");
+    if (source == nullptr) return null_argument("devbin_queue_copy_rect", "source");
+    if (extent == nullptr) return null_argument("devbin_queue_copy_rect", "extent");
+    return to_c(device->device->copy_rect(*queue->queue, *target, *source, *extent));
+  });
+}
+
+devbin_status_t devbin_queue_fill_rect(devbin_device_t* device, devbin_queue_t* queue,
+                                       const devbin_rect_region_t* target, const devbin_rect_extent_t* extent,
+                                       const void* pattern, size_t pattern_size) {
+  return guarded("devbin_queue_fill_rect", [&]() -> devbin_status_t {
+    if (devbin_status_t error = check_device_and_queue("devbin_queue_fill_rect", device, queue)) return error;
+    if (target == nullptr) return null_argument("devbin_queue_fill_rect", "target");
+    if (extent == nullptr) return null_argument("devbin_queue_fill_rect", "extent");
+    if (pattern == nullptr) return null_argument("devbin_queue_fill_rect", "pattern");
+    return to_c(device->device->fill_rect(*queue->queue, *target, *extent,
+                                          {static_cast<const uint8_t*>(pattern), pattern_size}));
+  });
+}
+
 devbin_status_t devbin_batch_fill_op(uint64_t target, uint64_t length, const void* pattern, size_t pattern_size,
                                      devbin_batch_op_t* out_op) {
   return guarded("devbin_batch_fill_op", [&]() -> devbin_status_t {

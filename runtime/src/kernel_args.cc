@@ -89,9 +89,9 @@ Result<devbin_batch_op_t> make_batch_copy(uint64_t target, uint64_t source, uint
 
 namespace {
 
-Status check_chunk_bytes(uint32_t chunk_bytes) {
+Status check_chunk_bytes(uint32_t chunk_bytes, const char* operation = "batch") {
   if (chunk_bytes == 0 || chunk_bytes % 16 != 0 || chunk_bytes > DEVBIN_BATCH_MAX_CHUNK_BYTES) {
-    return invalid_argument("batch: chunk size " + std::to_string(chunk_bytes) +
+    return invalid_argument(std::string(operation) + ": chunk size " + std::to_string(chunk_bytes) +
                             " bytes; expected a non-zero multiple of 16 up to " +
                             std::to_string(DEVBIN_BATCH_MAX_CHUNK_BYTES));
   }
@@ -173,6 +173,143 @@ Result<devbin_batch_args_t> make_batch_args(uint64_t ops, uint32_t op_count, uin
   args.op_count = op_count;
   args.chunk_count = op_count == 0 ? 0 : chunk_count;
   args.chunk_bytes = chunk_bytes;
+  return args;
+}
+
+std::optional<uint64_t> rect_span(const devbin_rect_region_t& region, const devbin_rect_extent_t& extent) {
+  if (extent.width == 0 || extent.height == 0 || extent.depth == 0) return uint64_t{0};
+  uint64_t slices = 0;
+  uint64_t rows = 0;
+  uint64_t span = 0;
+  if (__builtin_mul_overflow(uint64_t{extent.depth - 1}, region.slice_pitch, &slices) ||
+      __builtin_mul_overflow(uint64_t{extent.height - 1}, region.row_pitch, &rows) ||
+      __builtin_add_overflow(slices, rows, &span) || __builtin_add_overflow(span, extent.width, &span)) {
+    return std::nullopt;
+  }
+  return span;
+}
+
+namespace {
+
+// One region of a rect operation with a non-empty extent: a non-null base
+// and a span that neither overflows nor wraps; for a region written to
+// (`written`), rows and slices that do not overlap one another. Returns the
+// span.
+Result<uint64_t> check_rect_region(const std::string& what, const devbin_rect_region_t& region,
+                                   const devbin_rect_extent_t& extent, bool written) {
+  if (written && extent.height > 1 && region.row_pitch < extent.width) {
+    return invalid_argument(what + " row_pitch " + std::to_string(region.row_pitch) + " is less than the width " +
+                            std::to_string(extent.width) + ": its rows would overlap; expected row_pitch >= width");
+  }
+  if (written && extent.depth > 1) {
+    uint64_t slice_bytes = 0;
+    if (__builtin_mul_overflow(uint64_t{extent.height - 1}, region.row_pitch, &slice_bytes) ||
+        __builtin_add_overflow(slice_bytes, extent.width, &slice_bytes)) {
+      return invalid_argument(what + ": " + std::to_string(extent.height) + " rows of pitch " +
+                              std::to_string(region.row_pitch) + " overflow 64 bits");
+    }
+    if (region.slice_pitch < slice_bytes) {
+      return invalid_argument(what + " slice_pitch " + std::to_string(region.slice_pitch) + " is less than a slice's " +
+                              std::to_string(slice_bytes) + " bytes ((height - 1) * row_pitch + width): its slices " +
+                              "would overlap");
+    }
+  }
+  const std::optional<uint64_t> span = rect_span(region, extent);
+  if (!span.has_value()) {
+    return invalid_argument(what + ": (depth - 1) * slice_pitch + (height - 1) * row_pitch + width overflows 64 bits "
+                            "(depth " + std::to_string(extent.depth) + ", slice_pitch " +
+                            std::to_string(region.slice_pitch) + ", height " + std::to_string(extent.height) +
+                            ", row_pitch " + std::to_string(region.row_pitch) + ")");
+  }
+  if (region.base == 0) return invalid_argument(what + " base is null");
+  if (wraps(region.base, *span)) {
+    return invalid_argument(what + " base " + hex(region.base) + " + its span of " + std::to_string(*span) +
+                            " bytes wraps around the address space");
+  }
+  return *span;
+}
+
+// ceil(width / chunk_bytes), with the launch's chunk count checked against
+// DEVBIN_RECT_MAX_CHUNKS.
+Result<uint32_t> rect_chunks_per_row(const char* operation, const devbin_rect_extent_t& extent,
+                                     uint32_t chunk_bytes) {
+  DEVBIN_RETURN_IF_ERROR(check_chunk_bytes(chunk_bytes, operation));
+  const uint64_t per_row = extent.width / chunk_bytes + (extent.width % chunk_bytes != 0);
+  uint64_t chunks = 0;
+  if (__builtin_mul_overflow(per_row, uint64_t{extent.height}, &chunks) ||
+      __builtin_mul_overflow(chunks, uint64_t{extent.depth}, &chunks) || chunks > DEVBIN_RECT_MAX_CHUNKS) {
+    return invalid_argument(std::string(operation) + ": " + std::to_string(extent.depth) + " slices of " +
+                            std::to_string(extent.height) + " rows of " + std::to_string(per_row) + " chunks of " +
+                            std::to_string(chunk_bytes) + " bytes exceed the " + std::to_string(DEVBIN_RECT_MAX_CHUNKS) +
+                            " chunks one launch takes; split the region (by slices or rows)");
+  }
+  return static_cast<uint32_t>(per_row);
+}
+
+bool rect_is_empty(const devbin_rect_extent_t& extent) {
+  return extent.width == 0 || extent.height == 0 || extent.depth == 0;
+}
+
+}  // namespace
+
+Result<devbin_copy_rect_args_t> make_copy_rect_args(const devbin_rect_region_t& target,
+                                                    const devbin_rect_region_t& source,
+                                                    const devbin_rect_extent_t& extent, uint32_t chunk_bytes) {
+  DEVBIN_RETURN_IF_ERROR(check_chunk_bytes(chunk_bytes, "copy_rect"));
+  devbin_copy_rect_args_t args{};
+  args.target = target;
+  args.source = source;
+  args.extent = extent;
+  args.chunk_bytes = chunk_bytes;
+  if (rect_is_empty(extent)) {
+    args.extent = devbin_rect_extent_t{};
+    return args;
+  }
+  DEVBIN_ASSIGN_OR_RETURN(const uint64_t target_span, check_rect_region("copy_rect: target", target, extent, true));
+  DEVBIN_ASSIGN_OR_RETURN(const uint64_t source_span, check_rect_region("copy_rect: source", source, extent, false));
+  if (target.base < source.base + source_span && source.base < target.base + target_span) {
+    return invalid_argument("copy_rect: the target's bounding range [" + hex(target.base) + ", " +
+                            hex(target.base + target_span) + ") and the source's [" + hex(source.base) + ", " +
+                            hex(source.base + source_span) + ") overlap; expected disjoint ranges");
+  }
+  DEVBIN_ASSIGN_OR_RETURN(args.chunks_per_row, rect_chunks_per_row("copy_rect", extent, chunk_bytes));
+  return args;
+}
+
+Result<devbin_fill_rect_args_t> make_fill_rect_args(const devbin_rect_region_t& target,
+                                                    const devbin_rect_extent_t& extent, std::span<const uint8_t> pattern,
+                                                    uint32_t chunk_bytes) {
+  // The pattern as make_fill_args takes it.
+  DEVBIN_ASSIGN_OR_RETURN(devbin_fill_args_t fill, make_fill_args(0, 0, pattern));
+  DEVBIN_RETURN_IF_ERROR(check_chunk_bytes(chunk_bytes, "fill_rect"));
+  const uint32_t width = fill.pattern_width;
+  const struct {
+    const char* name;
+    uint64_t value;
+  } aligned[] = {{"base", target.base},
+                 {"row_pitch", target.row_pitch},
+                 {"slice_pitch", target.slice_pitch},
+                 {"width", extent.width}};
+  for (const auto& field : aligned) {
+    if (field.value % width != 0) {
+      return invalid_argument("fill_rect: " + std::string(field.name) + " " + std::to_string(field.value) +
+                              " is not a multiple of the " + std::to_string(width) +
+                              "-byte pattern width; a fill's base, pitches and width must all be, so that every row "
+                              "starts on a pattern element");
+    }
+  }
+  devbin_fill_rect_args_t args{};
+  args.target = target;
+  args.extent = extent;
+  args.chunk_bytes = chunk_bytes;
+  std::memcpy(args.pattern, fill.pattern, sizeof(args.pattern));
+  args.pattern_width = width;
+  if (rect_is_empty(extent)) {
+    args.extent = devbin_rect_extent_t{};
+    return args;
+  }
+  DEVBIN_RETURN_IF_ERROR(check_rect_region("fill_rect: target", target, extent, true).status());
+  DEVBIN_ASSIGN_OR_RETURN(args.chunks_per_row, rect_chunks_per_row("fill_rect", extent, chunk_bytes));
   return args;
 }
 

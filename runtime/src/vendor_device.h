@@ -13,7 +13,7 @@
 //   static Result<std::unique_ptr<NativeQueue>> create_native_queue(const Native&);
 //
 // The rule it relies on: both vendor devices spell the queue operations the
-// same (fill, copy, batch, timestamp, dispatch_patch, update, calibrate_clock on a native
+// same (fill, copy, batch, copy_rect, fill_rect, timestamp, dispatch_patch, update, calibrate_clock on a native
 // queue; allocate, copy_to_device, copy_to_host), so each operation is
 // forwarded once, here.
 #ifndef DEVBIN_RUNTIME_VENDOR_DEVICE_H_
@@ -87,6 +87,16 @@ class VendorDevice final : public Device {
   Status batch(Queue& queue, const devbin_batch_args_t& args) const override {
     DEVBIN_ASSIGN_OR_RETURN(NativeQueue * native, native_queue(queue));
     return device_->batch(*native, args);
+  }
+  Status copy_rect(Queue& queue, const devbin_rect_region_t& target, const devbin_rect_region_t& source,
+                   const devbin_rect_extent_t& extent) const override {
+    DEVBIN_ASSIGN_OR_RETURN(NativeQueue * native, native_queue(queue));
+    return device_->copy_rect(*native, target, source, extent);
+  }
+  Status fill_rect(Queue& queue, const devbin_rect_region_t& target, const devbin_rect_extent_t& extent,
+                   std::span<const uint8_t> pattern) const override {
+    DEVBIN_ASSIGN_OR_RETURN(NativeQueue * native, native_queue(queue));
+    return device_->fill_rect(*native, target, extent, pattern);
   }
   Status timestamp(Queue& queue, DevicePtr record) const override {
     DEVBIN_ASSIGN_OR_RETURN(NativeQueue * native, native_queue(queue));

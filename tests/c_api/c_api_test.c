@@ -101,7 +101,7 @@ static void toc_selection_and_validation(void) {
   if (ok(devbin_code_object_inspect(entry.data, entry.size, &object), "devbin_code_object_inspect")) {
     CHECK(devbin_code_object_format(object) == DEVBIN_CODE_OBJECT_AMDGPU_HSACO);
     CHECK(strcmp(devbin_code_object_target(object), "amdgcn-amd-amdhsa--gfx90a") == 0);
-    CHECK(devbin_code_object_kernel_count(object) == 6);
+    CHECK(devbin_code_object_kernel_count(object) == 8);
     devbin_kernel_info_t kernel;
     int found_fill = 0;
     for (size_t k = 0; k < devbin_code_object_kernel_count(object); ++k) {
@@ -112,7 +112,7 @@ static void toc_selection_and_validation(void) {
       }
     }
     CHECK(found_fill);
-    fails(devbin_code_object_kernel(object, 6, &kernel), DEVBIN_STATUS_NOT_FOUND, "has 6 kernels",
+    fails(devbin_code_object_kernel(object, 8, &kernel), DEVBIN_STATUS_NOT_FOUND, "has 8 kernels",
           "devbin_code_object_kernel");
     ok(devbin_code_object_validate(object, gfx90a), "devbin_code_object_validate");
     fails(devbin_code_object_validate(object, (gfx90a + 1) % count), DEVBIN_STATUS_FAILED_PRECONDITION, "",
@@ -246,6 +246,42 @@ static void devices_on_the_stand_in(void) {
     fails(devbin_queue_batch(device, queue, NULL), DEVBIN_STATUS_INVALID_ARGUMENT, "args is null",
           "devbin_queue_batch");
 
+    /* rect: a 3D fill (2 slices of 3 rows of 12 bytes, pitches 20 and 100)
+     * and a 2D copy of 4 rows of 13 bytes from pitch 21 to pitch 23. */
+    const uint32_t word_pattern = 0x5a6b7c8du;
+    const devbin_rect_region_t filled = {base, 20, 100};
+    const devbin_rect_extent_t box = {12, 3, 2};
+    ok(devbin_queue_fill_rect(device, queue, &filled, &box, &word_pattern, 4), "devbin_queue_fill_rect");
+    const devbin_rect_region_t copy_source = {base + 4096 + 1, 21, 0};
+    const devbin_rect_region_t copy_target = {base + 6000 + 3, 23, 0};
+    const devbin_rect_extent_t rows = {13, 4, 1};
+    ok(devbin_queue_copy_rect(device, queue, &copy_target, &copy_source, &rows), "devbin_queue_copy_rect");
+    ok(devbin_queue_synchronize(queue), "devbin_queue_synchronize");
+    static unsigned char rect[8192];
+    ok(devbin_copy_to_host(device, rect, base, sizeof(rect)), "devbin_copy_to_host");
+    for (size_t slice = 0; slice < 2; ++slice) {
+      for (size_t row = 0; row < 3; ++row) {
+        const size_t at = slice * 100 + row * 20;
+        for (size_t b = 0; b < 12; b += 4) {
+          memcpy(&word, rect + at + b, 4);
+          CHECK(word == word_pattern);
+        }
+        CHECK(memcmp(rect + at + 12, after + at + 12, 8) == 0); /* the gap after each row is untouched */
+      }
+    }
+    for (size_t row = 0; row < 4; ++row) {
+      CHECK(memcmp(rect + 6003 + row * 23, after + 4097 + row * 21, 13) == 0);
+      CHECK(memcmp(rect + 6003 + row * 23 + 13, after + 6003 + row * 23 + 13, 10) == 0);
+    }
+    fails(devbin_queue_fill_rect(device, queue, &copy_target, &box, &word_pattern, 4), DEVBIN_STATUS_INVALID_ARGUMENT,
+          "fill_rect: base", "devbin_queue_fill_rect(misaligned)");
+    const devbin_rect_region_t overlapping = {base + 6000, 23, 0};
+    fails(devbin_queue_copy_rect(device, queue, &copy_target, &overlapping, &rows), DEVBIN_STATUS_INVALID_ARGUMENT,
+          "overlap", "devbin_queue_copy_rect(overlapping)");
+    fails(devbin_queue_copy_rect(device, queue, &copy_target, &copy_source, NULL), DEVBIN_STATUS_INVALID_ARGUMENT,
+          "extent is null", "devbin_queue_copy_rect");
+    fails(devbin_queue_fill_rect(device, queue, &filled, &box, NULL, 4), DEVBIN_STATUS_INVALID_ARGUMENT,
+          "pattern is null", "devbin_queue_fill_rect");
     /* update: host bytes at an odd offset, from a buffer reused at once. */
     static unsigned char update_bytes[5000];
     for (size_t i = 0; i < sizeof(update_bytes); ++i) update_bytes[i] = (unsigned char)(i * 13 + 5);

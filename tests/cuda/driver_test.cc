@@ -191,7 +191,8 @@ TEST(CudaDriverTest, OpenReportsSelectionLoadTimeAndLaunchLimits) {
   EXPECT_EQ(timestamp.threads_per_block, 512u);
   EXPECT_EQ(timestamp.resident_blocks_per_multiprocessor, 4u);
   EXPECT_EQ(timestamp.blocks_per_multiprocessor, 4u);
-  for (cuda::Kernel blit : {cuda::Kernel::devbin_copy, cuda::Kernel::devbin_fill}) {
+  for (cuda::Kernel blit : {cuda::Kernel::devbin_copy, cuda::Kernel::devbin_fill, cuda::Kernel::devbin_copy_rect,
+                            cuda::Kernel::devbin_fill_rect}) {
     const cuda::LaunchLimits& limits = (*device)->launch_limits(blit);
     EXPECT_EQ(limits.threads_per_block, 256u) << kernel_name(blit);
     EXPECT_EQ(limits.blocks_per_multiprocessor, cuda::kCoveringGrid) << kernel_name(blit);
@@ -224,6 +225,10 @@ TEST(CudaDriverTest, OpenReportsSelectionLoadTimeAndLaunchLimits) {
   batch.chunk_count = 1;
   batch.chunk_bytes = DEVBIN_BATCH_CHUNK_BYTES;
   EXPECT_EQ((*device)->batch(**stream, batch).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ((*device)->copy_rect(**stream, {0x1000, 64, 0}, {0x1010, 64, 0}, {32, 4, 1}).code(),
+            StatusCode::kInvalidArgument);  // overlapping bounding ranges
+  EXPECT_EQ((*device)->fill_rect(**stream, {0x1000, 67, 0}, {32, 4, 1}, {pattern, 2}).code(),
+            StatusCode::kInvalidArgument);  // a pitch off the pattern width
 
   // The references' optional entry points: the stub has none of them.
   const DevicePtr addresses[2] = {0x1000, 0x2000};
@@ -235,6 +240,15 @@ TEST(CudaDriverTest, OpenReportsSelectionLoadTimeAndLaunchLimits) {
   EXPECT_EQ((*device)->allocate_host(64).status().code(), StatusCode::kUnavailable);
   EXPECT_EQ((*device)->allocate_host(0).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ((*device)->copy_to_device_async(**stream, 0x1000, pattern, 3).code(), StatusCode::kUnavailable);
+  Status no_2d = (*device)->driver_copy_2d(**stream, 0x10000, 4101, 0x20000, 4099, 4097, 2);
+  EXPECT_EQ(no_2d.code(), StatusCode::kUnavailable);
+  EXPECT_NE(no_2d.message().find("cuMemcpy2DAsync: the CUDA driver"), std::string::npos) << no_2d.message();
+  for (size_t width : {1u, 2u}) {
+    Status no_memset = (*device)->driver_memset_2d(**stream, 0x10000, 4352, {pattern, width}, 4096, 2);
+    EXPECT_EQ(no_memset.code(), StatusCode::kUnavailable) << no_memset.message();
+  }
+  EXPECT_EQ((*device)->driver_memset_2d(**stream, 0x10000, 4352, {pattern, 3}, 4095, 2).code(),
+            StatusCode::kInvalidArgument);
 }
 
 // A runtime sharing the thread with its own CUDA code finds its context

@@ -160,7 +160,8 @@ TEST_F(CudaGpuTest, LaunchLimitsComeFromTheDevice) {
     EXPECT_EQ(limits.threads_per_block % p.warp_size, 0u);
     EXPECT_LE(limits.resident_blocks_per_multiprocessor * limits.threads_per_block, p.max_threads_per_multiprocessor);
     const Kernel kernel = static_cast<Kernel>(i);
-    if (kernel == Kernel::devbin_copy || kernel == Kernel::devbin_fill || kernel == Kernel::devbin_batch) {
+    if (kernel == Kernel::devbin_copy || kernel == Kernel::devbin_fill || kernel == Kernel::devbin_batch ||
+        kernel == Kernel::devbin_copy_rect || kernel == Kernel::devbin_fill_rect) {
       EXPECT_EQ(limits.blocks_per_multiprocessor, kCoveringGrid);
     } else {
       EXPECT_GE(limits.blocks_per_multiprocessor, limits.resident_blocks_per_multiprocessor);
@@ -388,6 +389,146 @@ TEST_F(CudaGpuTest, BatchOfOneLargeOperationAmongSmallOnes) {
   run_batch(device(), stream(), rng_, 1001, [&] {
     return drawn++ == 500 ? 300 * kMiB + 13 : 64;
   }, "a 300 MiB operation among 1000 of 64 bytes");
+}
+
+// One rect operation on a poisoned buffer: `op` runs on a region at
+// `target_offset` with `target`'s pitches; afterwards row (s, r) holds
+// `row_bytes(s, r)` and every other byte (gaps between rows, guards) its
+// poison.
+void check_rect(const Device& device, Stream& stream, std::mt19937_64& rng, uint64_t target_offset,
+                const devbin_rect_region_t& target, const devbin_rect_extent_t& extent,
+                const std::function<const uint8_t*(uint32_t, uint32_t)>& row_bytes,
+                const std::function<Status(const devbin_rect_region_t&)>& op, const std::string& what) {
+  const uint64_t span = kGuard + target_offset + *rect_span(target, extent) + kGuard;
+  auto buffer = device.allocate(span);
+  ASSERT_TRUE(buffer.ok()) << buffer.status().to_string();
+  std::vector<uint8_t> want(span);
+  for (uint8_t& byte : want) byte = static_cast<uint8_t>(rng());
+  ASSERT_TRUE(device.copy_to_device(buffer->address(), want.data(), span).ok()) << what;
+  devbin_rect_region_t region = target;
+  region.base = buffer->address() + kGuard + target_offset;
+  Status status = op(region);
+  ASSERT_TRUE(status.ok()) << what << ": " << status.to_string();
+  ASSERT_TRUE(stream.synchronize().ok()) << what;
+  std::vector<uint8_t> got(span);
+  ASSERT_TRUE(device.copy_to_host(got.data(), buffer->address(), span).ok()) << what;
+  for (uint32_t s = 0; s < extent.depth; ++s) {
+    for (uint32_t r = 0; r < extent.height; ++r) {
+      const uint64_t at = kGuard + target_offset + s * target.slice_pitch + r * target.row_pitch;
+      std::memcpy(want.data() + at, row_bytes(s, r), extent.width);
+    }
+  }
+  const auto mismatch = std::mismatch(got.begin(), got.end(), want.begin());
+  if (mismatch.first != got.end()) {
+    const uint64_t at = static_cast<uint64_t>(mismatch.first - got.begin());
+    FAIL() << what << ": byte " << at << " of the buffer (region at " << kGuard + target_offset << ") is "
+           << int{*mismatch.first} << ", expected " << int{*mismatch.second};
+  }
+}
+
+// The bench's shape: 65536 rows of 4097 bytes from pitch 4099 to pitch 4101
+// (256 MiB a side), every byte against the host reference and the gaps
+// between rows untouched; and the same against cuMemcpy2DAsync where the
+// driver has it.
+TEST_F(CudaGpuTest, CopyRect65536RowsAtOddPitches) {
+  const uint64_t width = 4097;
+  const uint32_t height = 65536;
+  const devbin_rect_region_t source_layout{0, 4099, 0};
+  const devbin_rect_region_t target_layout{0, 4101, 0};
+  const devbin_rect_extent_t extent{width, height, 1};
+  std::vector<uint8_t> source_bytes(*rect_span(source_layout, extent) + 1);
+  random_bytes(source_bytes);
+  Buffer source = allocate(source_bytes.size());
+  ASSERT_TRUE(device().copy_to_device(source.address(), source_bytes.data(), source_bytes.size()).ok());
+  auto row = [&](uint32_t, uint32_t r) { return source_bytes.data() + 1 + uint64_t{r} * source_layout.row_pitch; };
+  check_rect(
+      device(), stream(), rng_, 3, target_layout, extent, row,
+      [&](const devbin_rect_region_t& to) {
+        devbin_rect_region_t from = source_layout;
+        from.base = source.address() + 1;
+        return device().copy_rect(stream(), to, from, extent);
+      },
+      "copy_rect 65536 x 4097, pitches 4099 -> 4101");
+  Buffer probe = allocate(2);
+  Status driver = device().driver_copy_2d(stream(), probe.address() + 1, 1, probe.address(), 1, 1, 1);
+  if (driver.code() == StatusCode::kUnavailable) GTEST_SKIP() << driver.to_string();
+  check_rect(
+      device(), stream(), rng_, 3, target_layout, extent, row,
+      [&](const devbin_rect_region_t& to) {
+        return device().driver_copy_2d(stream(), to.base, to.row_pitch, source.address() + 1, source_layout.row_pitch,
+                                       width, height);
+      },
+      "cuMemcpy2DAsync 65536 x 4097, pitches 4099 -> 4101 (the reference itself)");
+}
+
+// 3D regions, rows of several 16 KiB chunks, every shift of source against
+// target, a single wide row.
+TEST_F(CudaGpuTest, CopyRect3DAndWideRows) {
+  struct Case {
+    devbin_rect_extent_t extent;
+    devbin_rect_region_t target;  // base: offset in the buffer
+    devbin_rect_region_t source;
+  };
+  const uint64_t chunk = DEVBIN_BATCH_CHUNK_BYTES;
+  std::vector<Case> cases = {
+      {{1000, 37, 5}, {1, 1003, 37 * 1003 + 9}, {6, 1001, 37 * 1001 + 1}},
+      {{3 * chunk + 5, 3, 2}, {7, 3 * chunk + 11, 3 * (3 * chunk + 11) + 3}, {2, 3 * chunk + 9, 4 * (3 * chunk + 9)}},
+      {{(64 << 20) + 3, 1, 1}, {5, 0, 0}, {9, 0, 0}},
+      {{1, 4096, 3}, {0, 3, 3 * 4096}, {1, 5, 5 * 4096 + 1}},
+  };
+  for (uint64_t shift = 0; shift < 16; ++shift) cases.push_back({{61, 17, 2}, {shift, 67, 67 * 17}, {15 - shift, 65, 65 * 18}});
+  for (const Case& c : cases) {
+    std::vector<uint8_t> source_bytes(c.source.base + *rect_span(c.source, c.extent));
+    random_bytes(source_bytes);
+    Buffer source = allocate(source_bytes.size());
+    ASSERT_TRUE(device().copy_to_device(source.address(), source_bytes.data(), source_bytes.size()).ok());
+    const std::string what = "copy_rect " + std::to_string(c.extent.width) + " x " + std::to_string(c.extent.height) +
+                             " x " + std::to_string(c.extent.depth) + ", target offset " +
+                             std::to_string(c.target.base) + ", source offset " + std::to_string(c.source.base);
+    check_rect(
+        device(), stream(), rng_, c.target.base, c.target, c.extent,
+        [&](uint32_t s, uint32_t r) {
+          return source_bytes.data() + c.source.base + s * c.source.slice_pitch + r * c.source.row_pitch;
+        },
+        [&](const devbin_rect_region_t& to) {
+          devbin_rect_region_t from = c.source;
+          from.base = source.address() + c.source.base;
+          return device().copy_rect(stream(), to, from, c.extent);
+        },
+        what);
+    if (HasFatalFailure()) return;
+  }
+}
+
+// Every pattern width: the bench's 2D shape (4096-byte rows at pitch 4352,
+// fewer rows) and a 3D one at odd element pitches.
+TEST_F(CudaGpuTest, FillRectEveryPatternWidth) {
+  for (uint32_t width : {1u, 2u, 4u, 8u, 16u}) {
+    std::vector<uint8_t> pattern(width);
+    random_bytes(pattern);
+    struct Case {
+      devbin_rect_extent_t extent;
+      devbin_rect_region_t layout;  // base: offset in the buffer
+    };
+    const uint64_t w = width;
+    const Case cases[] = {
+        {{4096, 3000, 1}, {0, 4352, 0}},
+        {{100 * w, 7, 5}, {w, 103 * w, 7 * 103 * w + w}},
+        {{3 * DEVBIN_BATCH_CHUNK_BYTES + 16 * w, 2, 1}, {3 * w, 3 * DEVBIN_BATCH_CHUNK_BYTES + 17 * w, 0}},
+    };
+    for (const Case& c : cases) {
+      std::vector<uint8_t> row(c.extent.width);
+      for (uint64_t i = 0; i < row.size(); ++i) row[i] = pattern[i % width];
+      check_rect(
+          device(), stream(), rng_, c.layout.base, c.layout, c.extent, [&](uint32_t, uint32_t) { return row.data(); },
+          [&](const devbin_rect_region_t& to) { return device().fill_rect(stream(), to, c.extent, pattern); },
+          "fill_rect, " + std::to_string(width) + "-byte pattern, " + std::to_string(c.extent.width) + " x " +
+              std::to_string(c.extent.height) + " x " + std::to_string(c.extent.depth));
+      if (HasFatalFailure()) return;
+    }
+  }
+  const uint8_t p4[4] = {1, 2, 3, 4};
+  EXPECT_EQ(device().fill_rect(stream(), {0x10002, 4352, 0}, {4096, 2, 1}, p4).code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(CudaGpuTest, BatchRefusesBadArguments) {

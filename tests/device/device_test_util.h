@@ -35,6 +35,8 @@ struct KernelBuild {
   void (*fill)(devbin_fill_args_t);
   void (*copy)(devbin_copy_args_t);
   void (*batch)(devbin_batch_args_t);
+  void (*copy_rect)(devbin_copy_rect_args_t);
+  void (*fill_rect)(devbin_fill_rect_args_t);
   void (*dispatch_patch)(devbin_dispatch_args_t);
   void (*timestamp)(devbin_timestamp_args_t);
   void (*update)(devbin_update_args_t);
@@ -44,12 +46,13 @@ inline void PrintTo(const KernelBuild& build, std::ostream* os) { *os << build.n
 
 inline const std::vector<KernelBuild>& kernel_builds() {
   static const std::vector<KernelBuild> builds = {
-      {"shipped", 128, 512, devbin_fill, devbin_copy, devbin_batch, devbin_dispatch_patch, devbin_timestamp,
-       devbin_update},
+      {"shipped", 128, 512, devbin_fill, devbin_copy, devbin_batch, devbin_copy_rect, devbin_fill_rect,
+       devbin_dispatch_patch, devbin_timestamp, devbin_update},
       {"short_lines", 16, 16, devbin_fill_short_lines, devbin_copy_short_lines, devbin_batch_short_lines,
-       devbin_dispatch_patch_short_lines, devbin_timestamp_short_lines, devbin_update_short_lines},
-      {"carry", 256, 64, devbin_fill_carry, devbin_copy_carry, devbin_batch_carry, devbin_dispatch_patch_carry,
-       devbin_timestamp_carry, devbin_update_carry},
+       devbin_copy_rect_short_lines, devbin_fill_rect_short_lines, devbin_dispatch_patch_short_lines,
+       devbin_timestamp_short_lines, devbin_update_short_lines},
+      {"carry", 256, 64, devbin_fill_carry, devbin_copy_carry, devbin_batch_carry, devbin_copy_rect_carry,
+       devbin_fill_rect_carry, devbin_dispatch_patch_carry, devbin_timestamp_carry, devbin_update_carry},
   };
   return builds;
 }

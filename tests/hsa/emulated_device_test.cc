@@ -321,6 +321,83 @@ TEST_P(EmulatedGpu, BatchRunsEveryOperationOfTheTable) {
   }
 }
 
+// 2D and 3D regions at odd pitches: copies misaligned on both sides (one
+// with rows of two 16 KiB chunks) and 3D fills at every pattern width; the
+// bytes between rows and around the region keep their poison.
+TEST_P(EmulatedGpu, RectCopyAndFillAtOddPitches) {
+  constexpr uint64_t kGuard = 48;
+  constexpr uint64_t kChunk = DEVBIN_BATCH_CHUNK_BYTES;
+  struct CopyCase {
+    devbin_rect_extent_t extent;
+    devbin_rect_region_t target;  // base: the offset in its buffer
+    devbin_rect_region_t source;
+  };
+  const CopyCase copies[] = {
+      {{61, 9, 1}, {3, 67, 0}, {5, 63, 0}},
+      {{33, 4, 3}, {1, 37, 4 * 37 + 5}, {14, 35, 4 * 35 + 1}},
+      {{kChunk + 40, 2, 1}, {7, kChunk + 99, 0}, {2, kChunk + 41, 0}},
+  };
+  for (const CopyCase& c : copies) {
+    const uint64_t target_span = *rect_span(c.target, c.extent);
+    const uint64_t source_span = *rect_span(c.source, c.extent);
+    std::vector<uint8_t> source_bytes(c.source.base + source_span);
+    random_bytes(rng_, source_bytes);
+    auto source = device_->allocate(source_bytes.size());
+    ASSERT_TRUE(source.ok());
+    ASSERT_TRUE(device_->copy_to_device(source->address(), source_bytes.data(), source_bytes.size()).ok());
+    const std::string what = "copy_rect " + std::to_string(c.extent.width) + " x " + std::to_string(c.extent.height) +
+                             " x " + std::to_string(c.extent.depth) + ", pitches " + std::to_string(c.source.row_pitch) +
+                             " to " + std::to_string(c.target.row_pitch);
+    EXPECT_TRUE(run_and_compare(
+        *device_, *queue_, kGuard + c.target.base + target_span + kGuard,
+        [&](const std::vector<uint8_t>& poison) {
+          std::vector<uint8_t> want = poison;
+          for (uint64_t s = 0; s < c.extent.depth; ++s) {
+            for (uint64_t r = 0; r < c.extent.height; ++r) {
+              const uint64_t from = c.source.base + s * c.source.slice_pitch + r * c.source.row_pitch;
+              const uint64_t to = kGuard + c.target.base + s * c.target.slice_pitch + r * c.target.row_pitch;
+              std::copy_n(source_bytes.begin() + static_cast<ptrdiff_t>(from), c.extent.width,
+                          want.begin() + static_cast<ptrdiff_t>(to));
+            }
+          }
+          return want;
+        },
+        [&](DevicePtr base) {
+          devbin_rect_region_t target = c.target;
+          devbin_rect_region_t from = c.source;
+          target.base = base + kGuard + c.target.base;
+          from.base = source->address() + c.source.base;
+          return device_->copy_rect(*queue_, target, from, c.extent);
+        },
+        what));
+  }
+  for (uint32_t width : {1u, 2u, 4u, 8u, 16u}) {
+    std::vector<uint8_t> pattern(width);
+    random_bytes(rng_, pattern);
+    const devbin_rect_extent_t extent{uint64_t{24} * width, 3, 2};
+    const devbin_rect_region_t layout{uint64_t{width}, extent.width + 3 * width, (extent.width + 3 * width) * 3 + width};
+    const uint64_t span = *rect_span(layout, extent);
+    EXPECT_TRUE(run_and_compare(
+        *device_, *queue_, kGuard + layout.base + span + kGuard,
+        [&](const std::vector<uint8_t>& poison) {
+          std::vector<uint8_t> want = poison;
+          for (uint64_t s = 0; s < extent.depth; ++s) {
+            for (uint64_t r = 0; r < extent.height; ++r) {
+              const uint64_t to = kGuard + layout.base + s * layout.slice_pitch + r * layout.row_pitch;
+              for (uint64_t k = 0; k < extent.width; ++k) want[to + k] = pattern[k % width];
+            }
+          }
+          return want;
+        },
+        [&](DevicePtr base) {
+          devbin_rect_region_t target = layout;
+          target.base = base + kGuard + layout.base;
+          return device_->fill_rect(*queue_, target, extent, pattern);
+        },
+        "fill_rect 3D, " + std::to_string(width) + "-byte pattern"));
+  }
+}
+
 TEST_P(EmulatedGpu, TimestampWritesTheRecord) {
   auto records = device_->allocate(2 * sizeof(devbin_timestamp_record_t));
   ASSERT_TRUE(records.ok());

@@ -652,10 +652,12 @@ TEST(KernelNames, FollowTheAbiList) {
   EXPECT_EQ(kernel_name(Kernel::devbin_fill), "devbin_fill");
   EXPECT_EQ(kernel_name(Kernel::devbin_copy), "devbin_copy");
   EXPECT_EQ(kernel_name(Kernel::devbin_batch), "devbin_batch");
+  EXPECT_EQ(kernel_name(Kernel::devbin_copy_rect), "devbin_copy_rect");
+  EXPECT_EQ(kernel_name(Kernel::devbin_fill_rect), "devbin_fill_rect");
   EXPECT_EQ(kernel_name(Kernel::devbin_dispatch_patch), "devbin_dispatch_patch");
   EXPECT_EQ(kernel_name(Kernel::devbin_timestamp), "devbin_timestamp");
   EXPECT_EQ(kernel_name(Kernel::devbin_update), "devbin_update");
-  EXPECT_EQ(kKernelCount, 6u);
+  EXPECT_EQ(kKernelCount, 8u);
 }
 
 }  // namespace

@@ -62,6 +62,8 @@ KERNEL void devbin_copy(devbin_copy_args_t a) {
 }
 #endif
 KERNEL void devbin_batch(devbin_batch_args_t a) { STORE(uint32_t, a.ops, a.op_count + a.chunk_bytes); }
+KERNEL void devbin_copy_rect(devbin_copy_rect_args_t a) { STORE(uint32_t, a.target.base, a.chunk_bytes); }
+KERNEL void devbin_fill_rect(devbin_fill_rect_args_t a) { STORE(uint32_t, a.target.base, a.pattern[2]); }
 KERNEL void devbin_dispatch_patch(devbin_dispatch_args_t a) {
   STORE(uint32_t, a.status, a.header + a.workgroup_size[2]);
 }
@@ -901,8 +903,8 @@ TEST_F(CodeObjectTest, ValidateRefusesKernelsThatBreakTheAbi) {
        "amdgcn-amd-amdhsa--gfx11-generic.so: kernel devbin_fill takes 32 argument bytes; the host ABI (device/abi.h "
        "devbin_fill_args_t) passes 40"},
       {build_amdgpu("gfx11-generic", 6, "-DOMIT_COPY"), "amdgcn-amd-amdhsa--gfx11-generic.so",
-       "kernel devbin_copy is missing; the code object has kernels devbin_fill, devbin_batch, "
-       "devbin_dispatch_patch, devbin_timestamp, devbin_update"},
+       "kernel devbin_copy is missing; the code object has kernels devbin_fill, devbin_batch, devbin_copy_rect, "
+       "devbin_fill_rect, devbin_dispatch_patch, devbin_timestamp, devbin_update"},
       {build_cubin("sm_90", "-DWRONG_FILL_ARGS"), "nvptx64-nvidia-cuda--sm_90.cubin",
        "kernel devbin_fill takes 32 argument bytes; the host ABI (device/abi.h devbin_fill_args_t) passes 40"},
       {build_cubin("sm_90", "-DOMIT_COPY"), "nvptx64-nvidia-cuda--sm_90.cubin", "kernel devbin_copy is missing"},

@@ -152,6 +152,115 @@ TEST(KernelArgsTest, AnyAlignmentButNoOverlap) {
   EXPECT_EQ(make_copy_args(0xffffffffffffff00ull, 0x1000, 0x100).status().code(), StatusCode::kInvalidArgument);
 }
 
+// The bench's shape: 65536 rows of 4097 bytes at pitches 4101 and 4099.
+TEST(KernelArgsTest, CopyRectNumbersRowChunks) {
+  const devbin_rect_region_t target{0x100000000, 4101, 0};
+  const devbin_rect_region_t source{0x200000000, 4099, 0};
+  auto args = make_copy_rect_args(target, source, {4097, 65536, 1});
+  ASSERT_TRUE(args.ok()) << args.status().to_string();
+  EXPECT_EQ(args->chunks_per_row, 1u);
+  EXPECT_EQ(args->chunk_bytes, DEVBIN_BATCH_CHUNK_BYTES);
+  EXPECT_EQ(rect_chunk_count(args->chunks_per_row, args->extent), 65536u);
+  EXPECT_EQ(args->target.row_pitch, 4101u);
+  EXPECT_EQ(args->source.base, 0x200000000u);
+  // One wide row: a chunk per 16 KiB, the last one shorter.
+  auto wide = make_copy_rect_args({0x10000000, 0, 0}, {0x90000000, 0, 0}, {(1u << 30) + 1, 1, 1});
+  ASSERT_TRUE(wide.ok()) << wide.status().to_string();
+  EXPECT_EQ(wide->chunks_per_row, (1u << 30) / DEVBIN_BATCH_CHUNK_BYTES + 1);
+  // 3D, a chunk size of the caller's.
+  auto cube = make_copy_rect_args({0x100000, 100, 1000}, {0x200000, 64, 640}, {64, 10, 7}, 48);
+  ASSERT_TRUE(cube.ok()) << cube.status().to_string();
+  EXPECT_EQ(cube->chunks_per_row, 2u);
+  EXPECT_EQ(rect_chunk_count(cube->chunks_per_row, cube->extent), 140u);
+  EXPECT_EQ(rect_span({0x100000, 100, 1000}, {64, 10, 7}), 6000u + 900u + 64u);
+  // Pitches an extent does not use are ignored, and an empty extent moves nothing.
+  EXPECT_TRUE(make_copy_rect_args({0x1000, 0, 0}, {0x3000, 1, 2}, {100, 1, 1}).ok());
+  auto empty = make_copy_rect_args({0, 0, 0}, {0, 0, 0}, {100, 0, 3});
+  ASSERT_TRUE(empty.ok()) << empty.status().to_string();
+  EXPECT_EQ(rect_chunk_count(empty->chunks_per_row, empty->extent), 0u);
+}
+
+TEST(KernelArgsTest, CopyRectRefusesOverlapsAndOverflow) {
+  auto message = [](const Result<devbin_copy_rect_args_t>& args) {
+    EXPECT_EQ(args.status().code(), StatusCode::kInvalidArgument);
+    return args.status().message();
+  };
+  const devbin_rect_region_t source{0x900000, 64, 4096};
+  EXPECT_NE(message(make_copy_rect_args({0x100000, 63, 0}, source, {64, 2, 1})).find(
+                "target row_pitch 63 is less than the width 64"),
+            std::string::npos);
+  // The source's rows may overlap: pitch 0 repeats one row, 10 reads overlapping rows.
+  EXPECT_TRUE(make_copy_rect_args({0x100000, 64, 4096}, {0x900000, 0, 0}, {64, 2, 3}).ok());
+  EXPECT_TRUE(make_copy_rect_args({0x100000, 64, 4096}, {0x900000, 10, 0}, {64, 2, 1}).ok());
+  EXPECT_NE(message(make_copy_rect_args({0x100000, 100, 263}, source, {64, 3, 2})).find(
+                "target slice_pitch 263 is less than a slice's 264 bytes"),
+            std::string::npos);
+  EXPECT_TRUE(make_copy_rect_args({0x100000, 100, 264}, source, {64, 3, 2}).ok());
+  // Bounding ranges that overlap, even where rows interleave without touching.
+  EXPECT_NE(message(make_copy_rect_args({0x100000, 128, 0}, {0x100040, 128, 0}, {64, 4, 1})).find(
+                "bounding range [0x100000, 0x1001c0) and the source's [0x100040, 0x100200) overlap"),
+            std::string::npos);
+  EXPECT_TRUE(make_copy_rect_args({0x100000, 128, 0}, {0x1001c0, 128, 0}, {64, 4, 1}).ok());  // adjacent
+  EXPECT_NE(message(make_copy_rect_args({0, 64, 0}, source, {64, 2, 1})).find("target base is null"),
+            std::string::npos);
+  EXPECT_NE(message(make_copy_rect_args({0x100000, 1ull << 62, 0}, source, {64, 5, 1})).find("overflows 64 bits"),
+            std::string::npos);
+  EXPECT_NE(message(make_copy_rect_args({0x100000, 64, 1ull << 62}, source, {64, 1, 5})).find("overflows 64 bits"),
+            std::string::npos);
+  EXPECT_NE(message(make_copy_rect_args({0xfffffffffff00000ull, 1 << 20, 0}, source, {64, 2, 1}))
+                .find("wraps around the address space"),
+            std::string::npos);
+  EXPECT_NE(message(make_copy_rect_args({0x100000, 64, 0}, source, {64, 2, 1}, 24)).find(
+                "copy_rect: chunk size 24 bytes"),
+            std::string::npos);
+  // 2^16 slices of 2^16 rows of one chunk each: 2^32 chunks, one too many.
+  EXPECT_NE(message(make_copy_rect_args({0x100000, 1, 1 << 16}, {0x100000000000ull, 1, 1 << 16}, {1, 1 << 16, 1 << 16}))
+                .find("exceed the 4294967295 chunks one launch takes"),
+            std::string::npos);
+  EXPECT_TRUE(
+      make_copy_rect_args({0x100000, 1, 1 << 16}, {0x100000000000ull, 1, 1 << 16}, {1, 1 << 16, (1 << 16) - 1}).ok());
+}
+
+TEST(KernelArgsTest, FillRectRowsStartOnPatternElements) {
+  for (size_t width : {1u, 2u, 4u, 8u, 16u}) {
+    std::vector<uint8_t> pattern(width);
+    for (size_t i = 0; i < width; ++i) pattern[i] = static_cast<uint8_t>(0x30 + i);
+    const uint64_t w = width;
+    auto args = make_fill_rect_args({0x10000 + w, 4096 + w * 3, (4096 + w * 3) * 9}, {4096, 8, 3}, pattern);
+    ASSERT_TRUE(args.ok()) << args.status().to_string();
+    EXPECT_EQ(args->pattern_width, width);
+    uint8_t bytes[16];
+    std::memcpy(bytes, args->pattern, 16);
+    for (size_t i = 0; i < 16; ++i) EXPECT_EQ(bytes[i], pattern[i % width]);
+    EXPECT_EQ(rect_chunk_count(args->chunks_per_row, args->extent), 24u);
+    if (width == 1) continue;
+    struct Case {
+      devbin_rect_region_t region;
+      devbin_rect_extent_t extent;
+      const char* field;
+    };
+    for (const Case& c : {Case{{0x10001, 4096, 0}, {64, 2, 1}, "base"}, Case{{0x10000, 4097, 0}, {64, 2, 1}, "row_pitch"},
+                          Case{{0x10000, 4096, 4096 * 3 - 1}, {64, 2, 2}, "slice_pitch"},
+                          Case{{0x10000, 4096, 0}, {w + 1, 2, 1}, "width"}}) {
+      auto refused = make_fill_rect_args(c.region, c.extent, pattern);
+      EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+      EXPECT_NE(refused.status().message().find(std::string("fill_rect: ") + c.field), std::string::npos)
+          << refused.status().message();
+      EXPECT_NE(refused.status().message().find("is not a multiple of the " + std::to_string(width) + "-byte pattern width"),
+                std::string::npos)
+          << refused.status().message();
+    }
+  }
+  const uint8_t p3[3] = {};
+  EXPECT_EQ(make_fill_rect_args({0x1000, 64, 0}, {12, 2, 1}, std::span<const uint8_t>(p3, 3)).status().code(),
+            StatusCode::kInvalidArgument);
+  const uint8_t p4[4] = {1, 2, 3, 4};
+  EXPECT_NE(make_fill_rect_args({0x1000, 60, 0}, {64, 2, 1}, p4).status().message().find("row_pitch 60 is less"),
+            std::string::npos);
+  EXPECT_EQ(make_fill_rect_args({0, 64, 0}, {64, 2, 1}, p4).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(make_fill_rect_args({0, 0, 0}, {0, 2, 1}, p4).ok());
+}
+
 TEST(KernelArgsTest, TimestampRecordIsAlignedAndNotNull) {
   auto args = make_timestamp_args(0x1008);
   ASSERT_TRUE(args.ok()) << args.status().to_string();

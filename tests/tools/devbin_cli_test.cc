@@ -309,8 +309,10 @@ constexpr const char* kChecks[] = {
     "fill 8-byte pattern",         "fill 16-byte pattern",        "copy source+0 to target+0",
     "copy source+1 to target+3",   "copy source+3 to target+1",   "copy source+16 to target+0",
     "copy source+7 to target+7",   "copy source+5 to target+9",   "batch of a fill and a misaligned copy",
-    "timestamp",                   "update of 64 bytes at offset 1", "update of 4096 bytes at offset 3",
-    "update of 65536 bytes at offset 5",
+    "copy_rect 2D",                "copy_rect 3D",                "fill_rect 3D, 1-byte pattern",
+    "fill_rect 3D, 2-byte pattern", "fill_rect 3D, 4-byte pattern", "fill_rect 3D, 8-byte pattern",
+    "fill_rect 3D, 16-byte pattern", "timestamp",
+    "update of 64 bytes at offset 1", "update of 4096 bytes at offset 3", "update of 65536 bytes at offset 5",
     "dispatch_patch valid counts", "dispatch_patch zero count",   "dispatch_patch count over the limit",
 };
 
@@ -420,7 +422,7 @@ TEST_F(DevbinCliHsaTest, MainReportSelfTestsEveryAgent) {
   CliRun run = run_on_agents("", "gfx1100,gfx90a:xnack-");
   EXPECT_EQ(run.exit_code, 0) << run.output;
   const std::string passed = "  self-test: passed (" + std::to_string(std::size(kChecks)) +
-                             " checks: fill, copy, batch, timestamp, dispatch_patch)\n";
+                             " checks: fill, copy, batch, copy_rect, fill_rect, timestamp, dispatch_patch)\n";
   for (const char* agent : {"GPU 0 (hsa): Fake gfx1100, gfx1100, 4 CUs, wave32\n",
                             "GPU 1 (hsa): Fake gfx90a, gfx90a:xnack-, 4 CUs, wave64\n"}) {
     const size_t at = run.output.find(agent);

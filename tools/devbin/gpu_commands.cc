@@ -165,7 +165,8 @@ void print_report_device(std::ostream& out, const std::string& backend, const De
   }
   out << "  load:      " << format("%.3f ms", report.load_time_ms()) << " (select + validate + load)\n";
   if (const SelfTestCheck* first = device.first_failure(); first == nullptr) {
-    out << "  self-test: passed (" << device.checks.size() << " checks: fill, copy, batch, timestamp, dispatch_patch)\n";
+    out << "  self-test: passed (" << device.checks.size()
+        << " checks: fill, copy, batch, copy_rect, fill_rect, timestamp, dispatch_patch)\n";
   } else {
     out << "  self-test: FAILED " << device.failed_checks() << " of " << device.checks.size()
         << "; first: " << first->name << ": " << first->status.message() << "\n";
@@ -412,6 +413,103 @@ Status bench_device(std::ostream& out, Device& device, uint64_t size) {
             : format("copy %s, src+%" PRIu64 " -> dst+%" PRIu64, gib(size).c_str(), c.source_offset, c.target_offset);
     rows.push_back({name, gbps(2 * size, ms[0]), gbps(2 * size, ms[1]) + " (cuMemcpyDtoDAsync)", ms[1] / ms[0],
                     format(">= %.2f", c.target_ratio), ms[1] / ms[0] >= c.target_ratio});
+  }
+
+  // Rect copy: 65536 rows of 4097 bytes from pitch 4099 to pitch 4101 (256
+  // MiB a side), against devbin's 1D copy of the same bytes and
+  // cuMemcpy2DAsync; fewer rows when --size is smaller than a side.
+  {
+    const uint64_t width = 4097;
+    const uint64_t source_pitch = 4099;
+    const uint64_t target_pitch = 4101;
+    const uint64_t height = std::clamp<uint64_t>(size / target_pitch, 1, 65536);
+    const devbin_rect_region_t to{target.address(), target_pitch, 0};
+    const devbin_rect_region_t from{source.address(), source_pitch, 0};
+    const devbin_rect_extent_t extent{width, static_cast<uint32_t>(height), 1};
+    std::vector<std::function<Status()>> variants = {
+        [&] { return device.copy_rect(stream, to, from, extent); },
+        [&] { return device.copy(stream, target.address(), source.address(), height * width); }};
+    const bool has_driver_2d =
+        device.driver_copy_2d(stream, to.base, target_pitch, from.base, source_pitch, width, height).ok();
+    if (has_driver_2d) {
+      variants.push_back(
+          [&] { return device.driver_copy_2d(stream, to.base, target_pitch, from.base, source_pitch, width, height); });
+    }
+    DEVBIN_ASSIGN_OR_RETURN(auto ms, time_interleaved(device, stream, variants, 2, reps));
+    DEVBIN_RETURN_IF_ERROR(device.memset_d8(target.address(), 0xa5, size + slack));
+    DEVBIN_RETURN_IF_ERROR(device.copy_rect(stream, to, from, extent));
+    DEVBIN_RETURN_IF_ERROR(stream.synchronize());
+    // The first, middle and last rows and the gaps after them.
+    for (uint64_t row : {uint64_t{0}, height / 2, height - 1}) {
+      if (!correctness.ok()) break;
+      correctness = check_windows(
+          device, to.base + row * target_pitch, target_pitch,
+          [&](uint64_t i) {
+            return i < width ? block[(row * source_pitch + i) % block.size()] : static_cast<uint8_t>(0xa5);
+          },
+          "copy_rect result");
+    }
+    const uint64_t bytes = 2 * height * width;
+    const std::string name = format("copy_rect 2D, %" PRIu64 " rows x %" PRIu64 " B, pitches %" PRIu64
+                                    " (source) and %" PRIu64 " (target)",
+                                    height, width, source_pitch, target_pitch);
+    rows.push_back({name, gbps(bytes, ms[0]), gbps(bytes, ms[1]) + " (devbin copy of the same bytes, 1D)",
+                    ms[1] / ms[0], ">= 0.85 (vs devbin 1D copy)", ms[1] / ms[0] >= 0.85});
+    if (has_driver_2d) {
+      rows.push_back({"  the same copy against cuMemcpy2DAsync", gbps(bytes, ms[0]),
+                      gbps(bytes, ms[2]) + " (cuMemcpy2DAsync)", ms[2] / ms[0], ">= 1.70", ms[2] / ms[0] >= 1.70});
+    } else {
+      BenchRow row{"  cuMemcpy2DAsync", "-", "the driver lacks it", 0, "(information)", true};
+      row.has_ratio = false;
+      rows.push_back(row);
+    }
+  }
+
+  // Rect fill: 65536 rows of 4096 bytes at pitch 4352 (272 MiB), every
+  // pattern width, against the driver's 2D memset of the same width
+  // (cuMemsetD2D8/16/32Async; 8 and 16-byte patterns against the 32-bit one,
+  // the widest the driver has).
+  {
+    const uint64_t width = 4096;
+    const uint64_t pitch = 4352;
+    const uint64_t height = std::clamp<uint64_t>(size / pitch, 1, 65536);
+    const devbin_rect_region_t to{target.address(), pitch, 0};
+    const devbin_rect_extent_t extent{width, static_cast<uint32_t>(height), 1};
+    for (uint32_t pattern_width : {1u, 2u, 4u, 8u, 16u}) {
+      std::vector<uint8_t> pattern(pattern_width);
+      random_bytes(rng, pattern);
+      const std::vector<uint8_t> driver_pattern(pattern.begin(), pattern.begin() + std::min<uint32_t>(pattern_width, 4));
+      const char* driver_name = driver_pattern.size() == 1   ? "cuMemsetD2D8Async"
+                                : driver_pattern.size() == 2 ? "cuMemsetD2D16Async"
+                                                             : "cuMemsetD2D32Async";
+      auto driver_fill = [&] { return device.driver_memset_2d(stream, to.base, pitch, driver_pattern, width, height); };
+      if (!driver_fill().ok()) {
+        BenchRow row{format("fill_rect 2D, %u-byte pattern", pattern_width), "-",
+                     std::string("the driver lacks ") + driver_name, 0, "(information)", true};
+        row.has_ratio = false;
+        rows.push_back(row);
+        continue;
+      }
+      DEVBIN_ASSIGN_OR_RETURN(
+          auto ms, time_interleaved(device, stream,
+                                    {[&] { return device.fill_rect(stream, to, extent, pattern); }, driver_fill}, 2,
+                                    reps));
+      DEVBIN_RETURN_IF_ERROR(device.memset_d8(target.address(), 0xa5, size + slack));
+      DEVBIN_RETURN_IF_ERROR(device.fill_rect(stream, to, extent, pattern));
+      DEVBIN_RETURN_IF_ERROR(stream.synchronize());
+      for (uint64_t row : {uint64_t{0}, height / 2, height - 1}) {
+        if (!correctness.ok()) break;
+        correctness = check_windows(
+            device, to.base + row * pitch, pitch,
+            [&](uint64_t i) { return i < width ? pattern[i % pattern_width] : static_cast<uint8_t>(0xa5); },
+            "fill_rect result");
+      }
+      const uint64_t bytes = height * width;
+      rows.push_back({format("fill_rect 2D, %" PRIu64 " rows x %" PRIu64 " B, pitch %" PRIu64 ", %u-byte pattern",
+                             height, width, pitch, pattern_width),
+                      gbps(bytes, ms[0]), gbps(bytes, ms[1]) + " (" + driver_name + ")", ms[1] / ms[0], ">= 0.98",
+                      ms[1] / ms[0] >= 0.98});
+    }
   }
 
   // Batches. 1000 fills and copies of 64 bytes, spread over the buffers, as

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <random>
 
 #include "devbin/kernel_args.h"
@@ -28,10 +29,12 @@ std::string first_difference(const uint8_t* got, const uint8_t* want, size_t siz
 constexpr uint64_t kGuard = 64;
 
 // Poisons [guard | region | guard], runs `op` on region, reads everything
-// back and compares with `expected_region`, guards unchanged.
+// back and compares with `expected_region`, guards unchanged. With
+// `written`, only the region's bytes it marks are expected to change; the
+// others (a rect's gaps between rows) must keep their poison.
 Status check_region(const Device& device, Queue& queue, const Buffer& buffer, uint64_t offset, uint64_t length,
                     std::mt19937_64& rng, const std::vector<uint8_t>& expected_region,
-                    const std::function<Status(DevicePtr)>& op) {
+                    const std::function<Status(DevicePtr)>& op, const std::vector<bool>* written = nullptr) {
   const uint64_t span = kGuard + offset + length + kGuard;
   if (span > buffer.size()) return internal_error("self-test buffer too small");
   std::vector<uint8_t> poison(span);
@@ -48,7 +51,9 @@ Status check_region(const Device& device, Queue& queue, const Buffer& buffer, ui
   std::vector<uint8_t> got(span);
   DEVBIN_RETURN_IF_ERROR(device.copy_to_host(got.data(), buffer.address(), span));
   std::vector<uint8_t> want = poison;
-  std::copy(expected_region.begin(), expected_region.end(), want.begin() + static_cast<ptrdiff_t>(kGuard + offset));
+  for (uint64_t i = 0; i < length; ++i) {
+    if (written == nullptr || (*written)[i]) want[kGuard + offset + i] = expected_region[i];
+  }
   if (std::string diff = first_difference(got.data(), want.data(), span, 0, "destination"); !diff.empty()) {
     return data_loss(
         diff + format(" (guard %" PRIu64 " bytes, offset %" PRIu64 ", length %" PRIu64 ")", kGuard, offset, length));
@@ -106,6 +111,77 @@ Status self_test_batch(const Device& device, Queue& queue, std::mt19937_64& rng)
     DEVBIN_ASSIGN_OR_RETURN(devbin_batch_args_t args, make_batch_args(table->address(), 2, chunks));
     return device.batch(queue, args);
   });
+}
+
+// A rect operation on `extent` at target offset `offset` with target
+// pitches `target`: the rows it writes hold what `row_bytes(slice, row)`
+// says, the gaps between them and the guards keep their poison.
+Status check_rect(const Device& device, Queue& queue, std::mt19937_64& rng, uint64_t offset,
+                  const devbin_rect_region_t& target, const devbin_rect_extent_t& extent,
+                  const std::function<std::vector<uint8_t>(uint32_t, uint32_t)>& row_bytes,
+                  const std::function<Status(const devbin_rect_region_t&)>& op) {
+  const std::optional<uint64_t> span = rect_span(target, extent);
+  if (!span.has_value()) return internal_error("self-test rect span overflows");
+  DEVBIN_ASSIGN_OR_RETURN(auto buffer, device.allocate(2 * kGuard + offset + *span));
+  std::vector<uint8_t> expected(*span);
+  std::vector<bool> written(*span);
+  for (uint32_t s = 0; s < extent.depth; ++s) {
+    for (uint32_t r = 0; r < extent.height; ++r) {
+      const uint64_t at = s * target.slice_pitch + r * target.row_pitch;
+      const std::vector<uint8_t> bytes = row_bytes(s, r);
+      std::copy(bytes.begin(), bytes.end(), expected.begin() + static_cast<ptrdiff_t>(at));
+      std::fill(written.begin() + static_cast<ptrdiff_t>(at),
+                written.begin() + static_cast<ptrdiff_t>(at + extent.width), true);
+    }
+  }
+  return check_region(
+      device, queue, *buffer, offset, *span, rng, expected,
+      [&](DevicePtr to) {
+        devbin_rect_region_t region = target;
+        region.base = to;
+        return op(region);
+      },
+      &written);
+}
+
+// A 2D or 3D copy with odd pitches on both sides and misaligned bases.
+Status self_test_copy_rect(const Device& device, Queue& queue, std::mt19937_64& rng, const devbin_rect_extent_t& extent,
+                           uint64_t target_row_pitch, uint64_t source_row_pitch) {
+  const devbin_rect_region_t source_layout{0, source_row_pitch, source_row_pitch * (extent.height + 1) + 5};
+  const devbin_rect_region_t target_layout{0, target_row_pitch, target_row_pitch * extent.height + 3};
+  const std::optional<uint64_t> source_span = rect_span(source_layout, extent);
+  if (!source_span.has_value()) return internal_error("self-test rect span overflows");
+  const uint64_t source_offset = 3;
+  DEVBIN_ASSIGN_OR_RETURN(auto source, device.allocate(source_offset + *source_span));
+  std::vector<uint8_t> bytes(source_offset + *source_span);
+  random_bytes(rng, bytes);
+  DEVBIN_RETURN_IF_ERROR(device.copy_to_device(source->address(), bytes.data(), bytes.size()));
+  return check_rect(
+      device, queue, rng, 1, target_layout, extent,
+      [&](uint32_t s, uint32_t r) {
+        const uint64_t at = source_offset + s * source_layout.slice_pitch + r * source_layout.row_pitch;
+        return std::vector<uint8_t>(bytes.begin() + static_cast<ptrdiff_t>(at),
+                                    bytes.begin() + static_cast<ptrdiff_t>(at + extent.width));
+      },
+      [&](const devbin_rect_region_t& to) {
+        devbin_rect_region_t from = source_layout;
+        from.base = source->address() + source_offset;
+        return device.copy_rect(queue, to, from, extent);
+      });
+}
+
+// A 3D fill: pitches an odd number of pattern elements past the row.
+Status self_test_fill_rect(const Device& device, Queue& queue, std::mt19937_64& rng, uint32_t width) {
+  const devbin_rect_extent_t extent{uint64_t{100} * width, 5, 3};
+  const uint64_t row_pitch = extent.width + 3 * width;
+  const devbin_rect_region_t layout{0, row_pitch, row_pitch * extent.height + 7 * width};
+  std::vector<uint8_t> pattern(width);
+  random_bytes(rng, pattern);
+  std::vector<uint8_t> row(extent.width);
+  for (uint64_t i = 0; i < extent.width; ++i) row[i] = pattern[i % width];
+  return check_rect(
+      device, queue, rng, width, layout, extent, [&](uint32_t, uint32_t) { return row; },
+      [&](const devbin_rect_region_t& to) { return device.fill_rect(queue, to, extent, pattern); });
 }
 
 // An inline update of `length` bytes at `offset`, the host bytes overwritten
@@ -275,6 +351,14 @@ std::vector<SelfTestCheck> self_test_device(const Device& device) {
                       self_test_copy(device, queue, rng, c.source_offset, c.target_offset, c.length)});
   }
   checks.push_back({"batch of a fill and a misaligned copy", self_test_batch(device, queue, rng)});
+  checks.push_back({"copy_rect 2D, 40 rows of 4097 bytes, pitches 4099 (source) and 4101 (target)",
+                    self_test_copy_rect(device, queue, rng, {4097, 40, 1}, 4101, 4099)});
+  checks.push_back({"copy_rect 3D, 3 slices of 7 rows of 33 bytes, pitches 37 and 35",
+                    self_test_copy_rect(device, queue, rng, {33, 7, 3}, 37, 35)});
+  for (uint32_t width : {1u, 2u, 4u, 8u, 16u}) {
+    checks.push_back({format("fill_rect 3D, %u-byte pattern, 3 slices of 5 rows", width),
+                      self_test_fill_rect(device, queue, rng, width)});
+  }
   checks.push_back({"timestamp and clock calibration", self_test_timestamp(device, queue)});
   for (const auto& [offset, length] : {std::pair<uint64_t, uint64_t>{1, 64}, {3, DEVBIN_UPDATE_BYTES},
                                        {5, DEVBIN_UPDATE_MAX_BYTES}}) {

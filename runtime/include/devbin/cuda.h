@@ -277,6 +277,11 @@ class Device {
   Status copy(Stream& stream, DevicePtr target, DevicePtr source, uint64_t length) const;
   // Runs the batch table at args.ops (devbin/device.h's Device::batch).
   Status batch(Stream& stream, const devbin_batch_args_t& args) const;
+  // Rectangular copy and fill (devbin/device.h's Device::copy_rect, fill_rect).
+  Status copy_rect(Stream& stream, const devbin_rect_region_t& target, const devbin_rect_region_t& source,
+                   const devbin_rect_extent_t& extent) const;
+  Status fill_rect(Stream& stream, const devbin_rect_region_t& target, const devbin_rect_extent_t& extent,
+                   std::span<const uint8_t> pattern) const;
   // Writes a devbin_timestamp_record_t (8-byte aligned) when the stream reaches it.
   Status timestamp(Stream& stream, DevicePtr record) const;
   // Patches the AQL packet args.packet (64-byte aligned) from the counts at
@@ -297,6 +302,16 @@ class Device {
   // unavailable on older drivers), stream-ordered.
   Status driver_copy_batch(Stream& stream, std::span<const DevicePtr> targets, std::span<const DevicePtr> sources,
                            std::span<const uint64_t> lengths) const;
+  // cuMemcpy2DAsync device to device: `height` rows of `width` bytes at
+  // pitches `target_pitch` and `source_pitch` (unavailable where the driver
+  // lacks it).
+  Status driver_copy_2d(Stream& stream, DevicePtr target, uint64_t target_pitch, DevicePtr source,
+                        uint64_t source_pitch, uint64_t width, uint64_t height) const;
+  // cuMemsetD2D8/16/32Async by the pattern's width (1, 2 or 4 bytes: the
+  // driver has no wider one): `height` rows of `width` bytes (a multiple of
+  // the pattern width) at `pitch`.
+  Status driver_memset_2d(Stream& stream, DevicePtr target, uint64_t pitch, std::span<const uint8_t> pattern,
+                          uint64_t width, uint64_t height) const;
   // Page-locked host memory (cuMemAllocHost), and cuMemcpyHtoDAsync from it:
   // a host-to-device copy ordered on `stream`; `source` must stay unchanged
   // until the stream passes the copy.

@@ -150,6 +150,19 @@ devbin_status_t devbin_queue_fill(devbin_device_t* device, devbin_queue_t* queue
                             const void* pattern, size_t pattern_size);
 devbin_status_t devbin_queue_copy(devbin_device_t* device, devbin_queue_t* queue, uint64_t target, uint64_t source,
                             uint64_t length);
+/* Rectangular copy and fill of 2D and 3D regions (depth 1: 2D): a region
+ * (device/abi.h devbin_rect_region_t: base, row_pitch, slice_pitch, in
+ * bytes) and an extent (devbin_rect_extent_t: width bytes, height rows,
+ * depth slices). Copy takes any alignment and pitches; its target and source
+ * bounding ranges must not overlap. Fill takes patterns of 1, 2, 4, 8 or 16
+ * bytes; base, pitches and width must be multiples of the pattern width.
+ * The target's rows must not overlap one another (a copy's source rows may). */
+devbin_status_t devbin_queue_copy_rect(devbin_device_t* device, devbin_queue_t* queue,
+                                       const devbin_rect_region_t* target, const devbin_rect_region_t* source,
+                                       const devbin_rect_extent_t* extent);
+devbin_status_t devbin_queue_fill_rect(devbin_device_t* device, devbin_queue_t* queue,
+                                       const devbin_rect_region_t* target, const devbin_rect_extent_t* extent,
+                                       const void* pattern, size_t pattern_size);
 /* A batch: table entries built on the host (devbin_batch_fill_op,
  * devbin_batch_copy_op), numbered (devbin_batch_number: each first_chunk, and
  * the launch's chunk count), copied to device memory by the caller, then run

@@ -156,6 +156,13 @@ class Device {
   // one (make_batch_fill/copy, number_batch_table) and its arguments
   // (make_batch_args).
   virtual Status batch(Queue& queue, const devbin_batch_args_t& args) const = 0;
+  // Rectangular copy and fill of 2D and 3D regions (device/abi.h
+  // devbin_copy_rect_args_t, devbin_fill_rect_args_t; what each accepts:
+  // make_copy_rect_args, make_fill_rect_args). A workgroup per row chunk.
+  virtual Status copy_rect(Queue& queue, const devbin_rect_region_t& target, const devbin_rect_region_t& source,
+                           const devbin_rect_extent_t& extent) const = 0;
+  virtual Status fill_rect(Queue& queue, const devbin_rect_region_t& target, const devbin_rect_extent_t& extent,
+                           std::span<const uint8_t> pattern) const = 0;
   // Writes a devbin_timestamp_record_t (8-byte aligned) when the queue reaches it.
   virtual Status timestamp(Queue& queue, DevicePtr record) const = 0;
   virtual Status dispatch_patch(Queue& queue, const devbin_dispatch_args_t& args) const = 0;

@@ -306,6 +306,11 @@ class Device {
   Status copy(Queue& queue, DevicePtr target, DevicePtr source, uint64_t length) const;
   // Runs the batch table at args.ops (devbin/device.h's Device::batch).
   Status batch(Queue& queue, const devbin_batch_args_t& args) const;
+  // Rectangular copy and fill (devbin/device.h's Device::copy_rect, fill_rect).
+  Status copy_rect(Queue& queue, const devbin_rect_region_t& target, const devbin_rect_region_t& source,
+                   const devbin_rect_extent_t& extent) const;
+  Status fill_rect(Queue& queue, const devbin_rect_region_t& target, const devbin_rect_extent_t& extent,
+                   std::span<const uint8_t> pattern) const;
   // Writes a devbin_timestamp_record_t (8-byte aligned) when the queue
   // reaches it: `steady` in ticks of properties().timestamp_frequency_hz.
   Status timestamp(Queue& queue, DevicePtr record) const;

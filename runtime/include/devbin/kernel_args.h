@@ -7,6 +7,7 @@
 #define DEVBIN_KERNEL_ARGS_H_
 
 #include <cstdint>
+#include <optional>
 #include <span>
 
 #include "devbin/status.h"
@@ -38,6 +39,33 @@ Result<uint64_t> number_batch_table(std::span<devbin_batch_op_t> ops, uint32_t c
 // operations; chunk_bytes as number_batch_table takes it.
 Result<devbin_batch_args_t> make_batch_args(uint64_t ops, uint32_t op_count, uint64_t chunk_count,
                                             uint32_t chunk_bytes = DEVBIN_BATCH_CHUNK_BYTES);
+// Rectangular copy arguments (device/abi.h devbin_copy_rect_args_t): any
+// alignment and pitches (the source's rows may overlap one another: a pitch
+// of 0 repeats one row); refused, naming the field: a target whose rows
+// overlap one another (row_pitch < width with height > 1, slice_pitch <
+// (height - 1) * row_pitch + width with depth > 1), a null base, a span
+// (rect_span) that overflows or wraps the address space, target and source
+// bounding ranges that overlap, more than DEVBIN_RECT_MAX_CHUNKS chunks, and
+// a chunk size batch's rule refuses. An empty extent (any field 0) is
+// accepted and moves nothing.
+Result<devbin_copy_rect_args_t> make_copy_rect_args(const devbin_rect_region_t& target,
+                                                    const devbin_rect_region_t& source,
+                                                    const devbin_rect_extent_t& extent,
+                                                    uint32_t chunk_bytes = DEVBIN_BATCH_CHUNK_BYTES);
+// Rectangular fill arguments: the pattern as make_fill_args takes it; base,
+// row_pitch, slice_pitch and the extent's width multiples of the pattern
+// width (every row then starts on one); otherwise as make_copy_rect_args.
+Result<devbin_fill_rect_args_t> make_fill_rect_args(const devbin_rect_region_t& target,
+                                                    const devbin_rect_extent_t& extent, std::span<const uint8_t> pattern,
+                                                    uint32_t chunk_bytes = DEVBIN_BATCH_CHUNK_BYTES);
+// The bytes from a region's base to the end of its last row:
+// (depth - 1) * slice_pitch + (height - 1) * row_pitch + width (0 for an
+// empty extent); nothing when that overflows 64 bits.
+std::optional<uint64_t> rect_span(const devbin_rect_region_t& region, const devbin_rect_extent_t& extent);
+// The chunks (workgroups of a covering grid) of checked arguments.
+inline uint64_t rect_chunk_count(uint32_t chunks_per_row, const devbin_rect_extent_t& extent) {
+  return static_cast<uint64_t>(chunks_per_row) * extent.height * extent.depth;
+}
 // Timestamp arguments: the record is non-null and 8-byte aligned.
 Result<devbin_timestamp_args_t> make_timestamp_args(uint64_t record);
 // Dispatch-patch arguments: packet 64-byte aligned, counts 4-byte aligned

@@ -309,16 +309,17 @@ Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& opt
 
 namespace {
 
-// copy, fill and batch: 256-thread blocks, enough of them for one step per
-// work-item (a covering grid; a fill block then writes one 16 KiB chunk, a
-// batch block moves one chunk).
+// copy, fill, batch and the rect kernels: 256-thread blocks, enough of them
+// for one step per work-item (a covering grid; a fill block then writes one
+// 16 KiB chunk, a batch or rect block moves one chunk).
 // Both are bandwidth-bound: a persistent grid or larger blocks leave them
 // short of the driver's own copy and memset; the shapes compared and their
 // figures are in bench/RESULTS.md.
 constexpr uint32_t kBlitThreadsPerBlock = 256;
 
 bool takes_covering_grid(Kernel kernel) {
-  return kernel == Kernel::devbin_copy || kernel == Kernel::devbin_fill || kernel == Kernel::devbin_batch;
+  return kernel == Kernel::devbin_copy || kernel == Kernel::devbin_fill || kernel == Kernel::devbin_batch ||
+         kernel == Kernel::devbin_copy_rect || kernel == Kernel::devbin_fill_rect;
 }
 
 }  // namespace
@@ -411,6 +412,28 @@ Status Device::batch(Stream& stream, const devbin_batch_args_t& args) const {
   return launch(Kernel::devbin_batch, stream, blocks * limits.threads_per_block, &checked);
 }
 
+// The rect kernels: one block per row chunk, up to the grid's limit (blocks
+// then take several), as batch.
+Status Device::copy_rect(Stream& stream, const devbin_rect_region_t& target, const devbin_rect_region_t& source,
+                         const devbin_rect_extent_t& extent) const {
+  DEVBIN_ASSIGN_OR_RETURN(devbin_copy_rect_args_t args, make_copy_rect_args(target, source, extent));
+  const uint64_t chunks = rect_chunk_count(args.chunks_per_row, args.extent);
+  if (chunks == 0) return Status::Ok();
+  const LaunchLimits& limits = limits_[static_cast<size_t>(Kernel::devbin_copy_rect)];
+  const uint64_t blocks = std::min<uint64_t>(chunks, limits.max_grid_dim_x);
+  return launch(Kernel::devbin_copy_rect, stream, blocks * limits.threads_per_block, &args);
+}
+
+Status Device::fill_rect(Stream& stream, const devbin_rect_region_t& target, const devbin_rect_extent_t& extent,
+                         std::span<const uint8_t> pattern) const {
+  DEVBIN_ASSIGN_OR_RETURN(devbin_fill_rect_args_t args, make_fill_rect_args(target, extent, pattern));
+  const uint64_t chunks = rect_chunk_count(args.chunks_per_row, args.extent);
+  if (chunks == 0) return Status::Ok();
+  const LaunchLimits& limits = limits_[static_cast<size_t>(Kernel::devbin_fill_rect)];
+  const uint64_t blocks = std::min<uint64_t>(chunks, limits.max_grid_dim_x);
+  return launch(Kernel::devbin_fill_rect, stream, blocks * limits.threads_per_block, &args);
+}
+
 Status Device::timestamp(Stream& stream, DevicePtr record) const {
   DEVBIN_ASSIGN_OR_RETURN(devbin_timestamp_args_t args, make_timestamp_args(record));
   return launch(Kernel::devbin_timestamp, stream, 1, &args);
@@ -489,6 +512,57 @@ Status Device::driver_copy_batch(Stream& stream, std::span<const DevicePtr> targ
                         "cuMemcpyBatchAsync");
   if (!status.ok() && failed_copy != SIZE_MAX) status.annotate("copy " + std::to_string(failed_copy));
   return status;
+}
+
+Status Device::driver_copy_2d(Stream& stream, DevicePtr target, uint64_t target_pitch, DevicePtr source,
+                              uint64_t source_pitch, uint64_t width, uint64_t height) const {
+  const driver::Api& api = *impl_->api;
+  if (api.cuMemcpy2DAsync_v2 == nullptr) {
+    return unavailable("cuMemcpy2DAsync: the CUDA driver (" + driver_info_.version_string() + ") lacks it");
+  }
+  driver::CUDA_MEMCPY2D copy{};
+  copy.srcMemoryType = driver::CU_MEMORYTYPE_DEVICE;
+  copy.srcDevice = source;
+  copy.srcPitch = source_pitch;
+  copy.dstMemoryType = driver::CU_MEMORYTYPE_DEVICE;
+  copy.dstDevice = target;
+  copy.dstPitch = target_pitch;
+  copy.WidthInBytes = width;
+  copy.Height = height;
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
+  return check(api, api.cuMemcpy2DAsync_v2(&copy, stream_handle(stream)), "cuMemcpy2DAsync");
+}
+
+Status Device::driver_memset_2d(Stream& stream, DevicePtr target, uint64_t pitch, std::span<const uint8_t> pattern,
+                                uint64_t width, uint64_t height) const {
+  const driver::Api& api = *impl_->api;
+  const size_t bytes = pattern.size();
+  if ((bytes != 1 && bytes != 2 && bytes != 4) || width % bytes != 0) {
+    return invalid_argument("driver_memset_2d: a " + std::to_string(bytes) + "-byte pattern over rows of " +
+                            std::to_string(width) + " bytes; the driver's 2D memsets take 1, 2 or 4-byte patterns "
+                            "and whole elements");
+  }
+  const char* name = bytes == 1 ? "cuMemsetD2D8Async" : bytes == 2 ? "cuMemsetD2D16Async" : "cuMemsetD2D32Async";
+  if ((bytes == 1 && api.cuMemsetD2D8Async == nullptr) || (bytes == 2 && api.cuMemsetD2D16Async == nullptr) ||
+      (bytes == 4 && api.cuMemsetD2D32Async == nullptr)) {
+    return unavailable(std::string(name) + ": the CUDA driver (" + driver_info_.version_string() + ") lacks it");
+  }
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
+  const CUstream handle = stream_handle(stream);
+  const uint64_t elements = width / bytes;
+  driver::CUresult result;
+  if (bytes == 1) {
+    result = api.cuMemsetD2D8Async(target, pitch, pattern[0], elements, height, handle);
+  } else if (bytes == 2) {
+    uint16_t value;
+    std::memcpy(&value, pattern.data(), 2);
+    result = api.cuMemsetD2D16Async(target, pitch, value, elements, height, handle);
+  } else {
+    uint32_t value;
+    std::memcpy(&value, pattern.data(), 4);
+    result = api.cuMemsetD2D32Async(target, pitch, value, elements, height, handle);
+  }
+  return check(api, result, name);
 }
 
 Result<HostBuffer> Device::allocate_host(uint64_t bytes) const {

@@ -50,6 +50,10 @@ Result<std::unique_ptr<Api>> open_driver(const std::string& path) {
     optional(api->cuMemFreeHost, "cuMemFreeHost");
     optional(api->cuMemcpyHtoDAsync_v2, "cuMemcpyHtoDAsync_v2");
     optional(api->cuMemcpyBatchAsync, "cuMemcpyBatchAsync");
+    optional(api->cuMemcpy2DAsync_v2, "cuMemcpy2DAsync_v2");
+    optional(api->cuMemsetD2D8Async, "cuMemsetD2D8Async");
+    optional(api->cuMemsetD2D16Async, "cuMemsetD2D16Async");
+    optional(api->cuMemsetD2D32Async, "cuMemsetD2D32Async");
     dlclose(handle);
   }
   api->init_status = check(*api, api->cuInit(0), "cuInit");

@@ -78,6 +78,28 @@ struct CUmemcpyAttributes {
 static_assert(sizeof(CUmemcpyAttributes) == 24, "CUmemcpyAttributes as cuda.h lays it out");
 inline constexpr int CU_MEMCPY_SRC_ACCESS_ORDER_STREAM = 1;
 
+// cuMemcpy2DAsync's description (cuda.h CUDA_MEMCPY2D, the _v2 layout).
+struct CUDA_MEMCPY2D {
+  size_t srcXInBytes;
+  size_t srcY;
+  int srcMemoryType;  // CUmemorytype
+  const void* srcHost;
+  CUdeviceptr srcDevice;
+  void* srcArray;
+  size_t srcPitch;
+  size_t dstXInBytes;
+  size_t dstY;
+  int dstMemoryType;
+  void* dstHost;
+  CUdeviceptr dstDevice;
+  void* dstArray;
+  size_t dstPitch;
+  size_t WidthInBytes;
+  size_t Height;
+};
+static_assert(sizeof(CUDA_MEMCPY2D) == 128, "CUDA_MEMCPY2D as cuda.h lays it out");
+inline constexpr int CU_MEMORYTYPE_DEVICE = 2;
+
 inline constexpr unsigned CU_STREAM_NON_BLOCKING = 1;
 inline constexpr unsigned CU_EVENT_DEFAULT = 0;
 
@@ -142,6 +164,12 @@ struct Api {
   Fn<CUresult(CUdeviceptr, const void*, size_t, CUstream)> cuMemcpyHtoDAsync_v2 = nullptr;
   Fn<CUresult(CUdeviceptr*, CUdeviceptr*, size_t*, size_t, CUmemcpyAttributes*, size_t*, size_t, size_t*, CUstream)>
       cuMemcpyBatchAsync = nullptr;
+  // The 2D copy and memsets (width in elements of 1, 2 or 4 bytes) the rect
+  // kernels are measured against.
+  Fn<CUresult(const CUDA_MEMCPY2D*, CUstream)> cuMemcpy2DAsync_v2 = nullptr;
+  Fn<CUresult(CUdeviceptr, size_t, unsigned char, size_t, size_t, CUstream)> cuMemsetD2D8Async = nullptr;
+  Fn<CUresult(CUdeviceptr, size_t, unsigned short, size_t, size_t, CUstream)> cuMemsetD2D16Async = nullptr;
+  Fn<CUresult(CUdeviceptr, size_t, unsigned, size_t, size_t, CUstream)> cuMemsetD2D32Async = nullptr;
 
   std::string path;    // what dlopen was given
   int version = 0;     // cuDriverGetVersion: 13000 for CUDA 13.0

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The HSA backend's operations: the builtin kernels as AQL packets (launch,
-// fill, copy, timestamp, dispatch_patch, dispatch_indirect) and the
+// fill, copy, batch, copy_rect, fill_rect, timestamp, dispatch_patch,
+// dispatch_indirect) and the
 // synchronous host <-> device copies.
 #include <algorithm>
 #include <cstdint>
@@ -83,6 +84,26 @@ Status Device::batch(Queue& queue, const devbin_batch_args_t& args) const {
   const uint64_t chunks = std::min<uint64_t>(checked.chunk_count, UINT32_MAX);
   const uint32_t groups = workgroup_count(limits_, chunks * limits_.workgroup_size);
   return launch(queue, Kernel::devbin_batch, bytes_of(checked), linear_geometry(groups, limits_.workgroup_size));
+}
+
+// The rect kernels: a workgroup per row chunk, at most one resident wave of
+// them, as batch.
+Status Device::copy_rect(Queue& queue, const devbin_rect_region_t& target, const devbin_rect_region_t& source,
+                         const devbin_rect_extent_t& extent) const {
+  DEVBIN_ASSIGN_OR_RETURN(devbin_copy_rect_args_t args, make_copy_rect_args(target, source, extent));
+  const uint64_t chunks = rect_chunk_count(args.chunks_per_row, args.extent);
+  if (chunks == 0) return Status::Ok();
+  const uint32_t groups = workgroup_count(limits_, chunks * limits_.workgroup_size);
+  return launch(queue, Kernel::devbin_copy_rect, bytes_of(args), linear_geometry(groups, limits_.workgroup_size));
+}
+
+Status Device::fill_rect(Queue& queue, const devbin_rect_region_t& target, const devbin_rect_extent_t& extent,
+                         std::span<const uint8_t> pattern) const {
+  DEVBIN_ASSIGN_OR_RETURN(devbin_fill_rect_args_t args, make_fill_rect_args(target, extent, pattern));
+  const uint64_t chunks = rect_chunk_count(args.chunks_per_row, args.extent);
+  if (chunks == 0) return Status::Ok();
+  const uint32_t groups = workgroup_count(limits_, chunks * limits_.workgroup_size);
+  return launch(queue, Kernel::devbin_fill_rect, bytes_of(args), linear_geometry(groups, limits_.workgroup_size));
 }
 
 Status Device::timestamp(Queue& queue, DevicePtr record) const {

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+// rect: devbin_copy_rect and devbin_fill_rect, 2D and 3D regions cut into
+// row chunks (device/abi.h), each chunk moved by one workgroup with the
+// range helpers of blit.h.
+#include "blit.h"
+
+// The line a rect copy's body starts on. devbin_copy_range copies the head
+// before it byte by byte; with devbin_copy's 512-byte line a row of 4097
+// bytes at an odd target pitch has a head of 256 bytes on average: 256
+// single-byte loads and stores, as many as the 240 16-byte words of the
+// rest of the row. A 1D copy pays that once; a rect copy once per row. The
+// rect copy takes the smallest line that still gives whole, aligned 16-byte
+// body stores (a head of 7.5 bytes on average); the range helper takes the
+// line as an argument, so no second copy of it exists.
+#ifndef DEVBIN_RECT_COPY_LINE_BYTES
+#define DEVBIN_RECT_COPY_LINE_BYTES 16
+#endif
+_Static_assert((DEVBIN_RECT_COPY_LINE_BYTES & (DEVBIN_RECT_COPY_LINE_BYTES - 1)) == 0 &&
+                   DEVBIN_RECT_COPY_LINE_BYTES >= 16,
+               "DEVBIN_RECT_COPY_LINE_BYTES: a power of two, at least 16");
+
+// The launch's chunk count, or 0 when the extent is empty or the chunk
+// fields break device/abi.h's rules (then nothing is stored). chunks_per_row
+// is checked against ceil(width / chunk_bytes) without a division; every
+// product is of 32-bit factors, or checked before it could wrap.
+DEVBIN_INLINE uint32_t devbin_rect_chunk_count(devbin_rect_extent_t extent, uint32_t chunks_per_row,
+                                               uint32_t chunk_bytes) {
+  if (extent.width == 0 || extent.height == 0 || extent.depth == 0) return 0;
+  if (chunk_bytes == 0 || chunk_bytes % 16 != 0 || chunk_bytes > DEVBIN_BATCH_MAX_CHUNK_BYTES) return 0;
+  if (chunks_per_row == 0 || (uint64_t)chunks_per_row * chunk_bytes < extent.width ||
+      (uint64_t)(chunks_per_row - 1) * chunk_bytes >= extent.width) {
+    return 0;
+  }
+  const uint64_t per_slice = (uint64_t)chunks_per_row * extent.height;
+  if (per_slice > DEVBIN_RECT_MAX_CHUNKS) return 0;
+  const uint64_t chunks = per_slice * extent.depth;
+  return chunks > DEVBIN_RECT_MAX_CHUNKS ? 0 : (uint32_t)chunks;
+}
+
+// Chunk `chunk` of a launch: the offset of its row from a region's base,
+// the offset of its piece in the row, and its bytes. Chunk numbers are
+// below 2^32, so the divisions are 32-bit.
+typedef struct devbin_rect_chunk_t {
+  uint32_t slice;
+  uint32_t row;
+  uint64_t offset;  // in the row
+  uint64_t bytes;
+} devbin_rect_chunk_t;
+
+DEVBIN_INLINE devbin_rect_chunk_t devbin_rect_chunk(uint32_t chunk, devbin_rect_extent_t extent,
+                                                    uint32_t chunks_per_row, uint32_t chunk_bytes) {
+  const uint32_t row_index = chunk / chunks_per_row;
+  const uint32_t piece = chunk - row_index * chunks_per_row;
+  devbin_rect_chunk_t out;
+  out.slice = row_index / extent.height;
+  out.row = row_index - out.slice * extent.height;
+  out.offset = (uint64_t)piece * chunk_bytes;
+  const uint64_t left = extent.width - out.offset;  // > 0: piece < ceil(width / chunk_bytes)
+  out.bytes = left < chunk_bytes ? left : chunk_bytes;
+  return out;
+}
+
+DEVBIN_INLINE uint64_t devbin_rect_address(devbin_rect_region_t region, devbin_rect_chunk_t chunk) {
+  return region.base + chunk.slice * region.slice_pitch + chunk.row * region.row_pitch + chunk.offset;
+}
+
+DEVBIN_KERNEL void devbin_copy_rect(devbin_copy_rect_args_t args) {
+  const uint32_t chunks = devbin_rect_chunk_count(args.extent, args.chunks_per_row, args.chunk_bytes);
+  const uint64_t groups = devbin_workgroup_count();
+  const uint32_t members = devbin_workgroup_members();
+  const uint32_t member = devbin_workitem_id();
+  // The chunk is the same for every work-item of the workgroup: no
+  // wavefront diverges on it.
+  for (uint64_t chunk = devbin_workgroup_id(); chunk < chunks; chunk += groups) {
+    const devbin_rect_chunk_t at = devbin_rect_chunk((uint32_t)chunk, args.extent, args.chunks_per_row, args.chunk_bytes);
+    devbin_copy_range(devbin_rect_address(args.target, at), devbin_rect_address(args.source, at), at.bytes, member,
+                      members, DEVBIN_RECT_COPY_LINE_BYTES);
+  }
+}
+
+DEVBIN_KERNEL void devbin_fill_rect(devbin_fill_rect_args_t args) {
+  const uint32_t width = args.pattern_width;
+  // Every row start is a multiple of the pattern width, and so (chunk
+  // offsets being multiples of 16) is every chunk's start and length.
+  if (!devbin_fill_is_valid(args.target.base, args.extent.width, width) ||
+      ((args.target.row_pitch | args.target.slice_pitch) & (width - 1)) != 0) {
+    return;
+  }
+  const uint32_t chunks = devbin_rect_chunk_count(args.extent, args.chunks_per_row, args.chunk_bytes);
+  const devbin_u32x4 pattern = devbin_fill_pattern(args.pattern, width);
+  const uint64_t groups = devbin_workgroup_count();
+  const uint32_t members = devbin_workgroup_members();
+  const uint32_t member = devbin_workitem_id();
+  for (uint64_t chunk = devbin_workgroup_id(); chunk < chunks; chunk += groups) {
+    const devbin_rect_chunk_t at = devbin_rect_chunk((uint32_t)chunk, args.extent, args.chunks_per_row, args.chunk_bytes);
+    devbin_fill_range(devbin_rect_address(args.target, at), at.bytes, width, pattern, member, members, false);
+  }
+}
