@@ -23,7 +23,9 @@
 # DEVBIN_MEMCHECK_VARIANTS (a glob of the tuning variants in
 # .gpu-deps/variants/ to run under memcheck, default all), DEVBIN_GPU_CHECK_QUICK
 # (1: skip the profiler and the tuning variants, for a run that only checks
-# the tests and the bench table).
+# the tests and the bench table), DEVBIN_GPU_CHECK_PART (tests: build, tests,
+# CLI, memcheck; bench: build and bench; default both, so two calls on one
+# warm machine can split a run that would not fit one call's time).
 set -u -o pipefail
 
 out=${1:?usage: scripts/gpu_check.sh OUTDIR}
@@ -124,6 +126,8 @@ if [ ! -x "$devbin" ] && [ -x "$cuda_bench" ]; then
   echo "devbin did not build: selftest and bench run through cuda_bench" | tee -a "$summary"
 fi
 
+part=${DEVBIN_GPU_CHECK_PART:-all}
+if [ "$part" != bench ]; then
 # --- tests --------------------------------------------------------------------
 # Every CUDA test: the GPU ones twice (selected entry; ptx_jit.* forced to
 # compute_75 PTX) and the driver/launch/CLI ones that run anywhere.
@@ -167,6 +171,9 @@ if [ -n "$cuobjdump" ] && [ -x "$cuobjdump" ]; then
   done
 fi
 
+fi
+
+if [ "$part" != tests ]; then
 # --- bench -----------------------------------------------------------------
 step bench "$out/bench.log" 300 "${bench[@]}"
 # What one small operation costs, our path against raw driver calls.
@@ -184,6 +191,8 @@ fi
 # .gpu-deps/variants/*.cubin, timed against the driver in the same run.
 if [ "$quick" != 1 ] && [ -d "$root/.gpu-deps/variants" ] && [ -x "$cuda_bench" ]; then
   step bench-variants "$out/bench.log" 300 "$cuda_bench" --variants "$root/.gpu-deps/variants" "$bench_size"
+fi
+
 fi
 
 echo
