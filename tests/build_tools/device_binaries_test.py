@@ -378,7 +378,7 @@ class PrebuiltSetTest(unittest.TestCase):
         require_llvm(self)
         objdump = llvm_tool("llvm-objdump")
         readelf = llvm_tool("llvm-readelf")
-        calls_per_kernel = {"devbin_fill": 1, "devbin_copy": 1, "devbin_batch": 2,
+        calls_per_kernel = {"devbin_fill": 1, "devbin_copy": 1, "devbin_batch": 2, "devbin_copy_rect": 1, "devbin_fill_rect": 1,
                             "devbin_dispatch_patch": 0, "devbin_timestamp": 0, "devbin_update": 0}
         self.assertEqual(sorted(calls_per_kernel), sorted(abi_kernels()))
         for code_object in target_map.AMDGPU_CODE_OBJECTS:

@@ -161,23 +161,32 @@ TEST(KernelArgsTest, CopyRectNumbersRowChunks) {
   EXPECT_EQ(args->chunks_per_row, 1u);
   EXPECT_EQ(args->chunk_bytes, DEVBIN_BATCH_CHUNK_BYTES);
   EXPECT_EQ(rect_chunk_count(args->chunks_per_row, args->extent), 65536u);
+  // Three 4097-byte rows to a copy's workgroup, seven to a fill's.
+  const auto groups = [&](uint32_t group_bytes) {
+    return rect_workgroup_count(args->chunks_per_row, args->chunk_bytes, args->extent, group_bytes);
+  };
+  EXPECT_EQ(groups(kRectCopyGroupBytes), 21846u);
+  EXPECT_EQ(groups(kRectFillGroupBytes), 9363u);
   EXPECT_EQ(args->target.row_pitch, 4101u);
   EXPECT_EQ(args->source.base, 0x200000000u);
   // One wide row: a chunk per 16 KiB, the last one shorter.
   auto wide = make_copy_rect_args({0x10000000, 0, 0}, {0x90000000, 0, 0}, {(1u << 30) + 1, 1, 1});
   ASSERT_TRUE(wide.ok()) << wide.status().to_string();
   EXPECT_EQ(wide->chunks_per_row, (1u << 30) / DEVBIN_BATCH_CHUNK_BYTES + 1);
+  EXPECT_EQ(rect_workgroup_count(wide->chunks_per_row, wide->chunk_bytes, wide->extent, kRectFillGroupBytes), wide->chunks_per_row);
   // 3D, a chunk size of the caller's.
   auto cube = make_copy_rect_args({0x100000, 100, 1000}, {0x200000, 64, 640}, {64, 10, 7}, 48);
   ASSERT_TRUE(cube.ok()) << cube.status().to_string();
   EXPECT_EQ(cube->chunks_per_row, 2u);
   EXPECT_EQ(rect_chunk_count(cube->chunks_per_row, cube->extent), 140u);
+  EXPECT_EQ(rect_workgroup_count(cube->chunks_per_row, cube->chunk_bytes, cube->extent, kRectFillGroupBytes), 140u);
   EXPECT_EQ(rect_span({0x100000, 100, 1000}, {64, 10, 7}), 6000u + 900u + 64u);
   // Pitches an extent does not use are ignored, and an empty extent moves nothing.
   EXPECT_TRUE(make_copy_rect_args({0x1000, 0, 0}, {0x3000, 1, 2}, {100, 1, 1}).ok());
   auto empty = make_copy_rect_args({0, 0, 0}, {0, 0, 0}, {100, 0, 3});
   ASSERT_TRUE(empty.ok()) << empty.status().to_string();
   EXPECT_EQ(rect_chunk_count(empty->chunks_per_row, empty->extent), 0u);
+  EXPECT_EQ(rect_workgroup_count(empty->chunks_per_row, empty->chunk_bytes, empty->extent, kRectCopyGroupBytes), 0u);
 }
 
 TEST(KernelArgsTest, CopyRectRefusesOverlapsAndOverflow) {

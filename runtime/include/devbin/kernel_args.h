@@ -62,9 +62,26 @@ Result<devbin_fill_rect_args_t> make_fill_rect_args(const devbin_rect_region_t& 
 // (depth - 1) * slice_pitch + (height - 1) * row_pitch + width (0 for an
 // empty extent); nothing when that overflows 64 bits.
 std::optional<uint64_t> rect_span(const devbin_rect_region_t& region, const devbin_rect_extent_t& extent);
-// The chunks (workgroups of a covering grid) of checked arguments.
+// The chunks of checked arguments.
 inline uint64_t rect_chunk_count(uint32_t chunks_per_row, const devbin_rect_extent_t& extent) {
   return static_cast<uint64_t>(chunks_per_row) * extent.height * extent.depth;
+}
+// The workgroups a rect launch takes (before the device's grid limit): as
+// many as give each about `group_bytes` of the region. Rows narrower than a
+// chunk are one chunk each, so a workgroup then loops over several of them
+// (the kernels take chunks workgroup-stride); one workgroup per 4 KiB row
+// leaves a 256-thread block one 16-byte store per thread, and block
+// scheduling, not memory, sets the pace. The backends pass
+// kRectCopyGroupBytes and kRectFillGroupBytes, the best of 16-128 KiB on an
+// H100 (bench/RESULTS.md).
+inline constexpr uint32_t kRectCopyGroupBytes = 16384;
+inline constexpr uint32_t kRectFillGroupBytes = 32768;
+inline uint64_t rect_workgroup_count(uint32_t chunks_per_row, uint32_t chunk_bytes, const devbin_rect_extent_t& extent,
+                                     uint32_t group_bytes) {
+  const uint64_t chunks = rect_chunk_count(chunks_per_row, extent);
+  if (chunks_per_row != 1 || extent.width == 0 || extent.width >= chunk_bytes) return chunks;
+  const uint64_t rows_per_group = extent.width >= group_bytes ? 1 : group_bytes / extent.width;
+  return (chunks + rows_per_group - 1) / rows_per_group;
 }
 // Timestamp arguments: the record is non-null and 8-byte aligned.
 Result<devbin_timestamp_args_t> make_timestamp_args(uint64_t record);

@@ -412,15 +412,16 @@ Status Device::batch(Stream& stream, const devbin_batch_args_t& args) const {
   return launch(Kernel::devbin_batch, stream, blocks * limits.threads_per_block, &checked);
 }
 
-// The rect kernels: one block per row chunk, up to the grid's limit (blocks
-// then take several), as batch.
+// The rect kernels: blocks of about one chunk's bytes each
+// (rect_workgroup_count), up to the grid's limit; blocks loop over the rest.
 Status Device::copy_rect(Stream& stream, const devbin_rect_region_t& target, const devbin_rect_region_t& source,
                          const devbin_rect_extent_t& extent) const {
   DEVBIN_ASSIGN_OR_RETURN(devbin_copy_rect_args_t args, make_copy_rect_args(target, source, extent));
   const uint64_t chunks = rect_chunk_count(args.chunks_per_row, args.extent);
   if (chunks == 0) return Status::Ok();
   const LaunchLimits& limits = limits_[static_cast<size_t>(Kernel::devbin_copy_rect)];
-  const uint64_t blocks = std::min<uint64_t>(chunks, limits.max_grid_dim_x);
+  const uint64_t groups = rect_workgroup_count(args.chunks_per_row, args.chunk_bytes, args.extent, kRectCopyGroupBytes);
+  const uint64_t blocks = std::min<uint64_t>(groups, limits.max_grid_dim_x);
   return launch(Kernel::devbin_copy_rect, stream, blocks * limits.threads_per_block, &args);
 }
 
@@ -430,7 +431,8 @@ Status Device::fill_rect(Stream& stream, const devbin_rect_region_t& target, con
   const uint64_t chunks = rect_chunk_count(args.chunks_per_row, args.extent);
   if (chunks == 0) return Status::Ok();
   const LaunchLimits& limits = limits_[static_cast<size_t>(Kernel::devbin_fill_rect)];
-  const uint64_t blocks = std::min<uint64_t>(chunks, limits.max_grid_dim_x);
+  const uint64_t groups = rect_workgroup_count(args.chunks_per_row, args.chunk_bytes, args.extent, kRectFillGroupBytes);
+  const uint64_t blocks = std::min<uint64_t>(groups, limits.max_grid_dim_x);
   return launch(Kernel::devbin_fill_rect, stream, blocks * limits.threads_per_block, &args);
 }
 

@@ -86,14 +86,15 @@ Status Device::batch(Queue& queue, const devbin_batch_args_t& args) const {
   return launch(queue, Kernel::devbin_batch, bytes_of(checked), linear_geometry(groups, limits_.workgroup_size));
 }
 
-// The rect kernels: a workgroup per row chunk, at most one resident wave of
-// them, as batch.
+// The rect kernels: workgroups of about one chunk's bytes each
+// (rect_workgroup_count), at most one resident wave of them, as batch.
 Status Device::copy_rect(Queue& queue, const devbin_rect_region_t& target, const devbin_rect_region_t& source,
                          const devbin_rect_extent_t& extent) const {
   DEVBIN_ASSIGN_OR_RETURN(devbin_copy_rect_args_t args, make_copy_rect_args(target, source, extent));
   const uint64_t chunks = rect_chunk_count(args.chunks_per_row, args.extent);
   if (chunks == 0) return Status::Ok();
-  const uint32_t groups = workgroup_count(limits_, chunks * limits_.workgroup_size);
+  const uint64_t wanted = rect_workgroup_count(args.chunks_per_row, args.chunk_bytes, args.extent, kRectCopyGroupBytes);
+  const uint32_t groups = workgroup_count(limits_, wanted * limits_.workgroup_size);
   return launch(queue, Kernel::devbin_copy_rect, bytes_of(args), linear_geometry(groups, limits_.workgroup_size));
 }
 
@@ -102,7 +103,8 @@ Status Device::fill_rect(Queue& queue, const devbin_rect_region_t& target, const
   DEVBIN_ASSIGN_OR_RETURN(devbin_fill_rect_args_t args, make_fill_rect_args(target, extent, pattern));
   const uint64_t chunks = rect_chunk_count(args.chunks_per_row, args.extent);
   if (chunks == 0) return Status::Ok();
-  const uint32_t groups = workgroup_count(limits_, chunks * limits_.workgroup_size);
+  const uint64_t wanted = rect_workgroup_count(args.chunks_per_row, args.chunk_bytes, args.extent, kRectFillGroupBytes);
+  const uint32_t groups = workgroup_count(limits_, wanted * limits_.workgroup_size);
   return launch(queue, Kernel::devbin_fill_rect, bytes_of(args), linear_geometry(groups, limits_.workgroup_size));
 }
 
