@@ -331,6 +331,9 @@ class Device {
   struct Impl;
   explicit Device(std::unique_ptr<Impl> impl);
   Status launch(Kernel kernel, Stream& stream, uint64_t work_items, void* args) const;
+  // A kernel that takes chunks workgroup-stride (batch, the rect kernels):
+  // `blocks` blocks, at most the grid's limit; nothing for 0.
+  Status launch_chunked(Kernel kernel, Stream& stream, uint64_t blocks, void* args) const;
 
   std::unique_ptr<Impl> impl_;
   DeviceProperties properties_;

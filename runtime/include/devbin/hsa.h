@@ -341,6 +341,9 @@ class Device {
   struct Impl;
   explicit Device(std::unique_ptr<Impl> impl);
   Status launch(Queue& queue, Kernel kernel, std::span<const uint8_t> args, const DispatchGeometry& geometry) const;
+  // A kernel that takes chunks workgroup-stride (batch, the rect kernels):
+  // `groups` workgroups, at most one resident wave of them; nothing for 0.
+  Status launch_chunked(Queue& queue, Kernel kernel, std::span<const uint8_t> args, uint64_t groups) const;
 
   std::unique_ptr<Impl> impl_;
   AgentProperties properties_;

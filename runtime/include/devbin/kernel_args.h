@@ -83,6 +83,11 @@ inline uint64_t rect_workgroup_count(uint32_t chunks_per_row, uint32_t chunk_byt
   const uint64_t rows_per_group = extent.width >= group_bytes ? 1 : group_bytes / extent.width;
   return (chunks + rows_per_group - 1) / rows_per_group;
 }
+// The same for checked copy_rect or fill_rect arguments (0: nothing to do).
+template <typename RectArgs>
+uint64_t rect_workgroup_count(const RectArgs& args, uint32_t group_bytes) {
+  return rect_workgroup_count(args.chunks_per_row, args.chunk_bytes, args.extent, group_bytes);
+}
 // Timestamp arguments: the record is non-null and 8-byte aligned.
 Result<devbin_timestamp_args_t> make_timestamp_args(uint64_t record);
 // Dispatch-patch arguments: packet 64-byte aligned, counts 4-byte aligned

@@ -405,35 +405,29 @@ Status Device::copy(Stream& stream, DevicePtr target, DevicePtr source, uint64_t
 Status Device::batch(Stream& stream, const devbin_batch_args_t& args) const {
   DEVBIN_ASSIGN_OR_RETURN(devbin_batch_args_t checked,
                           make_batch_args(args.ops, args.op_count, args.chunk_count, args.chunk_bytes));
-  if (checked.chunk_count == 0) return Status::Ok();
-  // One block per chunk, up to the grid's limit (blocks then take several).
-  const LaunchLimits& limits = limits_[static_cast<size_t>(Kernel::devbin_batch)];
-  const uint64_t blocks = std::min<uint64_t>(checked.chunk_count, limits.max_grid_dim_x);
-  return launch(Kernel::devbin_batch, stream, blocks * limits.threads_per_block, &checked);
+  // One block per chunk.
+  return launch_chunked(Kernel::devbin_batch, stream, checked.chunk_count, &checked);
 }
 
-// The rect kernels: blocks of about one chunk's bytes each
-// (rect_workgroup_count), up to the grid's limit; blocks loop over the rest.
+Status Device::launch_chunked(Kernel kernel, Stream& stream, uint64_t blocks, void* args) const {
+  if (blocks == 0) return Status::Ok();
+  // Up to the grid's limit: blocks then take several chunks each.
+  const LaunchLimits& limits = limits_[static_cast<size_t>(kernel)];
+  return launch(kernel, stream, std::min<uint64_t>(blocks, limits.max_grid_dim_x) * limits.threads_per_block, args);
+}
+
+// The rect kernels: blocks of about kRect*GroupBytes of rows each
+// (rect_workgroup_count).
 Status Device::copy_rect(Stream& stream, const devbin_rect_region_t& target, const devbin_rect_region_t& source,
                          const devbin_rect_extent_t& extent) const {
   DEVBIN_ASSIGN_OR_RETURN(devbin_copy_rect_args_t args, make_copy_rect_args(target, source, extent));
-  const uint64_t chunks = rect_chunk_count(args.chunks_per_row, args.extent);
-  if (chunks == 0) return Status::Ok();
-  const LaunchLimits& limits = limits_[static_cast<size_t>(Kernel::devbin_copy_rect)];
-  const uint64_t groups = rect_workgroup_count(args.chunks_per_row, args.chunk_bytes, args.extent, kRectCopyGroupBytes);
-  const uint64_t blocks = std::min<uint64_t>(groups, limits.max_grid_dim_x);
-  return launch(Kernel::devbin_copy_rect, stream, blocks * limits.threads_per_block, &args);
+  return launch_chunked(Kernel::devbin_copy_rect, stream, rect_workgroup_count(args, kRectCopyGroupBytes), &args);
 }
 
 Status Device::fill_rect(Stream& stream, const devbin_rect_region_t& target, const devbin_rect_extent_t& extent,
                          std::span<const uint8_t> pattern) const {
   DEVBIN_ASSIGN_OR_RETURN(devbin_fill_rect_args_t args, make_fill_rect_args(target, extent, pattern));
-  const uint64_t chunks = rect_chunk_count(args.chunks_per_row, args.extent);
-  if (chunks == 0) return Status::Ok();
-  const LaunchLimits& limits = limits_[static_cast<size_t>(Kernel::devbin_fill_rect)];
-  const uint64_t groups = rect_workgroup_count(args.chunks_per_row, args.chunk_bytes, args.extent, kRectFillGroupBytes);
-  const uint64_t blocks = std::min<uint64_t>(groups, limits.max_grid_dim_x);
-  return launch(Kernel::devbin_fill_rect, stream, blocks * limits.threads_per_block, &args);
+  return launch_chunked(Kernel::devbin_fill_rect, stream, rect_workgroup_count(args, kRectFillGroupBytes), &args);
 }
 
 Status Device::timestamp(Stream& stream, DevicePtr record) const {

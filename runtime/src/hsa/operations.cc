@@ -78,34 +78,30 @@ Status Device::copy(Queue& queue, DevicePtr target, DevicePtr source, uint64_t l
 Status Device::batch(Queue& queue, const devbin_batch_args_t& args) const {
   DEVBIN_ASSIGN_OR_RETURN(devbin_batch_args_t checked,
                           make_batch_args(args.ops, args.op_count, args.chunk_count, args.chunk_bytes));
-  if (checked.chunk_count == 0) return Status::Ok();
-  // A workgroup per chunk, at most one resident wave of them (workgroups
-  // then take several chunks each).
-  const uint64_t chunks = std::min<uint64_t>(checked.chunk_count, UINT32_MAX);
-  const uint32_t groups = workgroup_count(limits_, chunks * limits_.workgroup_size);
-  return launch(queue, Kernel::devbin_batch, bytes_of(checked), linear_geometry(groups, limits_.workgroup_size));
+  // A workgroup per chunk.
+  return launch_chunked(queue, Kernel::devbin_batch, bytes_of(checked), checked.chunk_count);
 }
 
-// The rect kernels: workgroups of about one chunk's bytes each
-// (rect_workgroup_count), at most one resident wave of them, as batch.
+Status Device::launch_chunked(Queue& queue, Kernel kernel, std::span<const uint8_t> args, uint64_t groups) const {
+  if (groups == 0) return Status::Ok();
+  // At most one resident wave: workgroups then take several chunks each.
+  const uint64_t wanted = std::min<uint64_t>(groups, UINT32_MAX);
+  const uint32_t launched = workgroup_count(limits_, wanted * limits_.workgroup_size);
+  return launch(queue, kernel, args, linear_geometry(launched, limits_.workgroup_size));
+}
+
+// The rect kernels: workgroups of about kRect*GroupBytes of rows each
+// (rect_workgroup_count).
 Status Device::copy_rect(Queue& queue, const devbin_rect_region_t& target, const devbin_rect_region_t& source,
                          const devbin_rect_extent_t& extent) const {
   DEVBIN_ASSIGN_OR_RETURN(devbin_copy_rect_args_t args, make_copy_rect_args(target, source, extent));
-  const uint64_t chunks = rect_chunk_count(args.chunks_per_row, args.extent);
-  if (chunks == 0) return Status::Ok();
-  const uint64_t wanted = rect_workgroup_count(args.chunks_per_row, args.chunk_bytes, args.extent, kRectCopyGroupBytes);
-  const uint32_t groups = workgroup_count(limits_, wanted * limits_.workgroup_size);
-  return launch(queue, Kernel::devbin_copy_rect, bytes_of(args), linear_geometry(groups, limits_.workgroup_size));
+  return launch_chunked(queue, Kernel::devbin_copy_rect, bytes_of(args), rect_workgroup_count(args, kRectCopyGroupBytes));
 }
 
 Status Device::fill_rect(Queue& queue, const devbin_rect_region_t& target, const devbin_rect_extent_t& extent,
                          std::span<const uint8_t> pattern) const {
   DEVBIN_ASSIGN_OR_RETURN(devbin_fill_rect_args_t args, make_fill_rect_args(target, extent, pattern));
-  const uint64_t chunks = rect_chunk_count(args.chunks_per_row, args.extent);
-  if (chunks == 0) return Status::Ok();
-  const uint64_t wanted = rect_workgroup_count(args.chunks_per_row, args.chunk_bytes, args.extent, kRectFillGroupBytes);
-  const uint32_t groups = workgroup_count(limits_, wanted * limits_.workgroup_size);
-  return launch(queue, Kernel::devbin_fill_rect, bytes_of(args), linear_geometry(groups, limits_.workgroup_size));
+  return launch_chunked(queue, Kernel::devbin_fill_rect, bytes_of(args), rect_workgroup_count(args, kRectFillGroupBytes));
 }
 
 Status Device::timestamp(Queue& queue, DevicePtr record) const {
