@@ -86,7 +86,9 @@ constexpr std::string_view kHowToAdd =
     "rebuild the code objects (`python3 build_tools/device_binaries.py --output-dir device/binaries/prebuilt`, "
     "or configure with -DDEVBIN_DEVICE_BINARY_BUILD_MODE=source)";
 
-Status no_selection(const Target& device, std::string_view expected, const Toc& toc) {
+// `addable`: whether adding the target to the map could help; not for a
+// processor the map lists as unsupported (its reason says why not).
+Status no_selection(const Target& device, std::string_view expected, const Toc& toc, bool addable = true) {
   std::string message = "no code object for device ";
   message += device.triple();
   message += "--";
@@ -95,8 +97,10 @@ Status no_selection(const Target& device, std::string_view expected, const Toc& 
   message += expected;
   message += "; ";
   message += list_entries(toc);
-  message += "; ";
-  message += kHowToAdd;
+  if (addable) {
+    message += "; ";
+    message += kHowToAdd;
+  }
   return not_found(std::move(message));
 }
 
@@ -138,7 +142,7 @@ Result<Selection> select_amdgpu(const Target& device_target, const Toc& toc) {
       return no_selection(device_target,
                           "the target map lists " + device.processor + " as unsupported (" +
                               std::string(unsupported->reason) + ")",
-                          toc);
+                          toc, /*addable=*/false);
     }
     return no_selection(device_target, "the target map does not know processor " + device.processor, toc);
   }

@@ -173,6 +173,9 @@ TEST(SelectAmdgpuTest, UnknownAndUnsupportedProcessorsSayWhy) {
     ASSERT_FALSE(selection.ok());
     EXPECT_NE(selection.status().message().find("unsupported"), std::string::npos) << selection.status().message();
     EXPECT_NE(selection.status().message().find(std::string(processor.reason)), std::string::npos);
+    // Adding it to the map would not help: the reason says why, no how-to follows.
+    EXPECT_EQ(selection.status().message().find("to add the target"), std::string::npos)
+        << selection.status().message();
   }
 }
 
