@@ -20,7 +20,8 @@ devbin_update_args_t update_args(uint8_t* target, const std::vector<uint8_t>& da
   args.target = device_address(target);
   args.length = static_cast<uint32_t>(data.size());
   args.shift = static_cast<uint32_t>(args.target % 4);
-  std::memcpy(reinterpret_cast<uint8_t*>(args.payload) + args.shift, data.data(), data.size());
+  // An empty vector's data() may be null, which memcpy must not see.
+  if (!data.empty()) std::memcpy(reinterpret_cast<uint8_t*>(args.payload) + args.shift, data.data(), data.size());
   return args;
 }
 
