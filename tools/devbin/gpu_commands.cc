@@ -320,6 +320,13 @@ struct BenchRow {
   bool has_ratio = true;
 };
 
+// A row that reports a figure (or why there is none) with no target.
+BenchRow information_row(std::string operation, std::string ours, std::string vendor) {
+  BenchRow row{std::move(operation), std::move(ours), std::move(vendor), 0, "(information)", true};
+  row.has_ratio = false;
+  return row;
+}
+
 std::string gbps(uint64_t bytes, double ms) { return format("%.0f GB/s", static_cast<double>(bytes) / (ms * 1e6)); }
 
 constexpr uint64_t kRandomBlock = uint64_t{16} << 20;
@@ -459,9 +466,7 @@ Status bench_device(std::ostream& out, Device& device, uint64_t size) {
       rows.push_back({"  the same copy against cuMemcpy2DAsync", gbps(bytes, ms[0]),
                       gbps(bytes, ms[2]) + " (cuMemcpy2DAsync)", ms[2] / ms[0], ">= 1.70", ms[2] / ms[0] >= 1.70});
     } else {
-      BenchRow row{"  cuMemcpy2DAsync", "-", "the driver lacks it", 0, "(information)", true};
-      row.has_ratio = false;
-      rows.push_back(row);
+      rows.push_back(information_row("  cuMemcpy2DAsync", "-", "the driver lacks it"));
     }
   }
 
@@ -484,10 +489,8 @@ Status bench_device(std::ostream& out, Device& device, uint64_t size) {
                                                              : "cuMemsetD2D32Async";
       auto driver_fill = [&] { return device.driver_memset_2d(stream, to.base, pitch, driver_pattern, width, height); };
       if (!driver_fill().ok()) {
-        BenchRow row{format("fill_rect 2D, %u-byte pattern", pattern_width), "-",
-                     std::string("the driver lacks ") + driver_name, 0, "(information)", true};
-        row.has_ratio = false;
-        rows.push_back(row);
+        rows.push_back(information_row(format("fill_rect 2D, %u-byte pattern", pattern_width), "-",
+                                       std::string("the driver lacks ") + driver_name));
         continue;
       }
       DEVBIN_ASSIGN_OR_RETURN(
@@ -602,11 +605,9 @@ Status bench_device(std::ostream& out, Device& device, uint64_t size) {
                     format("%.1f us (1000 x cuMemsetD32Async/cuMemcpyDtoDAsync)", ms[1] * 1e3), ms[1] / ms[0],
                     ">= 50", ms[1] / ms[0] >= 50});
     for (size_t part : {size_t{2}, size_t{3}}) {
-      BenchRow row{part == 2 ? "  of which upload (pinned, cuMemcpyHtoDAsync) + launch" : "  of which the launch alone",
-                   format("%.1f us (host %.1f us)", ms[part] * 1e3, host_ms[part] * 1e3), "-", 0, "(information)",
-                   true};
-      row.has_ratio = false;
-      rows.push_back(row);
+      rows.push_back(information_row(
+          part == 2 ? "  of which upload (pinned, cuMemcpyHtoDAsync) + launch" : "  of which the launch alone",
+          format("%.1f us (host %.1f us)", ms[part] * 1e3, host_ms[part] * 1e3), "-"));
     }
     if (has_driver_batch) {
       // Per operation: the driver's batch holds the 500 copies only.
@@ -616,9 +617,7 @@ Status bench_device(std::ostream& out, Device& device, uint64_t size) {
                       format("%.3f us/op", ours * 1e3), format("%.3f us/op (cuMemcpyBatchAsync)", theirs * 1e3),
                       theirs / ours, ">= 100", theirs / ours >= 100});
     } else {
-      BenchRow row{"  cuMemcpyBatchAsync", "-", "the driver has none (CUDA 12.8 or later)", 0, "(information)", true};
-      row.has_ratio = false;
-      rows.push_back(row);
+      rows.push_back(information_row("  cuMemcpyBatchAsync", "-", "the driver has none (CUDA 12.8 or later)"));
     }
   }
 
@@ -698,14 +697,8 @@ Status bench_device(std::ostream& out, Device& device, uint64_t size) {
                       "(information)",
                       true};
     rows.push_back(copy_row);
-    BenchRow timestamp_row{"timestamp, per op in a stream of 1000",
-                           format("%.2f us (enqueue %.2f us)", us(2), host_us(2)),
-                           "-",
-                           0,
-                           "(information)",
-                           true};
-    timestamp_row.has_ratio = false;
-    rows.push_back(timestamp_row);
+    rows.push_back(information_row("timestamp, per op in a stream of 1000",
+                                   format("%.2f us (enqueue %.2f us)", us(2), host_us(2)), "-"));
   }
 
   // Inline update (devbin_update, the bytes in the launch arguments) against
@@ -774,14 +767,8 @@ Status bench_device(std::ostream& out, Device& device, uint64_t size) {
         "select+validate+load " + entry + " (median of 51)", format("%.4f ms", ms), "-", ms, "<= 0.1 ms", ms <= 0.1};
     row.has_ratio = false;
     rows.push_back(row);
-    BenchRow first_row{"64 B fill + synchronize after that load: first, second (medians of 51)",
-                       format("%.4f ms, %.4f ms", median(first_ms), median(second_ms)),
-                       "-",
-                       0,
-                       "(information)",
-                       true};
-    first_row.has_ratio = false;
-    rows.push_back(first_row);
+    rows.push_back(information_row("64 B fill + synchronize after that load: first, second (medians of 51)",
+                                   format("%.4f ms, %.4f ms", median(first_ms), median(second_ms)), "-"));
     options.override_entry = "nvptx64-nvidia-cuda--compute_75.ptx";
     std::vector<double> jit_ms;
     for (int i = 0; i < 3; ++i) {
@@ -790,14 +777,8 @@ Status bench_device(std::ostream& out, Device& device, uint64_t size) {
       jit_ms.push_back(jit.value()->report().load_time_ms());
     }
     if (!jit_ms.empty()) {
-      BenchRow row{"load compute_75 PTX (JIT; first, then median of 3)",
-                   format("%.2f ms, %.2f ms", jit_ms[0], median(jit_ms)),
-                   "-",
-                   0,
-                   "(information)",
-                   true};
-      row.has_ratio = false;
-      rows.push_back(row);
+      rows.push_back(information_row("load compute_75 PTX (JIT; first, then median of 3)",
+                                     format("%.2f ms, %.2f ms", jit_ms[0], median(jit_ms)), "-"));
     }
   }
 
