@@ -358,6 +358,18 @@ Status check_windows(const Device& device, DevicePtr target, uint64_t length,
   return Status::Ok();
 }
 
+// check_windows over the first, middle and last rows of a rect target,
+// each with the gap after it (`pitch` bytes); `expected(row, i)` is byte i
+// of that span.
+Status check_rect_rows(const Device& device, DevicePtr base, uint64_t pitch, uint64_t height,
+                       const std::function<uint8_t(uint64_t, uint64_t)>& expected, const char* what) {
+  for (uint64_t row : {uint64_t{0}, height / 2, height - 1}) {
+    DEVBIN_RETURN_IF_ERROR(
+        check_windows(device, base + row * pitch, pitch, [&](uint64_t i) { return expected(row, i); }, what));
+  }
+  return Status::Ok();
+}
+
 Status bench_device(std::ostream& out, Device& device, uint64_t size) {
   const cuda::DeviceProperties& p = device.properties();
   DEVBIN_ASSIGN_OR_RETURN(auto stream_ptr, device.create_stream());
@@ -446,12 +458,10 @@ Status bench_device(std::ostream& out, Device& device, uint64_t size) {
     DEVBIN_RETURN_IF_ERROR(device.memset_d8(target.address(), 0xa5, size + slack));
     DEVBIN_RETURN_IF_ERROR(device.copy_rect(stream, to, from, extent));
     DEVBIN_RETURN_IF_ERROR(stream.synchronize());
-    // The first, middle and last rows and the gaps after them.
-    for (uint64_t row : {uint64_t{0}, height / 2, height - 1}) {
-      if (!correctness.ok()) break;
-      correctness = check_windows(
-          device, to.base + row * target_pitch, target_pitch,
-          [&](uint64_t i) {
+    if (correctness.ok()) {
+      correctness = check_rect_rows(
+          device, to.base, target_pitch, height,
+          [&](uint64_t row, uint64_t i) {
             return i < width ? block[(row * source_pitch + i) % block.size()] : static_cast<uint8_t>(0xa5);
           },
           "copy_rect result");
@@ -500,11 +510,10 @@ Status bench_device(std::ostream& out, Device& device, uint64_t size) {
       DEVBIN_RETURN_IF_ERROR(device.memset_d8(target.address(), 0xa5, size + slack));
       DEVBIN_RETURN_IF_ERROR(device.fill_rect(stream, to, extent, pattern));
       DEVBIN_RETURN_IF_ERROR(stream.synchronize());
-      for (uint64_t row : {uint64_t{0}, height / 2, height - 1}) {
-        if (!correctness.ok()) break;
-        correctness = check_windows(
-            device, to.base + row * pitch, pitch,
-            [&](uint64_t i) { return i < width ? pattern[i % pattern_width] : static_cast<uint8_t>(0xa5); },
+      if (correctness.ok()) {
+        correctness = check_rect_rows(
+            device, to.base, pitch, height,
+            [&](uint64_t, uint64_t i) { return i < width ? pattern[i % pattern_width] : static_cast<uint8_t>(0xa5); },
             "fill_rect result");
       }
       const uint64_t bytes = height * width;
