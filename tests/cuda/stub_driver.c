@@ -22,6 +22,7 @@ enum {
   kNoBinaryForGpu = 209,
   kInvalidContext = 201,
   kUnsupportedPtxVersion = 222,
+  kInvalidHandle = 400,
   kNotFound = 500,
 };
 
@@ -52,6 +53,9 @@ EXPORT CUresult cuGetErrorName(CUresult error, const char** text) {
       return kSuccess;
     case kNotFound:
       *text = "CUDA_ERROR_NOT_FOUND";
+      return kSuccess;
+    case kInvalidHandle:
+      *text = "CUDA_ERROR_INVALID_HANDLE";
       return kSuccess;
     default:
       *text = NULL;
@@ -270,6 +274,26 @@ EXPORT CUresult cuStreamCreate(void** stream, unsigned flags) {
   REQUIRE_CONTEXT();
   (void)flags;
   *stream = (void*)0x4000;
+  return kSuccess;
+}
+// Streams as cuStreamGetCtx sees them: 0x4000 (every stream created here)
+// is the primary context's; 0x6000 stands for a stream of another context;
+// any other handle is one the driver does not know.
+EXPORT CUresult cuStreamGetCtx(void* stream, void** context) {
+  if (stream == (void*)0x4000) {
+    *context = (void*)0x1000;
+    return kSuccess;
+  }
+  if (stream == (void*)0x6000) {
+    *context = (void*)0x7000;
+    return kSuccess;
+  }
+  return kInvalidHandle;
+}
+// DEVBIN_STUB_CUDA_MODE=capturing: every stream is being captured.
+EXPORT CUresult cuStreamIsCapturing(void* stream, int* status) {
+  (void)stream;
+  *status = mode_is("capturing") ? 1 : 0;
   return kSuccess;
 }
 EXPORT CUresult cuStreamDestroy_v2(void* stream) {

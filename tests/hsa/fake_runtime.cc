@@ -1106,6 +1106,10 @@ uint64_t hsa_queue_add_write_index_scacq_screl(const hsa_queue_t* queue, uint64_
   return reinterpret_cast<const FakeQueue*>(queue)->write_index.fetch_add(value);
 }
 
+uint64_t hsa_queue_load_read_index_scacquire(const hsa_queue_t* queue) {
+  return reinterpret_cast<const FakeQueue*>(queue)->read_index.load(std::memory_order_acquire);
+}
+
 hsa_status_t hsa_signal_create(hsa_signal_value_t initial, uint32_t, const hsa_agent_t*, hsa_signal_t* signal) {
   auto* fake = new FakeSignal();
   fake->value.store(initial);

@@ -204,15 +204,28 @@ class DriverObject {
   void* handle_;
 };
 
-class Stream : public DriverObject {
+// A CUDA stream as a devbin Queue: one devbin created (Device::create_stream,
+// destroyed with it) or the caller's (Device::wrap_queue: never destroyed
+// by devbin). Operations on it are cuLaunchKernel calls in stream order, so
+// they can be captured into a CUDA graph (cuStreamBeginCapture) like any
+// other stream work: nothing devbin enqueues synchronizes or allocates.
+class Stream final : public DriverObject, public devbin::Queue {
  public:
-  ~Stream();
-  Status synchronize();
-  void* native_handle() const { return handle_; }  // the CUstream
+  ~Stream() override;
+  // cuStreamSynchronize; refused while the stream is being captured.
+  Status synchronize() override;
+  void* native_handle() const override { return handle_; }  // the CUstream
+  bool capturing() const override;
+  bool owned() const { return owned_; }
+
+ protected:
+  const devbin::Device* owner() const override;
+  Status submit(std::span<const Launch> launches) override;
 
  private:
   friend class Device;
-  using DriverObject::DriverObject;
+  Stream(const Device* device, void* handle, bool owned) : DriverObject(device, handle), owned_(owned) {}
+  bool owned_;
 };
 
 class Event : public DriverObject {
@@ -228,7 +241,7 @@ class Event : public DriverObject {
   using DriverObject::DriverObject;
 };
 
-class Device {
+class Device final : public devbin::Device {
  public:
   // Retains the device's primary context (shared with the CUDA runtime and
   // other libraries in the process) and loads its library. `report`, when
@@ -237,7 +250,7 @@ class Device {
   static Result<std::unique_ptr<Device>> open(int ordinal, const OpenOptions& options = {},
                                               DeviceReport* report = nullptr);
   // Frees what close() frees, without a word on failure: call close() to hear.
-  ~Device();
+  ~Device() override;
   // Unloads the module and releases the primary context, and says what could
   // not be freed, with every Buffer, Stream and Event of this device that
   // could not be freed before it. The device takes no work afterwards; its
@@ -247,7 +260,9 @@ class Device {
   Device& operator=(const Device&) = delete;
 
   const DeviceProperties& properties() const { return properties_; }
-  const DeviceReport& report() const { return report_; }
+  DeviceId id() const override { return {Backend::kCuda, properties_.ordinal}; }
+  const DeviceReport& report() const override { return report_; }
+  std::string summary() const override;  // "132 SMs, 79.2 GiB"
   const CodeObjectInfo& code_object() const { return code_object_; }
   const DriverInfo& driver() const { return driver_info_; }
   const LaunchLimits& launch_limits(Kernel kernel) const { return limits_[static_cast<size_t>(kernel)]; }
@@ -272,28 +287,17 @@ class Device {
   Result<std::unique_ptr<Stream>> create_stream() const;
   Result<std::unique_ptr<Event>> create_event() const;
 
-  // The builtin kernels, enqueued on `stream`.
-  Status fill(Stream& stream, DevicePtr target, uint64_t length, std::span<const uint8_t> pattern) const;
-  Status copy(Stream& stream, DevicePtr target, DevicePtr source, uint64_t length) const;
-  // Runs the batch table at args.ops (devbin/device.h's Device::batch).
-  Status batch(Stream& stream, const devbin_batch_args_t& args) const;
-  // Rectangular copy and fill (devbin/device.h's Device::copy_rect, fill_rect).
-  Status copy_rect(Stream& stream, const devbin_rect_region_t& target, const devbin_rect_region_t& source,
-                   const devbin_rect_extent_t& extent) const;
-  Status fill_rect(Stream& stream, const devbin_rect_region_t& target, const devbin_rect_extent_t& extent,
-                   std::span<const uint8_t> pattern) const;
-  // Writes a devbin_timestamp_record_t (8-byte aligned) when the stream reaches it.
-  Status timestamp(Stream& stream, DevicePtr record) const;
-  // Patches the AQL packet args.packet (64-byte aligned) from the counts at
-  // args.workgroup_counts (4-byte aligned), as device/abi.h describes.
-  Status dispatch_patch(Stream& stream, const devbin_dispatch_args_t& args) const;
-  // Writes `data` at `target` through devbin_update launches, their bytes
-  // copied into the launch arguments before it returns (devbin/device.h's
-  // Device::update).
-  Status update(Stream& stream, DevicePtr target, std::span<const uint8_t> data) const;
-  // Samples the timestamp kernel against CLOCK_MONOTONIC (`samples` times,
-  // synchronizing `stream` each time) and keeps the best.
-  Result<ClockCalibration> calibrate_clock(Stream& stream, uint32_t samples = 16) const;
+  // A devbin Queue over the caller's CUstream (devbin/device.h wrap_queue):
+  // refused for a null stream (pass CU_STREAM_LEGACY, 0x1, or
+  // CU_STREAM_PER_THREAD, 0x2, for a default stream) and for a stream of
+  // another context or one the driver does not know (cuStreamGetCtx).
+  Result<std::unique_ptr<devbin::Queue>> wrap_queue(void* native_queue) const override;
+  // wrap_queue's stream, as a Stream.
+  Result<std::unique_ptr<Stream>> wrap_stream(void* cu_stream) const;
+
+  // The builtin operations (fill, copy, batch, copy_rect, fill_rect,
+  // timestamp, dispatch_patch, update, calibrate_clock) are devbin::Device's,
+  // on any devbin Queue of this device: a Stream, or a Recorder.
 
   // The driver's own operations: the references devbin is tested and measured against.
   Status driver_memset_d32(Stream& stream, DevicePtr target, uint32_t value, uint64_t count) const;
@@ -318,10 +322,21 @@ class Device {
   Result<HostBuffer> allocate_host(uint64_t bytes) const;
   Status copy_to_device_async(Stream& stream, DevicePtr target, const void* source, uint64_t length) const;
   // Synchronous host <-> device transfers and byte fills (tests, self-test).
-  Status copy_to_device(DevicePtr target, const void* source, uint64_t length) const;
-  Status copy_to_host(void* target, DevicePtr source, uint64_t length) const;
+  Status copy_to_device(DevicePtr target, const void* source, uint64_t length) const override;
+  Status copy_to_host(void* target, DevicePtr source, uint64_t length) const override;
   Status memset_d8(DevicePtr target, uint8_t value, uint64_t length) const;
   Status synchronize() const;
+
+  cuda::Device* as_cuda() override { return this; }
+
+ protected:
+  LaunchGrid grid(Kernel kernel, GridKind kind, uint64_t count) const override;
+  uint32_t recorded_args_size(Kernel kernel) const override;
+  Status record(const Launch& launch, devbin_recorded_launch_t& out, std::span<uint8_t> args) const override;
+  Result<std::unique_ptr<devbin::Buffer>> allocate_buffer(uint64_t bytes) const override;
+  Result<std::unique_ptr<devbin::Queue>> create_own_queue() const override;
+  Result<uint64_t> timestamp_frequency_hz() const override;
+  std::string name() const override;
 
  private:
   template <class>
@@ -330,10 +345,8 @@ class Device {
   friend class Event;
   struct Impl;
   explicit Device(std::unique_ptr<Impl> impl);
-  Status launch(Kernel kernel, Stream& stream, uint64_t work_items, void* args) const;
-  // A kernel that takes chunks workgroup-stride (batch, the rect kernels):
-  // `blocks` blocks, at most the grid's limit; nothing for 0.
-  Status launch_chunked(Kernel kernel, Stream& stream, uint64_t blocks, void* args) const;
+  // cuLaunchKernel of each launch on `stream`, in the device's context.
+  Status launch(void* stream, std::span<const Launch> launches) const;
 
   std::unique_ptr<Impl> impl_;
   DeviceProperties properties_;

@@ -10,7 +10,10 @@
  *    No C++ exception crosses this API.
  *  - Handles (devbin_device_t, devbin_queue_t, devbin_buffer_t,
  *    devbin_code_object_t) are opaque; each has one function that frees it.
- *    Buffers and queues must be freed before their device.
+ *    A buffer or queue keeps its device open: a device handle may be freed
+ *    before them, and the device closes with the last of them. A call given
+ *    a freed handle is refused with a status; freeing a freed handle does
+ *    nothing.
  *  - Strings the API returns (TOC names, kernel names) live as long as the
  *    object they came from (the TOC: the process).
  *  - Threads: as the C++ interface (devbin/cuda.h, devbin/hsa.h). */
@@ -21,10 +24,21 @@
 #include <stdint.h>
 
 #include "device/abi.h"
+#include "devbin/recording.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The C API's version: libdevbin.so.DEVBIN_API_VERSION_MAJOR is the shared
+ * library's SONAME. A major version changes when a function or struct of
+ * this header changes incompatibly; devbin_api_version() gives the library's
+ * own (major << 16 | minor), for a caller that loaded it at run time. */
+#define DEVBIN_API_VERSION_MAJOR 1
+#define DEVBIN_API_VERSION_MINOR 0
+uint32_t devbin_api_version(void);
+/* "devbin_fill" for DEVBIN_KERNEL_devbin_fill; "" for anything else. */
+const char* devbin_kernel_name(uint32_t kernel);
 
 /*===------------------------------------------------------------------===
  * Status
@@ -131,6 +145,15 @@ typedef struct devbin_buffer_s devbin_buffer_t;
 devbin_status_t devbin_device_count(devbin_backend_t backend, int* out_count);
 /* Opens GPU `index` of `backend`: selects, validates and loads its code object. */
 devbin_status_t devbin_device_open(devbin_backend_t backend, int index, devbin_device_t** out_device);
+typedef struct devbin_open_options_t {
+  /* HSA: how long any wait for the GPU lasts (synchronize, waiting for ring
+   * space, freeing a queue) before it fails naming what did not complete;
+   * 0 takes the default, 60000. CUDA waits in the driver and ignores it. */
+  uint32_t wait_timeout_ms;
+} devbin_open_options_t;
+/* devbin_device_open with options (NULL: the defaults). */
+devbin_status_t devbin_device_open_with_options(devbin_backend_t backend, int index,
+                                                const devbin_open_options_t* options, devbin_device_t** out_device);
 void devbin_device_free(devbin_device_t* device);
 /* The TOC entry the device loaded (its index), and the device's own target. */
 size_t devbin_device_entry_index(const devbin_device_t* device);
@@ -140,7 +163,31 @@ devbin_status_t devbin_buffer_allocate(devbin_device_t* device, uint64_t size, d
 uint64_t devbin_buffer_address(const devbin_buffer_t* buffer); /* device address for the kernels */
 void devbin_buffer_free(devbin_buffer_t* buffer);
 
+/* Where operations go (devbin/device.h says who orders what):
+ *  - devbin_queue_create: a queue devbin creates (a CUDA stream, an AQL queue);
+ *  - devbin_queue_wrap: the caller's own CUstream or hsa_queue_t*, which the
+ *    caller keeps owning (freeing the devbin_queue_t leaves it alive, after
+ *    waiting for devbin's work on it); a CUDA stream being captured into a
+ *    graph records devbin's launches into the graph;
+ *  - devbin_recorder_create: the launches written into caller memory
+ *    (devbin/recording.h) for the caller to submit or replay. */
 devbin_status_t devbin_queue_create(devbin_device_t* device, devbin_queue_t** out_queue);
+devbin_status_t devbin_queue_wrap(devbin_device_t* device, void* native_queue, devbin_queue_t** out_queue);
+/* `launches`: room for `launch_capacity` records; `args`: `args_capacity`
+ * bytes the records' arguments go to (HSA: kernarg memory the GPU can read).
+ * An operation that does not fit what is left records nothing and fails. */
+devbin_status_t devbin_recorder_create(devbin_device_t* device, devbin_recorded_launch_t* launches,
+                                       size_t launch_capacity, void* args, size_t args_capacity,
+                                       devbin_queue_t** out_queue);
+/* The launches recorded so far (the first records of `launches`) and the
+ * argument bytes they use; a queue that is not a recorder is refused. */
+devbin_status_t devbin_recorder_count(const devbin_queue_t* queue, size_t* out_launches, size_t* out_args_bytes);
+/* Starts the recording again at the start of its memory. */
+devbin_status_t devbin_recorder_reset(devbin_queue_t* queue);
+/* The CUstream or hsa_queue_t* the queue's work goes to (NULL for a recorder). */
+void* devbin_queue_native(const devbin_queue_t* queue);
+/* Waits for the queue's work; refused for a recorder and for a CUDA stream
+ * being captured (a wait would end the capture). */
 devbin_status_t devbin_queue_synchronize(devbin_queue_t* queue);
 void devbin_queue_free(devbin_queue_t* queue);
 
@@ -170,7 +217,8 @@ devbin_status_t devbin_queue_fill_rect(devbin_device_t* device, devbin_queue_t* 
 devbin_status_t devbin_batch_fill_op(uint64_t target, uint64_t length, const void* pattern, size_t pattern_size,
                                      devbin_batch_op_t* out_op);
 devbin_status_t devbin_batch_copy_op(uint64_t target, uint64_t source, uint64_t length, devbin_batch_op_t* out_op);
-/* chunk_bytes 0 takes DEVBIN_BATCH_CHUNK_BYTES. */
+/* chunk_bytes 0 takes DEVBIN_BATCH_CHUNK_BYTES, here and in
+ * devbin_queue_batch's args. */
 devbin_status_t devbin_batch_number(devbin_batch_op_t* ops, size_t op_count, uint32_t chunk_bytes,
                                     uint64_t* out_chunk_count);
 devbin_status_t devbin_queue_batch(devbin_device_t* device, devbin_queue_t* queue, const devbin_batch_args_t* args);

@@ -3,12 +3,31 @@
 // the backends and their GPUs, open one, allocate, enqueue the builtin
 // kernels on a queue, synchronize, turn timestamps into host time, and read
 // the device report. The CUDA (devbin/cuda.h) and HSA (devbin/hsa.h)
-// backends implement it; what only one vendor has (CUDA events and the
+// devices derive from it; what only one vendor has (CUDA events and the
 // driver's own calls, HSA memory kinds and dispatch_indirect) stays in the
 // vendor header, reachable from the neutral object (Device::as_cuda(),
 // Device::as_hsa()).
 //
-// Threads: see the vendor headers; the neutral objects add no state of their own.
+// Every operation (fill, copy, batch, copy_rect, fill_rect, timestamp,
+// dispatch_patch, update) is written once, here and in
+// runtime/src/operations.cc: checked (devbin/kernel_args.h), turned into
+// launch descriptions (devbin/launch.h) with the backend's grid policy, and
+// handed to a Queue. A Queue is where they go:
+//   - devbin's own queue (create_queue): a CUDA stream or an HSA AQL queue
+//     devbin created and destroys;
+//   - a caller's native queue (wrap_queue): the caller's CUstream or
+//     hsa_queue_t*, which the caller keeps owning;
+//   - a Recorder (create_recorder): the launches written into the caller's
+//     memory (devbin/recording.h), for the caller to submit or replay.
+// Who orders what: on a queue (own or wrapped), devbin's operations run in
+// the order they were enqueued, after everything enqueued on that queue
+// before them: CUDA stream order; on HSA every packet devbin writes carries
+// the barrier bit, so it starts only once every earlier packet of the queue,
+// the caller's included, completed. Work the caller enqueues on a wrapped
+// queue after a devbin call runs after that call's work. A recording is
+// ordered by whoever submits it.
+//
+// Threads: see the vendor headers.
 #ifndef DEVBIN_DEVICE_H_
 #define DEVBIN_DEVICE_H_
 
@@ -22,6 +41,8 @@
 #include <vector>
 
 #include "devbin/clock.h"
+#include "devbin/launch.h"
+#include "devbin/recording.h"
 #include "devbin/select.h"
 #include "devbin/status.h"
 #include "devbin/toc.h"
@@ -38,18 +59,6 @@ class Device;
 
 using DevicePtr = uint64_t;
 
-// The builtin kernels (device/abi.h's DEVBIN_ABI_KERNELS), both vendors alike.
-enum class Kernel : uint8_t {
-#define DEVBIN_KERNEL_ENUM_(name, args) name,
-  DEVBIN_ABI_KERNELS(DEVBIN_KERNEL_ENUM_)
-#undef DEVBIN_KERNEL_ENUM_
-};
-inline constexpr size_t kKernelCount = 0
-#define DEVBIN_KERNEL_COUNT_(name, args) +1
-    DEVBIN_ABI_KERNELS(DEVBIN_KERNEL_COUNT_)
-#undef DEVBIN_KERNEL_COUNT_
-    ;
-std::string_view kernel_name(Kernel kernel);  // "devbin_fill"
 
 struct OpenOptions {
   // nullptr: embedded_toc(). A caller's TOC, and the bytes its entries point
@@ -116,6 +125,8 @@ struct BackendInfo {
 // Every backend, usable or not, in kBackends order.
 std::vector<BackendInfo> list_backends();
 
+class Device;
+
 class Buffer {
  public:
   virtual ~Buffer() = default;
@@ -123,12 +134,62 @@ class Buffer {
   virtual uint64_t size() const = 0;
 };
 
-// In-order work on one device: a CUDA stream or an HSA AQL queue.
+// Where a device's operations go (see above): in-order work on one device.
 class Queue {
  public:
   virtual ~Queue() = default;
   // Waits for everything enqueued so far; the device's error, if one came.
+  // A Recorder runs nothing and refuses; a CUDA stream being captured into a
+  // graph refuses too (a wait would end the capture).
   virtual Status synchronize() = 0;
+  // The CUstream or hsa_queue_t* the work goes to; nullptr for a Recorder.
+  virtual void* native_handle() const = 0;
+  // True while the queue is a CUDA stream being captured into a graph: the
+  // operations are recorded into the graph, and nothing that waits or
+  // allocates may run (calibrate_clock refuses).
+  virtual bool capturing() const { return false; }
+
+ protected:
+  friend class Device;
+  // The device whose kernels this queue runs.
+  virtual const Device* owner() const = 0;
+  // Takes the launches of one operation, in order, each atomically (one
+  // driver call, or one AQL packet written under the queue's lock);
+  // an error leaves the launches before it enqueued.
+  virtual Status submit(std::span<const Launch> launches) = 0;
+};
+
+// A Queue that writes each launch into the caller's memory
+// (devbin/recording.h) instead of running it: `launches` takes one record per
+// launch, `args` the argument bytes each record points at (64-byte aligned
+// pieces). An operation is recorded whole or not at all: one that does not
+// fit what is left is refused, naming what it needs, and writes nothing. The
+// memory is the caller's and must outlive the recorder's use of it.
+class Recorder final : public Queue {
+ public:
+  Recorder(const Device* device, std::span<devbin_recorded_launch_t> launches, std::span<uint8_t> args)
+      : device_(device), launches_(launches), args_(args) {}
+  Status synchronize() override;
+  void* native_handle() const override { return nullptr; }
+  // What has been recorded so far, in order.
+  std::span<const devbin_recorded_launch_t> recorded() const { return launches_.first(count_); }
+  uint64_t args_used() const { return args_used_; }
+  // Forgets every record: the memory is written again from its start.
+  void reset() {
+    count_ = 0;
+    args_used_ = 0;
+  }
+
+ protected:
+  const Device* owner() const override { return device_; }
+  Status submit(std::span<const Launch> launches) override;
+
+ private:
+  const Device* device_;
+  std::span<devbin_recorded_launch_t> launches_;
+  std::span<uint8_t> args_;
+  size_t count_ = 0;
+  uint64_t args_used_ = 0;
 };
 
 class Device {
@@ -144,38 +205,63 @@ class Device {
   // What the report does not say: "132 SMs, 79.2 GiB", "104 CUs, wave64".
   virtual std::string summary() const = 0;
 
-  virtual Result<std::unique_ptr<Buffer>> allocate(uint64_t bytes) const = 0;
-  virtual Result<std::unique_ptr<Queue>> create_queue() const = 0;
+  // Device memory (the vendor headers offer more kinds).
+  Result<std::unique_ptr<Buffer>> allocate(uint64_t bytes) const { return allocate_buffer(bytes); }
+  // A queue devbin creates and destroys (a CUDA stream, an AQL queue).
+  Result<std::unique_ptr<Queue>> create_queue() const { return create_own_queue(); }
+  // The caller's own queue: a CUstream of this device's context (CUDA), or
+  // an hsa_queue_t* of this device's agent (HSA). The caller keeps owning
+  // it and must keep it alive while the wrapper lives; destroying the
+  // wrapper waits for devbin's work on it (at most OpenOptions::wait_timeout
+  // on HSA) and leaves the native queue alive. Refused, saying why: a null
+  // queue, a CUDA stream of another context or one the driver does not know,
+  // an hsa_queue_t whose size is not a power of two of at least 4 packets or
+  // that has no ring or doorbell. HSA: devbin takes packet slots with the
+  // write-index protocol (atomic add, then a wait for the packet processor to
+  // free them), so the caller and other threads may produce on the same queue
+  // (the queue must then be HSA_QUEUE_TYPE_MULTI), and devbin owns the
+  // kernarg memory of the packets it writes.
+  virtual Result<std::unique_ptr<Queue>> wrap_queue(void* native_queue) const = 0;
+  // A Recorder over the caller's memory (see Recorder).
+  Result<std::unique_ptr<Recorder>> create_recorder(std::span<devbin_recorded_launch_t> launches,
+                                                    std::span<uint8_t> args) const;
 
   // The builtin kernels, enqueued on a queue of this device (device/abi.h
-  // says what each does; devbin/kernel_args.h what each accepts).
-  virtual Status fill(Queue& queue, DevicePtr target, uint64_t length, std::span<const uint8_t> pattern) const = 0;
-  virtual Status copy(Queue& queue, DevicePtr target, DevicePtr source, uint64_t length) const = 0;
+  // says what each does; devbin/kernel_args.h what each accepts). A queue of
+  // another device is refused. An argument error is reported before
+  // anything is enqueued.
+  Status fill(Queue& queue, DevicePtr target, uint64_t length, std::span<const uint8_t> pattern) const;
+  Status copy(Queue& queue, DevicePtr target, DevicePtr source, uint64_t length) const;
   // Runs a batch table already in device memory (args.ops, written before
   // the queue reaches the batch): devbin/kernel_args.h builds and numbers
   // one (make_batch_fill/copy, number_batch_table) and its arguments
-  // (make_batch_args).
-  virtual Status batch(Queue& queue, const devbin_batch_args_t& args) const = 0;
+  // (make_batch_args). chunk_bytes 0 is DEVBIN_BATCH_CHUNK_BYTES.
+  Status batch(Queue& queue, const devbin_batch_args_t& args) const;
   // Rectangular copy and fill of 2D and 3D regions (device/abi.h
   // devbin_copy_rect_args_t, devbin_fill_rect_args_t; what each accepts:
-  // make_copy_rect_args, make_fill_rect_args). A workgroup per row chunk.
-  virtual Status copy_rect(Queue& queue, const devbin_rect_region_t& target, const devbin_rect_region_t& source,
-                           const devbin_rect_extent_t& extent) const = 0;
-  virtual Status fill_rect(Queue& queue, const devbin_rect_region_t& target, const devbin_rect_extent_t& extent,
-                           std::span<const uint8_t> pattern) const = 0;
+  // make_copy_rect_args, make_fill_rect_args).
+  Status copy_rect(Queue& queue, const devbin_rect_region_t& target, const devbin_rect_region_t& source,
+                   const devbin_rect_extent_t& extent) const;
+  Status fill_rect(Queue& queue, const devbin_rect_region_t& target, const devbin_rect_extent_t& extent,
+                   std::span<const uint8_t> pattern) const;
   // Writes a devbin_timestamp_record_t (8-byte aligned) when the queue reaches it.
-  virtual Status timestamp(Queue& queue, DevicePtr record) const = 0;
-  virtual Status dispatch_patch(Queue& queue, const devbin_dispatch_args_t& args) const = 0;
+  Status timestamp(Queue& queue, DevicePtr record) const;
+  // Patches the AQL packet args.packet (64-byte aligned) from the counts at
+  // args.workgroup_counts, as device/abi.h describes.
+  Status dispatch_patch(Queue& queue, const devbin_dispatch_args_t& args) const;
   // Writes `data` (1 to DEVBIN_UPDATE_MAX_BYTES bytes) at `target` (any
   // alignment) when the queue reaches it, the bytes travelling in the launch
   // arguments (devbin_update, no staging buffer): one launch per
-  // DEVBIN_UPDATE_BYTES. The bytes are copied when the call returns, so the
-  // caller may reuse `data` at once. Each launch is enqueued atomically; on a
-  // queue shared between threads another thread's work may fall between the
-  // launches of one long update.
-  virtual Status update(Queue& queue, DevicePtr target, std::span<const uint8_t> data) const = 0;
-  // Maps timestamp records to host CLOCK_MONOTONIC nanoseconds (devbin/clock.h).
-  virtual Result<ClockCalibration> calibrate_clock(Queue& queue, uint32_t samples = 16) const = 0;
+  // DEVBIN_UPDATE_BYTES. The bytes are copied when the call returns (into
+  // the launch, the kernarg ring, a graph node being captured or the
+  // recording), so the caller may reuse `data` at once. Each launch is
+  // enqueued atomically; on a queue shared between threads another thread's
+  // work may fall between the launches of one long update.
+  Status update(Queue& queue, DevicePtr target, std::span<const uint8_t> data) const;
+  // Maps timestamp records to host CLOCK_MONOTONIC nanoseconds
+  // (devbin/clock.h): `samples` timestamps, each waited for. Refused on a
+  // Recorder and on a stream being captured.
+  Result<ClockCalibration> calibrate_clock(Queue& queue, uint32_t samples = 16) const;
 
   // Synchronous host <-> device transfers.
   virtual Status copy_to_device(DevicePtr target, const void* source, uint64_t length) const = 0;
@@ -184,6 +270,26 @@ class Device {
   // The vendor's own device, for what only it has; nullptr for the other vendor.
   virtual cuda::Device* as_cuda() { return nullptr; }
   virtual hsa::Device* as_hsa() { return nullptr; }
+
+ protected:
+  friend class Recorder;
+  // The backend's parts: its grid policy, how it writes a recorded launch,
+  // its memory and queues, its clock.
+  virtual LaunchGrid grid(Kernel kernel, GridKind kind, uint64_t count) const = 0;
+  // The bytes a recorded launch of `kernel` takes in the argument memory.
+  virtual uint32_t recorded_args_size(Kernel kernel) const = 0;
+  // Writes `launch` as a record, its argument bytes into `args` (of
+  // recorded_args_size bytes, 64-byte aligned).
+  virtual Status record(const Launch& launch, devbin_recorded_launch_t& out, std::span<uint8_t> args) const = 0;
+  virtual Result<std::unique_ptr<Buffer>> allocate_buffer(uint64_t bytes) const = 0;
+  virtual Result<std::unique_ptr<Queue>> create_own_queue() const = 0;
+  // The rate of the timestamp kernel's steady counter; an error when unknown.
+  virtual Result<uint64_t> timestamp_frequency_hz() const = 0;
+  virtual std::string name() const = 0;  // "CUDA device 0", "HSA GPU agent 1"
+
+ private:
+  // Hands one operation's launches to `queue`, a queue of this device.
+  Status submit(Queue& queue, std::span<const Launch> launches) const;
 };
 
 }  // namespace devbin

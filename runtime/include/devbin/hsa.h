@@ -258,19 +258,29 @@ class Buffer {
   MemoryKind kind_ = MemoryKind::kDevice;
 };
 
-// An AQL queue with its own kernarg ring and completion counter.
-class Queue {
+// An AQL queue as a devbin Queue, with devbin's own kernarg ring and
+// completion counter: one devbin created (Device::create_queue, destroyed
+// with it) or the caller's (Device::wrap_queue: devbin writes packets into
+// it through the write-index protocol and never destroys it).
+class Queue final : public devbin::Queue {
  public:
-  ~Queue();
+  ~Queue() override;
   Queue(const Queue&) = delete;
   Queue& operator=(const Queue&) = delete;
-  // Waits until every packet enqueued so far has completed. Errors: the
-  // runtime's queue error or a GPU memory fault on the agent (address and
-  // reasons), kInternal; no progress within OpenOptions::wait_timeout,
+  // Waits until every packet devbin enqueued so far has completed (with the
+  // barrier bit, every packet before them in the queue too). Errors: the
+  // runtime's queue error (devbin's own queues only: a wrapped queue's error
+  // callback is the caller's) or a GPU memory fault on the agent (address
+  // and reasons), kInternal; no progress within OpenOptions::wait_timeout,
   // kUnavailable, naming the packet that did not complete.
-  Status synchronize();
-  void* native_handle() const;  // the hsa_queue_t*
-  uint32_t size() const;        // packets
+  Status synchronize() override;
+  void* native_handle() const override;  // the hsa_queue_t*
+  uint32_t size() const;                 // packets
+  bool owned() const;
+
+ protected:
+  const devbin::Device* owner() const override;
+  Status submit(std::span<const Launch> launches) override;
 
  private:
   friend class Device;
@@ -279,19 +289,20 @@ class Queue {
   std::unique_ptr<Impl> impl_;
 };
 
-
-class Device {
+class Device final : public devbin::Device {
  public:
   // Loads the agent's library. `report`, when given, is filled in also on
   // failure, as far as opening got.
   static Result<std::unique_ptr<Device>> open(int index, const OpenOptions& options = {},
                                               DeviceReport* report = nullptr);
-  ~Device();
+  ~Device() override;
   Device(const Device&) = delete;
   Device& operator=(const Device&) = delete;
 
   const AgentProperties& properties() const { return properties_; }
-  const DeviceReport& report() const { return report_; }
+  DeviceId id() const override { return {Backend::kHsa, properties_.index}; }
+  const DeviceReport& report() const override { return report_; }
+  std::string summary() const override;  // "104 CUs, wave64"
   const CodeObjectInfo& code_object() const { return code_object_; }
   const RuntimeInfo& runtime() const { return runtime_info_; }
   const LoadedKernel& kernel(Kernel kernel) const { return kernels_[static_cast<size_t>(kernel)]; }
@@ -301,49 +312,52 @@ class Device {
   // `packets`: a power of two within the agent's queue sizes; 0 picks 1024 (or the nearest allowed).
   Result<std::unique_ptr<Queue>> create_queue(uint32_t packets = 0) const;
 
-  // The builtin kernels, enqueued on `queue`.
-  Status fill(Queue& queue, DevicePtr target, uint64_t length, std::span<const uint8_t> pattern) const;
-  Status copy(Queue& queue, DevicePtr target, DevicePtr source, uint64_t length) const;
-  // Runs the batch table at args.ops (devbin/device.h's Device::batch).
-  Status batch(Queue& queue, const devbin_batch_args_t& args) const;
-  // Rectangular copy and fill (devbin/device.h's Device::copy_rect, fill_rect).
-  Status copy_rect(Queue& queue, const devbin_rect_region_t& target, const devbin_rect_region_t& source,
-                   const devbin_rect_extent_t& extent) const;
-  Status fill_rect(Queue& queue, const devbin_rect_region_t& target, const devbin_rect_extent_t& extent,
-                   std::span<const uint8_t> pattern) const;
-  // Writes a devbin_timestamp_record_t (8-byte aligned) when the queue
-  // reaches it: `steady` in ticks of properties().timestamp_frequency_hz.
-  Status timestamp(Queue& queue, DevicePtr record) const;
-  // Samples the timestamp kernel against CLOCK_MONOTONIC (`samples` times,
-  // synchronizing `queue` each time) and keeps the best (devbin/clock.h).
-  // An error when the agent reports no timestamp frequency.
-  Result<ClockCalibration> calibrate_clock(Queue& queue, uint32_t samples = 16) const;
-  // Patches the AQL packet args.packet (64-byte aligned) from the counts at
-  // args.workgroup_counts, as device/abi.h describes (a packet elsewhere than
-  // this queue: the caller owns its ordering).
-  Status dispatch_patch(Queue& queue, const devbin_dispatch_args_t& args) const;
-  // Writes `data` at `target` through devbin_update launches, their bytes
-  // copied into the queue's kernarg slots before it returns (devbin/device.h's
-  // Device::update).
-  Status update(Queue& queue, DevicePtr target, std::span<const uint8_t> data) const;
+  // A devbin Queue over the caller's hsa_queue_t* (devbin/device.h
+  // wrap_queue), which must be a queue of this device's agent; the runtime
+  // cannot tell devbin which agent a queue serves. Refused: a null queue, a
+  // size that is not a power of two of at least 4 packets, no ring or
+  // doorbell, a queue type other than MULTI or SINGLE.
+  Result<std::unique_ptr<devbin::Queue>> wrap_queue(void* native_queue) const override;
+  // wrap_queue's queue, as a Queue.
+  Result<std::unique_ptr<Queue>> wrap_hsa_queue(void* hsa_queue) const;
+
+  // The builtin operations (fill, copy, batch, copy_rect, fill_rect,
+  // timestamp, dispatch_patch, update, calibrate_clock) are
+  // devbin::Device's, on any devbin Queue of this device.
+  // A timestamp's `steady` counts ticks of properties().timestamp_frequency_hz.
+
   // Launches request.kernel with workgroup counts read from device memory
   // when the queue reaches it: the patcher packet, a barrier-AND and the
   // target packet the patcher publishes.
   Status dispatch_indirect(Queue& queue, const IndirectDispatch& request) const;
 
   // Synchronous host <-> device transfers (hsa_memory_copy).
-  Status copy_to_device(DevicePtr target, const void* source, uint64_t length) const;
-  Status copy_to_host(void* target, DevicePtr source, uint64_t length) const;
+  Status copy_to_device(DevicePtr target, const void* source, uint64_t length) const override;
+  Status copy_to_host(void* target, DevicePtr source, uint64_t length) const override;
+
+  hsa::Device* as_hsa() override { return this; }
+
+ protected:
+  LaunchGrid grid(Kernel kernel, GridKind kind, uint64_t count) const override;
+  uint32_t recorded_args_size(Kernel kernel) const override;
+  Status record(const Launch& launch, devbin_recorded_launch_t& out, std::span<uint8_t> args) const override;
+  Result<std::unique_ptr<devbin::Buffer>> allocate_buffer(uint64_t bytes) const override;
+  Result<std::unique_ptr<devbin::Queue>> create_own_queue() const override;
+  Result<uint64_t> timestamp_frequency_hz() const override;
+  std::string name() const override;
 
  private:
   friend class Buffer;
   friend class Queue;
   struct Impl;
   explicit Device(std::unique_ptr<Impl> impl);
-  Status launch(Queue& queue, Kernel kernel, std::span<const uint8_t> args, const DispatchGeometry& geometry) const;
-  // A kernel that takes chunks workgroup-stride (batch, the rect kernels):
-  // `groups` workgroups, at most one resident wave of them; nothing for 0.
-  Status launch_chunked(Queue& queue, Kernel kernel, std::span<const uint8_t> args, uint64_t groups) const;
+  // Gives a new Queue::Impl over impl->queue devbin's state: the doorbell,
+  // labels, fault watching, the completion signal, the kernarg ring.
+  Result<std::unique_ptr<Queue>> attach_queue(std::unique_ptr<Queue::Impl> impl, bool owned) const;
+  // Writes each launch as a kernel-dispatch packet on `queue`, under its lock.
+  Status launch(Queue& queue, std::span<const Launch> launches) const;
+  // The kernel's metadata, which the loaded code object has for every kernel.
+  const KernelInfo& metadata(Kernel kernel) const { return *metadata_[static_cast<size_t>(kernel)]; }
 
   std::unique_ptr<Impl> impl_;
   AgentProperties properties_;
@@ -351,6 +365,7 @@ class Device {
   CodeObjectInfo code_object_;
   RuntimeInfo runtime_info_;
   LoadedKernel kernels_[kKernelCount];
+  const KernelInfo* metadata_[kKernelCount] = {};  // into code_object_
   LaunchLimits limits_;
 };
 

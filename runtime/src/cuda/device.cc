@@ -16,6 +16,7 @@
 #include "cuda/driver.h"
 #include "devbin/cuda.h"
 #include "devbin/select.h"
+#include "neutral_device.h"
 #include "open_report.h"
 #include "util/dynamic_library.h"
 
@@ -376,97 +377,130 @@ Status Device::set_launch_shape(Kernel kernel, uint32_t threads, std::optional<u
   return Status::Ok();
 }
 
-Status Device::launch(Kernel kernel, Stream& stream, uint64_t work_items, void* args) const {
-  const LaunchShape shape = launch_shape(limits_[static_cast<size_t>(kernel)], work_items);
-  if (shape.blocks == 0) return Status::Ok();
-  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
-  void* params[] = {args};
-  const driver::CUresult result =
-      impl_->api->cuLaunchKernel(impl_->functions[static_cast<size_t>(kernel)], shape.blocks, 1, 1,
-                                 shape.threads_per_block, 1, 1, 0, stream_handle(stream), params, nullptr);
-  if (result == driver::CUDA_SUCCESS) return Status::Ok();
-  return check(*impl_->api, result, "cuLaunchKernel(" + std::string(kernel_name(kernel)) + ")");
-}
-
-Status Device::fill(Stream& stream, DevicePtr target, uint64_t length, std::span<const uint8_t> pattern) const {
-  DEVBIN_ASSIGN_OR_RETURN(devbin_fill_args_t args, make_fill_args(target, length, pattern));
-  if (length == 0) return Status::Ok();
-  // One item per DEVBIN_FILL_WORDS_PER_ITEM 16-byte stores, plus one for a
-  // head and tail that straddle words.
-  return launch(Kernel::devbin_fill, stream, length / (16 * DEVBIN_FILL_WORDS_PER_ITEM) + 2, &args);
-}
-
-Status Device::copy(Stream& stream, DevicePtr target, DevicePtr source, uint64_t length) const {
-  DEVBIN_ASSIGN_OR_RETURN(devbin_copy_args_t args, make_copy_args(target, source, length));
-  if (length == 0) return Status::Ok();
-  return launch(Kernel::devbin_copy, stream, length / (16 * DEVBIN_COPY_WORDS_PER_ITEM) + 2, &args);
-}
-
-Status Device::batch(Stream& stream, const devbin_batch_args_t& args) const {
-  DEVBIN_ASSIGN_OR_RETURN(devbin_batch_args_t checked,
-                          make_batch_args(args.ops, args.op_count, args.chunk_count, args.chunk_bytes));
-  // One block per chunk.
-  return launch_chunked(Kernel::devbin_batch, stream, checked.chunk_count, &checked);
-}
-
-Status Device::launch_chunked(Kernel kernel, Stream& stream, uint64_t blocks, void* args) const {
-  if (blocks == 0) return Status::Ok();
-  // Up to the grid's limit: blocks then take several chunks each.
+LaunchGrid Device::grid(Kernel kernel, GridKind kind, uint64_t count) const {
   const LaunchLimits& limits = limits_[static_cast<size_t>(kernel)];
-  return launch(kernel, stream, std::min<uint64_t>(blocks, limits.max_grid_dim_x) * limits.threads_per_block, args);
+  uint64_t work_items = count;
+  // Chunked kernels: `count` blocks wanted, at most the grid's limit (blocks
+  // then take several chunks each).
+  if (kind == GridKind::kChunked) {
+    work_items = std::min<uint64_t>(count, limits.max_grid_dim_x) * limits.threads_per_block;
+  }
+  const LaunchShape shape = launch_shape(limits, work_items);
+  return {shape.blocks, shape.threads_per_block};
 }
 
-// The rect kernels: blocks of about kRect*GroupBytes of rows each
-// (rect_workgroup_count).
-Status Device::copy_rect(Stream& stream, const devbin_rect_region_t& target, const devbin_rect_region_t& source,
-                         const devbin_rect_extent_t& extent) const {
-  DEVBIN_ASSIGN_OR_RETURN(devbin_copy_rect_args_t args, make_copy_rect_args(target, source, extent));
-  return launch_chunked(Kernel::devbin_copy_rect, stream, rect_workgroup_count(args, kRectCopyGroupBytes), &args);
-}
-
-Status Device::fill_rect(Stream& stream, const devbin_rect_region_t& target, const devbin_rect_extent_t& extent,
-                         std::span<const uint8_t> pattern) const {
-  DEVBIN_ASSIGN_OR_RETURN(devbin_fill_rect_args_t args, make_fill_rect_args(target, extent, pattern));
-  return launch_chunked(Kernel::devbin_fill_rect, stream, rect_workgroup_count(args, kRectFillGroupBytes), &args);
-}
-
-Status Device::timestamp(Stream& stream, DevicePtr record) const {
-  DEVBIN_ASSIGN_OR_RETURN(devbin_timestamp_args_t args, make_timestamp_args(record));
-  return launch(Kernel::devbin_timestamp, stream, 1, &args);
-}
-
-Status Device::dispatch_patch(Stream& stream, const devbin_dispatch_args_t& args) const {
-  DEVBIN_RETURN_IF_ERROR(check_dispatch_args(args));
-  devbin_dispatch_args_t copy = args;
-  return launch(Kernel::devbin_dispatch_patch, stream, 1, &copy);
-}
-
-Status Device::update(Stream& stream, DevicePtr target, std::span<const uint8_t> data) const {
-  DEVBIN_RETURN_IF_ERROR(check_update(target, data));
-  // cuLaunchKernel copies the argument into the launch before it returns.
-  for (size_t done = 0; done < data.size(); done += DEVBIN_UPDATE_BYTES) {
-    const size_t bytes = std::min<size_t>(data.size() - done, DEVBIN_UPDATE_BYTES);
-    DEVBIN_ASSIGN_OR_RETURN(devbin_update_args_t args, make_update_args(target + done, data.subspan(done, bytes)));
-    // A work-item per target word.
-    DEVBIN_RETURN_IF_ERROR(launch(Kernel::devbin_update, stream, (args.shift + bytes + 3) / 4, &args));
+Status Device::launch(void* stream, std::span<const Launch> launches) const {
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
+  for (const Launch& launch : launches) {
+    if (launch.grid.workgroups == 0) continue;
+    // cuLaunchKernel copies the argument bytes before it returns (into the
+    // launch, or into the graph node of a stream being captured).
+    void* params[] = {const_cast<uint8_t*>(launch.args)};
+    const driver::CUresult result = impl_->api->cuLaunchKernel(
+        impl_->functions[static_cast<size_t>(launch.kernel)], launch.grid.workgroups, 1, 1,
+        launch.grid.workgroup_size, 1, 1, 0, static_cast<CUstream>(stream), params, nullptr);
+    if (result != driver::CUDA_SUCCESS) {
+      return check(*impl_->api, result, "cuLaunchKernel(" + std::string(kernel_name(launch.kernel)) + ")");
+    }
   }
   return Status::Ok();
 }
 
-Result<ClockCalibration> Device::calibrate_clock(Stream& stream, uint32_t samples) const {
-  DEVBIN_ASSIGN_OR_RETURN(Buffer record, allocate(sizeof(devbin_timestamp_record_t)));
-  // %globaltimer counts nanoseconds.
-  return sample_clock(
-      samples, 1000000000,
-      [&] {
-        DEVBIN_RETURN_IF_ERROR(timestamp(stream, record.address()));
-        return stream.synchronize();
-      },
-      [&]() -> Result<uint64_t> {
-        devbin_timestamp_record_t value{};
-        DEVBIN_RETURN_IF_ERROR(copy_to_host(&value, record.address(), sizeof(value)));
-        return value.steady;
-      });
+uint32_t Device::recorded_args_size(Kernel kernel) const {
+  switch (kernel) {
+#define DEVBIN_KERNEL_ARGS_SIZE_(name, args) \
+  case Kernel::name:                         \
+    return sizeof(args);
+    DEVBIN_ABI_KERNELS(DEVBIN_KERNEL_ARGS_SIZE_)
+#undef DEVBIN_KERNEL_ARGS_SIZE_
+  }
+  return 0;
+}
+
+Status Device::record(const Launch& launch, devbin_recorded_launch_t& out, std::span<uint8_t> args) const {
+  if (args.size() < launch.args_size) return internal_error("recording: argument memory smaller than the launch's");
+  std::memcpy(args.data(), launch.args, launch.args_size);
+  out.kernel = static_cast<uint32_t>(launch.kernel);
+  out.args_size = launch.args_size;
+  out.args = args.data();
+  out.cuda.function = impl_->functions[static_cast<size_t>(launch.kernel)];
+  out.cuda.grid[0] = launch.grid.workgroups;
+  out.cuda.grid[1] = out.cuda.grid[2] = 1;
+  out.cuda.block[0] = launch.grid.workgroup_size;
+  out.cuda.block[1] = out.cuda.block[2] = 1;
+  return Status::Ok();
+}
+
+std::string Device::name() const { return "CUDA device " + std::to_string(properties_.ordinal); }
+
+std::string Device::summary() const {
+  return std::to_string(properties_.multiprocessor_count) + " SMs, " + byte_size_text(properties_.total_memory_bytes);
+}
+
+// %globaltimer counts nanoseconds.
+Result<uint64_t> Device::timestamp_frequency_hz() const { return uint64_t{1000000000}; }
+
+namespace {
+
+// A cuda::Buffer as the neutral interface's Buffer.
+class NeutralBuffer final : public devbin::Buffer {
+ public:
+  explicit NeutralBuffer(cuda::Buffer buffer) : buffer_(std::move(buffer)) {}
+  DevicePtr address() const override { return buffer_.address(); }
+  uint64_t size() const override { return buffer_.size(); }
+
+ private:
+  cuda::Buffer buffer_;
+};
+
+// The stream handles that name a default stream rather than a created one
+// (cuda.h's CU_STREAM_LEGACY and CU_STREAM_PER_THREAD).
+constexpr uintptr_t kStreamLegacy = 0x1;
+constexpr uintptr_t kStreamPerThread = 0x2;
+
+}  // namespace
+
+Result<std::unique_ptr<devbin::Buffer>> Device::allocate_buffer(uint64_t bytes) const {
+  DEVBIN_ASSIGN_OR_RETURN(cuda::Buffer buffer, allocate(bytes));
+  return std::unique_ptr<devbin::Buffer>(new NeutralBuffer(std::move(buffer)));
+}
+
+Result<std::unique_ptr<devbin::Queue>> Device::create_own_queue() const {
+  DEVBIN_ASSIGN_OR_RETURN(std::unique_ptr<Stream> stream, create_stream());
+  return std::unique_ptr<devbin::Queue>(std::move(stream));
+}
+
+Result<std::unique_ptr<devbin::Queue>> Device::wrap_queue(void* native_queue) const {
+  DEVBIN_ASSIGN_OR_RETURN(std::unique_ptr<Stream> stream, wrap_stream(native_queue));
+  return std::unique_ptr<devbin::Queue>(std::move(stream));
+}
+
+Result<std::unique_ptr<Stream>> Device::wrap_stream(void* cu_stream) const {
+  if (cu_stream == nullptr) {
+    return invalid_argument(name() + ": wrap_queue: a null CUstream; a stream devbin does not own must be named: "
+                            "a created stream, or CU_STREAM_LEGACY (0x1) / CU_STREAM_PER_THREAD (0x2) for a "
+                            "default stream");
+  }
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
+  const uintptr_t handle = reinterpret_cast<uintptr_t>(cu_stream);
+  // A default stream belongs to whichever context is current when work is
+  // enqueued on it: devbin makes its own current for every call.
+  if (handle != kStreamLegacy && handle != kStreamPerThread) {
+    CUcontext context = nullptr;
+    const driver::CUresult found = impl_->api->cuStreamGetCtx(static_cast<CUstream>(cu_stream), &context);
+    if (found != driver::CUDA_SUCCESS) {
+      return invalid_argument(name() + ": wrap_queue: the driver does not know CUstream " + elf::hex(handle) +
+                              " (cuStreamGetCtx: " + driver::error_text(*impl_->api, found) +
+                              "): a destroyed stream, or not a stream");
+    }
+    if (context != impl_->context) {
+      return invalid_argument(name() + ": wrap_queue: CUstream " + elf::hex(handle) + " belongs to CUDA context " +
+                              elf::hex(reinterpret_cast<uintptr_t>(context)) + "; expected a stream of this "
+                              "device's primary context " + elf::hex(reinterpret_cast<uintptr_t>(impl_->context)) +
+                              " (another device, or a context the caller created)");
+    }
+  }
+  return std::unique_ptr<Stream>(new Stream(this, cu_stream, false));
 }
 
 Status Device::driver_memset_d32(Stream& stream, DevicePtr target, uint32_t value, uint64_t count) const {
@@ -620,7 +654,7 @@ Result<std::unique_ptr<Stream>> Device::create_stream() const {
   // A blocking stream (flags 0): the synchronous copies on the legacy default
   // stream then wait for work enqueued here, as callers expect.
   DEVBIN_RETURN_IF_ERROR(check(*impl_->api, impl_->api->cuStreamCreate(&handle, 0), "cuStreamCreate"));
-  return std::unique_ptr<Stream>(new Stream(this, handle));
+  return std::unique_ptr<Stream>(new Stream(this, handle, true));
 }
 
 Result<std::unique_ptr<Event>> Device::create_event() const {
@@ -661,11 +695,31 @@ void Memory<void*>::reset() {
 }
 
 Stream::~Stream() {
+  if (!owned_) return;  // the caller's stream stays
   Device::Impl& impl = *device_->impl_;
   impl.free_resource("a stream", "cuStreamDestroy", [&] { return impl.api->cuStreamDestroy_v2(static_cast<CUstream>(handle_)); });
 }
 
+const devbin::Device* Stream::owner() const { return device_; }
+
+Status Stream::submit(std::span<const Launch> launches) { return device_->launch(handle_, launches); }
+
+bool Stream::capturing() const {
+  auto scope = device_->impl_->enter();
+  if (!scope.ok()) return false;
+  int status = driver::CU_STREAM_CAPTURE_STATUS_NONE;
+  const driver::CUresult result =
+      device_->impl_->api->cuStreamIsCapturing(static_cast<CUstream>(handle_), &status);
+  return result == driver::CUDA_SUCCESS && status != driver::CU_STREAM_CAPTURE_STATUS_NONE;
+}
+
 Status Stream::synchronize() {
+  // A synchronize during capture is an error the driver answers by
+  // invalidating the capture: refuse before it reaches the driver.
+  if (capturing()) {
+    return failed_precondition("Stream::synchronize: the stream is being captured into a CUDA graph; waiting would "
+                               "end the capture (synchronize after cuStreamEndCapture)");
+  }
   DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, device_->impl_->enter());
   return check(*device_->impl_->api, device_->impl_->api->cuStreamSynchronize(static_cast<CUstream>(handle_)),
                "cuStreamSynchronize");

@@ -43,6 +43,7 @@ inline constexpr CUresult CUDA_ERROR_NO_BINARY_FOR_GPU = 209;
 inline constexpr CUresult CUDA_ERROR_INVALID_PTX = 218;
 inline constexpr CUresult CUDA_ERROR_JIT_COMPILER_NOT_FOUND = 221;
 inline constexpr CUresult CUDA_ERROR_UNSUPPORTED_PTX_VERSION = 222;
+inline constexpr CUresult CUDA_ERROR_INVALID_HANDLE = 400;
 inline constexpr CUresult CUDA_ERROR_NOT_FOUND = 500;
 inline constexpr CUresult CUDA_ERROR_SYSTEM_DRIVER_MISMATCH = 803;
 
@@ -101,6 +102,8 @@ static_assert(sizeof(CUDA_MEMCPY2D) == 128, "CUDA_MEMCPY2D as cuda.h lays it out
 inline constexpr int CU_MEMORYTYPE_DEVICE = 2;
 
 inline constexpr unsigned CU_STREAM_NON_BLOCKING = 1;
+// cuStreamIsCapturing's CUstreamCaptureStatus.
+inline constexpr int CU_STREAM_CAPTURE_STATUS_NONE = 0;
 inline constexpr unsigned CU_EVENT_DEFAULT = 0;
 
 // Every entry point devbin calls. Names are the symbols libcuda exports: the
@@ -140,6 +143,8 @@ inline constexpr unsigned CU_EVENT_DEFAULT = 0;
   X(cuStreamCreate, CUresult(CUstream*, unsigned))                                                             \
   X(cuStreamDestroy_v2, CUresult(CUstream))                                                                    \
   X(cuStreamSynchronize, CUresult(CUstream))                                                                   \
+  X(cuStreamGetCtx, CUresult(CUstream, CUcontext*))                                                            \
+  X(cuStreamIsCapturing, CUresult(CUstream, int*))                                                             \
   X(cuEventCreate, CUresult(CUevent*, unsigned))                                                               \
   X(cuEventDestroy_v2, CUresult(CUevent))                                                                      \
   X(cuEventRecord, CUresult(CUevent, CUstream))                                                                \

@@ -343,6 +343,7 @@ using hsa_queue_error_callback_t = void (*)(hsa_status_t status, hsa_queue_t* so
                                        uint32_t, uint32_t, hsa_queue_t**))                                             \
   X(hsa_queue_destroy, hsa_status_t (*)(hsa_queue_t*))                                                                 \
   X(hsa_queue_add_write_index_scacq_screl, uint64_t (*)(const hsa_queue_t*, uint64_t))                                 \
+  X(hsa_queue_load_read_index_scacquire, uint64_t (*)(const hsa_queue_t*))                                              \
   X(hsa_signal_create, hsa_status_t (*)(hsa_signal_value_t, uint32_t, const hsa_agent_t*, hsa_signal_t*))              \
   X(hsa_signal_destroy, hsa_status_t (*)(hsa_signal_t))                                                                \
   X(hsa_signal_store_screlease, void (*)(hsa_signal_t, hsa_signal_value_t))                                            \

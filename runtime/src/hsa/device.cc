@@ -193,6 +193,9 @@ Result<std::unique_ptr<Device>> Device::open(int index, const OpenOptions& optio
 
   device->properties_ = properties;
   device->code_object_ = std::move(info);
+  for (size_t i = 0; i < kKernelCount; ++i) {
+    device->metadata_[i] = device->code_object_.find_kernel(kernel_name(static_cast<Kernel>(i)));
+  }
   device->runtime_info_ = RuntimeInfo{runtime.path, runtime.version_major, runtime.version_minor};
   LaunchLimits& limits = device->limits_;
   limits.compute_units = properties.compute_unit_count;

@@ -154,10 +154,22 @@ enum SlotLabel : uint16_t {
   kLabelNoOp = 0x102,
 };
 
+// Packet slots an enqueue took: ring index `index` and on, and devbin's own
+// packet number `sequence` for the first (what its kernarg slot follows).
+struct Reservation {
+  uint64_t index = 0;
+  uint64_t sequence = 0;
+};
+
 // The queue and its kernarg ring (queue.cc).
 struct Queue::Impl {
   const api::Api* api = nullptr;
+  const Device* device = nullptr;
   api::hsa_queue_t* queue = nullptr;
+  // devbin created `queue` and destroys it; false for a wrapped queue, where
+  // other producers take slots too, so a ring slot's reuse follows the
+  // queue's read index and a kernarg slot's devbin's own completions.
+  bool owned = true;
   int agent_index = 0;
   std::chrono::milliseconds wait_timeout{0};
   // Every packet devbin enqueues decrements it once on completion, and the
@@ -165,14 +177,15 @@ struct Queue::Impl {
   // completed, which frees their ring and kernarg slots.
   api::hsa_signal_t progress{};
   bool has_progress = false;
-  uint8_t* kernargs = nullptr;  // `size` slots of kernarg_slot_bytes
+  uint8_t* kernargs = nullptr;  // kernarg_slots slots of kernarg_slot_bytes
   uint32_t kernarg_slot_bytes = 0;
+  uint32_t kernarg_slots = 0;  // the ring's size: devbin's packet n uses slot n % kernarg_slots
   // Held for the whole of an enqueue: taking ring slots (and waiting for them
   // to be free), writing their kernargs and packets, ringing the doorbell.
   // One enqueue's packets are therefore contiguous in the ring, and doorbell
   // values only grow, whichever threads enqueue.
   std::mutex mutex;
-  uint64_t submitted = 0;  // packets enqueued (the doorbell's last value + 1); guarded by `mutex`
+  uint64_t submitted = 0;  // devbin's packets enqueued on the queue; guarded by `mutex`
   std::atomic<int> error{api::HSA_STATUS_SUCCESS};
   std::shared_ptr<Doorbell> doorbell;
   std::unique_ptr<std::atomic<uint16_t>[]> labels;  // a SlotLabel per ring slot
@@ -193,9 +206,15 @@ struct Queue::Impl {
   Status wait_completed(uint64_t count, std::string_view operation);
 
   // `count` packet slots at the write index (INVALID headers), once the
-  // packets that used them before have completed. Called with `mutex` held;
-  // `operation` names the enqueue, for a timeout's message.
-  Result<uint64_t> reserve_slots(uint64_t count, std::string_view operation);
+  // packets that used them before have been consumed, with as many kernarg
+  // slots. Called with `mutex` held; `operation` names the enqueue, for a
+  // timeout's message. The caller publishes all `count` packets (or no-ops)
+  // and then calls published(count).
+  Result<Reservation> reserve_slots(uint64_t count, std::string_view operation);
+  void published(uint64_t count) { submitted += count; }
+  // Waits until the packet processor has consumed every packet before ring
+  // index `index` (a wrapped queue's other producers' too), at most wait_timeout.
+  Status wait_consumed(uint64_t index, std::string_view operation);
   void label(uint64_t index, uint16_t what);
 
   // After packet `index` (an indirect dispatch's patcher) completes, the
@@ -206,8 +225,8 @@ struct Queue::Impl {
   void ring_again_after(uint64_t index);
 
   void* slot(uint64_t index) const;
-  // The kernarg segment that goes with packet slot `index`.
-  uint8_t* kernarg_slot(uint64_t index) const;
+  // The kernarg segment of devbin's packet number `sequence`.
+  uint8_t* kernarg_slot(uint64_t sequence) const;
 
   // Tells the packet processor packets up to `last_index` are there.
   void ring_doorbell(uint64_t last_index);

@@ -1,30 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
-// The HSA backend behind the neutral interface: a Device wraps an
-// hsa::Device, a Queue an AQL queue of it; buffers are device memory.
+// The HSA backend's place in the neutral interface: opening a device by
+// agent index, and the backend's entry in list_backends().
 #include "devbin/hsa.h"
-#include "vendor_device.h"
+#include "neutral_device.h"
 
 namespace devbin {
-namespace {
-
-struct HsaTraits {
-  using Native = hsa::Device;
-  using NativeQueue = hsa::Queue;
-  using NativeBuffer = hsa::Buffer;
-  static constexpr Backend kBackend = Backend::kHsa;
-  static int index(const Native& device) { return device.properties().index; }
-  static std::string name(const Native& device) { return "HSA GPU agent " + std::to_string(index(device)); }
-  static std::string summary(const Native& device) {
-    const hsa::AgentProperties& p = device.properties();
-    return std::to_string(p.compute_unit_count) + " CUs, wave" + std::to_string(p.wavefront_size);
-  }
-  static Result<std::unique_ptr<NativeQueue>> create_native_queue(const Native& device) { return device.create_queue(); }
-};
-
-}  // namespace
 
 Result<std::unique_ptr<Device>> open_hsa_device(int index, const OpenOptions& options, DeviceReport* report) {
-  return open_vendor_device<HsaTraits>(index, options, report);
+  DEVBIN_ASSIGN_OR_RETURN(std::unique_ptr<hsa::Device> device, hsa::Device::open(index, options, report));
+  return std::unique_ptr<Device>(std::move(device));
 }
 
 BackendInfo hsa_backend_info() {

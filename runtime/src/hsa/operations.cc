@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
-// The HSA backend's operations: the builtin kernels as AQL packets (launch,
-// fill, copy, batch, copy_rect, fill_rect, timestamp, dispatch_patch,
-// dispatch_indirect) and the
-// synchronous host <-> device copies.
+// The HSA backend's launch primitive and grid policy: launch descriptions
+// as AQL kernel-dispatch packets on a queue, or as recorded packets in the
+// caller's memory; dispatch_indirect (three packets); and the synchronous
+// host <-> device copies.
 #include <algorithm>
 #include <cstdint>
 #include <mutex>
@@ -25,136 +25,141 @@ std::span<const uint8_t> bytes_of(const T& value) {
 
 }  // namespace
 
-Status Device::launch(Queue& queue, Kernel kernel, std::span<const uint8_t> args,
-                      const DispatchGeometry& geometry) const {
-  DEVBIN_RETURN_IF_ERROR(check_geometry(geometry));
-  const std::string name(kernel_name(kernel));
-  const KernelInfo* metadata = code_object_.find_kernel(name);
-  if (metadata == nullptr) return internal_error("no metadata for kernel " + name);
-  const LoadedKernel& loaded = kernels_[static_cast<size_t>(kernel)];
+LaunchGrid Device::grid(Kernel, GridKind kind, uint64_t count) const {
+  const uint32_t size = limits_.workgroup_size;
+  switch (kind) {
+    case GridKind::kStride:
+      // One resident wave at most (workgroup_count): the covering grid the
+      // CUDA backend takes for copy and fill has not been measured on AMD.
+      return {workgroup_count(limits_, count), size};
+    case GridKind::kChunked:
+      return {workgroup_count(limits_, std::min<uint64_t>(count, UINT32_MAX) * size), size};
+    case GridKind::kCover:
+      return {static_cast<uint32_t>(std::min<uint64_t>((count + size - 1) / size, UINT32_MAX)), size};
+    case GridKind::kSingle:
+      return {1, 1};
+  }
+  return {};
+}
+
+Status Device::launch(Queue& queue, std::span<const Launch> launches) const {
   Queue::Impl& q = *queue.impl_;
-  std::lock_guard<std::mutex> lock(q.mutex);
-  DEVBIN_ASSIGN_OR_RETURN(const uint64_t index, q.reserve_slots(1, name));
-  uint8_t* kernargs = q.kernarg_slot(index);
   HiddenArgumentValues hidden;
   hidden.queue = reinterpret_cast<uintptr_t>(q.queue);
-  // The kernel's own segment, not the whole slot: the slot fits the largest
-  // kernel (devbin_update's 4 KiB), which a fill need not zero.
-  const size_t segment = std::min<size_t>(q.kernarg_slot_bytes, metadata->kernarg_segment_size);
-  Status written = write_kernargs({kernargs, segment}, *metadata, args, geometry, hidden);
-  void* slot = q.slot(index);
-  if (!written.ok()) {
-    q.publish_no_ops({slot});
-    q.ring_doorbell(index);
-    return written;
+  std::lock_guard<std::mutex> lock(q.mutex);
+  for (const Launch& launch : launches) {
+    if (launch.grid.workgroups == 0) continue;
+    const DispatchGeometry geometry = linear_geometry(launch.grid.workgroups, launch.grid.workgroup_size);
+    DEVBIN_RETURN_IF_ERROR(check_geometry(geometry));
+    const std::string_view name = kernel_name(launch.kernel);
+    const KernelInfo& kernel = metadata(launch.kernel);
+    DEVBIN_ASSIGN_OR_RETURN(const Reservation reserved, q.reserve_slots(1, name));
+    uint8_t* kernargs = q.kernarg_slot(reserved.sequence);
+    // The kernel's own segment, not the whole slot: the slot fits the largest
+    // kernel (devbin_update's 4 KiB), which a fill need not zero.
+    const size_t segment = std::min<size_t>(q.kernarg_slot_bytes, kernel.kernarg_segment_size);
+    Status written = write_kernargs({kernargs, segment}, kernel, launch.arguments(), geometry, hidden);
+    void* slot = q.slot(reserved.index);
+    if (!written.ok()) {
+      q.publish_no_ops({slot});
+      q.published(1);
+      q.ring_doorbell(reserved.index);
+      return written;
+    }
+    const devbin_aql_kernel_dispatch_packet_t packet = make_dispatch_packet(
+        kernels_[static_cast<size_t>(launch.kernel)], geometry, reinterpret_cast<uintptr_t>(kernargs),
+        q.progress.handle);
+    write_packet_body(slot, &packet);
+    q.label(reserved.index, static_cast<uint16_t>(launch.kernel));
+    publish_packet(slot, ordered_header(DEVBIN_AQL_PACKET_TYPE_KERNEL_DISPATCH), packet.setup);
+    q.published(1);
+    q.ring_doorbell(reserved.index);
   }
-  const devbin_aql_kernel_dispatch_packet_t packet =
-      make_dispatch_packet(loaded, geometry, reinterpret_cast<uintptr_t>(kernargs), q.progress.handle);
-  write_packet_body(slot, &packet);
-  q.label(index, static_cast<uint16_t>(kernel));
-  publish_packet(slot, ordered_header(DEVBIN_AQL_PACKET_TYPE_KERNEL_DISPATCH), packet.setup);
-  q.ring_doorbell(index);
+  return Status::Ok();
+}
+
+uint32_t Device::recorded_args_size(Kernel kernel) const { return metadata(kernel).kernarg_segment_size; }
+
+Status Device::record(const Launch& launch, devbin_recorded_launch_t& out, std::span<uint8_t> args) const {
+  const DispatchGeometry geometry = linear_geometry(launch.grid.workgroups, launch.grid.workgroup_size);
+  DEVBIN_RETURN_IF_ERROR(check_geometry(geometry));
+  const KernelInfo& kernel = metadata(launch.kernel);
+  // hidden_queue_ptr stays 0: the queue is the caller's choice, and no
+  // builtin kernel reads it.
+  DEVBIN_RETURN_IF_ERROR(write_kernargs(args, kernel, launch.arguments(), geometry, {}));
+  out.kernel = static_cast<uint32_t>(launch.kernel);
+  out.args_size = static_cast<uint32_t>(args.size());
+  out.args = args.data();
+  out.hsa.packet = make_dispatch_packet(kernels_[static_cast<size_t>(launch.kernel)], geometry,
+                                        reinterpret_cast<uintptr_t>(args.data()), 0);
+  out.hsa.header = ordered_header(DEVBIN_AQL_PACKET_TYPE_KERNEL_DISPATCH);
+  out.hsa.setup = out.hsa.packet.setup;
+  out.hsa.packet.header = 0;
+  out.hsa.packet.setup = 0;
   return Status::Ok();
 }
 
-Status Device::fill(Queue& queue, DevicePtr target, uint64_t length, std::span<const uint8_t> pattern) const {
-  DEVBIN_ASSIGN_OR_RETURN(devbin_fill_args_t args, make_fill_args(target, length, pattern));
-  if (length == 0) return Status::Ok();
-  // Work-items as device/abi.h counts them, plus one for a head and tail that
-  // straddle words. The grid stays one resident wave (workgroup_count): the
-  // covering grid the CUDA backend takes for copy and fill has no AMD figures yet
-  // (bench/RESULTS.md covers NVIDIA only).
-  const uint32_t groups = workgroup_count(limits_, length / (16 * DEVBIN_FILL_WORDS_PER_ITEM) + 2);
-  return launch(queue, Kernel::devbin_fill, bytes_of(args), linear_geometry(groups, limits_.workgroup_size));
+std::string Device::name() const { return "HSA GPU agent " + std::to_string(properties_.index); }
+
+std::string Device::summary() const {
+  return std::to_string(properties_.compute_unit_count) + " CUs, wave" + std::to_string(properties_.wavefront_size);
 }
 
-Status Device::copy(Queue& queue, DevicePtr target, DevicePtr source, uint64_t length) const {
-  DEVBIN_ASSIGN_OR_RETURN(devbin_copy_args_t args, make_copy_args(target, source, length));
-  if (length == 0) return Status::Ok();
-  const uint32_t groups = workgroup_count(limits_, length / (16 * DEVBIN_COPY_WORDS_PER_ITEM) + 2);
-  return launch(queue, Kernel::devbin_copy, bytes_of(args), linear_geometry(groups, limits_.workgroup_size));
-}
-
-Status Device::batch(Queue& queue, const devbin_batch_args_t& args) const {
-  DEVBIN_ASSIGN_OR_RETURN(devbin_batch_args_t checked,
-                          make_batch_args(args.ops, args.op_count, args.chunk_count, args.chunk_bytes));
-  // A workgroup per chunk.
-  return launch_chunked(queue, Kernel::devbin_batch, bytes_of(checked), checked.chunk_count);
-}
-
-Status Device::launch_chunked(Queue& queue, Kernel kernel, std::span<const uint8_t> args, uint64_t groups) const {
-  if (groups == 0) return Status::Ok();
-  // At most one resident wave: workgroups then take several chunks each.
-  const uint64_t wanted = std::min<uint64_t>(groups, UINT32_MAX);
-  const uint32_t launched = workgroup_count(limits_, wanted * limits_.workgroup_size);
-  return launch(queue, kernel, args, linear_geometry(launched, limits_.workgroup_size));
-}
-
-// The rect kernels: workgroups of about kRect*GroupBytes of rows each
-// (rect_workgroup_count).
-Status Device::copy_rect(Queue& queue, const devbin_rect_region_t& target, const devbin_rect_region_t& source,
-                         const devbin_rect_extent_t& extent) const {
-  DEVBIN_ASSIGN_OR_RETURN(devbin_copy_rect_args_t args, make_copy_rect_args(target, source, extent));
-  return launch_chunked(queue, Kernel::devbin_copy_rect, bytes_of(args), rect_workgroup_count(args, kRectCopyGroupBytes));
-}
-
-Status Device::fill_rect(Queue& queue, const devbin_rect_region_t& target, const devbin_rect_extent_t& extent,
-                         std::span<const uint8_t> pattern) const {
-  DEVBIN_ASSIGN_OR_RETURN(devbin_fill_rect_args_t args, make_fill_rect_args(target, extent, pattern));
-  return launch_chunked(queue, Kernel::devbin_fill_rect, bytes_of(args), rect_workgroup_count(args, kRectFillGroupBytes));
-}
-
-Status Device::timestamp(Queue& queue, DevicePtr record) const {
-  DEVBIN_ASSIGN_OR_RETURN(devbin_timestamp_args_t args, make_timestamp_args(record));
-  return launch(queue, Kernel::devbin_timestamp, bytes_of(args), linear_geometry(1, 1));
-}
-
-Status Device::dispatch_patch(Queue& queue, const devbin_dispatch_args_t& args) const {
-  DEVBIN_RETURN_IF_ERROR(check_dispatch_args(args));
-  return launch(queue, Kernel::devbin_dispatch_patch, bytes_of(args), linear_geometry(1, 1));
-}
-
-Status Device::update(Queue& queue, DevicePtr target, std::span<const uint8_t> data) const {
-  DEVBIN_RETURN_IF_ERROR(check_update(target, data));
-  // launch() copies the argument into the packet's kernarg slot.
-  for (size_t done = 0; done < data.size(); done += DEVBIN_UPDATE_BYTES) {
-    const size_t bytes = std::min<size_t>(data.size() - done, DEVBIN_UPDATE_BYTES);
-    DEVBIN_ASSIGN_OR_RETURN(devbin_update_args_t args, make_update_args(target + done, data.subspan(done, bytes)));
-    // A work-item per target word, in as many workgroups as that takes.
-    const uint64_t words = (args.shift + bytes + 3) / 4;
-    const uint32_t size = limits_.workgroup_size;
-    const uint32_t groups = static_cast<uint32_t>((words + size - 1) / size);
-    DEVBIN_RETURN_IF_ERROR(launch(queue, Kernel::devbin_update, bytes_of(args), linear_geometry(groups, size)));
+Result<uint64_t> Device::timestamp_frequency_hz() const {
+  if (properties_.timestamp_frequency_hz == 0) {
+    return failed_precondition(name() + " (" + properties_.name +
+                               ") reports no HSA_AMD_AGENT_INFO_TIMESTAMP_FREQUENCY (ROCm 6 and later do), so its "
+                               "timestamps cannot be turned into host time");
   }
-  return Status::Ok();
+  return properties_.timestamp_frequency_hz;
+}
+
+namespace {
+
+// An hsa::Buffer as the neutral interface's Buffer: device memory.
+class NeutralBuffer final : public devbin::Buffer {
+ public:
+  explicit NeutralBuffer(hsa::Buffer buffer) : buffer_(std::move(buffer)) {}
+  DevicePtr address() const override { return buffer_.address(); }
+  uint64_t size() const override { return buffer_.size(); }
+
+ private:
+  hsa::Buffer buffer_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<devbin::Buffer>> Device::allocate_buffer(uint64_t bytes) const {
+  DEVBIN_ASSIGN_OR_RETURN(hsa::Buffer buffer, allocate(bytes));
+  return std::unique_ptr<devbin::Buffer>(new NeutralBuffer(std::move(buffer)));
 }
 
 Status Device::dispatch_indirect(Queue& queue, const IndirectDispatch& request) const {
-  const std::string name(kernel_name(Kernel::devbin_dispatch_patch));
-  const KernelInfo* metadata = code_object_.find_kernel(name);
-  if (metadata == nullptr) return internal_error("no metadata for kernel " + name);
+  const KernelInfo& metadata = this->metadata(Kernel::devbin_dispatch_patch);
   const LoadedKernel& patcher = kernels_[static_cast<size_t>(Kernel::devbin_dispatch_patch)];
   Queue::Impl& q = *queue.impl_;
   std::lock_guard<std::mutex> lock(q.mutex);
   // Argument errors before a slot is taken: a dry run with stand-in addresses.
   DEVBIN_RETURN_IF_ERROR(make_indirect_dispatch(patcher, 64, request, 64, 0).status());
 
-  DEVBIN_ASSIGN_OR_RETURN(const uint64_t index, q.reserve_slots(3, "dispatch_indirect"));
+  DEVBIN_ASSIGN_OR_RETURN(const Reservation reserved, q.reserve_slots(3, "dispatch_indirect"));
+  const uint64_t index = reserved.index;
   void* patcher_slot = q.slot(index);
   void* barrier_slot = q.slot(index + 1);
   void* target_slot = q.slot(index + 2);
-  uint8_t* kernargs = q.kernarg_slot(index);
+  uint8_t* kernargs = q.kernarg_slot(reserved.sequence);
   auto packets_or = make_indirect_dispatch(patcher, reinterpret_cast<uintptr_t>(kernargs), request,
                                            reinterpret_cast<uintptr_t>(target_slot), q.progress.handle);
   Status written = packets_or.status();
   if (written.ok()) {
     HiddenArgumentValues hidden;
     hidden.queue = reinterpret_cast<uintptr_t>(q.queue);
-    written = write_kernargs({kernargs, q.kernarg_slot_bytes}, *metadata, bytes_of(packets_or->patch_args),
+    written = write_kernargs({kernargs, q.kernarg_slot_bytes}, metadata, bytes_of(packets_or->patch_args),
                              linear_geometry(1, 1), hidden);
   }
   if (!written.ok()) {
     q.publish_no_ops({target_slot, barrier_slot, patcher_slot});
+    q.published(3);
     q.ring_doorbell(index + 2);
     return written;
   }
@@ -169,6 +174,7 @@ Status Device::dispatch_indirect(Queue& queue, const IndirectDispatch& request) 
   q.label(index + 2, kLabelIndirectTarget);
   publish_packet(barrier_slot, packets.barrier_header, 0);
   publish_packet(patcher_slot, packets.patcher_header, packets.patcher_setup);
+  q.published(3);
   q.ring_doorbell(index + 2);
   // The target's header is valid only once the patcher ran: ring again then.
   q.ring_again_after(index);

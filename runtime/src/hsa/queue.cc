@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "hsa/device_impl.h"
@@ -20,6 +21,9 @@ using api::hsa_status_t;
 namespace {
 
 bool is_power_of_two(uint64_t value) { return value != 0 && (value & (value - 1)) == 0; }
+
+// The smallest queue devbin takes: an indirect dispatch writes 3 packets at once.
+constexpr uint32_t kMinQueuePackets = 4;
 
 }  // namespace
 
@@ -126,18 +130,58 @@ Status Queue::Impl::wait_completed(uint64_t count, std::string_view operation) {
   }
 }
 
-Result<uint64_t> Queue::Impl::reserve_slots(uint64_t count, std::string_view operation) {
+Result<Reservation> Queue::Impl::reserve_slots(uint64_t count, std::string_view operation) {
   DEVBIN_RETURN_IF_ERROR(queue_error());
+  if (count > queue->size || count > kernarg_slots) {
+    return invalid_argument(std::string(operation) + ": takes " + std::to_string(count) +
+                            " packets at once; the queue holds " + std::to_string(queue->size));
+  }
   const uint64_t index = api->hsa_queue_add_write_index_scacq_screl(queue, count);
   const uint64_t end = index + count;
-  if (end > queue->size) {
-    DEVBIN_RETURN_IF_ERROR(wait_completed(end - queue->size, std::string(operation) + " (waiting for ring space)"));
+  const Reservation reservation{index, submitted};
+  if (owned) {
+    // Only devbin writes this queue: a slot is free once the packet that
+    // used it before completed.
+    if (end > queue->size) {
+      DEVBIN_RETURN_IF_ERROR(wait_completed(end - queue->size, std::string(operation) + " (waiting for ring space)"));
+    }
+  } else {
+    // Other producers share the ring: its slots are free once the packet
+    // processor consumed them; devbin's kernarg slots once devbin's own
+    // packets that used them completed.
+    if (end > queue->size) {
+      DEVBIN_RETURN_IF_ERROR(wait_consumed(end - queue->size, std::string(operation) + " (waiting for ring space)"));
+    }
+    if (submitted + count > kernarg_slots) {
+      DEVBIN_RETURN_IF_ERROR(wait_completed(submitted + count - kernarg_slots,
+                                            std::string(operation) + " (waiting for a kernarg slot)"));
+    }
   }
   for (uint64_t i = index; i < end; ++i) {
     reserve_packet(slot(i));
     label(i, kLabelNoOp);
   }
-  return index;
+  return reservation;
+}
+
+Status Queue::Impl::wait_consumed(uint64_t index, std::string_view operation) {
+  const auto start = std::chrono::steady_clock::now();
+  while (true) {
+    const uint64_t read = api->hsa_queue_load_read_index_scacquire(queue);
+    if (read >= index) return Status::Ok();
+    DEVBIN_RETURN_IF_ERROR(queue_error());
+    const auto waited = std::chrono::steady_clock::now() - start;
+    if (waited >= wait_timeout) {
+      return unavailable(std::string(operation) + ": HSA GPU agent " + std::to_string(agent_index) +
+                         " consumed the queue's packets up to " + std::to_string(read) + " of the " +
+                         std::to_string(index) + " waited for in " +
+                         std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()) +
+                         " ms (OpenOptions::wait_timeout): the GPU is hung, or another producer's packet waits "
+                         "forever");
+    }
+    // No signal tells the read index: poll, yielding the core.
+    std::this_thread::sleep_for(std::chrono::microseconds(20));
+  }
 }
 
 void Queue::Impl::label(uint64_t index, uint16_t what) {
@@ -146,13 +190,12 @@ void Queue::Impl::label(uint64_t index, uint16_t what) {
 
 void* Queue::Impl::slot(uint64_t index) const { return packet_slot(queue->base_address, queue->size, index); }
 
-uint8_t* Queue::Impl::kernarg_slot(uint64_t index) const {
-  return kernargs + (index & (uint64_t{queue->size} - 1)) * kernarg_slot_bytes;
+uint8_t* Queue::Impl::kernarg_slot(uint64_t sequence) const {
+  return kernargs + (sequence % kernarg_slots) * kernarg_slot_bytes;
 }
 
 void Queue::Impl::ring_doorbell(uint64_t last_index) {
   doorbell->ring(static_cast<api::hsa_signal_value_t>(last_index));
-  submitted = last_index + 1;
 }
 
 void Queue::Impl::ring_again_after(uint64_t index) {
@@ -198,7 +241,7 @@ Queue::Impl::~Impl() {
       handlers_done = doorbell->idle.wait_for(lock, wait_timeout, [&] { return doorbell->pending == 0; });
       doorbell->open = false;
     }
-    api->hsa_queue_destroy(queue);
+    if (owned) api->hsa_queue_destroy(queue);
   }
   if (has_progress && handlers_done) api->hsa_signal_destroy(progress);
   if (kernargs != nullptr) api->hsa_amd_memory_pool_free(kernargs);
@@ -221,9 +264,12 @@ Status Queue::synchronize() {
 
 void* Queue::native_handle() const { return impl_->queue; }
 uint32_t Queue::size() const { return impl_->queue->size; }
+bool Queue::owned() const { return impl_->owned; }
+const devbin::Device* Queue::owner() const { return impl_->device; }
+Status Queue::submit(std::span<const Launch> launches) { return impl_->device->launch(*this, launches); }
 
 Result<std::unique_ptr<Queue>> Device::create_queue(uint32_t packets) const {
-  const uint32_t min_size = std::max<uint32_t>(properties_.queue_min_size, 4);
+  const uint32_t min_size = std::max<uint32_t>(properties_.queue_min_size, kMinQueuePackets);
   const uint32_t max_size = properties_.queue_max_size;
   if (packets == 0) packets = std::clamp<uint32_t>(1024, min_size, std::max(min_size, max_size));
   if (!is_power_of_two(packets) || packets < min_size || packets > max_size) {
@@ -232,16 +278,60 @@ Result<std::unique_ptr<Queue>> Device::create_queue(uint32_t packets) const {
   }
   const api::Api& runtime = *impl_->api;
   auto impl = std::make_unique<Queue::Impl>();
+  api::hsa_queue_t* queue = nullptr;
+  DEVBIN_RETURN_IF_ERROR(check(runtime,
+                               runtime.hsa_queue_create(impl_->agent, packets, api::HSA_QUEUE_TYPE_MULTI,
+                                                        &Queue::Impl::on_error, impl.get(), UINT32_MAX, UINT32_MAX,
+                                                        &queue),
+                               "hsa_queue_create"));
+  impl->queue = queue;
+  return attach_queue(std::move(impl), true);
+}
+
+Result<std::unique_ptr<devbin::Queue>> Device::create_own_queue() const {
+  DEVBIN_ASSIGN_OR_RETURN(std::unique_ptr<Queue> queue, create_queue());
+  return std::unique_ptr<devbin::Queue>(std::move(queue));
+}
+
+Result<std::unique_ptr<devbin::Queue>> Device::wrap_queue(void* native_queue) const {
+  DEVBIN_ASSIGN_OR_RETURN(std::unique_ptr<Queue> queue, wrap_hsa_queue(native_queue));
+  return std::unique_ptr<devbin::Queue>(std::move(queue));
+}
+
+Result<std::unique_ptr<Queue>> Device::wrap_hsa_queue(void* hsa_queue) const {
+  const std::string what = name() + ": wrap_queue: ";
+  if (hsa_queue == nullptr) return invalid_argument(what + "a null hsa_queue_t*");
+  auto* queue = static_cast<api::hsa_queue_t*>(hsa_queue);
+  if (queue->type != api::HSA_QUEUE_TYPE_MULTI && queue->type != api::HSA_QUEUE_TYPE_SINGLE) {
+    return invalid_argument(what + "the queue's type is " + std::to_string(queue->type) +
+                            "; expected HSA_QUEUE_TYPE_MULTI (0) or HSA_QUEUE_TYPE_SINGLE (1)");
+  }
+  if (!is_power_of_two(queue->size) || queue->size < kMinQueuePackets) {
+    return invalid_argument(what + "the queue holds " + std::to_string(queue->size) +
+                            " packets; expected a power of two of at least " + std::to_string(kMinQueuePackets) +
+                            " (an indirect dispatch takes 3 at once)");
+  }
+  if (queue->base_address == nullptr || queue->doorbell_signal.handle == 0) {
+    return invalid_argument(what + "the queue has no ring (base_address) or no doorbell signal: not a queue the "
+                            "HSA runtime created");
+  }
+  auto impl = std::make_unique<Queue::Impl>();
+  impl->queue = queue;
+  return attach_queue(std::move(impl), false);
+}
+
+// What every devbin Queue has beside the hsa_queue_t: the doorbell's guard,
+// slot labels, fault watching, the completion signal and the kernarg ring.
+Result<std::unique_ptr<Queue>> Device::attach_queue(std::unique_ptr<Queue::Impl> impl, bool owned) const {
+  const api::Api& runtime = *impl_->api;
   impl->api = &runtime;
+  impl->device = this;
+  impl->owned = owned;
   impl->faults.agent = impl_->agent;
   impl->agent_index = properties_.index;
   impl->wait_timeout = impl_->wait_timeout;
   impl->kernarg_slot_bytes = impl_->kernarg_slot_bytes;
-  DEVBIN_RETURN_IF_ERROR(
-      check(runtime,
-            runtime.hsa_queue_create(impl_->agent, packets, api::HSA_QUEUE_TYPE_MULTI, &Queue::Impl::on_error,
-                                     impl.get(), UINT32_MAX, UINT32_MAX, &impl->queue),
-            "hsa_queue_create"));
+  impl->kernarg_slots = impl->queue->size;
   impl->doorbell = std::make_shared<Doorbell>();
   impl->doorbell->api = &runtime;
   impl->doorbell->signal = impl->queue->doorbell_signal;
@@ -252,7 +342,7 @@ Result<std::unique_ptr<Queue>> Device::create_queue(uint32_t packets) const {
   impl->has_progress = true;
   DEVBIN_ASSIGN_OR_RETURN(
       void* kernargs,
-      impl_->allocate(impl_->pools.kernarg, uint64_t{impl->queue->size} * impl->kernarg_slot_bytes, true));
+      impl_->allocate(impl_->pools.kernarg, uint64_t{impl->kernarg_slots} * impl->kernarg_slot_bytes, true));
   impl->kernargs = static_cast<uint8_t*>(kernargs);
   return std::unique_ptr<Queue>(new Queue(std::move(impl)));
 }
