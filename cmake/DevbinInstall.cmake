@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 # cmake --install + find_package(devbin CONFIG) or pkg-config (devbin.pc):
-# the runtime library, its headers (the C API's devbin/devbin.h among them),
+# the runtime library (libdevbin.a) and the C API's shared library
+# (libdevbin.so.1), their headers (the C API's devbin/devbin.h among them),
 # the device ABI header and the CLI.
 include(CMakePackageConfigHelpers)
 
-install(TARGETS devbin_runtime devbin_device_abi EXPORT devbinTargets
+install(TARGETS devbin_runtime devbin_shared devbin_device_abi EXPORT devbinTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/devbin DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

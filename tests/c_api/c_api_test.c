@@ -5,6 +5,7 @@
  * the kernels), the device functions run and their results are checked;
  * without one (the install-tree consumers) they must fail cleanly, naming why.
  * Prints one line per failed check and "N passed, N failed". */
+#include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -310,12 +311,196 @@ static void devices_on_the_stand_in(void) {
   devbin_device_free(device);
 }
 
+
+/* hsa_queue_t as HSA's hsa.h lays it out (large model): what a caller that
+ * submits recorded packets itself reads. */
+typedef struct test_hsa_queue_t {
+  uint32_t type;
+  uint32_t features;
+  void* base_address;
+  uint64_t doorbell_signal;
+  uint32_t size;
+  uint32_t reserved1;
+  uint64_t id;
+} test_hsa_queue_t;
+
+/* Submits a recorded packet into an AQL queue as devbin/recording.h says:
+ * body with an INVALID header, then header | setup << 16 with one release
+ * store, then the doorbell. */
+static void submit_recorded(void* runtime, test_hsa_queue_t* queue, const devbin_recorded_launch_t* record) {
+  uint64_t (*add_write_index)(const test_hsa_queue_t*, uint64_t) =
+      (uint64_t (*)(const test_hsa_queue_t*, uint64_t))dlsym(runtime, "hsa_queue_add_write_index_scacq_screl");
+  void (*store)(uint64_t, int64_t) = (void (*)(uint64_t, int64_t))dlsym(runtime, "hsa_signal_store_screlease");
+  CHECK(add_write_index != NULL && store != NULL);
+  if (add_write_index == NULL || store == NULL) return;
+  const uint64_t index = add_write_index(queue, 1);
+  unsigned char* slot = (unsigned char*)queue->base_address + (index & (queue->size - 1)) * 64;
+  devbin_aql_kernel_dispatch_packet_t packet = record->hsa.packet;
+  packet.header = DEVBIN_AQL_PACKET_TYPE_INVALID;
+  memcpy(slot + 4, (const unsigned char*)&packet + 4, sizeof(packet) - 4);
+  const uint32_t header = (uint32_t)record->hsa.header | ((uint32_t)record->hsa.setup << 16);
+  __atomic_store_n((uint32_t*)slot, header, __ATOMIC_RELEASE);
+  store(queue->doorbell_signal, (int64_t)index);
+}
+
+/* The other two places an operation goes: the caller's native queue, and a
+ * recording in caller memory; and handles freed in any order. */
+static void wrapped_and_recorded_queues(const char* runtime_path) {
+  CHECK(devbin_api_version() == ((DEVBIN_API_VERSION_MAJOR << 16) | DEVBIN_API_VERSION_MINOR));
+  CHECK(strcmp(devbin_kernel_name(DEVBIN_KERNEL_devbin_update), "devbin_update") == 0);
+  CHECK(strcmp(devbin_kernel_name(DEVBIN_KERNEL_COUNT), "") == 0);
+
+  devbin_open_options_t options = {250};
+  devbin_device_t* device = NULL;
+  if (!ok(devbin_device_open_with_options(DEVBIN_BACKEND_HSA, 0, &options, &device), "devbin_device_open_with_options")) {
+    return;
+  }
+  devbin_queue_t* own = NULL;
+  devbin_buffer_t* buffer = NULL;
+  if (!ok(devbin_queue_create(device, &own), "devbin_queue_create") ||
+      !ok(devbin_buffer_allocate(device, 16384, &buffer), "devbin_buffer_allocate")) {
+    devbin_queue_free(own);
+    devbin_device_free(device);
+    return;
+  }
+  const uint64_t base = devbin_buffer_address(buffer);
+  static unsigned char bytes[16384];
+  const uint8_t zero = 0;
+  ok(devbin_queue_fill(device, own, base, 16384, &zero, 1), "devbin_queue_fill(zero)");
+
+  /* A wrapped native queue: the hsa_queue_t* is the caller's (here the one
+   * behind devbin's own queue); freeing the wrapper leaves it working. */
+  test_hsa_queue_t* native = (test_hsa_queue_t*)devbin_queue_native(own);
+  CHECK(native != NULL);
+  devbin_queue_t* wrapped = NULL;
+  if (ok(devbin_queue_wrap(device, native, &wrapped), "devbin_queue_wrap")) {
+    CHECK(devbin_queue_native(wrapped) == native);
+    const uint8_t seven = 7;
+    ok(devbin_queue_fill(device, wrapped, base, 4096, &seven, 1), "devbin_queue_fill(wrapped)");
+    ok(devbin_queue_copy(device, wrapped, base + 4096 + 1, base, 1000), "devbin_queue_copy(wrapped)");
+    ok(devbin_queue_synchronize(wrapped), "devbin_queue_synchronize(wrapped)");
+    devbin_queue_free(wrapped);
+  }
+  const uint8_t nine = 9;
+  ok(devbin_queue_fill(device, own, base + 8192, 64, &nine, 1), "devbin_queue_fill(own, after the wrapper)");
+  ok(devbin_queue_synchronize(own), "devbin_queue_synchronize(own)");
+  ok(devbin_copy_to_host(device, bytes, base, sizeof(bytes)), "devbin_copy_to_host");
+  CHECK(bytes[0] == 7 && bytes[4095] == 7 && bytes[4097] == 7 && bytes[5096] == 7 && bytes[5097] == 0 && bytes[8192 + 63] == 9);
+  fails(devbin_queue_wrap(device, NULL, &wrapped), DEVBIN_STATUS_INVALID_ARGUMENT, "a null hsa_queue_t",
+        "devbin_queue_wrap(NULL)");
+  test_hsa_queue_t tiny = *native;
+  tiny.size = 2;
+  fails(devbin_queue_wrap(device, &tiny, &wrapped), DEVBIN_STATUS_INVALID_ARGUMENT, "holds 2 packets",
+        "devbin_queue_wrap(2 packets)");
+
+  /* A recording: a fill and a 5000-byte update (two launches) written into
+   * caller memory, then submitted into the native queue by hand. */
+  static devbin_recorded_launch_t records[4];
+  devbin_buffer_t* arg_memory = NULL;
+  ok(devbin_buffer_allocate_host(device, 16384, &arg_memory), "devbin_buffer_allocate_host");
+  unsigned char* args = (unsigned char*)devbin_buffer_host_pointer(arg_memory);
+  CHECK(args != NULL && (uint64_t)(uintptr_t)args == devbin_buffer_address(arg_memory));
+  CHECK(devbin_buffer_host_pointer(buffer) == NULL);
+  devbin_queue_t* recorder = NULL;
+  if (args != NULL && ok(devbin_recorder_create(device, records, 4, args, 16384, &recorder), "devbin_recorder_create")) {
+    const uint32_t word = 0x01020304u;
+    ok(devbin_queue_fill(device, recorder, base + 12288, 256, &word, 4), "devbin_queue_fill(recorder)");
+    static unsigned char update[5000];
+    for (size_t i = 0; i < sizeof(update); ++i) update[i] = (unsigned char)(i * 7 + 1);
+    ok(devbin_queue_update(device, recorder, base + 1, update, sizeof(update)), "devbin_queue_update(recorder)");
+    size_t launches = 0;
+    size_t used = 0;
+    ok(devbin_recorder_count(recorder, &launches, &used), "devbin_recorder_count");
+    CHECK(launches == 3 && used > 0 && used <= 16384);
+    CHECK(records[0].kernel == DEVBIN_KERNEL_devbin_fill && records[1].kernel == DEVBIN_KERNEL_devbin_update &&
+          records[2].kernel == DEVBIN_KERNEL_devbin_update);
+    for (size_t i = 0; i < launches; ++i) {
+      CHECK(records[i].args >= (void*)args && (unsigned char*)records[i].args + records[i].args_size <= args + used);
+      CHECK(((uintptr_t)records[i].args % 64) == 0);
+      CHECK((records[i].hsa.header & 0xff) == DEVBIN_AQL_PACKET_TYPE_KERNEL_DISPATCH);
+      CHECK(records[i].hsa.setup == 1 && records[i].hsa.packet.header == 0);
+      CHECK(records[i].hsa.packet.kernarg_address == (uint64_t)(uintptr_t)records[i].args);
+      CHECK(records[i].hsa.packet.kernel_object != 0 && records[i].hsa.packet.completion_signal == 0);
+      CHECK(records[i].cuda.function == NULL);
+    }
+    /* Nothing ran: the recording is data. */
+    ok(devbin_copy_to_host(device, bytes, base, sizeof(bytes)), "devbin_copy_to_host");
+    CHECK(bytes[12288] == 0 && bytes[1] == 7);
+    /* Too little left for another update: refused, nothing recorded. */
+    fails(devbin_queue_update(device, recorder, base + 1, update, sizeof(update)), DEVBIN_STATUS_FAILED_PRECONDITION,
+          "nothing was recorded", "devbin_queue_update(recorder full)");
+    ok(devbin_recorder_count(recorder, &launches, NULL), "devbin_recorder_count");
+    CHECK(launches == 3);
+    fails(devbin_queue_synchronize(recorder), DEVBIN_STATUS_FAILED_PRECONDITION, "runs nothing",
+          "devbin_queue_synchronize(recorder)");
+    devbin_clock_calibration_t calibration;
+    fails(devbin_calibrate_clock(device, recorder, 2, &calibration), DEVBIN_STATUS_FAILED_PRECONDITION,
+          "runs nothing", "devbin_calibrate_clock(recorder)");
+    fails(devbin_recorder_count(own, &launches, NULL), DEVBIN_STATUS_INVALID_ARGUMENT, "not a recorder",
+          "devbin_recorder_count(own queue)");
+
+    void* runtime = dlopen(runtime_path, RTLD_NOW | RTLD_NOLOAD);
+    CHECK(runtime != NULL);
+    if (runtime != NULL) {
+      for (size_t i = 0; i < launches; ++i) submit_recorded(runtime, native, &records[i]);
+      /* devbin's next packet has the barrier bit: once it completes, the
+       * recorded ones did too. */
+      ok(devbin_queue_fill(device, own, base + 8192, 1, &nine, 1), "devbin_queue_fill(after the recording)");
+      ok(devbin_queue_synchronize(own), "devbin_queue_synchronize(after the recording)");
+      dlclose(runtime);
+    }
+    ok(devbin_copy_to_host(device, bytes, base, sizeof(bytes)), "devbin_copy_to_host");
+    uint32_t filled;
+    memcpy(&filled, bytes + 12288 + 252, 4);
+    CHECK(filled == word);
+    CHECK(memcmp(bytes + 1, update, sizeof(update)) == 0);
+    ok(devbin_recorder_reset(recorder), "devbin_recorder_reset");
+    ok(devbin_recorder_count(recorder, &launches, &used), "devbin_recorder_count");
+    CHECK(launches == 0 && used == 0);
+  }
+
+  /* A batch's chunk_bytes 0 is the default chunk, as devbin_batch_number takes it. */
+  devbin_batch_op_t op;
+  const uint8_t five = 5;
+  ok(devbin_batch_fill_op(base + 9000, 2000, &five, 1, &op), "devbin_batch_fill_op");
+  uint64_t chunks = 0;
+  ok(devbin_batch_number(&op, 1, 0, &chunks), "devbin_batch_number(0)");
+  ok(devbin_copy_to_device(device, base + 14336, &op, sizeof(op)), "devbin_copy_to_device(table)");
+  devbin_batch_args_t batch;
+  memset(&batch, 0, sizeof(batch));
+  batch.ops = base + 14336;
+  batch.op_count = 1;
+  batch.chunk_count = chunks;
+  batch.chunk_bytes = 0;
+  ok(devbin_queue_batch(device, own, &batch), "devbin_queue_batch(chunk_bytes 0)");
+  ok(devbin_queue_synchronize(own), "devbin_queue_synchronize");
+  ok(devbin_copy_to_host(device, bytes, base, sizeof(bytes)), "devbin_copy_to_host");
+  CHECK(chunks == 1 && bytes[9000] == 5 && bytes[10999] == 5 && bytes[11000] == 0);
+
+  /* Handles freed in any order: the device handle first. */
+  devbin_device_free(device);
+  const uint8_t one = 1;
+  fails(devbin_queue_fill(device, own, base, 1, &one, 1), DEVBIN_STATUS_INVALID_ARGUMENT, "not a live devbin_device_t",
+        "devbin_queue_fill(freed device)");
+  ok(devbin_queue_synchronize(own), "devbin_queue_synchronize(device handle freed)");
+  devbin_device_free(device); /* a double free does nothing */
+  devbin_buffer_free(buffer);
+  devbin_buffer_free(arg_memory);
+  devbin_queue_free(recorder);
+  devbin_queue_free(own);
+  fails(devbin_queue_synchronize(own), DEVBIN_STATUS_INVALID_ARGUMENT, "not a live devbin_queue_t",
+        "devbin_queue_synchronize(freed)");
+  devbin_queue_free(own);
+  CHECK(devbin_buffer_address(buffer) == 0);
+}
+
 int main(int argc, char** argv) {
   toc_selection_and_validation();
   if (argc > 1) {
     setenv("DEVBIN_HSA_RUNTIME_PATH", argv[1], 1);
     setenv("DEVBIN_FAKE_HSA_AGENTS", "gfx1100", 1);
     devices_on_the_stand_in();
+    wrapped_and_recorded_queues(argv[1]);
   } else {
     setenv("DEVBIN_HSA_RUNTIME_PATH", "/nonexistent/libhsa-runtime64.so.1", 1);
     devices_without_a_gpu();

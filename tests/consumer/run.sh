@@ -22,5 +22,13 @@ pc=$(find "$work/prefix" -name devbin.pc)
 export PKG_CONFIG_PATH=$(dirname "$pc")
 cc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror $(pkg-config --cflags devbin) \
   "$here/../c_api/c_api_test.c" -o "$work/c_api_pkg_config" $(pkg-config --libs devbin)
-"$work/c_api_pkg_config"
-echo "pkg-config: devbin $(pkg-config --modversion devbin) links and runs from C"
+# pkg-config links libdevbin.so; the loader finds it in the prefix's libdir.
+LD_LIBRARY_PATH="$(pkg-config --variable=libdir devbin)" "$work/c_api_pkg_config"
+echo "pkg-config: devbin $(pkg-config --modversion devbin) links libdevbin.so and runs from C"
+# The static library still serves a C program: pkg-config --static adds the C++ runtime.
+libdir=$(pkg-config --variable=libdir devbin)
+cc -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror $(pkg-config --cflags devbin) \
+  "$here/../c_api/c_api_test.c" -o "$work/c_api_static" \
+  $(pkg-config --libs --static devbin | sed "s|-ldevbin|$libdir/libdevbin.a|")
+"$work/c_api_static"
+echo "pkg-config --static: libdevbin.a links and runs from C"

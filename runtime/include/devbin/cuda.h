@@ -334,6 +334,7 @@ class Device final : public devbin::Device {
   uint32_t recorded_args_size(Kernel kernel) const override;
   Status record(const Launch& launch, devbin_recorded_launch_t& out, std::span<uint8_t> args) const override;
   Result<std::unique_ptr<devbin::Buffer>> allocate_buffer(uint64_t bytes) const override;
+  Result<std::unique_ptr<devbin::Buffer>> allocate_host_buffer(uint64_t bytes) const override;
   Result<std::unique_ptr<devbin::Queue>> create_own_queue() const override;
   Result<uint64_t> timestamp_frequency_hz() const override;
   std::string name() const override;

@@ -160,7 +160,12 @@ size_t devbin_device_entry_index(const devbin_device_t* device);
 const char* devbin_device_target(const devbin_device_t* device);
 
 devbin_status_t devbin_buffer_allocate(devbin_device_t* device, uint64_t size, devbin_buffer_t** out_buffer);
+/* Host memory the GPU reads and writes (devbin/device.h Device::allocate_host):
+ * a recorder's argument memory on HSA must be such memory (the kernarg pool);
+ * CUDA: page-locked memory. */
+devbin_status_t devbin_buffer_allocate_host(devbin_device_t* device, uint64_t size, devbin_buffer_t** out_buffer);
 uint64_t devbin_buffer_address(const devbin_buffer_t* buffer); /* device address for the kernels */
+void* devbin_buffer_host_pointer(const devbin_buffer_t* buffer); /* host memory's host address; NULL otherwise */
 void devbin_buffer_free(devbin_buffer_t* buffer);
 
 /* Where operations go (devbin/device.h says who orders what):

@@ -130,8 +130,11 @@ class Device;
 class Buffer {
  public:
   virtual ~Buffer() = default;
-  virtual DevicePtr address() const = 0;
+  virtual DevicePtr address() const = 0;  // where the kernels reach it
   virtual uint64_t size() const = 0;
+  // Where the host reaches it: host memory (Device::allocate_host); nullptr
+  // for device memory.
+  virtual void* host_pointer() const { return nullptr; }
 };
 
 // Where a device's operations go (see above): in-order work on one device.
@@ -207,6 +210,11 @@ class Device {
 
   // Device memory (the vendor headers offer more kinds).
   Result<std::unique_ptr<Buffer>> allocate(uint64_t bytes) const { return allocate_buffer(bytes); }
+  // Host memory the GPU reads and writes (host_pointer() for the host,
+  // address() for the kernels): what a Recorder's argument memory on HSA
+  // must be (the kernarg pool), batch tables written from the host, and
+  // sources of host-to-device copies (CUDA: page-locked, cuMemAllocHost).
+  Result<std::unique_ptr<Buffer>> allocate_host(uint64_t bytes) const { return allocate_host_buffer(bytes); }
   // A queue devbin creates and destroys (a CUDA stream, an AQL queue).
   Result<std::unique_ptr<Queue>> create_queue() const { return create_own_queue(); }
   // The caller's own queue: a CUstream of this device's context (CUDA), or
@@ -282,6 +290,7 @@ class Device {
   // recorded_args_size bytes, 64-byte aligned).
   virtual Status record(const Launch& launch, devbin_recorded_launch_t& out, std::span<uint8_t> args) const = 0;
   virtual Result<std::unique_ptr<Buffer>> allocate_buffer(uint64_t bytes) const = 0;
+  virtual Result<std::unique_ptr<Buffer>> allocate_host_buffer(uint64_t bytes) const = 0;
   virtual Result<std::unique_ptr<Queue>> create_own_queue() const = 0;
   // The rate of the timestamp kernel's steady counter; an error when unknown.
   virtual Result<uint64_t> timestamp_frequency_hz() const = 0;

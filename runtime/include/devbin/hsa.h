@@ -231,6 +231,7 @@ class Device;
 enum class MemoryKind : uint8_t {
   kDevice,  // the GPU's coarse-grained memory (VRAM on a dGPU)
   kHost,    // fine-grained system memory, GPU-accessible; host_pointer() is valid
+  kKernarg,  // system memory from the kernarg pool (what a packet's kernarg segment must be in); host_pointer() is valid
 };
 
 // Memory from an AMD memory pool; freed when the Buffer goes.
@@ -246,8 +247,8 @@ class Buffer {
   DevicePtr address() const { return reinterpret_cast<uintptr_t>(pointer_); }
   uint64_t size() const { return size_; }
   MemoryKind kind() const { return kind_; }
-  // The host's view of kHost memory; nullptr for kDevice.
-  void* host_pointer() const { return kind_ == MemoryKind::kHost ? pointer_ : nullptr; }
+  // The host's view of kHost and kKernarg memory; nullptr for kDevice.
+  void* host_pointer() const { return kind_ != MemoryKind::kDevice ? pointer_ : nullptr; }
 
  private:
   friend class Device;
@@ -342,6 +343,7 @@ class Device final : public devbin::Device {
   uint32_t recorded_args_size(Kernel kernel) const override;
   Status record(const Launch& launch, devbin_recorded_launch_t& out, std::span<uint8_t> args) const override;
   Result<std::unique_ptr<devbin::Buffer>> allocate_buffer(uint64_t bytes) const override;
+  Result<std::unique_ptr<devbin::Buffer>> allocate_host_buffer(uint64_t bytes) const override;
   Result<std::unique_ptr<devbin::Queue>> create_own_queue() const override;
   Result<uint64_t> timestamp_frequency_hz() const override;
   std::string name() const override;

@@ -77,12 +77,15 @@ const char* devbin_device_target(const devbin_device_t* device) {
   return is_live(device) ? device->device->report().target.c_str() : "";
 }
 
-devbin_status_t devbin_buffer_allocate(devbin_device_t* device, uint64_t size, devbin_buffer_t** out_buffer) {
-  return guarded("devbin_buffer_allocate", [&]() -> devbin_status_t {
-    if (devbin_status_t error = check_live("devbin_buffer_allocate", "device", device)) return error;
-    if (out_buffer == nullptr) return null_argument("devbin_buffer_allocate", "out_buffer");
+namespace {
+
+devbin_status_t allocate_buffer(const char* function, devbin_device_t* device, uint64_t size, bool host,
+                                devbin_buffer_t** out_buffer) {
+  return guarded(function, [&]() -> devbin_status_t {
+    if (devbin_status_t error = check_live(function, "device", device)) return error;
+    if (out_buffer == nullptr) return null_argument(function, "out_buffer");
     *out_buffer = nullptr;
-    auto buffer = device->device->allocate(size);
+    auto buffer = host ? device->device->allocate_host(size) : device->device->allocate(size);
     if (!buffer.ok()) return to_c(buffer.status());
     auto handle = std::make_unique<devbin_buffer_s>();
     handle->device = device->device;
@@ -90,6 +93,20 @@ devbin_status_t devbin_buffer_allocate(devbin_device_t* device, uint64_t size, d
     *out_buffer = publish(std::move(handle));
     return nullptr;
   });
+}
+
+}  // namespace
+
+devbin_status_t devbin_buffer_allocate(devbin_device_t* device, uint64_t size, devbin_buffer_t** out_buffer) {
+  return allocate_buffer("devbin_buffer_allocate", device, size, false, out_buffer);
+}
+
+devbin_status_t devbin_buffer_allocate_host(devbin_device_t* device, uint64_t size, devbin_buffer_t** out_buffer) {
+  return allocate_buffer("devbin_buffer_allocate_host", device, size, true, out_buffer);
+}
+
+void* devbin_buffer_host_pointer(const devbin_buffer_t* buffer) {
+  return is_live(buffer) ? buffer->buffer->host_pointer() : nullptr;
 }
 
 uint64_t devbin_buffer_address(const devbin_buffer_t* buffer) {

@@ -453,6 +453,19 @@ class NeutralBuffer final : public devbin::Buffer {
   cuda::Buffer buffer_;
 };
 
+// A cuda::HostBuffer as the neutral interface's Buffer: page-locked host
+// memory, which the GPU reaches at the host's address (unified addressing).
+class NeutralHostBuffer final : public devbin::Buffer {
+ public:
+  explicit NeutralHostBuffer(cuda::HostBuffer buffer) : buffer_(std::move(buffer)) {}
+  DevicePtr address() const override { return reinterpret_cast<uintptr_t>(buffer_.data()); }
+  uint64_t size() const override { return buffer_.size(); }
+  void* host_pointer() const override { return buffer_.data(); }
+
+ private:
+  cuda::HostBuffer buffer_;
+};
+
 // The stream handles that name a default stream rather than a created one
 // (cuda.h's CU_STREAM_LEGACY and CU_STREAM_PER_THREAD).
 constexpr uintptr_t kStreamLegacy = 0x1;
@@ -463,6 +476,11 @@ constexpr uintptr_t kStreamPerThread = 0x2;
 Result<std::unique_ptr<devbin::Buffer>> Device::allocate_buffer(uint64_t bytes) const {
   DEVBIN_ASSIGN_OR_RETURN(cuda::Buffer buffer, allocate(bytes));
   return std::unique_ptr<devbin::Buffer>(new NeutralBuffer(std::move(buffer)));
+}
+
+Result<std::unique_ptr<devbin::Buffer>> Device::allocate_host_buffer(uint64_t bytes) const {
+  DEVBIN_ASSIGN_OR_RETURN(cuda::HostBuffer buffer, allocate_host(bytes));
+  return std::unique_ptr<devbin::Buffer>(new NeutralHostBuffer(std::move(buffer)));
 }
 
 Result<std::unique_ptr<devbin::Queue>> Device::create_own_queue() const {

@@ -122,8 +122,11 @@ void Buffer::reset() {
 
 Result<Buffer> Device::allocate(uint64_t bytes, MemoryKind kind) const {
   if (bytes == 0) return invalid_argument("allocate: 0 bytes; expected at least 1");
-  const bool host = kind == MemoryKind::kHost;
-  DEVBIN_ASSIGN_OR_RETURN(void* pointer, impl_->allocate(host ? impl_->pools.host : impl_->pools.device, bytes, host));
+  const bool system = kind != MemoryKind::kDevice;
+  const api::hsa_amd_memory_pool_t pool = kind == MemoryKind::kHost      ? impl_->pools.host
+                                          : kind == MemoryKind::kKernarg ? impl_->pools.kernarg
+                                                                         : impl_->pools.device;
+  DEVBIN_ASSIGN_OR_RETURN(void* pointer, impl_->allocate(pool, bytes, system));
   Buffer buffer;
   buffer.device_ = this;
   buffer.pointer_ = pointer;

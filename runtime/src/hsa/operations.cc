@@ -116,12 +116,13 @@ Result<uint64_t> Device::timestamp_frequency_hz() const {
 
 namespace {
 
-// An hsa::Buffer as the neutral interface's Buffer: device memory.
+// An hsa::Buffer as the neutral interface's Buffer.
 class NeutralBuffer final : public devbin::Buffer {
  public:
   explicit NeutralBuffer(hsa::Buffer buffer) : buffer_(std::move(buffer)) {}
   DevicePtr address() const override { return buffer_.address(); }
   uint64_t size() const override { return buffer_.size(); }
+  void* host_pointer() const override { return buffer_.host_pointer(); }
 
  private:
   hsa::Buffer buffer_;
@@ -131,6 +132,13 @@ class NeutralBuffer final : public devbin::Buffer {
 
 Result<std::unique_ptr<devbin::Buffer>> Device::allocate_buffer(uint64_t bytes) const {
   DEVBIN_ASSIGN_OR_RETURN(hsa::Buffer buffer, allocate(bytes));
+  return std::unique_ptr<devbin::Buffer>(new NeutralBuffer(std::move(buffer)));
+}
+
+// The kernarg pool: recorded packets' kernarg segments must be there, and
+// it is host memory the GPU reads like any other.
+Result<std::unique_ptr<devbin::Buffer>> Device::allocate_host_buffer(uint64_t bytes) const {
+  DEVBIN_ASSIGN_OR_RETURN(hsa::Buffer buffer, allocate(bytes, MemoryKind::kKernarg));
   return std::unique_ptr<devbin::Buffer>(new NeutralBuffer(std::move(buffer)));
 }
 
