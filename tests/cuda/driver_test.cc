@@ -230,14 +230,20 @@ TEST(CudaDriverTest, OpenReportsSelectionLoadTimeAndLaunchLimits) {
   EXPECT_EQ((*device)->fill_rect(**stream, {0x1000, 67, 0}, {32, 4, 1}, {pattern, 2}).code(),
             StatusCode::kInvalidArgument);  // a pitch off the pattern width
 
-  // The references' optional entry points: the stub has none of them.
+  // The references' optional entry points: the stub has none of them but pinned memory.
   const DevicePtr addresses[2] = {0x1000, 0x2000};
   const uint64_t lengths[1] = {16};
   EXPECT_EQ((*device)->driver_copy_batch(**stream, addresses, addresses, lengths).code(), StatusCode::kInvalidArgument);
   Status no_batch = (*device)->driver_copy_batch(**stream, {addresses, 1}, {addresses + 1, 1}, lengths);
   EXPECT_EQ(no_batch.code(), StatusCode::kUnavailable);
   EXPECT_NE(no_batch.message().find("cuMemcpyBatchAsync: the CUDA driver"), std::string::npos) << no_batch.message();
-  EXPECT_EQ((*device)->allocate_host(64).status().code(), StatusCode::kUnavailable);
+  // The stub's page-locked memory is host memory the neutral interface hands out too.
+  auto pinned = (*device)->allocate_host(64);
+  ASSERT_TRUE(pinned.ok()) << pinned.status().message();
+  EXPECT_NE(pinned->data(), nullptr);
+  auto neutral_pinned = static_cast<devbin::Device&>(**device).allocate_host(64);
+  ASSERT_TRUE(neutral_pinned.ok()) << neutral_pinned.status().message();
+  EXPECT_EQ((*neutral_pinned)->address(), reinterpret_cast<uintptr_t>((*neutral_pinned)->host_pointer()));
   EXPECT_EQ((*device)->allocate_host(0).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ((*device)->copy_to_device_async(**stream, 0x1000, pattern, 3).code(), StatusCode::kUnavailable);
   Status no_2d = (*device)->driver_copy_2d(**stream, 0x10000, 4101, 0x20000, 4099, 4097, 2);

@@ -242,6 +242,18 @@ EXPORT CUresult cuMemAlloc_v2(uint64_t* address, size_t bytes) {
   *address = __atomic_fetch_add(&next_address, (uint64_t)((bytes + 255) / 256 * 256), __ATOMIC_RELAXED);
   return kSuccess;
 }
+#ifndef DEVBIN_STUB_OLD_DRIVER
+// Page-locked host memory: ordinary host memory here.
+EXPORT CUresult cuMemAllocHost_v2(void** pointer, size_t bytes) {
+  REQUIRE_CONTEXT();
+  *pointer = aligned_alloc(4096, (bytes + 4095) / 4096 * 4096);
+  return *pointer != NULL ? kSuccess : kInvalidValue;
+}
+EXPORT CUresult cuMemFreeHost(void* pointer) {
+  free(pointer);
+  return kSuccess;
+}
+#endif
 EXPORT CUresult cuMemFree_v2(uint64_t address) {
   REQUIRE_CONTEXT();
   (void)address;
