@@ -112,9 +112,9 @@ step configure "$out/build.log" 300 cmake -S "$root" -B "$build" "${generator[@]
 # The CUDA tests first, so a broken file elsewhere cannot hide the GPU results;
 # then the CLI and the bench binary, each on its own.
 step build-cuda-tests "$out/build.log" 420 cmake --build "$build" -j "$jobs" --target cuda_gpu_test \
-  cuda_driver_test cuda_launch_test cuda_gpu_commands_test || { cat "$summary"; tail -60 "$out/build.log"; exit 1; }
+  cuda_driver_test cuda_launch_test cuda_gpu_commands_test cuda_caller_stream_test devbin_shared || { cat "$summary"; tail -60 "$out/build.log"; exit 1; }
 step build-devbin "$out/build.log" 300 cmake --build "$build" -j "$jobs" --target devbin
-step build-cuda-bench "$out/build.log" 300 cmake --build "$build" -j "$jobs" --target cuda_bench
+step build-cuda-bench "$out/build.log" 300 cmake --build "$build" -j "$jobs" --target cuda_bench devbin_shared
 devbin="$build/tools/devbin/devbin"
 cuda_bench="$build/bench/cuda_bench"
 # `devbin selftest` / `devbin bench`, or the same code in cuda_bench when the CLI did not build.
@@ -131,12 +131,19 @@ if [ "$part" != bench ]; then
 # --- tests --------------------------------------------------------------------
 # Every CUDA test: the GPU ones twice (selected entry; ptx_jit.* forced to
 # compute_75 PTX) and the driver/launch/CLI ones that run anywhere.
-step ctest-cuda "$out/ctest.log" 300 ctest --test-dir "$build" -R '^(ptx_jit\.)?(Cuda|GpuCommands)' \
+step ctest-cuda "$out/ctest.log" 300 ctest --test-dir "$build" -R '^(ptx_jit\.)?(Cuda|GpuCommands|CallerStream)' \
   --output-on-failure -j 4 --timeout 240
 {
   grep -E 'tests passed|tests failed' "$out/ctest.log"
   sed -n '/The following tests FAILED/,$p' "$out/ctest.log" | head -40
 } >>"$summary"
+
+# --- PyTorch, through the Python package (python/devbin) ------------------------
+# torch's stream, no host synchronize between torch's work and devbin's, and
+# torch.cuda.graph capture; every result checked with torch.
+python_env=(env PYTHONPATH="$root/python" DEVBIN_LIBRARY="$build/runtime/libdevbin.so")
+step torch-tests "$out/ctest.log" 300 "${python_env[@]}" python3 "$root/tests/python/torch_gpu_test.py" -v
+tail -4 "$out/ctest.log" | grep -E '^(OK|FAILED|Ran)' >>"$summary"
 
 # --- the CLI -----------------------------------------------------------------
 if [ -x "$devbin" ]; then
@@ -176,6 +183,9 @@ fi
 if [ "$part" != tests ]; then
 # --- bench -----------------------------------------------------------------
 step bench "$out/bench.log" 300 "${bench[@]}"
+# devbin beside PyTorch on torch's stream, graphs, wrapped and recorded launches.
+python_env=(env PYTHONPATH="$root/python" DEVBIN_LIBRARY="$build/runtime/libdevbin.so")
+step torch-bench "$out/bench.log" 300 "${python_env[@]}" python3 "$root/bench/torch_bench.py"
 # What one small operation costs, our path against raw driver calls.
 [ -x "$cuda_bench" ] && step launch-floor "$out/bench.log" 120 "$cuda_bench" --launch-floor
 # The profiler's view of the large operations (ours, and the driver's where

@@ -28,6 +28,7 @@ __all__ = ["Device", "Queue", "Recorder", "Buffer", "DevbinError", "address_of",
 
 _BACKENDS = {"cuda": 0, "hsa": 1}
 BATCH_CHUNK_BYTES = 16384
+_CU_STREAM_LEGACY = 0x1
 UPDATE_MAX_BYTES = 65536
 
 
@@ -308,8 +309,14 @@ class Device:
         return Queue(self, handle.value)
 
     def wrap(self, native):
-        """The caller's CUstream or hsa_queue_t* (an int or a ctypes pointer), which stays the caller's."""
+        """The caller's CUstream or hsa_queue_t* (an int or a ctypes pointer), which stays the caller's.
+
+        CUDA: 0 is taken as CU_STREAM_LEGACY (0x1), the legacy default stream the driver API means by a
+        NULL stream: torch reports its default stream as cuda_stream == 0. (The C API refuses NULL and
+        asks for the default stream by name.)"""
         if isinstance(native, int):
+            if native == 0 and self.backend == "cuda":
+                native = _CU_STREAM_LEGACY
             native = ctypes.c_void_p(native)
         handle = ctypes.c_void_p()
         check(lib.devbin_queue_wrap(self._handle, native, ctypes.byref(handle)))

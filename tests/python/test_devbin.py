@@ -176,8 +176,12 @@ class CudaStubTest(unittest.TestCase):
             stream.synchronize()
         with self.device.wrap(0x1) as legacy:  # CU_STREAM_LEGACY
             legacy.copy(0x7f0000000000, 0x7f0000100000, 64)
+        with self.device.wrap(0) as default:  # torch's default stream: CU_STREAM_LEGACY
+            self.assertEqual(default.native, 0x1)
+        handle = ctypes.c_void_p()
+        status = devbin._library.lib.devbin_queue_wrap(self.device._handle, None, ctypes.byref(handle))
         with self.assertRaisesRegex(devbin.DevbinError, "a null CUstream"):
-            self.device.wrap(0)
+            devbin._library.check(status)
         with self.assertRaisesRegex(devbin.DevbinError, "belongs to CUDA context"):
             self.device.wrap(0x6000)
         with self.assertRaisesRegex(devbin.DevbinError, "does not know CUstream"):

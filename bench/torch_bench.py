@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+"""devbin beside PyTorch on torch's own stream (no host synchronize between
+the two), through the Python package, and devbin's operations on its own
+stream, on a wrapped stream, recorded and launched by the caller, and
+replayed from a captured CUDA graph. Prints one markdown table.
+
+Every figure is a median of REPS repetitions, each timed with CUDA events
+recorded on the stream the work runs on; ours and the reference alternate
+rep by rep. Large working sets are 1 GiB (256 MiB x 4), beyond any L2.
+Small operations are timed as a loop of N in one event pair (per op).
+
+Usage: PYTHONPATH=python DEVBIN_LIBRARY=build/.../libdevbin.so python3 bench/torch_bench.py [--reps 21]
+"""
+import argparse
+import ctypes
+import statistics
+import struct
+import sys
+
+import torch
+
+import devbin
+
+GiB = 1 << 30
+
+
+def timed(stream, work, reps):
+    """Milliseconds of `work` on `stream` (a torch stream), as a list over reps."""
+    times = []
+    for _ in range(reps):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record(stream)
+        work()
+        end.record(stream)
+        end.synchronize()
+        times.append(start.elapsed_time(end))
+    return times
+
+
+def compare(stream, ours, theirs, reps):
+    """Medians (ms) of ours and theirs, alternating rep by rep after one warm-up each."""
+    ours(); theirs()
+    torch.cuda.synchronize()
+    mine, reference = [], []
+    for _ in range(reps):
+        mine += timed(stream, ours, 1)
+        reference += timed(stream, theirs, 1)
+    return statistics.median(mine), statistics.median(reference)
+
+
+class Table:
+    def __init__(self):
+        self.rows = []
+
+    def add(self, what, ours_text, theirs_text, ratio, target, met):
+        self.rows.append((what, ours_text, theirs_text, f"{ratio:.3f}", target, "met" if met else "MISSED"))
+
+    def print(self):
+        print("| operation | devbin | reference | ratio | target | |")
+        print("|---|---|---|---|---|---|")
+        for row in self.rows:
+            print("| " + " | ".join(row) + " |")
+
+
+def gbps(nbytes, ms):
+    return f"{nbytes / ms / 1e6:.0f} GB/s"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reps", type=int, default=21)
+    args = parser.parse_args()
+    reps = args.reps
+    torch.cuda.init()
+    name = torch.cuda.get_device_name()
+    device = devbin.Device("cuda", torch.cuda.current_device())
+    torch_stream = torch.cuda.current_stream()
+    stream = device.wrap(torch_stream.cuda_stream)
+    table = Table()
+    print(f"device: {name}; devbin code object {device.code_object}; torch {torch.__version__}")
+
+    # --- PyTorch side by side, on torch's stream ----------------------------
+    x = torch.empty(GiB // 4, device="cuda")
+    pattern = struct.pack("<f", 1.5)
+    ours, theirs = compare(torch_stream, lambda: stream.fill(x, pattern), lambda: x.fill_(1.5), reps)
+    table.add("fill 1 GiB (float32 1.5)", gbps(GiB, ours), gbps(GiB, theirs) + " (`fill_`)", theirs / ours,
+              ">= 1.0", theirs / ours >= 1.0)
+
+    y = torch.empty_like(x)
+    x.uniform_()
+    ours, theirs = compare(torch_stream, lambda: stream.copy(y, x), lambda: y.copy_(x), reps)
+    table.add("copy 1 GiB", gbps(2 * GiB, ours), gbps(2 * GiB, theirs) + " (`copy_`)", theirs / ours, ">= 1.0",
+              theirs / ours >= 1.0)
+
+    a = x.view(torch.uint8)
+    b = y.view(torch.uint8)
+    length = GiB - 64
+    ours, theirs = compare(torch_stream, lambda: stream.copy(b.data_ptr() + 3, a.data_ptr() + 1, length),
+                           lambda: b[3:3 + length].copy_(a[1:1 + length]), reps)
+    table.add("copy 1 GiB, src+1 -> dst+3", gbps(2 * length, ours), gbps(2 * length, theirs) + " (`copy_`)",
+              theirs / ours, ">= 1.0", theirs / ours >= 1.0)
+
+    rows, width = 65536, 4097
+    source2d = a[:rows * 4099].view(rows, 4099)
+    target2d = b[:rows * 4101].view(rows, 4101)
+    ours, theirs = compare(torch_stream, lambda: stream.copy_rect(target2d, 4101, source2d, 4099, width, rows),
+                           lambda: target2d[:, :width].copy_(source2d[:, :width]), reps)
+    table.add("2D copy 65536 x 4097 B, pitches 4099/4101", gbps(2 * rows * width, ours),
+              gbps(2 * rows * width, theirs) + " (strided `copy_`)", theirs / ours, ">= 1.0", theirs / ours >= 1.0)
+
+    count = 1000
+    sources = [torch.randint(0, 256, (64,), dtype=torch.uint8, device="cuda") for _ in range(count)]
+    targets = [torch.empty(64, dtype=torch.uint8, device="cuda") for _ in range(count)]
+    batch_table = torch.empty(64 * count, dtype=torch.uint8, device="cuda")
+    ops = [("copy", targets[i].data_ptr(), sources[i].data_ptr(), 64) for i in range(count)]
+    ours, theirs = compare(torch_stream, lambda: stream.batch(ops, batch_table),
+                           lambda: torch._foreach_copy_(targets, sources), reps)
+    table.add("1000 x 64 B copies (devbin: one batch, table built and uploaded on the stream)",
+              f"{ours * 1000:.1f} us", f"{theirs * 1000:.1f} us (`torch._foreach_copy_`)", theirs / ours, ">= 1.0",
+              theirs / ours >= 1.0)
+
+    update_target = torch.empty(8192, dtype=torch.uint8, device="cuda")
+    payload = bytes(range(256)) * 16
+    pinned = torch.frombuffer(bytearray(payload), dtype=torch.uint8).pin_memory()
+    loop = 100
+
+    def our_updates():
+        for _ in range(loop):
+            stream.update(update_target, payload)
+
+    def their_updates():
+        for _ in range(loop):
+            update_target[:4096].copy_(pinned, non_blocking=True)
+
+    ours, theirs = compare(torch_stream, our_updates, their_updates, reps)
+    table.add("4 KiB update, per op in a stream of 100", f"{ours * 1000 / loop:.2f} us",
+              f"{theirs * 1000 / loop:.2f} us (`copy_` from pinned, non_blocking)", theirs / ours, ">= 1.0",
+              theirs / ours >= 1.0)
+
+    # --- a captured graph against the same operations one by one -------------
+    small = torch.zeros(1000 * 128, dtype=torch.uint8, device="cuda")
+    base = small.data_ptr()
+
+    def thousand_small_ops(queue):
+        for i in range(500):
+            queue.fill(base + i * 128, b"\x01\x02\x03\x04", 64)
+            queue.copy(base + i * 128 + 64, base + i * 128, 64)
+
+    graph = torch.cuda.CUDAGraph()
+    torch.cuda.synchronize()
+    with torch.cuda.graph(graph):
+        with device.wrap(torch.cuda.current_stream().cuda_stream) as capture:
+            thousand_small_ops(capture)
+    ours, theirs = compare(torch_stream, graph.replay, lambda: thousand_small_ops(stream), reps)
+    table.add("1000 mixed 64 B fills and copies, replayed from a captured CUDA graph", f"{ours * 1000:.1f} us",
+              f"{theirs * 1000:.1f} us (the same enqueued one by one)", theirs / ours, ">= 2.0", theirs / ours >= 2.0)
+
+    # --- devbin's own stream, a wrapped stream, recorded launches -----------
+    own = device.queue()
+    own_torch = torch.cuda.ExternalStream(own.native)
+    with torch.cuda.stream(own_torch):
+        own_ms = statistics.median(timed(own_torch, lambda: own.copy(y, x), reps))
+    wrapped_ms = statistics.median(timed(torch_stream, lambda: stream.copy(y, x), reps))
+    table.add("copy 1 GiB on a wrapped stream vs devbin's own stream", gbps(2 * GiB, wrapped_ms),
+              gbps(2 * GiB, own_ms) + " (devbin's own stream)", own_ms / wrapped_ms, ">= 0.99", own_ms / wrapped_ms >= 0.99)
+
+    libcuda = ctypes.CDLL("libcuda.so.1")
+    launch = libcuda.cuLaunchKernel
+    launch.argtypes = [ctypes.c_void_p] + [ctypes.c_uint] * 7 + [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+    recorder = device.recorder(max_launches=4, args_bytes=4096)
+    recorder.copy(y, x)
+    (record,) = recorder.launches()
+    params = (ctypes.c_void_p * 1)(record.args)
+
+    def caller_launch():
+        result = launch(record.cuda.function, record.cuda.grid[0], record.cuda.grid[1], record.cuda.grid[2],
+                        record.cuda.block[0], record.cuda.block[1], record.cuda.block[2], 0,
+                        torch_stream.cuda_stream, params, None)
+        assert result == 0, f"cuLaunchKernel: {result}"
+
+    recorded_ms, own_ms = compare(torch_stream, caller_launch, lambda: stream.copy(y, x), reps)
+    table.add("copy 1 GiB recorded, launched by the caller (cuLaunchKernel) vs devbin's enqueue",
+              gbps(2 * GiB, recorded_ms), gbps(2 * GiB, own_ms) + " (devbin's enqueue, same stream)",
+              own_ms / recorded_ms, ">= 0.99", own_ms / recorded_ms >= 0.99)
+
+    fill_target = torch.empty(64, dtype=torch.uint8, device="cuda")
+
+    def small_fills(queue):
+        return lambda: [queue.fill(fill_target, b"\x05", 64) for _ in range(loop)]
+
+    with torch.cuda.stream(own_torch):
+        small_fills(own)()
+        torch.cuda.synchronize()
+        own_small = statistics.median(timed(own_torch, small_fills(own), reps))
+    wrapped_small = statistics.median(timed(torch_stream, small_fills(stream), reps))
+    table.add("64 B fill per op in a stream of 100, wrapped stream vs devbin's own",
+              f"{wrapped_small * 1000 / loop:.2f} us", f"{own_small * 1000 / loop:.2f} us (devbin's own stream)",
+              own_small / wrapped_small, ">= 0.99", own_small / wrapped_small >= 0.99)
+
+    recorder.close()
+    own.close()
+    stream.close()
+    table.print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
