@@ -17,6 +17,7 @@ Ordering: operations on a wrapped stream run in the stream's order with the
 caller's own work (and are captured into a CUDA graph while the stream is
 being captured); nothing here synchronizes unless asked (Queue.synchronize).
 """
+import array
 import ctypes
 
 from . import _abi
@@ -219,14 +220,36 @@ class Queue:
                 raise ValueError(f"op {i}: {op[0]!r}; expected 'fill' or 'copy'")
         chunks = ctypes.c_uint64(0)
         check(lib.devbin_batch_number(table_ops, len(ops), chunk_bytes, ctypes.byref(chunks)))
+        self._run_table(table_ops, chunks.value, table, chunk_bytes)
+
+    def batch_copy(self, targets, sources, lengths, table, chunk_bytes=0):
+        """Many copies as one launch, from sequences of addresses (ints: array('Q') or lists) and lengths
+        (a sequence, or one length for all); the table is built in one C call, then as batch()."""
+        count = len(targets)
+        if isinstance(lengths, int):
+            lengths = array.array("Q", [lengths]) * count
+        if len(sources) != count or len(lengths) != count:
+            raise ValueError(f"{count} targets, {len(sources)} sources, {len(lengths)} lengths; expected one each")
+        table_ops = (_abi.BatchOp * count)()
+        chunks = ctypes.c_uint64(0)
+        # array('Q') converts a list of ints in one C loop; ctypes views it in place.
+        columns = [values if isinstance(values, array.array) and values.typecode == "Q" else array.array("Q", values)
+                   for values in (targets, sources, lengths)]
+        pointers = [(ctypes.c_uint64 * count).from_buffer(column) for column in columns]
+        check(lib.devbin_batch_copy_table(*pointers, count, chunk_bytes, table_ops, ctypes.byref(chunks)))
+        self._run_table(table_ops, chunks.value, table, chunk_bytes)
+
+    def _run_table(self, table_ops, chunk_count, table, chunk_bytes):
         table_address = address_of(table)
         size = ctypes.sizeof(table_ops)
         if nbytes_of(table) is not None and nbytes_of(table) < size:
             raise ValueError(f"the table takes {size} bytes; the memory given has {nbytes_of(table)}")
-        raw = bytes(table_ops)
+        raw = (ctypes.c_uint8 * size).from_buffer(table_ops)
         for done in range(0, size, UPDATE_MAX_BYTES):
-            self.update(table_address + done, raw[done:done + UPDATE_MAX_BYTES])
-        args = _abi.BatchArgs(table_address, chunks.value, len(ops), chunk_bytes)
+            piece = min(UPDATE_MAX_BYTES, size - done)
+            check(lib.devbin_queue_update(self._device(), self._handle, table_address + done,
+                                          ctypes.byref(raw, done), piece))
+        args = _abi.BatchArgs(table_address, chunk_count, len(table_ops), chunk_bytes)
         check(lib.devbin_queue_batch(self._device(), self._handle, ctypes.byref(args)))
 
     def timestamp(self, record):

@@ -53,6 +53,7 @@ _FUNCTIONS = {
     "devbin_batch_fill_op": (STATUS, [u64, u64, VP, size_t, P(_abi.BatchOp)]),
     "devbin_batch_copy_op": (STATUS, [u64, u64, u64, P(_abi.BatchOp)]),
     "devbin_batch_number": (STATUS, [P(_abi.BatchOp), size_t, u32, P(u64)]),
+    "devbin_batch_copy_table": (STATUS, [P(u64), P(u64), P(u64), size_t, u32, P(_abi.BatchOp), P(u64)]),
     "devbin_queue_batch": (STATUS, [VP, VP, P(_abi.BatchArgs)]),
     "devbin_queue_timestamp": (STATUS, [VP, VP, u64]),
     "devbin_queue_dispatch_patch": (STATUS, [VP, VP, P(_abi.DispatchArgs)]),

@@ -93,6 +93,10 @@ class HsaStandInTest(unittest.TestCase):
         table = self.device.allocate(64 * 2)
         queue.batch([("fill", self.base + 24576, b"\x77", 300), ("copy", self.base + 28000 + 5, self.base, 77)],
                     table)
+        copies = self.device.allocate(64 * 3)
+        queue.batch_copy([self.base + 30001 + 100 * i for i in range(3)], [self.base + i for i in range(3)], 50,
+                         copies)
+        self.tables = [table, copies]
         return table
 
     def check_every_operation(self):
@@ -108,6 +112,11 @@ class HsaStandInTest(unittest.TestCase):
         self.assertEqual(self.read(20001, 200), bytes(range(200)))
         self.assertEqual(self.read(24576, 301), b"\x77" * 300 + b"\x00")
         self.assertEqual(self.read(28005, 77), self.read(0, 77))
+        for i in range(3):
+            self.assertEqual(self.read(30001 + 100 * i, 50), self.read(i, 50))
+        with self.assertRaisesRegex(devbin.DevbinError, "copy 1"):
+            self.queue.batch_copy([self.base, self.base + 100], [self.base + 1000, self.base + 120], 40,
+                                  self.tables[1])
 
     def test_every_operation_on_devbins_queue(self):
         table = self.run_every_operation(self.queue)

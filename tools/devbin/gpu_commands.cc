@@ -756,10 +756,13 @@ Status bench_device(std::ostream& out, Device& device, uint64_t size) {
     const std::vector<uint8_t> pattern4 = {1, 2, 3, 4};
     // A freshly loaded module's first launch of a kernel also uploads that
     // kernel's code (the driver loads lazily): what the load leaves for later.
+    // On the bench's stream, wrapped by the device just opened (the same
+    // primary context): a stream is one device's queue.
     auto timed_fill = [&](const Device& on) -> Result<double> {
+      DEVBIN_ASSIGN_OR_RETURN(std::unique_ptr<Stream> wrapped, on.wrap_stream(stream.native_handle()));
       const auto before = std::chrono::steady_clock::now();
-      DEVBIN_RETURN_IF_ERROR(on.fill(stream, target.address(), 64, pattern4));
-      DEVBIN_RETURN_IF_ERROR(stream.synchronize());
+      DEVBIN_RETURN_IF_ERROR(on.fill(*wrapped, target.address(), 64, pattern4));
+      DEVBIN_RETURN_IF_ERROR(wrapped->synchronize());
       return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - before).count();
     };
     for (int i = 0; i < 51; ++i) {

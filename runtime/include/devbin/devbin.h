@@ -222,6 +222,14 @@ devbin_status_t devbin_queue_fill_rect(devbin_device_t* device, devbin_queue_t* 
 devbin_status_t devbin_batch_fill_op(uint64_t target, uint64_t length, const void* pattern, size_t pattern_size,
                                      devbin_batch_op_t* out_op);
 devbin_status_t devbin_batch_copy_op(uint64_t target, uint64_t source, uint64_t length, devbin_batch_op_t* out_op);
+/* `count` copies as table entries in one call: copy i moves lengths[i] bytes
+ * from sources[i] to targets[i] (each checked as devbin_batch_copy_op
+ * checks it), numbered as devbin_batch_number numbers them. For callers
+ * whose per-call overhead counts (Python). Fails naming the first bad copy,
+ * writing nothing of use. */
+devbin_status_t devbin_batch_copy_table(const uint64_t* targets, const uint64_t* sources, const uint64_t* lengths,
+                                        size_t count, uint32_t chunk_bytes, devbin_batch_op_t* out_ops,
+                                        uint64_t* out_chunk_count);
 /* chunk_bytes 0 takes DEVBIN_BATCH_CHUNK_BYTES, here and in
  * devbin_queue_batch's args. */
 devbin_status_t devbin_batch_number(devbin_batch_op_t* ops, size_t op_count, uint32_t chunk_bytes,

@@ -76,6 +76,26 @@ devbin_status_t devbin_batch_copy_op(uint64_t target, uint64_t source, uint64_t 
   });
 }
 
+devbin_status_t devbin_batch_copy_table(const uint64_t* targets, const uint64_t* sources, const uint64_t* lengths,
+                                        size_t count, uint32_t chunk_bytes, devbin_batch_op_t* out_ops,
+                                        uint64_t* out_chunk_count) {
+  return guarded("devbin_batch_copy_table", [&]() -> devbin_status_t {
+    if (out_chunk_count == nullptr) return null_argument("devbin_batch_copy_table", "out_chunk_count");
+    if (count != 0 && (targets == nullptr || sources == nullptr || lengths == nullptr || out_ops == nullptr)) {
+      return null_argument("devbin_batch_copy_table", "targets, sources, lengths or out_ops");
+    }
+    for (size_t i = 0; i < count; ++i) {
+      auto op = devbin::make_batch_copy(targets[i], sources[i], lengths[i]);
+      if (!op.ok()) {
+        devbin::Status status = op.status();
+        return to_c(status.annotate("devbin_batch_copy_table: copy " + std::to_string(i)));
+      }
+      out_ops[i] = *op;
+    }
+    return devbin_batch_number(out_ops, count, chunk_bytes, out_chunk_count);
+  });
+}
+
 devbin_status_t devbin_batch_number(devbin_batch_op_t* ops, size_t op_count, uint32_t chunk_bytes,
                                     uint64_t* out_chunk_count) {
   return guarded("devbin_batch_number", [&]() -> devbin_status_t {
