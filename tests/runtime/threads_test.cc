@@ -36,6 +36,7 @@
 #include "devbin/kernel_args.h"
 #include "devbin/select.h"
 #include "devbin/toc.h"
+#include "hsa/api.h"
 #include "tests/cuda/test_env.h"
 #include "tests/runtime/stand_ins.h"
 
@@ -270,6 +271,96 @@ TEST_F(HsaThreads, AllThreadsEnqueueOnOneQueue) {
       ASSERT_EQ(all[region * kBlock + k], expected) << "region " << region << ", byte " << k;
     }
   }
+}
+
+// The caller's own AQL queue, created with the runtime's hsa_queue_create
+// (as IREE's HAL creates its queues), wrapped once and shared by every
+// thread: devbin takes slots through the write-index protocol and waits on
+// the queue's read index for ring space, a small ring makes every thread
+// wait for space again and again, and the wrapper's kernarg slots follow
+// devbin's own completions. Destroying the wrapper leaves the queue to its
+// owner, who destroys it.
+TEST_F(HsaThreads, AllThreadsEnqueueOnOneWrappedNativeQueue) {
+  constexpr int kOps = 120;
+  constexpr uint64_t kBlock = 64;
+  constexpr int kRegions = kThreads * kOps;
+  auto device_or = hsa::Device::open(0);
+  ASSERT_TRUE(device_or.ok()) << device_or.status().to_string();
+  const hsa::Device& device = *device_or.value();
+
+  void* runtime = dlopen(runtime_.c_str(), RTLD_NOW | RTLD_NOLOAD);
+  ASSERT_NE(runtime, nullptr) << dlerror();
+  auto iterate = reinterpret_cast<hsa::api::hsa_status_t (*)(hsa::api::hsa_agent_callback_t, void*)>(
+      dlsym(runtime, "hsa_iterate_agents"));
+  auto get_info = reinterpret_cast<hsa::api::hsa_status_t (*)(hsa::api::hsa_agent_t, hsa::api::hsa_agent_info_t,
+                                                             void*)>(dlsym(runtime, "hsa_agent_get_info"));
+  auto queue_create = reinterpret_cast<hsa::api::hsa_status_t (*)(
+      hsa::api::hsa_agent_t, uint32_t, hsa::api::hsa_queue_type32_t, hsa::api::hsa_queue_error_callback_t, void*,
+      uint32_t, uint32_t, hsa::api::hsa_queue_t**)>(dlsym(runtime, "hsa_queue_create"));
+  auto queue_destroy =
+      reinterpret_cast<hsa::api::hsa_status_t (*)(hsa::api::hsa_queue_t*)>(dlsym(runtime, "hsa_queue_destroy"));
+  ASSERT_TRUE(iterate != nullptr && get_info != nullptr && queue_create != nullptr && queue_destroy != nullptr);
+  struct Found {
+    decltype(get_info) info;
+    hsa::api::hsa_agent_t gpu{};
+  } found{get_info};
+  iterate(
+      [](hsa::api::hsa_agent_t agent, void* data) {
+        auto* f = static_cast<Found*>(data);
+        hsa::api::hsa_device_type_t type{};
+        f->info(agent, hsa::api::HSA_AGENT_INFO_DEVICE, &type);
+        if (type == hsa::api::HSA_DEVICE_TYPE_GPU && f->gpu.handle == 0) f->gpu = agent;
+        return hsa::api::HSA_STATUS_SUCCESS;
+      },
+      &found);
+  ASSERT_NE(found.gpu.handle, 0u);
+  hsa::api::hsa_queue_t* native = nullptr;
+  ASSERT_EQ(queue_create(found.gpu, 64, hsa::api::HSA_QUEUE_TYPE_MULTI, nullptr, nullptr, UINT32_MAX, UINT32_MAX,
+                         &native),
+            hsa::api::HSA_STATUS_SUCCESS);
+
+  auto source = device.allocate(kRegions * kBlock);
+  auto target = device.allocate(kRegions * kBlock);
+  ASSERT_TRUE(source.ok() && target.ok());
+  {
+    auto wrapped_or = device.wrap_hsa_queue(native);
+    ASSERT_TRUE(wrapped_or.ok()) << wrapped_or.status().to_string();
+    hsa::Queue& queue = *wrapped_or.value();
+    EXPECT_FALSE(queue.owned());
+    EXPECT_EQ(queue.native_handle(), native);
+    Watchdog watchdog("HSA wrapped native queue");
+    run_threads([&](int t) {
+      for (int i = 0; i < kOps; ++i) {
+        const int region = t * kOps + i;
+        const hsa::DevicePtr from = source->address() + region * kBlock;
+        const hsa::DevicePtr to = target->address() + region * kBlock;
+        const uint8_t value = byte_of(t, i);
+        if (i % 3 == 0) {
+          const std::vector<uint8_t> bytes(kBlock, value);
+          DEVBIN_ASSERT_OK(device.update(queue, from, bytes));
+        } else {
+          DEVBIN_ASSERT_OK(device.fill(queue, from, kBlock, {&value, 1}));
+        }
+        DEVBIN_ASSERT_OK(device.copy(queue, to, from, kBlock));
+      }
+      Status synced = queue.synchronize();
+      ASSERT_TRUE(synced.ok()) << synced.to_string();
+      for (int i = 0; i < kOps; ++i) {
+        const std::vector<uint8_t> copied = read(device, target->address() + (t * kOps + i) * kBlock, kBlock);
+        ASSERT_EQ(copied, std::vector<uint8_t>(kBlock, byte_of(t, i))) << "thread " << t << ", op " << i;
+      }
+    });
+  }
+  // The wrapper is gone and the queue is still the caller's, and still works.
+  auto again = device.wrap_hsa_queue(native);
+  ASSERT_TRUE(again.ok()) << again.status().to_string();
+  const uint8_t last = 0x5a;
+  DEVBIN_ASSERT_OK(device.fill(**again, target->address(), kBlock, {&last, 1}));
+  DEVBIN_ASSERT_OK((*again)->synchronize());
+  EXPECT_EQ(read(device, target->address(), kBlock), std::vector<uint8_t>(kBlock, last));
+  again->reset();
+  EXPECT_EQ(queue_destroy(native), hsa::api::HSA_STATUS_SUCCESS);
+  dlclose(runtime);
 }
 
 //===----------------------------------------------------------------------===//
