@@ -259,6 +259,31 @@ TEST_F(HostileInput, DispatchPatchHeaderMustBeAKernelDispatch) {
   }
 }
 
+// Item 9: a 1 MiB ISA gave a 2 MiB message, and control bytes reached the
+// terminal raw. The message quotes at most util::kQuoteLimit bytes, escaped.
+TEST(HostileText, SelectQuotesABoundedEscapedIsa) {
+  for (const std::string& isa : {"gfx" + std::string(1 << 20, 'x'), "amdgcn-amd-amdhsa--" + std::string(1 << 20, '9'),
+                                 std::string("gfx11\x1b[31m\x07") + std::string(300, '\n')}) {
+    devbin_selection_t selection{};
+    char reason[64];
+    Outcome refused = outcome(devbin_select(isa.c_str(), &selection, reason, sizeof(reason)));
+    EXPECT_EQ(refused.code, DEVBIN_STATUS_INVALID_ARGUMENT);
+    EXPECT_LT(refused.message.size(), 1024u) << refused.message.substr(0, 300);
+    for (char c : refused.message) EXPECT_GE(static_cast<unsigned char>(c), 0x20) << "a control byte in the message";
+    EXPECT_PRED_FORMAT2(assert_contains, refused.message, "... (" + std::to_string(isa.size()) + " bytes)");
+  }
+}
+
+// Item 9: "HSA GPU agent 5: HSA GPU agent 5 does not exist" named the agent twice.
+TEST_F(HsaDevice, AMissingAgentIsNamedOnce) {
+  devbin_device_t* device = nullptr;
+  Outcome missing = outcome(devbin_device_open(DEVBIN_BACKEND_HSA, 5, &device));
+  EXPECT_EQ(missing.code, DEVBIN_STATUS_NOT_FOUND);
+  EXPECT_EQ(missing.message.rfind("HSA GPU agent 5 does not exist; the runtime shows 1 GPU agent(s)", 0), 0u)
+      << missing.message;
+  EXPECT_EQ(missing.message.find("HSA GPU agent 5: "), std::string::npos) << missing.message;
+}
+
 // The device-side status word, through direct launches (the host checks are
 // not in the way): the codes device/abi.h lists.
 class DirectLaunchStatus : public HsaDevice {};
