@@ -167,7 +167,9 @@ DEVBIN_ABI_FIELD(devbin_batch_op_t, chunk_bytes, 56);
 // DEVBIN_BATCH_MAX_CHUNK_BYTES and `ops` non-null and 8-byte aligned (else
 // nothing is stored: ARGS). `chunk_count` must be where the last
 // operation's chunks end (else nothing is stored: CHUNK_COUNT), so no
-// workgroup loops past what the table numbers. The operations must not
+// workgroup loops past what the table numbers; a skipped operation is
+// passed over in one step, so a workgroup's trips are bounded by the chunks
+// that move bytes plus the operations it meets. The operations must not
 // overlap one another's targets (nor a copy's source); their order of
 // execution is unspecified. Every workgroup also checks the numbering of
 // its share of the table (operations global-id-stride), so a table whose

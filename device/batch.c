@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // batch: devbin_batch, many fills and copies from a table in one launch.
 // The table is device memory other work may have written: every operation
-// is checked before a byte of it moves (device/abi.h), and the loop over
-// chunks is bounded by chunk_count, which must be where the table's last
-// operation ends.
+// is checked before a byte of it moves (device/abi.h), the loop over chunks
+// ends at chunk_count, which must be where the table's last operation ends,
+// and a skipped operation costs one trip, not one per chunk it claims.
 #include "blit.h"
 
 typedef const DEVBIN_GLOBAL devbin_batch_op_t devbin_global_batch_op;
@@ -45,6 +45,28 @@ DEVBIN_INLINE bool devbin_batch_numbered(devbin_global_batch_op* ops, const devb
                                          uint32_t index) {
   const uint64_t end = index + 1 < args->op_count ? ops[index + 1].first_chunk : args->chunk_count;
   return devbin_batch_chunks_fit(ops[index].length, end - ops[index].first_chunk, args->chunk_bytes);
+}
+
+// This workgroup's first chunk at or past `end`: chunk + k * groups for the
+// least such k, by shift-and-subtract (no 64-bit division on AMDGPU: only a
+// skipped operation takes this path). UINT64_MAX when that passes 2^64.
+DEVBIN_INLINE uint64_t devbin_batch_stride_past(uint64_t chunk, uint64_t end, uint32_t groups) {
+  if (chunk >= end) return chunk;
+  const uint64_t distance = end - chunk;
+  // steps * groups < distance + groups: no product wraps below this.
+  if (distance > UINT64_MAX - groups) return UINT64_MAX;
+  uint64_t steps = 0;
+  uint64_t remainder = 0;
+  for (int bit = 63; bit >= 0; --bit) {
+    remainder = (remainder << 1) | ((uint32_t)(distance >> bit) & 1);
+    if (remainder >= groups) {
+      remainder -= groups;
+      steps |= (uint64_t)1 << bit;
+    }
+  }
+  steps += remainder != 0;
+  const uint64_t next = chunk + steps * (uint64_t)groups;
+  return next < chunk ? UINT64_MAX : next;
 }
 
 DEVBIN_INLINE void devbin_batch_report(uint64_t status, uint32_t code) {
@@ -99,25 +121,29 @@ DEVBIN_KERNEL void devbin_batch(devbin_batch_args_t args) {
   const uint32_t members = devbin_workgroup_members();
   const uint32_t member = devbin_workitem_id();
   // The chunk, and so the operation, is the same for every work-item of the
-  // workgroup: no wavefront diverges on it.
-  for (uint64_t chunk = devbin_workgroup_id(); chunk < args.chunk_count; chunk += groups) {
+  // workgroup: no wavefront diverges on it. A skipped operation is passed
+  // over in one step, so the loop's trips are bounded by the chunks that
+  // move bytes plus the operations, not by what a bad table claims.
+  uint64_t chunk = devbin_workgroup_id();
+  while (chunk < args.chunk_count) {
     const uint32_t index = devbin_batch_find(ops, count, chunk);
     devbin_global_batch_op* const op = &ops[index];
     const uint64_t first_chunk = op->first_chunk;
     // The search leaves chunk below the next operation's first_chunk (or
-    // chunk_count); with the operation numbered right against both
+    // chunk_count): with the operation numbered right against both
     // neighbours, chunk is one of its own and its offset is inside it.
     bool numbered = chunk >= first_chunk && (index != 0 || first_chunk == 0);
     for (uint32_t neighbour = index == 0 ? 0 : index - 1; numbered && neighbour <= index; ++neighbour) {
       numbered = devbin_batch_numbered(ops, &args, neighbour);
     }
-    if (!numbered) {
-      devbin_batch_report(args.status, DEVBIN_KERNEL_STATUS_NUMBERING);
-      continue;
-    }
-    const uint32_t problem = devbin_batch_check_op(op, chunk_bytes);
+    const uint32_t problem = numbered ? devbin_batch_check_op(op, chunk_bytes) : DEVBIN_KERNEL_STATUS_NUMBERING;
     if (problem != DEVBIN_KERNEL_STATUS_OK) {
       devbin_batch_report(args.status, problem);
+      // Every chunk from here to the next operation's first lands on this one.
+      const uint64_t end = chunk < first_chunk ? first_chunk
+                           : index + 1 < count ? ops[index + 1].first_chunk
+                                               : args.chunk_count;
+      chunk = devbin_batch_stride_past(chunk, end, (uint32_t)groups);
       continue;
     }
     const uint64_t length = op->length;
@@ -133,5 +159,7 @@ DEVBIN_KERNEL void devbin_batch(devbin_batch_args_t args) {
     } else {
       devbin_copy_range(target + offset, op->source + offset, bytes, member, members, DEVBIN_COPY_LINE_BYTES);
     }
+    if (chunk > UINT64_MAX - groups) break;
+    chunk += groups;
   }
 }

@@ -409,6 +409,22 @@ TEST_P(BatchTest, NumberingNoChunkLandsOnIsReported) {
   }
 }
 
+// A skipped operation is passed over in one step: one of 2^40 - 1 chunks
+// (a table and chunk_count that agree, the operation of an unknown kind)
+// took 2^40 trips of the chunk loop, a hung GPU.
+TEST_P(BatchTest, SkippedOperationOfManyChunksIsPassedOverAtOnce) {
+  for (const Shape& shape : {Shape{1, 1, 1}, Shape{3, 8, 4}, Shape{7, 4, 4}}) {
+    Table table = three_ops(64);
+    const uint64_t huge = DEVBIN_BATCH_MAX_CHUNK_INDEX - 1;
+    table.ops[1].kind = 9;
+    table.ops[1].length = huge * 64;
+    table.ops[2].first_chunk = table.ops[1].first_chunk + huge;
+    table.chunk_count = table.ops[2].first_chunk + 2;
+    table.untouched(1);
+    EXPECT_EQ(launch_table(GetParam(), table, 64, 0, shape), DEVBIN_KERNEL_STATUS_KIND) << shape_name(shape);
+  }
+}
+
 // op_count past the table: what follows the table is not numbered as its
 // continuation, so nothing is stored.
 TEST_P(BatchTest, OperationCountPastTheTableStoresNothing) {
