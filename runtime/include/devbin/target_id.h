@@ -18,9 +18,9 @@ namespace devbin {
 
 inline constexpr std::string_view kAmdgpuTriple = "amdgcn-amd-amdhsa";
 inline constexpr std::string_view kNvptxTriple = "nvptx64-nvidia-cuda";
-// The longest target text the parsers take: the longest real one
-// ("amdgcn-amd-amdhsa--gfx10-3-generic:sramecc+:xnack-") is 51 bytes, so a
-// longer one is refused before its parts are echoed anywhere.
+// The longest target the parsers take after any "<triple>--": the longest
+// real one ("gfx10-3-generic:sramecc+:xnack-") is 32 bytes, so a longer one
+// is refused before its parts are echoed anywhere.
 inline constexpr size_t kMaxTargetTextBytes = 128;
 
 enum class Vendor : uint8_t { kAmdgpu, kNvidia };
