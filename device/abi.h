@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define DEVBIN_ABI_VERSION 3
+#define DEVBIN_ABI_VERSION 4
 
 #ifdef __cplusplus
 #define DEVBIN_STATIC_ASSERT(cond, msg) static_assert(cond, msg)
@@ -104,12 +104,21 @@ DEVBIN_ABI_FIELD(devbin_copy_args_t, length, 16);
 
 // One operation of a batch table. A fill is devbin_fill_args_t's (`pattern`
 // replicated to 16 bytes, `pattern_width` 1, 2, 4, 8 or 16, target and length
-// multiples of it; `source` unused), a copy devbin_copy_args_t's (any
-// alignment, no overlap; `pattern` unused). The operation covers chunks
-// first_chunk .. first_chunk + ceil(length / chunk_bytes) - 1 of the launch:
-// the host numbers them in table order (a prefix sum of the chunk counts), so
-// first_chunk never decreases along the table. An operation of another kind,
-// or a fill that breaks its width rules, stores nothing.
+// multiples of it; `source` unused), a copy devbin_copy_args_t's (non-null,
+// not wrapping, any alignment, no overlap; `pattern` unused). The operation
+// covers chunks first_chunk .. first_chunk + ceil(length / chunk_bytes) - 1
+// of the launch: the host numbers them in table order (a prefix sum of the
+// chunk counts, starting at 0), so first_chunk never decreases along the
+// table, and records the chunk size it numbered for in `chunk_bytes`.
+//
+// The table lives in device memory, where other GPU work may write it, so
+// the kernel trusts none of it: an operation of another kind, a fill that
+// breaks its width rules, a null or wrapping address, an overlapping copy, a
+// chunk_bytes other than the launch's, or a first_chunk that does not follow
+// from its neighbours' (the previous operation's first_chunk plus its chunks,
+// 0 for the first; the next one's first_chunk, or the launch's chunk_count
+// for the last, minus its chunks) is skipped, never executed, and reported
+// in the launch's status word.
 typedef struct devbin_batch_op_t {
   devbin_device_ptr_t target;
   devbin_device_ptr_t source;
@@ -118,13 +127,36 @@ typedef struct devbin_batch_op_t {
   uint32_t pattern[4];
   uint32_t kind;  // DEVBIN_BATCH_FILL or DEVBIN_BATCH_COPY
   uint32_t pattern_width;
+  uint32_t chunk_bytes;  // the chunk size first_chunk was numbered for (number_batch_table sets it)
   uint32_t reserved0;
-  uint32_t reserved1;
 } devbin_batch_op_t;
 DEVBIN_ABI_LAYOUT(devbin_batch_op_t, 64, 8);
 DEVBIN_ABI_FIELD(devbin_batch_op_t, first_chunk, 24);
 DEVBIN_ABI_FIELD(devbin_batch_op_t, pattern, 32);
 DEVBIN_ABI_FIELD(devbin_batch_op_t, kind, 48);
+DEVBIN_ABI_FIELD(devbin_batch_op_t, chunk_bytes, 56);
+
+// What a batch or rect launch reports in its status word (the args' `status`,
+// a uint32 in device memory, 4-byte aligned, or 0: none). The caller zeroes
+// it before the launch; the kernel stores one of these codes when it skips
+// work and never stores DEVBIN_KERNEL_STATUS_OK, so a word shared by several
+// launches keeps the first problem's kind until the caller clears it. With
+// several problems in one launch, which code is left is unspecified (plain
+// stores from many workgroups). A non-zero word means the launch did not do
+// all it was asked: for the ARGS and CHUNK_COUNT codes nothing was stored;
+// for the others every operation that was not skipped ran completely unless
+// the code is NUMBERING, after which which operations ran is unspecified.
+// Every address a kernel stores to is one that an operation that passed its
+// checks covers.
+#define DEVBIN_KERNEL_STATUS_OK 0u
+#define DEVBIN_KERNEL_STATUS_ARGS 1u         // the launch's own arguments break the kernel's rules: nothing stored
+#define DEVBIN_KERNEL_STATUS_CHUNK_COUNT 2u  // batch: chunk_count is not where the last operation's chunks end: nothing stored
+#define DEVBIN_KERNEL_STATUS_KIND 3u         // batch: an operation of an unknown kind: skipped
+#define DEVBIN_KERNEL_STATUS_ADDRESS 4u      // a null address, or a range that wraps the address space: skipped
+#define DEVBIN_KERNEL_STATUS_OVERLAP 5u      // a copy whose source and target overlap, or a target whose rows overlap: skipped
+#define DEVBIN_KERNEL_STATUS_FILL 6u         // a fill that breaks its pattern-width rules: skipped
+#define DEVBIN_KERNEL_STATUS_CHUNK_BYTES 7u  // batch: an operation numbered for another chunk size: skipped
+#define DEVBIN_KERNEL_STATUS_NUMBERING 8u    // batch: a first_chunk that does not follow from its neighbours': skipped
 
 // Runs the `op_count` operations at `ops` (device memory, 8-byte aligned):
 // workgroups take chunks 0 .. chunk_count - 1 chunk-stride, find each chunk's
@@ -132,17 +164,26 @@ DEVBIN_ABI_FIELD(devbin_batch_op_t, kind, 48);
 // the whole workgroup, so work spreads evenly whatever the mix of sizes. Any
 // one-dimensional grid is correct; one workgroup per chunk is the fastest.
 // `chunk_bytes` is a non-zero multiple of 16 up to
-// DEVBIN_BATCH_MAX_CHUNK_BYTES (else nothing is stored). The
-// operations must not overlap one another's targets (nor a copy's source);
-// their order of execution is unspecified.
+// DEVBIN_BATCH_MAX_CHUNK_BYTES and `ops` non-null and 8-byte aligned (else
+// nothing is stored: ARGS). `chunk_count` must be where the last
+// operation's chunks end (else nothing is stored: CHUNK_COUNT), so no
+// workgroup loops past what the table numbers; a skipped operation is
+// passed over in one step, so a workgroup's trips are bounded by the chunks
+// that move bytes plus the operations it meets. The operations must not
+// overlap one another's targets (nor a copy's source); their order of
+// execution is unspecified. Every workgroup also checks the numbering of
+// its share of the table (operations global-id-stride), so a table whose
+// numbering is broken where no chunk lands is reported too.
 typedef struct devbin_batch_args_t {
   devbin_device_ptr_t ops;  // const devbin_batch_op_t[op_count]
   uint64_t chunk_count;
   uint32_t op_count;
   uint32_t chunk_bytes;
+  devbin_device_ptr_t status;  // uint32_t*, or 0: DEVBIN_KERNEL_STATUS_*
 } devbin_batch_args_t;
-DEVBIN_ABI_LAYOUT(devbin_batch_args_t, 24, 8);
+DEVBIN_ABI_LAYOUT(devbin_batch_args_t, 32, 8);
 DEVBIN_ABI_FIELD(devbin_batch_args_t, op_count, 16);
+DEVBIN_ABI_FIELD(devbin_batch_args_t, status, 24);
 
 //===----------------------------------------------------------------------===//
 // rect: copy and fill of 2D and 3D regions
@@ -183,7 +224,11 @@ DEVBIN_ABI_FIELD(devbin_rect_extent_t, depth, 12);
 // multiple of 16 up to DEVBIN_BATCH_MAX_CHUNK_BYTES), chunks_per_row must
 // equal ceil(width / chunk_bytes) and the chunk count must be at most
 // DEVBIN_RECT_MAX_CHUNKS: otherwise the kernel stores nothing (the host
-// refuses such a region).
+// refuses such a region). Launched directly, the kernels also check what
+// the host checks (null bases, spans that overflow or wrap, a target whose
+// rows overlap, a copy's overlapping bounding ranges, a fill's width rules):
+// such a launch stores nothing and reports the DEVBIN_KERNEL_STATUS_* code
+// in `status` (as batch does).
 #define DEVBIN_RECT_MAX_CHUNKS 0xffffffffu
 
 // Copies the extent from `source` to `target`: any alignment of either
@@ -199,12 +244,14 @@ typedef struct devbin_copy_rect_args_t {
   devbin_rect_extent_t extent;
   uint32_t chunks_per_row;
   uint32_t chunk_bytes;
+  devbin_device_ptr_t status;  // uint32_t*, or 0: DEVBIN_KERNEL_STATUS_*
 } devbin_copy_rect_args_t;
-DEVBIN_ABI_LAYOUT(devbin_copy_rect_args_t, 72, 8);
+DEVBIN_ABI_LAYOUT(devbin_copy_rect_args_t, 80, 8);
 DEVBIN_ABI_FIELD(devbin_copy_rect_args_t, source, 24);
 DEVBIN_ABI_FIELD(devbin_copy_rect_args_t, extent, 48);
 DEVBIN_ABI_FIELD(devbin_copy_rect_args_t, chunks_per_row, 64);
 DEVBIN_ABI_FIELD(devbin_copy_rect_args_t, chunk_bytes, 68);
+DEVBIN_ABI_FIELD(devbin_copy_rect_args_t, status, 72);
 
 // Fills the extent at `target` with a pattern of `pattern_width` bytes (1, 2,
 // 4, 8 or 16; `pattern` as devbin_fill_args_t's). Every row start must be a
@@ -219,13 +266,15 @@ typedef struct devbin_fill_rect_args_t {
   uint32_t pattern[4];
   uint32_t pattern_width;
   uint32_t reserved0;
+  devbin_device_ptr_t status;  // uint32_t*, or 0: DEVBIN_KERNEL_STATUS_*
 } devbin_fill_rect_args_t;
-DEVBIN_ABI_LAYOUT(devbin_fill_rect_args_t, 72, 8);
+DEVBIN_ABI_LAYOUT(devbin_fill_rect_args_t, 80, 8);
 DEVBIN_ABI_FIELD(devbin_fill_rect_args_t, extent, 24);
 DEVBIN_ABI_FIELD(devbin_fill_rect_args_t, chunks_per_row, 40);
 DEVBIN_ABI_FIELD(devbin_fill_rect_args_t, chunk_bytes, 44);
 DEVBIN_ABI_FIELD(devbin_fill_rect_args_t, pattern, 48);
 DEVBIN_ABI_FIELD(devbin_fill_rect_args_t, pattern_width, 64);
+DEVBIN_ABI_FIELD(devbin_fill_rect_args_t, status, 72);
 
 //===----------------------------------------------------------------------===//
 // dispatch: indirect dispatch through an AQL kernel-dispatch packet

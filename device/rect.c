@@ -20,7 +20,7 @@ _Static_assert((DEVBIN_RECT_COPY_LINE_BYTES & (DEVBIN_RECT_COPY_LINE_BYTES - 1))
                "DEVBIN_RECT_COPY_LINE_BYTES: a power of two, at least 16");
 
 // The launch's chunk count, or 0 when the extent is empty or the chunk
-// fields break device/abi.h's rules (then nothing is stored). chunks_per_row
+// fields break device/abi.h's rules (then nothing is stored: ARGS). chunks_per_row
 // is checked against ceil(width / chunk_bytes) without a division; every
 // product is of 32-bit factors, or checked before it could wrap.
 DEVBIN_INLINE uint32_t devbin_rect_chunk_count(devbin_rect_extent_t extent, uint32_t chunks_per_row,
@@ -64,8 +64,62 @@ DEVBIN_INLINE uint64_t devbin_rect_address(devbin_rect_region_t region, devbin_r
   return region.base + chunk.slice * region.slice_pitch + chunk.row * region.row_pitch + chunk.offset;
 }
 
+DEVBIN_INLINE void devbin_rect_report(uint64_t status, uint32_t code) {
+  if (status != 0 && status % 4 == 0 && devbin_workgroup_id() == 0) *(DEVBIN_GLOBAL devbin_u32*)(uintptr_t)status = code;
+}
+
+// Checks a region as the host's check_rect_region does and sets `span` to the
+// bytes from its base to the end of its last row (rect_span): ADDRESS when
+// the span overflows 64 bits, the base is null or base + span wraps the
+// address space; with `written`, OVERLAP when its rows or slices overlap one
+// another.
+// count * pitch into `product`; true when it overflows 64 bits. Two 32 x 32
+// -> 64-bit products instead of a 64 x 64 one with its overflow check.
+DEVBIN_INLINE bool devbin_rect_mul_overflows(uint32_t count, uint64_t pitch, uint64_t* product) {
+  const uint64_t high = (uint64_t)count * (uint32_t)(pitch >> 32);
+  const uint64_t low = (uint64_t)count * (uint32_t)pitch;
+  *product = low + (high << 32);
+  return (high >> 32) != 0 || *product < low;
+}
+
+DEVBIN_INLINE uint32_t devbin_rect_check_region(devbin_rect_region_t region, devbin_rect_extent_t extent,
+                                                bool written, uint64_t* span) {
+  uint64_t rows = 0;
+  uint64_t slices = 0;
+  if (devbin_rect_mul_overflows(extent.height - 1, region.row_pitch, &rows) || rows + extent.width < rows ||
+      devbin_rect_mul_overflows(extent.depth - 1, region.slice_pitch, &slices) ||
+      (rows += extent.width, *span = slices + rows, *span < slices) || region.base == 0 ||
+      region.base + *span < region.base) {
+    return DEVBIN_KERNEL_STATUS_ADDRESS;
+  }
+  // rows: one slice's bytes, (height - 1) * row_pitch + width.
+  if (written && ((extent.height > 1 && region.row_pitch < extent.width) ||
+                  (extent.depth > 1 && region.slice_pitch < rows))) {
+    return DEVBIN_KERNEL_STATUS_OVERLAP;
+  }
+  return DEVBIN_KERNEL_STATUS_OK;
+}
+
 DEVBIN_KERNEL void devbin_copy_rect(devbin_copy_rect_args_t args) {
+  if (args.extent.width == 0 || args.extent.height == 0 || args.extent.depth == 0) return;
   const uint32_t chunks = devbin_rect_chunk_count(args.extent, args.chunks_per_row, args.chunk_bytes);
+  uint64_t spans[2] = {0, 0};
+  uint32_t problem = chunks == 0 ? DEVBIN_KERNEL_STATUS_ARGS : DEVBIN_KERNEL_STATUS_OK;
+  // One check for both regions (the target written, the source read).
+  for (uint32_t side = 0; side < 2 && problem == DEVBIN_KERNEL_STATUS_OK; ++side) {
+    uint64_t span = 0;
+    problem = devbin_rect_check_region(side == 0 ? args.target : args.source, args.extent, side == 0, &span);
+    if (side == 0) spans[0] = span;
+    if (side == 1) spans[1] = span;
+  }
+  if (problem == DEVBIN_KERNEL_STATUS_OK && args.target.base < args.source.base + spans[1] &&
+      args.source.base < args.target.base + spans[0]) {
+    problem = DEVBIN_KERNEL_STATUS_OVERLAP;
+  }
+  if (problem != DEVBIN_KERNEL_STATUS_OK) {
+    devbin_rect_report(args.status, problem);
+    return;
+  }
   const uint64_t groups = devbin_workgroup_count();
   const uint32_t members = devbin_workgroup_members();
   const uint32_t member = devbin_workitem_id();
@@ -79,14 +133,25 @@ DEVBIN_KERNEL void devbin_copy_rect(devbin_copy_rect_args_t args) {
 }
 
 DEVBIN_KERNEL void devbin_fill_rect(devbin_fill_rect_args_t args) {
+  if (args.extent.width == 0 || args.extent.height == 0 || args.extent.depth == 0) return;
   const uint32_t width = args.pattern_width;
+  const uint32_t chunks = devbin_rect_chunk_count(args.extent, args.chunks_per_row, args.chunk_bytes);
+  uint64_t span = 0;
+  uint32_t problem = DEVBIN_KERNEL_STATUS_OK;
   // Every row start is a multiple of the pattern width, and so (chunk
   // offsets being multiples of 16) is every chunk's start and length.
   if (!devbin_fill_is_valid(args.target.base, args.extent.width, width) ||
       ((args.target.row_pitch | args.target.slice_pitch) & (width - 1)) != 0) {
+    problem = DEVBIN_KERNEL_STATUS_FILL;
+  } else if (chunks == 0) {
+    problem = DEVBIN_KERNEL_STATUS_ARGS;
+  } else {
+    problem = devbin_rect_check_region(args.target, args.extent, true, &span);
+  }
+  if (problem != DEVBIN_KERNEL_STATUS_OK) {
+    devbin_rect_report(args.status, problem);
     return;
   }
-  const uint32_t chunks = devbin_rect_chunk_count(args.extent, args.chunks_per_row, args.chunk_bytes);
   const devbin_u32x4 pattern = devbin_fill_pattern(args.pattern, width);
   const uint64_t groups = devbin_workgroup_count();
   const uint32_t members = devbin_workgroup_members();

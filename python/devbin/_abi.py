@@ -23,13 +23,14 @@ class RectExtent(ctypes.Structure):
 class BatchOp(ctypes.Structure):
     """devbin_batch_op_t: one fill or copy of a batch table."""
     _fields_ = [("target", c_u64), ("source", c_u64), ("length", c_u64), ("first_chunk", c_u64),
-                ("pattern", c_u32 * 4), ("kind", c_u32), ("pattern_width", c_u32), ("reserved0", c_u32),
-                ("reserved1", c_u32)]
+                ("pattern", c_u32 * 4), ("kind", c_u32), ("pattern_width", c_u32), ("chunk_bytes", c_u32),
+                ("reserved0", c_u32)]
 
 
 class BatchArgs(ctypes.Structure):
     """devbin_batch_args_t."""
-    _fields_ = [("ops", c_u64), ("chunk_count", c_u64), ("op_count", c_u32), ("chunk_bytes", c_u32)]
+    _fields_ = [("ops", c_u64), ("chunk_count", c_u64), ("op_count", c_u32), ("chunk_bytes", c_u32),
+                ("status", c_u64)]
 
 
 class DispatchArgs(ctypes.Structure):

@@ -7,6 +7,7 @@
 #define DEVBIN_RUNTIME_CLOCK_SAMPLING_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "devbin/clock.h"
@@ -18,7 +19,10 @@ namespace devbin {
 // `read()`: the record's steady value it wrote (a Result<uint64_t>).
 template <typename Run, typename Read>
 Result<ClockCalibration> sample_clock(uint32_t samples, uint64_t frequency_hz, Run run, Read read) {
-  if (samples == 0) return invalid_argument("calibrate_clock: expected at least one sample");
+  if (samples == 0 || samples > kMaxClockSamples) {
+    return invalid_argument("calibrate_clock: " + std::to_string(samples) + " samples; expected 1 to " +
+                            std::to_string(kMaxClockSamples));
+  }
   std::vector<ClockSample> readings;
   readings.reserve(samples);
   for (uint32_t i = 0; i < samples; ++i) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 #include "devbin/kernel_args.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <limits>
@@ -156,24 +157,66 @@ Result<uint64_t> number_batch_table(std::span<devbin_batch_op_t> ops, uint32_t c
                               std::to_string(DEVBIN_BATCH_MAX_CHUNK_INDEX - 1) + " fit one operation");
     }
     op.first_chunk = chunks;
+    op.chunk_bytes = chunk_bytes;
     // No overflow: fewer than 2^32 operations of fewer than 2^40 chunks each.
     chunks += own;
   }
   return chunks;
 }
 
+uint64_t max_batch_chunk_count(uint32_t op_count, uint32_t chunk_bytes) {
+  if (chunk_bytes == 0) return 0;
+  uint64_t by_operations = 0;
+  if (__builtin_mul_overflow(uint64_t{op_count}, DEVBIN_BATCH_MAX_CHUNK_INDEX - 1, &by_operations)) {
+    by_operations = std::numeric_limits<uint64_t>::max();
+  }
+  // The targets are disjoint ranges that do not wrap: at most 2^64 - 1
+  // bytes in all, and each operation's last chunk may be partial.
+  const uint64_t by_bytes = std::numeric_limits<uint64_t>::max() / chunk_bytes + op_count;
+  return std::min(by_operations, by_bytes);
+}
+
+namespace {
+
+Status check_status_word(const char* operation, uint64_t status) {
+  if (status % 4 != 0) {
+    return invalid_argument(std::string(operation) + ": status address " + hex(status) +
+                            " is not 4-byte aligned (a uint32 DEVBIN_KERNEL_STATUS_* word, or 0 for none)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<devbin_batch_args_t> make_batch_args(uint64_t ops, uint32_t op_count, uint64_t chunk_count,
-                                            uint32_t chunk_bytes) {
+                                            uint32_t chunk_bytes, uint64_t status) {
   DEVBIN_RETURN_IF_ERROR(check_chunk_bytes(chunk_bytes));
   if (op_count != 0 && (ops == 0 || ops % 8 != 0)) {
     return invalid_argument("batch: table address " + hex(ops) + " is null or not 8-byte aligned");
+  }
+  if (op_count != 0 && wraps(ops, uint64_t{op_count} * sizeof(devbin_batch_op_t))) {
+    return invalid_argument("batch: the table of " + std::to_string(op_count) + " operations at " + hex(ops) +
+                            " wraps around the address space");
+  }
+  DEVBIN_RETURN_IF_ERROR(check_status_word("batch", status));
+  const uint64_t most = max_batch_chunk_count(op_count, chunk_bytes);
+  if (op_count != 0 && chunk_count > most) {
+    return invalid_argument("batch: chunk_count " + std::to_string(chunk_count) + " for " + std::to_string(op_count) +
+                            " operations of " + std::to_string(chunk_bytes) + "-byte chunks; at most " +
+                            std::to_string(most) + " (expected the count number_batch_table returned)");
   }
   devbin_batch_args_t args{};
   args.ops = ops;
   args.op_count = op_count;
   args.chunk_count = op_count == 0 ? 0 : chunk_count;
   args.chunk_bytes = chunk_bytes;
+  args.status = status;
   return args;
+}
+
+Result<devbin_batch_args_t> make_batch_args(const devbin_batch_args_t& requested) {
+  return make_batch_args(requested.ops, requested.op_count, requested.chunk_count, requested.chunk_bytes,
+                         requested.status);
 }
 
 std::optional<uint64_t> rect_span(const devbin_rect_region_t& region, const devbin_rect_extent_t& extent) {
@@ -254,9 +297,12 @@ bool rect_is_empty(const devbin_rect_extent_t& extent) {
 
 Result<devbin_copy_rect_args_t> make_copy_rect_args(const devbin_rect_region_t& target,
                                                     const devbin_rect_region_t& source,
-                                                    const devbin_rect_extent_t& extent, uint32_t chunk_bytes) {
+                                                    const devbin_rect_extent_t& extent, uint32_t chunk_bytes,
+                                                    uint64_t status) {
   DEVBIN_RETURN_IF_ERROR(check_chunk_bytes(chunk_bytes, "copy_rect"));
+  DEVBIN_RETURN_IF_ERROR(check_status_word("copy_rect", status));
   devbin_copy_rect_args_t args{};
+  args.status = status;
   args.target = target;
   args.source = source;
   args.extent = extent;
@@ -278,10 +324,11 @@ Result<devbin_copy_rect_args_t> make_copy_rect_args(const devbin_rect_region_t& 
 
 Result<devbin_fill_rect_args_t> make_fill_rect_args(const devbin_rect_region_t& target,
                                                     const devbin_rect_extent_t& extent, std::span<const uint8_t> pattern,
-                                                    uint32_t chunk_bytes) {
+                                                    uint32_t chunk_bytes, uint64_t status) {
   // The pattern as make_fill_args takes it.
   DEVBIN_ASSIGN_OR_RETURN(devbin_fill_args_t fill, make_fill_args(0, 0, pattern));
   DEVBIN_RETURN_IF_ERROR(check_chunk_bytes(chunk_bytes, "fill_rect"));
+  DEVBIN_RETURN_IF_ERROR(check_status_word("fill_rect", status));
   const uint32_t width = fill.pattern_width;
   const struct {
     const char* name;
@@ -304,6 +351,7 @@ Result<devbin_fill_rect_args_t> make_fill_rect_args(const devbin_rect_region_t& 
   args.chunk_bytes = chunk_bytes;
   std::memcpy(args.pattern, fill.pattern, sizeof(args.pattern));
   args.pattern_width = width;
+  args.status = status;
   if (rect_is_empty(extent)) {
     args.extent = devbin_rect_extent_t{};
     return args;
@@ -320,6 +368,32 @@ Result<devbin_timestamp_args_t> make_timestamp_args(uint64_t record) {
   devbin_timestamp_args_t args{};
   args.target = record;
   return args;
+}
+
+Status check_dispatch_header(uint16_t header, uint16_t setup) {
+  const uint32_t type = (header >> DEVBIN_AQL_HEADER_TYPE_SHIFT) & 0xffu;
+  const uint32_t acquire = (header >> DEVBIN_AQL_HEADER_ACQUIRE_FENCE_SCOPE_SHIFT) & 3u;
+  const uint32_t release = (header >> DEVBIN_AQL_HEADER_RELEASE_FENCE_SCOPE_SHIFT) & 3u;
+  if (type != DEVBIN_AQL_PACKET_TYPE_KERNEL_DISPATCH) {
+    return invalid_argument("dispatch_patch: header " + hex(header) + " has packet type " + std::to_string(type) +
+                            "; expected KERNEL_DISPATCH (" + std::to_string(DEVBIN_AQL_PACKET_TYPE_KERNEL_DISPATCH) +
+                            "): the patcher publishes it as the packet's header, and any other type stalls or "
+                            "misleads the queue's packet processor");
+  }
+  if (acquire > DEVBIN_AQL_FENCE_SCOPE_SYSTEM || release > DEVBIN_AQL_FENCE_SCOPE_SYSTEM) {
+    return invalid_argument("dispatch_patch: header " + hex(header) + " has " +
+                            (acquire > DEVBIN_AQL_FENCE_SCOPE_SYSTEM ? "acquire" : "release") + " fence scope " +
+                            std::to_string(acquire > DEVBIN_AQL_FENCE_SCOPE_SYSTEM ? acquire : release) +
+                            "; expected NONE (0), AGENT (1) or SYSTEM (2)");
+  }
+  if ((header >> 13) != 0) {
+    return invalid_argument("dispatch_patch: header " + hex(header) + " sets reserved bits 13-15; expected them 0");
+  }
+  if (setup < 1 || setup > 3) {
+    return invalid_argument("dispatch_patch: setup " + std::to_string(setup) +
+                            "; expected the dimensions, 1, 2 or 3 (the other bits of the field are reserved)");
+  }
+  return Status::Ok();
 }
 
 Status check_dispatch_args(const devbin_dispatch_args_t& args) {
@@ -347,6 +421,7 @@ Status check_dispatch_args(const devbin_dispatch_args_t& args) {
                               " are not 4-byte aligned");
     }
   }
+  DEVBIN_RETURN_IF_ERROR(check_dispatch_header(args.header, args.setup));
   for (int i = 0; i < 3; ++i) {
     if (args.workgroup_size[i] == 0 || args.workgroup_size[i] > 0xffff) {
       return invalid_argument("dispatch_patch: workgroup_size[" + std::to_string(i) + "] is " +

@@ -7,6 +7,7 @@
 #define DEVBIN_RUNTIME_OPEN_REPORT_H_
 
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "devbin/device.h"
@@ -42,8 +43,13 @@ class OpenReport {
     if (!result.ok()) return fail(result.status());
     return result;
   }
+  // A message that already starts by naming the device ("HSA GPU agent 5
+  // does not exist") is not named twice.
   Status fail(Status status) {
-    status.annotate(device_);
+    const std::string_view message = status.message();
+    if (!(message.starts_with(device_) && message.size() > device_.size() && message[device_.size()] == ' ')) {
+      status.annotate(device_);
+    }
     report_->status = status;
     return status;
   }

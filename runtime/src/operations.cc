@@ -40,9 +40,10 @@ Status Device::copy(Queue& queue, DevicePtr target, DevicePtr source, uint64_t l
 }
 
 Status Device::batch(Queue& queue, const devbin_batch_args_t& args) const {
-  const uint32_t chunk_bytes = args.chunk_bytes == 0 ? DEVBIN_BATCH_CHUNK_BYTES : args.chunk_bytes;
-  DEVBIN_ASSIGN_OR_RETURN(devbin_batch_args_t checked,
-                          make_batch_args(args.ops, args.op_count, args.chunk_count, chunk_bytes));
+  // chunk_bytes 0 is the default chunk, as number_batch_table numbers with it.
+  devbin_batch_args_t requested = args;
+  if (requested.chunk_bytes == 0) requested.chunk_bytes = DEVBIN_BATCH_CHUNK_BYTES;
+  DEVBIN_ASSIGN_OR_RETURN(devbin_batch_args_t checked, make_batch_args(requested));
   if (checked.chunk_count == 0) return Status::Ok();
   // A workgroup per chunk, up to the grid's limit.
   const Launch launch = Launch::of(
@@ -53,8 +54,9 @@ Status Device::batch(Queue& queue, const devbin_batch_args_t& args) const {
 // The rect kernels: workgroups of about kRect*GroupBytes of rows each
 // (rect_workgroup_count).
 Status Device::copy_rect(Queue& queue, const devbin_rect_region_t& target, const devbin_rect_region_t& source,
-                         const devbin_rect_extent_t& extent) const {
-  DEVBIN_ASSIGN_OR_RETURN(devbin_copy_rect_args_t args, make_copy_rect_args(target, source, extent));
+                         const devbin_rect_extent_t& extent, DevicePtr status) const {
+  DEVBIN_ASSIGN_OR_RETURN(devbin_copy_rect_args_t args,
+                          make_copy_rect_args(target, source, extent, DEVBIN_BATCH_CHUNK_BYTES, status));
   const uint64_t groups = rect_workgroup_count(args, kRectCopyGroupBytes);
   if (groups == 0) return Status::Ok();
   const Launch launch =
@@ -63,8 +65,9 @@ Status Device::copy_rect(Queue& queue, const devbin_rect_region_t& target, const
 }
 
 Status Device::fill_rect(Queue& queue, const devbin_rect_region_t& target, const devbin_rect_extent_t& extent,
-                         std::span<const uint8_t> pattern) const {
-  DEVBIN_ASSIGN_OR_RETURN(devbin_fill_rect_args_t args, make_fill_rect_args(target, extent, pattern));
+                         std::span<const uint8_t> pattern, DevicePtr status) const {
+  DEVBIN_ASSIGN_OR_RETURN(devbin_fill_rect_args_t args,
+                          make_fill_rect_args(target, extent, pattern, DEVBIN_BATCH_CHUNK_BYTES, status));
   const uint64_t groups = rect_workgroup_count(args, kRectFillGroupBytes);
   if (groups == 0) return Status::Ok();
   const Launch launch =

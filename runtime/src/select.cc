@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "devbin/target_map.h"
+#include "util/text.h"
 
 namespace devbin {
 namespace {
@@ -256,12 +257,12 @@ Result<Selection> select_nvidia(const Target& device_target, const Toc& toc) {
 Result<Selection> select_override(const Target& device, const Toc& toc, std::string_view name) {
   const TocEntry* entry = toc.find(name);
   if (entry == nullptr) {
-    return not_found(std::string(kTargetOverrideEnv) + "='" + std::string(name) +
-                     "' names no TOC entry (expected a file name, <triple>--<target> or a target id); " +
+    return not_found(std::string(kTargetOverrideEnv) + "=" + util::quote(name) +
+                     " names no TOC entry (expected a file name, <triple>--<target> or a target id); " +
                      list_entries(toc));
   }
   if (entry->triple != device.triple()) {
-    return invalid_argument(std::string(kTargetOverrideEnv) + "='" + std::string(name) + "' is " +
+    return invalid_argument(std::string(kTargetOverrideEnv) + "=" + util::quote(name) + " is " +
                             std::string(entry->triple) + " code but the device is " + std::string(device.triple()) +
                             "--" + device.to_string());
   }
@@ -270,7 +271,7 @@ Result<Selection> select_override(const Target& device, const Toc& toc, std::str
   const Toc only{std::span<const TocEntry>(entry, 1)};
   Result<Selection> fits = device.vendor == Vendor::kAmdgpu ? select_amdgpu(device, only) : select_nvidia(device, only);
   if (!fits.ok()) {
-    return failed_precondition(std::string(kTargetOverrideEnv) + "='" + std::string(name) + "' names " +
+    return failed_precondition(std::string(kTargetOverrideEnv) + "=" + util::quote(name) + " names " +
                                std::string(entry->name) + ", which cannot run on " + device.to_string() + ": " +
                                fits.status().message());
   }
@@ -293,14 +294,21 @@ Result<Selection> select_vendor_override(const Target& device, const Toc& toc, s
     const size_t comma = list.find(',', start);
     const std::string_view item = list.substr(start, comma == std::string_view::npos ? list.npos : comma - start);
     if (item.empty()) {
-      return invalid_argument(std::string(kTargetOverrideEnv) + "='" + std::string(list) +
-                              "' has an empty entry; expected TOC entries separated by commas, one per vendor");
+      return invalid_argument(std::string(kTargetOverrideEnv) + "=" + util::quote(list) +
+                              " has an empty entry; expected TOC entries separated by commas, one per vendor");
     }
     const TocEntry* entry = toc.find(item);
-    if (entry == nullptr) return select_override(device, toc, item);  // says it names nothing
+    if (entry == nullptr && item.size() == list.size()) return select_override(device, toc, item);
+    if (entry == nullptr) {
+      // The whole value, then the entry of it that names nothing.
+      return not_found(std::string(kTargetOverrideEnv) + "=" + util::quote(list) + ": its entry " +
+                       util::quote(item) +
+                       " names no TOC entry (expected a file name, <triple>--<target> or a target id); " +
+                       list_entries(toc));
+    }
     for (const TocEntry* other : named) {
       if (other->triple == entry->triple) {
-        return invalid_argument(std::string(kTargetOverrideEnv) + "='" + std::string(list) + "' names two " +
+        return invalid_argument(std::string(kTargetOverrideEnv) + "=" + util::quote(list) + " names two " +
                                 std::string(entry->triple) + " entries (" + std::string(other->name) + " and " +
                                 std::string(entry->name) + "); expected at most one per vendor");
       }

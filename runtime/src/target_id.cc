@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 #include "devbin/target_id.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -34,7 +35,16 @@ Status parse_error(std::string_view what, std::string_view text, size_t position
 
 // Where the target starts in `text`: after "<triple>--" when `text` begins
 // with `triple` (an HSA ISA name, "nvptx64-nvidia-cuda--sm_90"), else at 0.
+// `prefix`: the bytes of a "<triple>--" the text may start with, which the
+// limit does not count (a bare target and its ISA name both fit).
+Status check_length(std::string_view what, std::string_view text, size_t prefix) {
+  if (text.size() <= kMaxTargetTextBytes + prefix) return Status::Ok();
+  return invalid_argument("invalid " + std::string(what) + " " + quote(text, 64) + ": expected at most " +
+                          std::to_string(kMaxTargetTextBytes) + " bytes after any triple");
+}
+
 Result<size_t> after_triple(std::string_view text, std::string_view triple, std::string_view what) {
+  DEVBIN_RETURN_IF_ERROR(check_length(what, text, text.starts_with(triple) ? triple.size() + 2 : 0));
   if (text.substr(0, triple.size()) != triple) return size_t{0};
   if (text.substr(triple.size(), 2) != "--") return parse_error(what, text, triple.size(), "'--' after the triple");
   return triple.size() + 2;
@@ -199,6 +209,7 @@ std::string Target::to_string() const {
 }
 
 Result<Target> parse_target(std::string_view text) {
+  DEVBIN_RETURN_IF_ERROR(check_length("target", text, std::max(kAmdgpuTriple.size(), kNvptxTriple.size()) + 2));
   Target target;
   if (text.starts_with("gfx") || text.starts_with(kAmdgpuTriple)) {
     DEVBIN_ASSIGN_OR_RETURN(target.amdgpu, parse_amdgpu_target_id(text));

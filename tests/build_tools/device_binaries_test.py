@@ -353,9 +353,10 @@ class PrebuiltSetTest(unittest.TestCase):
         # The whole AMDGPU set, one code object per processor family
         # (bench/RESULTS.md has the sizes): 207 KiB for 7 code objects of 5 kernels before
         # target/amdgpu.h's code-size knobs, -Os and the strip; 150.0 KiB for 10 of 8 kernels after
-        # (devbin_update, devbin_copy_rect and devbin_fill_rect among them). A further kernel costs
-        # about 1 KiB per code object: the next one needs bytes cut elsewhere first.
-        self.assertLessEqual(total, 151 * 1024)
+        # (devbin_update, devbin_copy_rect and devbin_fill_rect among them); 177.6 KiB with batch's
+        # and the rect kernels' device-side checks (issue 26). A further kernel costs about 1 KiB per
+        # code object: the next one needs bytes cut elsewhere first.
+        self.assertLessEqual(total, 178 * 1024)
 
     def test_amdgpu_kernels_use_no_scratch(self):
         """No kernel needs private (scratch) memory: spills or a call's saved registers would go

@@ -25,8 +25,8 @@ TEST(GpuCommandsTest, NoDriverIsOneLineAndNotAFailure) {
   std::ostringstream text;
   EXPECT_EQ(run_devices_report(text, false, {Backend::kCuda, std::nullopt}), kExitOk);
   EXPECT_EQ(text.str(),
-            "CUDA: no usable GPU: CUDA driver /nonexistent/libcuda.so.1 not found (dlopen: /nonexistent/libcuda.so.1: "
-            "cannot open shared object file: No such file or directory); install the NVIDIA driver, or set "
+            "CUDA: no usable GPU: CUDA driver /nonexistent/libcuda.so.1 not found (stat: No such file or "
+            "directory); install the NVIDIA driver, or set "
             "DEVBIN_CUDA_DRIVER_PATH to its libcuda.so.1\n");
   std::ostringstream json;
   EXPECT_EQ(run_devices_report(json, true, {Backend::kCuda, std::nullopt}), kExitOk);

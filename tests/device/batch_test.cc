@@ -64,6 +64,7 @@ uint64_t number(std::vector<devbin_batch_op_t>& ops, uint32_t chunk_bytes) {
   uint64_t chunks = 0;
   for (devbin_batch_op_t& op : ops) {
     op.first_chunk = chunks;
+    op.chunk_bytes = chunk_bytes;
     chunks += (op.length + chunk_bytes - 1) / chunk_bytes;
   }
   return chunks;
@@ -76,10 +77,15 @@ testing::AssertionResult run_batch(const KernelBuild& build, const Shape& shape,
   args.op_count = static_cast<uint32_t>(ops.size());
   args.chunk_count = number(ops, chunk_bytes);
   args.chunk_bytes = chunk_bytes;
+  uint32_t status = DEVBIN_KERNEL_STATUS_OK;
+  args.status = device_address(&status);
   const devbin_host_launch_result_t launched = launch(shape, [&] { build.batch(args); });
   if (launched != DEVBIN_HOST_LAUNCH_OK) {
     return testing::AssertionFailure() << "grid " << shape_name(shape) << ": "
                                        << devbin_host_launch_result_name(launched);
+  }
+  if (status != DEVBIN_KERNEL_STATUS_OK) {
+    return testing::AssertionFailure() << "grid " << shape_name(shape) << ": status " << status;
   }
   for (size_t i = 0; i < tests.size(); ++i) {
     testing::AssertionResult checked = tests[i].target->check(tests[i].expected.data());
@@ -112,6 +118,22 @@ void mixed_table(uint32_t chunk_bytes, uint64_t seed, std::vector<TestOp>& tests
       ++n;
     }
   }
+}
+
+// Runs a table numbered for `chunk_bytes` and returns the status word;
+// every operation must have left its expected bytes and its guards.
+uint32_t run_reported(const KernelBuild& build, const Shape& shape, uint32_t chunk_bytes, std::vector<TestOp>& tests,
+                      std::vector<devbin_batch_op_t>& ops) {
+  devbin_batch_args_t args{};
+  args.ops = device_address(ops.data());
+  args.op_count = static_cast<uint32_t>(ops.size());
+  args.chunk_count = number(ops, chunk_bytes);
+  args.chunk_bytes = chunk_bytes;
+  uint32_t status = DEVBIN_KERNEL_STATUS_OK;
+  args.status = device_address(&status);
+  EXPECT_EQ(launch(shape, [&] { build.batch(args); }), DEVBIN_HOST_LAUNCH_OK);
+  for (size_t i = 0; i < tests.size(); ++i) EXPECT_TRUE(tests[i].target->check(tests[i].expected.data())) << i;
+  return status;
 }
 
 TEST_P(BatchTest, MixedTablesOnEveryShape) {
@@ -202,7 +224,8 @@ TEST_P(BatchTest, RefusedTablesStoreNothingStray) {
     tests.back().expected.assign(tests.back().target->data(), tests.back().target->data() + c.length);
     ops.emplace_back();
     tests.push_back(fill_op(16, 100, 2, 7, &ops.back()));
-    ASSERT_TRUE(run_batch(build, Shape{3, 8, 4}, 32, tests, ops)) << c.what;
+    const uint32_t expected = c.kind == 1 ? DEVBIN_KERNEL_STATUS_FILL : DEVBIN_KERNEL_STATUS_KIND;
+    EXPECT_EQ(run_reported(build, Shape{3, 8, 4}, 32, tests, ops), expected) << c.what;
   }
 
   // first_chunk backwards: chunks 2.. find no operation that covers them.
@@ -221,6 +244,201 @@ TEST_P(BatchTest, RefusedTablesStoreNothingStray) {
   ops[2].first_chunk = 1;
   ASSERT_EQ(launch(Shape{4, 8, 4}, [&] { build.batch(args); }), DEVBIN_HOST_LAUNCH_OK);
   for (const TestOp& test : tests) EXPECT_TRUE(test.target->check_guards());
+}
+
+// A table of three copies and fills that a test then breaks: what each
+// operation must leave (its own bytes if it runs, the untouched ones if
+// not) is set by the test.
+struct Table {
+  std::vector<TestOp> tests;
+  std::vector<devbin_batch_op_t> ops;
+  uint64_t chunk_count = 0;
+  void untouched(size_t i) {
+    tests[i].expected.assign(tests[i].target->data(), tests[i].target->data() + tests[i].expected.size());
+  }
+  void all_untouched() {
+    for (size_t i = 0; i < tests.size(); ++i) untouched(i);
+  }
+};
+
+Table three_ops(uint32_t chunk_bytes) {
+  Table table;
+  table.ops.resize(3);
+  table.tests.push_back(copy_op(1, 2, 3 * chunk_bytes + 5, 21, &table.ops[0]));
+  table.tests.push_back(fill_op(8, 2 * chunk_bytes, 4, 22, &table.ops[1]));
+  table.tests.push_back(copy_op(0, 7, chunk_bytes + 9, 23, &table.ops[2]));
+  table.chunk_count = number(table.ops, chunk_bytes);
+  return table;
+}
+
+// Launches `table` as it stands (no renumbering); the status word.
+uint32_t launch_table(const KernelBuild& build, Table& table, uint32_t chunk_bytes, uint32_t op_count = 0,
+                      const Shape& shape = Shape{3, 8, 4}) {
+  devbin_batch_args_t args{};
+  args.ops = device_address(table.ops.data());
+  args.op_count = op_count != 0 ? op_count : static_cast<uint32_t>(table.ops.size());
+  args.chunk_count = table.chunk_count;
+  args.chunk_bytes = chunk_bytes;
+  uint32_t status = DEVBIN_KERNEL_STATUS_OK;
+  args.status = device_address(&status);
+  EXPECT_EQ(launch(shape, [&] { build.batch(args); }), DEVBIN_HOST_LAUNCH_OK);
+  for (size_t i = 0; i < table.tests.size(); ++i) {
+    EXPECT_TRUE(table.tests[i].target->check(table.tests[i].expected.data())) << "operation " << i;
+  }
+  return status;
+}
+
+// Issue 26: a chunk_count no table numbers (UINT64_MAX hung the GPU) is
+// refused by every workgroup before a store, in bounded time.
+TEST_P(BatchTest, ChunkCountNotWhereTheTableEndsStoresNothing) {
+  for (uint64_t chunk_count : {UINT64_MAX, uint64_t{1} << 40, uint64_t{0}, uint64_t{7}, uint64_t{9}}) {
+    Table table = three_ops(64);
+    ASSERT_EQ(table.chunk_count, 8u);
+    table.chunk_count = chunk_count;
+    table.all_untouched();
+    EXPECT_EQ(launch_table(GetParam(), table, 64), DEVBIN_KERNEL_STATUS_CHUNK_COUNT) << chunk_count;
+  }
+}
+
+// Issue 26, item 2: a table numbered with one chunk size and launched with
+// another wrote a quarter of each operation with status OK.
+TEST_P(BatchTest, ChunkSizeOtherThanTheNumberingsIsReported) {
+  {
+    Table table = three_ops(1024);
+    table.all_untouched();
+    const uint32_t status = launch_table(GetParam(), table, 256);
+    EXPECT_TRUE(status == DEVBIN_KERNEL_STATUS_CHUNK_COUNT) << status;
+  }
+  // Operations of one chunk under both sizes number the same: chunk_bytes
+  // in each operation tells.
+  std::vector<TestOp> tests;
+  std::vector<devbin_batch_op_t> ops(3);
+  for (size_t i = 0; i < 3; ++i) tests.push_back(fill_op(16, 256, 8, 30 + i, &ops[i]));
+  Table table{std::move(tests), std::move(ops), 0};
+  table.chunk_count = number(table.ops, 16384);
+  table.all_untouched();
+  EXPECT_EQ(launch_table(GetParam(), table, 256), DEVBIN_KERNEL_STATUS_CHUNK_BYTES);
+}
+
+// Each bad operation is skipped and reported; the others run.
+TEST_P(BatchTest, BadOperationsAreSkippedAndReported) {
+  const uint32_t chunk_bytes = 64;
+  struct Case {
+    const char* what;
+    uint32_t expected;
+    void (*breaks)(devbin_batch_op_t& op);
+  };
+  const Case cases[] = {
+      {"unknown kind", DEVBIN_KERNEL_STATUS_KIND, [](devbin_batch_op_t& op) { op.kind = 7; }},
+      {"null target", DEVBIN_KERNEL_STATUS_ADDRESS, [](devbin_batch_op_t& op) { op.target = 0; }},
+      {"wrapping target", DEVBIN_KERNEL_STATUS_ADDRESS, [](devbin_batch_op_t& op) { op.target = UINT64_MAX - 63; }},
+      {"null source", DEVBIN_KERNEL_STATUS_ADDRESS,
+       [](devbin_batch_op_t& op) {
+         op.kind = DEVBIN_BATCH_COPY;
+         op.source = 0;
+       }},
+      {"wrapping source", DEVBIN_KERNEL_STATUS_ADDRESS,
+       [](devbin_batch_op_t& op) {
+         op.kind = DEVBIN_BATCH_COPY;
+         op.source = UINT64_MAX - 15;
+       }},
+      {"overlapping copy", DEVBIN_KERNEL_STATUS_OVERLAP,
+       [](devbin_batch_op_t& op) {
+         op.kind = DEVBIN_BATCH_COPY;
+         op.source = op.target + 3;
+       }},
+      {"fill width 3", DEVBIN_KERNEL_STATUS_FILL, [](devbin_batch_op_t& op) { op.pattern_width = 3; }},
+      {"chunk size", DEVBIN_KERNEL_STATUS_CHUNK_BYTES, [](devbin_batch_op_t& op) { op.chunk_bytes = 128; }},
+  };
+  for (const Case& c : cases) {
+    Table table = three_ops(chunk_bytes);
+    c.breaks(table.ops[1]);
+    table.untouched(1);
+    EXPECT_EQ(launch_table(GetParam(), table, chunk_bytes), c.expected) << c.what;
+  }
+}
+
+// A first_chunk that does not follow from its neighbours' is skipped with
+// them (they cannot be told apart), and the numbering is reported; no store
+// lands outside an operation.
+TEST_P(BatchTest, BrokenNumberingIsReportedAndStaysInside) {
+  const uint32_t chunk_bytes = 64;
+  for (uint64_t shift : {uint64_t{1}, UINT64_MAX, uint64_t{1} << 40}) {
+    Table table = three_ops(chunk_bytes);
+    table.ops[1].first_chunk += shift;
+    table.all_untouched();
+    table.untouched(2);
+    // op 0 and op 2 border the broken op 1: they are skipped too.
+    EXPECT_EQ(launch_table(GetParam(), table, chunk_bytes), DEVBIN_KERNEL_STATUS_NUMBERING) << shift;
+  }
+  // Operation 0 not at chunk 0: the chunks before it land on no operation.
+  Table table = three_ops(chunk_bytes);
+  for (devbin_batch_op_t& op : table.ops) op.first_chunk += 2;
+  table.chunk_count += 2;
+  table.untouched(0);
+  EXPECT_EQ(launch_table(GetParam(), table, chunk_bytes), DEVBIN_KERNEL_STATUS_NUMBERING);
+}
+
+// A table whose numbering is broken where the search never lands: op 1 is
+// passed over by every chunk, op 0's last chunks go to op 2. Only the
+// table-wide check sees it, and the status must not say OK.
+TEST_P(BatchTest, NumberingNoChunkLandsOnIsReported) {
+  std::vector<TestOp> tests;
+  std::vector<devbin_batch_op_t> ops(4);
+  const uint32_t chunk_bytes = 16;
+  tests.push_back(fill_op(0, 4 * chunk_bytes, 4, 41, &ops[0]));
+  tests.push_back(fill_op(0, 4 * chunk_bytes, 4, 42, &ops[1]));
+  tests.push_back(fill_op(0, 4 * chunk_bytes, 4, 43, &ops[2]));
+  tests.push_back(fill_op(0, 2 * chunk_bytes, 4, 44, &ops[3]));
+  number(ops, chunk_bytes);
+  ops[0].first_chunk = 0, ops[1].first_chunk = 4, ops[2].first_chunk = 2, ops[3].first_chunk = 6;
+  Table table{std::move(tests), std::move(ops), 8};
+  for (size_t i = 0; i < 4; ++i) table.tests[i].expected.clear();  // which ran is unspecified
+  devbin_batch_args_t args{};
+  args.ops = device_address(table.ops.data());
+  args.op_count = 4;
+  args.chunk_count = 8;
+  args.chunk_bytes = chunk_bytes;
+  uint32_t status = DEVBIN_KERNEL_STATUS_OK;
+  args.status = device_address(&status);
+  for (const Shape& shape : {Shape{1, 1, 1}, Shape{3, 8, 4}, Shape{16, 4, 4}}) {
+    status = DEVBIN_KERNEL_STATUS_OK;
+    ASSERT_EQ(launch(shape, [&] { GetParam().batch(args); }), DEVBIN_HOST_LAUNCH_OK);
+    EXPECT_EQ(status, DEVBIN_KERNEL_STATUS_NUMBERING) << shape_name(shape);
+    for (const TestOp& test : table.tests) EXPECT_TRUE(test.target->check_guards());
+  }
+}
+
+// A skipped operation is passed over in one step: one of 2^40 - 1 chunks
+// (a table and chunk_count that agree, the operation of an unknown kind)
+// took 2^40 trips of the chunk loop, a hung GPU.
+TEST_P(BatchTest, SkippedOperationOfManyChunksIsPassedOverAtOnce) {
+  for (const Shape& shape : {Shape{1, 1, 1}, Shape{3, 8, 4}, Shape{7, 4, 4}}) {
+    Table table = three_ops(64);
+    const uint64_t huge = DEVBIN_BATCH_MAX_CHUNK_INDEX - 1;
+    table.ops[1].kind = 9;
+    table.ops[1].length = huge * 64;
+    table.ops[2].first_chunk = table.ops[1].first_chunk + huge;
+    table.chunk_count = table.ops[2].first_chunk + 2;
+    table.untouched(1);
+    EXPECT_EQ(launch_table(GetParam(), table, 64, 0, shape), DEVBIN_KERNEL_STATUS_KIND) << shape_name(shape);
+  }
+}
+
+// op_count past the table: what follows the table is not numbered as its
+// continuation, so nothing is stored.
+TEST_P(BatchTest, OperationCountPastTheTableStoresNothing) {
+  Table table = three_ops(64);
+  table.ops.resize(5);  // two zeroed entries after the table
+  table.all_untouched();
+  EXPECT_EQ(launch_table(GetParam(), table, 64, 5), DEVBIN_KERNEL_STATUS_CHUNK_COUNT);
+}
+
+// The launch's own arguments: nothing stored, ARGS reported.
+TEST_P(BatchTest, BadArgumentsAreReported) {
+  Table table = three_ops(64);
+  table.all_untouched();
+  EXPECT_EQ(launch_table(GetParam(), table, 24), DEVBIN_KERNEL_STATUS_ARGS);
 }
 
 INSTANTIATE_TEST_SUITE_P(Builds, BatchTest, testing::ValuesIn(kernel_builds()),

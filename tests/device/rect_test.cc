@@ -274,8 +274,11 @@ TEST_P(RectTest, BadLaunchesStoreNothing) {
     fill.pattern[0] = 0x01020304;
     fill.pattern[1] = 0x05060708;
     fill.pattern_width = c.pattern_width;
+    uint32_t status = DEVBIN_KERNEL_STATUS_OK;
+    fill.status = device_address(&status);
     ASSERT_EQ(launch(Shape{3, 8, 4}, [&] { build.fill_rect(fill); }), DEVBIN_HOST_LAUNCH_OK) << c.what;
     EXPECT_TRUE(target.check(untouched.data())) << "fill: " << c.what;
+    EXPECT_EQ(status, c.fill_only ? DEVBIN_KERNEL_STATUS_FILL : DEVBIN_KERNEL_STATUS_ARGS) << "fill: " << c.what;
     if (c.fill_only) continue;
     devbin_copy_rect_args_t copy{};
     copy.target = fill.target;
@@ -283,9 +286,84 @@ TEST_P(RectTest, BadLaunchesStoreNothing) {
     copy.extent = c.extent;
     copy.chunk_bytes = c.chunk_bytes;
     copy.chunks_per_row = per_row;
+    status = DEVBIN_KERNEL_STATUS_OK;
+    copy.status = device_address(&status);
     ASSERT_EQ(launch(Shape{3, 8, 4}, [&] { build.copy_rect(copy); }), DEVBIN_HOST_LAUNCH_OK) << c.what;
     EXPECT_TRUE(target.check(untouched.data())) << "copy: " << c.what;
+    EXPECT_EQ(status, DEVBIN_KERNEL_STATUS_ARGS) << "copy: " << c.what;
   }
+}
+
+// Issue 26: launched directly (no host checks), the rect kernels bound every
+// address they compute: a null base, a span that overflows or wraps, a
+// target whose rows or slices overlap, a copy whose ranges overlap: nothing
+// is stored and the status says why.
+TEST_P(RectTest, UncheckedRegionsAreRefusedAndReported) {
+  const KernelBuild& build = GetParam();
+  GuardedBytes target(0, 4096);
+  GuardedBytes source_bytes(0, 4096);
+  const uint64_t base = device_address(target.data());
+  const uint64_t source_base = device_address(source_bytes.data());
+  struct Case {
+    const char* what;
+    devbin_rect_region_t target;
+    devbin_rect_region_t source;
+    devbin_rect_extent_t extent;
+    uint32_t expected;
+  };
+  const Case cases[] = {
+      {"null target", {0, 64, 0}, {source_base, 64, 0}, {32, 4, 1}, DEVBIN_KERNEL_STATUS_ADDRESS},
+      {"null source", {base, 64, 0}, {0, 64, 0}, {32, 4, 1}, DEVBIN_KERNEL_STATUS_ADDRESS},
+      {"target span wraps", {UINT64_MAX - 103, 64, 0}, {source_base, 64, 0}, {32, 4, 1}, DEVBIN_KERNEL_STATUS_ADDRESS},
+      {"source span wraps", {base, 64, 0}, {source_base, UINT64_MAX / 2, 0}, {32, 4, 1}, DEVBIN_KERNEL_STATUS_ADDRESS},
+      {"slice pitch overflows", {base, 64, UINT64_MAX / 2 & ~uint64_t{15}}, {source_base, 64, 256}, {32, 4, 4},
+       DEVBIN_KERNEL_STATUS_ADDRESS},
+      {"target rows overlap", {base, 16, 0}, {source_base, 64, 0}, {32, 4, 1}, DEVBIN_KERNEL_STATUS_OVERLAP},
+      {"target slices overlap", {base, 64, 128}, {source_base, 64, 256}, {32, 4, 2}, DEVBIN_KERNEL_STATUS_OVERLAP},
+      {"target and source overlap", {base, 64, 0}, {base + 100, 64, 0}, {32, 4, 1}, DEVBIN_KERNEL_STATUS_OVERLAP},
+  };
+  for (const Case& c : cases) {
+    std::vector<uint8_t> untouched(target.data(), target.data() + 4096);
+    devbin_copy_rect_args_t copy{};
+    copy.target = c.target;
+    copy.source = c.source;
+    copy.extent = c.extent;
+    copy.chunk_bytes = 64;
+    copy.chunks_per_row = chunks_per_row(c.extent.width, 64);
+    uint32_t status = DEVBIN_KERNEL_STATUS_OK;
+    copy.status = device_address(&status);
+    ASSERT_EQ(launch(Shape{3, 8, 4}, [&] { build.copy_rect(copy); }), DEVBIN_HOST_LAUNCH_OK) << c.what;
+    EXPECT_TRUE(target.check(untouched.data())) << "copy: " << c.what;
+    EXPECT_EQ(status, c.expected) << "copy: " << c.what;
+    if (c.target.base == c.source.base || std::string(c.what).find("source") != std::string::npos ||
+        std::string(c.what).find("and source") != std::string::npos) {
+      continue;  // what only a copy has
+    }
+    devbin_fill_rect_args_t fill{};
+    fill.target = c.target;
+    fill.extent = c.extent;
+    fill.chunk_bytes = 64;
+    fill.chunks_per_row = copy.chunks_per_row;
+    fill.pattern[0] = 0x01020304;
+    fill.pattern_width = 4;
+    status = DEVBIN_KERNEL_STATUS_OK;
+    fill.status = device_address(&status);
+    ASSERT_EQ(launch(Shape{3, 8, 4}, [&] { build.fill_rect(fill); }), DEVBIN_HOST_LAUNCH_OK) << c.what;
+    EXPECT_TRUE(target.check(untouched.data())) << "fill: " << c.what;
+    EXPECT_EQ(status, c.expected) << "fill: " << c.what;
+  }
+  // A valid launch leaves the status as it was.
+  devbin_fill_rect_args_t fill{};
+  fill.target = {base, 64, 0};
+  fill.extent = {32, 4, 1};
+  fill.chunk_bytes = 64;
+  fill.chunks_per_row = 1;
+  fill.pattern[0] = 0x01020304;
+  fill.pattern_width = 4;
+  uint32_t status = DEVBIN_KERNEL_STATUS_OK;
+  fill.status = device_address(&status);
+  ASSERT_EQ(launch(Shape{3, 8, 4}, [&] { build.fill_rect(fill); }), DEVBIN_HOST_LAUNCH_OK);
+  EXPECT_EQ(status, DEVBIN_KERNEL_STATUS_OK);
 }
 
 INSTANTIATE_TEST_SUITE_P(Builds, RectTest, testing::ValuesIn(kernel_builds()),

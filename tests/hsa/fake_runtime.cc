@@ -15,12 +15,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "code_object/elf.h"
+#include "devbin/kernel_args.h"
 #include "hsa/api.h"
 #include "tests/hsa/kernel_executor.h"
 
@@ -506,6 +508,94 @@ std::vector<std::pair<uint64_t, uint64_t>> kernel_ranges(const std::string& kern
   return ranges;
 }
 
+// devbin_batch (device/batch.c): the table, and the operations the kernel
+// would run: it runs nothing when its arguments or the last operation's
+// numbering are broken, and skips each operation that breaks its own rules
+// or is numbered wrong against a neighbour. Called with g_mutex held; the
+// first unmapped byte, or 0 when all of it is mapped.
+bool batch_chunks_fit(uint64_t length, uint64_t chunks, uint32_t chunk_bytes) {
+  if (chunks >= DEVBIN_BATCH_MAX_CHUNK_INDEX) return false;
+  if (length == 0) return chunks == 0;
+  return chunks != 0 && (chunks - 1) * chunk_bytes < length && length <= chunks * chunk_bytes;
+}
+
+uint64_t batch_first_unmapped(const devbin_batch_args_t& args) {
+  const uint32_t count = args.op_count;
+  const uint32_t chunk_bytes = args.chunk_bytes;
+  if (count == 0 || chunk_bytes == 0 || chunk_bytes % 16 != 0 || chunk_bytes > DEVBIN_BATCH_MAX_CHUNK_BYTES ||
+      args.ops == 0 || args.ops % 8 != 0 || args.ops + uint64_t{count} * sizeof(devbin_batch_op_t) < args.ops ||
+      args.status % 4 != 0) {
+    return 0;
+  }
+  const uint64_t table_bytes = uint64_t{count} * sizeof(devbin_batch_op_t);
+  const uint64_t table_end = first_unmapped(args.ops, table_bytes);
+  if (table_end != args.ops + table_bytes) return table_end;
+  if (args.status != 0 && first_unmapped(args.status, 4) != args.status + 4) return first_unmapped(args.status, 4);
+  const auto* ops = reinterpret_cast<const devbin_batch_op_t*>(args.ops);
+  auto numbered = [&](uint32_t i) {
+    const uint64_t end = i + 1 < count ? ops[i + 1].first_chunk : args.chunk_count;
+    return batch_chunks_fit(ops[i].length, end - ops[i].first_chunk, chunk_bytes);
+  };
+  if (!numbered(count - 1)) return 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    const devbin_batch_op_t& op = ops[i];
+    if (op.length == 0 || !numbered(i) || (i == 0 ? op.first_chunk != 0 : !numbered(i - 1))) continue;
+    if (op.chunk_bytes != chunk_bytes || op.target == 0 || op.target + op.length < op.target) continue;
+    if (op.kind == DEVBIN_BATCH_COPY) {
+      if (op.source == 0 || op.source + op.length < op.source) continue;
+      if (op.target < op.source + op.length && op.source < op.target + op.length) continue;
+      const uint64_t source_end = first_unmapped(op.source, op.length);
+      if (source_end != op.source + op.length) return source_end;
+    } else if (op.kind != DEVBIN_BATCH_FILL) {
+      continue;
+    }
+    const uint64_t target_end = first_unmapped(op.target, op.length);
+    if (target_end != op.target + op.length) return target_end;
+  }
+  return 0;
+}
+
+// The rect kernels (device/rect.c): every row of a region they would move,
+// when its bounding range is not all mapped (a launch device/rect.c
+// refuses touches nothing). The first unmapped byte, or 0.
+uint64_t rect_first_unmapped(const devbin_rect_region_t& region, const devbin_rect_extent_t& extent) {
+  const std::optional<uint64_t> span = devbin::rect_span(region, extent);
+  if (!span.has_value() || *span == 0 || region.base == 0 || region.base + *span < region.base) return 0;
+  if (first_unmapped(region.base, *span) == region.base + *span) return 0;
+  for (uint64_t slice = 0; slice < extent.depth; ++slice) {
+    for (uint64_t row = 0; row < extent.height; ++row) {
+      const uint64_t start = region.base + slice * region.slice_pitch + row * region.row_pitch;
+      const uint64_t end = first_unmapped(start, extent.width);
+      if (end != start + extent.width) return end;
+    }
+  }
+  return 0;
+}
+
+// What the chunked kernels (batch, copy_rect, fill_rect) reach beyond
+// kernel_ranges: the first unmapped byte, or 0. A rect launch the kernel
+// refuses (chunk fields, overlap) is left to the kernel, which stores
+// nothing; the host build checks exactly that.
+uint64_t chunked_first_unmapped(const std::string& kernel, const uint8_t* args) {
+  if (kernel == "devbin_batch") {
+    devbin_batch_args_t batch;
+    std::memcpy(&batch, args, sizeof(batch));
+    return batch_first_unmapped(batch);
+  }
+  if (kernel == "devbin_copy_rect") {
+    devbin_copy_rect_args_t copy;
+    std::memcpy(&copy, args, sizeof(copy));
+    if (const uint64_t at = rect_first_unmapped(copy.source, copy.extent)) return at;
+    return rect_first_unmapped(copy.target, copy.extent);
+  }
+  if (kernel == "devbin_fill_rect") {
+    devbin_fill_rect_args_t fill;
+    std::memcpy(&fill, args, sizeof(fill));
+    return rect_first_unmapped(fill.target, fill.extent);
+  }
+  return 0;
+}
+
 // ROCr's VM-fault handling (Runtime::VMFaultHandler): every registered
 // handler sees the event; without one that returns HSA_STATUS_SUCCESS the
 // runtime prints its message and aborts.
@@ -696,6 +786,16 @@ struct FakeQueue {
           fault_at = unmapped;
           faulted = true;
           break;
+        }
+      }
+      if (!faulted) {
+        if (first_unmapped(body.kernarg_address, symbol->kernarg) == body.kernarg_address + symbol->kernarg) {
+          const uint64_t unmapped =
+              chunked_first_unmapped(symbol->symbol.name, reinterpret_cast<const uint8_t*>(body.kernarg_address));
+          if (unmapped != 0) {
+            fault_at = unmapped;
+            faulted = true;
+          }
         }
       }
     }
@@ -1021,6 +1121,8 @@ hsa_status_t hsa_amd_memory_pool_get_info(hsa_amd_memory_pool_t handle, hsa_amd_
 
 hsa_status_t hsa_amd_memory_pool_allocate(hsa_amd_memory_pool_t pool, size_t size, uint32_t, void** pointer) {
   if (pool_kind(pool) == kGpuGroupPool || size == 0 || pointer == nullptr) return HSA_STATUS_ERROR_INVALID_ARGUMENT;
+  // ROCr refuses what no pool holds; rounding it up to pages must not wrap to 0.
+  if (size > SIZE_MAX - 4095) return HSA_STATUS_ERROR_OUT_OF_RESOURCES;
   const size_t rounded = (size + 4095) / 4096 * 4096;
   void* memory = std::aligned_alloc(4096, rounded);
   if (memory == nullptr) return HSA_STATUS_ERROR_OUT_OF_RESOURCES;

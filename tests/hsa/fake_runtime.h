@@ -21,6 +21,10 @@
 //     kernels whose arguments (device/abi.h) or kernarg segment reach memory
 //     no pool allocation or queue ring covers faults before it runs, at the
 //     first unmapped byte, as the GPU's MMU would (a real GPU faults mid-kernel);
+//     for devbin_batch the table and every operation the kernel would run
+//     (not those it skips), for the rect kernels every row of both regions;
+//   - pool allocations of more than the address space can hold fail
+//     (OUT_OF_RESOURCES), never wrap to a small block;
 //   - ROCr's VM-fault handling: the fault goes to every handler registered
 //     with hsa_amd_register_system_event_handler; unless one returns
 //     HSA_STATUS_SUCCESS, ROCr's "Memory access fault by GPU node-..." goes to

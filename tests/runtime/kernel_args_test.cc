@@ -285,7 +285,9 @@ TEST(KernelArgsTest, DispatchArgsFollowTheAqlPacket) {
   args.workgroup_counts = 0x2004;
   args.status = 0;
   args.workgroup_size[0] = 64, args.workgroup_size[1] = 1, args.workgroup_size[2] = 1;
-  EXPECT_TRUE(check_dispatch_args(args).ok());
+  args.header = DEVBIN_AQL_PACKET_TYPE_KERNEL_DISPATCH | (DEVBIN_AQL_FENCE_SCOPE_SYSTEM << 11) | (1u << 8);
+  args.setup = 1;
+  EXPECT_TRUE(check_dispatch_args(args).ok()) << check_dispatch_args(args).to_string();
   devbin_dispatch_args_t bad = args;
   bad.packet = 0x1020;
   EXPECT_NE(check_dispatch_args(bad).message().find("not 64-byte aligned"), std::string::npos);
@@ -314,6 +316,81 @@ TEST(KernelArgsTest, DispatchArgsFollowTheAqlPacket) {
   counts.target_kernargs = 0;
   counts.hidden_block_count_offset = 3;
   EXPECT_TRUE(check_dispatch_args(counts).ok()) << "the offset is unused without target_kernargs";
+}
+
+// Issue 26: the host bounds chunk_count by what a table of op_count
+// operations can number, and keeps a status word the caller gives.
+TEST(KernelArgsTest, BatchChunkCountIsBoundedAndStatusKept) {
+  EXPECT_EQ(max_batch_chunk_count(1, DEVBIN_BATCH_CHUNK_BYTES), DEVBIN_BATCH_MAX_CHUNK_INDEX - 1);
+  EXPECT_EQ(max_batch_chunk_count(UINT32_MAX, 16), UINT64_MAX / 16 + UINT32_MAX);
+  auto huge = make_batch_args(0x1000, 1, UINT64_MAX);
+  EXPECT_EQ(huge.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(huge.status().message().find("chunk_count 18446744073709551615 for 1 operations"), std::string::npos)
+      << huge.status().message();
+  EXPECT_TRUE(make_batch_args(0x1000, 1, DEVBIN_BATCH_MAX_CHUNK_INDEX - 1).ok());
+  EXPECT_FALSE(make_batch_args(0x1000, 1, DEVBIN_BATCH_MAX_CHUNK_INDEX).ok());
+  EXPECT_NE(make_batch_args(UINT64_MAX - 63, 2, 2).status().message().find("wraps"), std::string::npos);
+  devbin_batch_args_t requested{0x1000, 3, 2, 256, 0x2004};
+  auto kept = make_batch_args(requested);
+  ASSERT_TRUE(kept.ok()) << kept.status().to_string();
+  EXPECT_EQ(kept->status, 0x2004u);
+  requested.status = 0x2002;
+  EXPECT_NE(make_batch_args(requested).status().message().find("status address 0x2002 is not 4-byte aligned"),
+            std::string::npos);
+  std::vector<devbin_batch_op_t> ops(2);
+  ops[0] = *make_batch_fill(0x1000, 64, std::vector<uint8_t>{1, 2, 3, 4});
+  ops[1] = *make_batch_copy(0x2000, 0x3000, 600);
+  ASSERT_TRUE(number_batch_table(ops, 256).ok());
+  EXPECT_EQ(ops[0].chunk_bytes, 256u);
+  EXPECT_EQ(ops[1].chunk_bytes, 256u);
+  const uint8_t pattern[1] = {7};
+  auto rect = make_fill_rect_args({0x1000, 64, 0}, {32, 2, 1}, pattern, 256, 0x4000);
+  ASSERT_TRUE(rect.ok());
+  EXPECT_EQ(rect->status, 0x4000u);
+  EXPECT_FALSE(make_copy_rect_args({0x1000, 64, 0}, {0x9000, 64, 0}, {32, 2, 1}, 256, 0x4001).ok());
+}
+
+// The patcher publishes args.header as is: only a KERNEL_DISPATCH header
+// with valid fence scopes, and 1 to 3 dimensions, may reach the queue (an
+// INVALID header stalls it for good).
+TEST(KernelArgsTest, DispatchHeaderIsAKernelDispatchOfOneToThreeDimensions) {
+  devbin_dispatch_args_t args{};
+  args.packet = 0x1000;
+  args.workgroup_counts = 0x2004;
+  args.workgroup_size[0] = args.workgroup_size[1] = args.workgroup_size[2] = 1;
+  args.setup = 1;
+  for (uint16_t header : {uint16_t{0x0002}, uint16_t{0x0102}, uint16_t{0x1502}, uint16_t{0x1202}}) {
+    args.header = header;
+    EXPECT_TRUE(check_dispatch_args(args).ok()) << header << ": " << check_dispatch_args(args).to_string();
+  }
+  const struct {
+    uint16_t header;
+    const char* expected;
+  } headers[] = {{0x0001, "has packet type 1; expected KERNEL_DISPATCH (2)"},
+                 {0x0000, "has packet type 0; expected KERNEL_DISPATCH (2)"},
+                 {0xffff, "has packet type 255"},
+                 {0x0003, "has packet type 3"},
+                 {0x0602, "acquire fence scope 3; expected NONE (0), AGENT (1) or SYSTEM (2)"},
+                 {0x1802, "release fence scope 3"},
+                 {0x2002, "sets reserved bits 13-15"}};
+  for (const auto& bad : headers) {
+    args.header = bad.header;
+    const Status status = check_dispatch_args(args);
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << bad.header;
+    EXPECT_NE(status.message().find(bad.expected), std::string::npos) << status.message();
+  }
+  args.header = 0x0002;
+  for (uint16_t setup : {uint16_t{0}, uint16_t{4}, uint16_t{7}, uint16_t{0x0101}, uint16_t{0xffff}}) {
+    args.setup = setup;
+    const Status status = check_dispatch_args(args);
+    EXPECT_NE(status.message().find("setup " + std::to_string(setup) + "; expected the dimensions, 1, 2 or 3"),
+              std::string::npos)
+        << status.message();
+  }
+  for (uint16_t setup : {uint16_t{1}, uint16_t{2}, uint16_t{3}}) {
+    args.setup = setup;
+    EXPECT_TRUE(check_dispatch_args(args).ok());
+  }
 }
 
 // The payload sits at target % 4 in the words the kernel stores.

@@ -355,7 +355,10 @@ TEST(SelectOverrideTest, TheEnvironmentListAppliesPerVendor) {
   auto missing = select("sm_90", fake.toc(), options);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
-  EXPECT_NE(missing.status().message().find("DEVBIN_TARGET_OVERRIDE='gfx9999' names no TOC entry"), std::string::npos)
+  // Issue 26: the whole value is quoted, then the entry that names nothing.
+  EXPECT_NE(missing.status().message().find(
+                "DEVBIN_TARGET_OVERRIDE='compute_75,gfx9999': its entry 'gfx9999' names no TOC entry"),
+            std::string::npos)
       << missing.status().message();
 
   options.vendor_overrides = "compute_75,sm_90";

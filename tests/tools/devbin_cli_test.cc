@@ -448,4 +448,22 @@ TEST_F(DevbinCliHsaTest, MainReportSelfTestsEveryAgent) {
       << unserved.output;
 }
 
+// Issue 26, item 9: --device -1 printed CLI11's bound, DBL_MAX in 309
+// digits; an ISA of 100 KiB or one with control bytes reached the terminal
+// whole and raw.
+TEST(DevbinCliTest, HostileArgumentsGiveShortEscapedErrors) {
+  CliRun negative = run_devbin("--device -1");
+  EXPECT_EQ(negative.exit_code, 2);
+  EXPECT_LT(negative.output.size(), 400u) << negative.output;
+  EXPECT_EQ(negative.output.find("179769313486231570"), std::string::npos) << negative.output;
+  CliRun huge = run_devbin("select gfx" + std::string(100000, 'x'));
+  EXPECT_EQ(huge.exit_code, 1);
+  EXPECT_LT(huge.output.size(), 1024u) << huge.output.substr(0, 400);
+  EXPECT_NE(huge.output.find("... (100003 bytes)"), std::string::npos) << huge.output.substr(0, 400);
+  CliRun control = run_devbin("select \"$(printf 'gfx11\\033[2J\\007')\"");
+  EXPECT_EQ(control.exit_code, 1);
+  EXPECT_EQ(control.output.find('\x1b'), std::string::npos) << control.output;
+  EXPECT_NE(control.output.find("\\x1b"), std::string::npos) << control.output;
+}
+
 }  // namespace

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -72,7 +73,7 @@ int main(int argc, char** argv) {
     command->add_option("--backend", backend_name, "Only this backend's GPUs: cuda or hsa")
         ->check(CLI::IsMember({"cuda", "hsa"}));
     command->add_option("--device", device_index, "Only GPU N of each backend shown (as the report numbers them)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::Range(0, std::numeric_limits<int>::max()));  // NonNegativeNumber's message prints DBL_MAX
   }
 
   try {

@@ -34,6 +34,12 @@ struct ClockCalibration {
   uint64_t to_host_ns(uint64_t ticks) const;
 };
 
+// The most samples calibrate_clock takes: each is a launch and a
+// synchronize (microseconds), and the best of a few dozen is as good as it
+// gets; more is a mistake (UINT32_MAX samples would reserve 96 GiB and run
+// four billion launches).
+inline constexpr uint32_t kMaxClockSamples = 1024;
+
 // Errors: no usable sample (a zero device reading, or host readings out of
 // order), a zero frequency.
 Result<ClockCalibration> calibrate(std::span<const ClockSample> samples, uint64_t frequency_hz = 1000000000);

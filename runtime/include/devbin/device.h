@@ -247,11 +247,13 @@ class Device {
   Status batch(Queue& queue, const devbin_batch_args_t& args) const;
   // Rectangular copy and fill of 2D and 3D regions (device/abi.h
   // devbin_copy_rect_args_t, devbin_fill_rect_args_t; what each accepts:
-  // make_copy_rect_args, make_fill_rect_args).
+  // make_copy_rect_args, make_fill_rect_args). `status`, when not 0, is a
+  // zeroed uint32_t the kernel sets to a DEVBIN_KERNEL_STATUS_* code if it
+  // refuses the region (device/abi.h), as batch's args.status.
   Status copy_rect(Queue& queue, const devbin_rect_region_t& target, const devbin_rect_region_t& source,
-                   const devbin_rect_extent_t& extent) const;
+                   const devbin_rect_extent_t& extent, DevicePtr status = 0) const;
   Status fill_rect(Queue& queue, const devbin_rect_region_t& target, const devbin_rect_extent_t& extent,
-                   std::span<const uint8_t> pattern) const;
+                   std::span<const uint8_t> pattern, DevicePtr status = 0) const;
   // Writes a devbin_timestamp_record_t (8-byte aligned) when the queue reaches it.
   Status timestamp(Queue& queue, DevicePtr record) const;
   // Patches the AQL packet args.packet (64-byte aligned) from the counts at

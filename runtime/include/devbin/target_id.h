@@ -7,6 +7,7 @@
 #ifndef DEVBIN_TARGET_ID_H_
 #define DEVBIN_TARGET_ID_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -17,6 +18,10 @@ namespace devbin {
 
 inline constexpr std::string_view kAmdgpuTriple = "amdgcn-amd-amdhsa";
 inline constexpr std::string_view kNvptxTriple = "nvptx64-nvidia-cuda";
+// The longest target the parsers take after any "<triple>--": the longest
+// real one ("gfx10-3-generic:sramecc+:xnack-") is 32 bytes, so a longer one
+// is refused before its parts are echoed anywhere.
+inline constexpr size_t kMaxTargetTextBytes = 128;
 
 enum class Vendor : uint8_t { kAmdgpu, kNvidia };
 

@@ -2,20 +2,62 @@
 #include "util/dynamic_library.h"
 
 #include <dlfcn.h>
+#include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 namespace devbin::util {
 
+namespace {
+
+// What a file that is not a regular one is, for the message.
+const char* file_type_name(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+}  // namespace
+
 Status open_library(const std::string& path, const LibraryKind& kind, std::span<const EntryPoint> entry_points,
                     std::span<void*> addresses) {
+  const std::string advice = "; " + std::string(kind.install) + ", or set " + kind.path_env + " to its " +
+                             kind.default_path;
+  // A path with a slash names a file, which dlopen opens and reads: a FIFO
+  // would block it forever and a device file feed it garbage, so only a
+  // regular file (or a link to one) goes to dlopen. A bare name is searched
+  // for by dlopen itself, in the loader's own directories.
+  const bool names_file = path.find('/') != std::string::npos;
+  if (names_file) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) {
+      const int error = errno;
+      if (error == ENOENT || error == ENOTDIR) {
+        return unavailable(std::string(kind.name) + " " + path + " not found (stat: " + std::strerror(error) + ")" +
+                           advice);
+      }
+      return unavailable(std::string(kind.name) + " " + path + " cannot be read (stat: " + std::strerror(error) +
+                         ")" + advice);
+    }
+    if (!S_ISREG(info.st_mode)) {
+      return unavailable(std::string(kind.name) + " " + path + " is " + file_type_name(info.st_mode) +
+                         ", not a shared library file" + advice);
+    }
+  }
   void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
-    const char* reason = dlerror();
-    return unavailable(std::string(kind.name) + " " + path + " not found (dlopen: " +
-                       (reason ? reason : "unknown error") + "); " + std::string(kind.install) + ", or set " +
-                       kind.path_env + " to its " + kind.default_path);
+    const char* error = dlerror();
+    const std::string reason = error != nullptr ? error : "unknown error";
+    // dlopen has one failure for everything; only an absent file is "not found".
+    const bool absent = !names_file && reason.find("No such file or directory") != std::string::npos;
+    return unavailable(std::string(kind.name) + " " + path + (absent ? " not found" : " could not be loaded") +
+                       " (dlopen: " + reason + ")" + advice);
   }
   std::vector<std::string_view> missing;
   for (size_t i = 0; i < entry_points.size(); ++i) {

@@ -2,6 +2,7 @@
 #include "util/text.h"
 
 #include <cstdio>
+#include <string>
 
 namespace devbin::util {
 
@@ -11,10 +12,10 @@ std::string hex(uint64_t value) {
   return buffer;
 }
 
-std::string quote(std::string_view text) {
+std::string quote(std::string_view text, size_t limit) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "'";
-  for (unsigned char c : text) {
+  for (unsigned char c : text.substr(0, limit)) {
     if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\') {
       out += static_cast<char>(c);
     } else {
@@ -24,6 +25,7 @@ std::string quote(std::string_view text) {
     }
   }
   out += "'";
+  if (text.size() > limit) out += "... (" + std::to_string(text.size()) + " bytes)";
   return out;
 }
 

@@ -3,6 +3,7 @@
 #ifndef DEVBIN_RUNTIME_SRC_UTIL_TEXT_H_
 #define DEVBIN_RUNTIME_SRC_UTIL_TEXT_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -12,10 +13,16 @@ namespace devbin::util {
 // "0x1a2b".
 std::string hex(uint64_t value);
 
+// The most bytes of untrusted text a message quotes: a target ID, a TOC
+// entry name or a path fits; a megabyte of input does not reach the message.
+inline constexpr size_t kQuoteLimit = 200;
+
 // Quotes untrusted text for an error message: 'text', with non-printable
 // bytes, quotes and backslashes as \xNN, so a message never carries raw
-// control bytes to a terminal.
-std::string quote(std::string_view text);
+// control bytes to a terminal; text longer than `limit` bytes is cut there
+// and says its length ('gfx9000...'... (1048576 bytes)), so a message stays
+// bounded whatever the input.
+std::string quote(std::string_view text, size_t limit = kQuoteLimit);
 
 }  // namespace devbin::util
 
