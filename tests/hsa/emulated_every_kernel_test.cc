@@ -236,7 +236,7 @@ void EveryKernel::once(Device& device, Queue& queue) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Agents, EveryKernel, testing::ValuesIn(kEmulatedAgents), agent_test_name);
+INSTANTIATE_TEST_SUITE_P(Agents, EveryKernel, testing::ValuesIn(full_sweep_agents()), agent_test_name);
 
 }  // namespace
 }  // namespace devbin::hsa::emulated

@@ -81,6 +81,15 @@ inline testing::AssertionResult same_bytes(const std::vector<uint8_t>& got, cons
   return testing::AssertionSuccess();
 }
 
+// One agent per emulated code object: those that run its full sweep.
+inline std::vector<EmulatedAgent> full_sweep_agents() {
+  std::vector<EmulatedAgent> agents;
+  for (const EmulatedAgent& agent : kEmulatedAgents) {
+    if (agent.full_sweep) agents.push_back(agent);
+  }
+  return agents;
+}
+
 template <typename T>
 std::span<const uint8_t> bytes_of(const T& value) {
   return {reinterpret_cast<const uint8_t*>(&value), sizeof(T)};

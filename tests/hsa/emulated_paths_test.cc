@@ -19,6 +19,10 @@ struct Shape {
   const char* why;
 };
 
+// One agent per code object (the full-sweep ones): a shape's paths are the
+// code object's, whichever agent runs it.
+class EmulatedShapes : public EmulatedGpu {};
+
 constexpr Shape kShapes[] = {
     {64, 1, "64 wide, one workgroup: a grid far smaller than the work"},
     {128, 3, "128 wide"},
@@ -28,7 +32,7 @@ constexpr Shape kShapes[] = {
     {96, 1, "96 wide: a partial last wavefront on wave64, whole on wave32"},
 };
 
-TEST_P(EmulatedGpu, EveryLaunchShapeComputesTheSameBytes) {
+TEST_P(EmulatedShapes, EveryLaunchShapeComputesTheSameBytes) {
   const uint32_t wave = std::string(GetParam().isa).starts_with("gfx9") ? 64 : 32;
   for (const Shape& shape : kShapes) {
     const uint32_t size = shape.workgroup_size == 0 ? wave : shape.workgroup_size;
@@ -81,6 +85,8 @@ TEST_P(EmulatedGpu, EveryLaunchShapeComputesTheSameBytes) {
   }
   set_launch_shape(0, 0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Agents, EmulatedShapes, testing::ValuesIn(full_sweep_agents()), agent_test_name);
 
 }  // namespace
 }  // namespace devbin::hsa::emulated

@@ -171,7 +171,8 @@ def build(path, directory, endpgm_kernel=None):
 
 # The tests run on the translation: every kernel once, every launch shape,
 # the fill sweep, and both indirect-dispatch tests.
-FILTER = ":".join(["Agents/EveryKernel.Once/gfx1100", "Agents/EmulatedGpu.EveryLaunchShapeComputesTheSameBytes/gfx1100",
+FILTER = ":".join(["Agents/EveryKernel.Once/gfx1100",
+                   "Agents/EmulatedShapes.EveryLaunchShapeComputesTheSameBytes/gfx1100",
                    "Agents/EmulatedGpu.FillEveryWidthOffsetAndLength/gfx1100",
                    "Agents/EmulatedGpu.DispatchPatchWritesThePacketOrANoOp/gfx1100",
                    "Agents/EmulatedGpu.IndirectDispatchRunsThePatchedFill/gfx1100"])
