@@ -30,8 +30,8 @@ Status parse_amdgpu_metadata(std::span<const uint8_t> note_desc, CodeObjectInfo*
 
 // Copies each kernel's 64-byte descriptor (its metadata .symbol, in .dynsym
 // or .symtab, mapped through the PT_LOAD segments) into KernelInfo::descriptor.
-// A kernel without one keeps an empty descriptor; one that lies outside the
-// file's loaded bytes is an error.
+// A kernel without one, or whose symbol lies outside the loaded bytes (a
+// relocatable object), keeps an empty descriptor.
 Status read_amdgpu_kernel_descriptors(const elf::File& file, CodeObjectInfo* info);
 // Holds each kernel's descriptor to its metadata and to the limits of the
 // processor (info.processor): registers (VGPR, SGPR, AGPR granules), wave
