@@ -41,6 +41,9 @@ class _Dispatch:
   watched = 0               # address of the 32-bit word whose change is a release; 0: none
   needs_write_back = False  # the agent's L2 must be written back before a system-scope release
   order = []                # workgroup schedule: position -> linear workgroup id
+  position = 0              # workgroups started so far
+  current = (0, 0, 0)       # the workgroup whose waves are being started
+  wave_order = None         # its waves' schedule: slot -> wave index
   rng = random.Random(0)
 
 

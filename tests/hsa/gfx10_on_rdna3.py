@@ -66,14 +66,11 @@ def translate(path, endpgm_kernel=None):
   that kernel's first instruction becomes s_endpgm (the negative control)."""
   code = amdgpu_code.CodeObject(path)
   instructions = amdgpu_code.disassemble(path)
-  by_address = {a: (t, w) for a, t, w in instructions}
   kernels = {code.symbols[k][0]: k for k in code.kernels}
   labels = set(kernels)
-  calls = {}  # address of s_getpc_b64 -> target
-  for name in code.kernels:
-    a, size, _ = code.symbols[name]
-    for begin, end in amdgpu_code.kernel_ranges(code, instructions)[name]:
-      labels.add(begin)
+  calls = {}  # address of s_getpc_b64 -> the function it calls
+  for ranges in amdgpu_code.kernel_ranges(code, instructions).values():
+    labels.update(begin for begin, _ in ranges)
   for address, text, _ in instructions:
     m = _BRANCH.match(text)
     if m:
@@ -81,12 +78,10 @@ def translate(path, endpgm_kernel=None):
   # Calls: s_getpc_b64 then the two literal adds (amdgpu_code.call_targets' pattern).
   for i, (address, text, _) in enumerate(instructions):
     if text.startswith("s_getpc_b64"):
-      window = [t for _, t, _ in instructions[i + 1:i + 4]]
       targets = amdgpu_code.call_targets(instructions[i:i + 6], address, address + 64)
       if targets:
         calls[address] = next(iter(targets))
         labels.add(calls[address])
-      del window
   replaced = []
   lines = []
   pending_call = None  # (pc label, target label, registers) while the adds follow
