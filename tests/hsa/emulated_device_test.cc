@@ -14,215 +14,10 @@
 // completion signals). What it cannot: anything about timing, caches or
 // memory ordering on hardware (the emulator runs one wave at a time), or
 // ROCm's own loader and packet processor.
-#include <dlfcn.h>
-#include <gtest/gtest.h>
-#include <stdlib.h>
-#include <sys/stat.h>
+#include "tests/hsa/emulated_fixture.h"
 
-#include <algorithm>
-#include <cstdio>
-#include <cstring>
-#include <functional>
-#include <random>
-#include <string>
-#include <vector>
-
-#include "code_object/elf.h"
-#include "devbin/hsa.h"
-#include "devbin/kernel_args.h"
-#include "devbin/select.h"
-#include "hsa/packet.h"
-#include "tests/hsa/emulated_agents.h"
-#include "tests/hsa/fake_runtime.h"
-
-namespace devbin::hsa {
+namespace devbin::hsa::emulated {
 namespace {
-
-constexpr char kEmulatorEnv[] = DEVBIN_AMDGPU_EMULATOR_ENV;
-
-std::string agent_test_name(const testing::TestParamInfo<EmulatedAgent>& info) {
-  std::string name = info.param.isa;
-  for (char& c : name) {
-    if (c == ':' || c == '+' || c == '-') c = '_';
-  }
-  return name;
-}
-
-// Why the emulated tests cannot run here, or "" when they can.
-std::string skip_reason() {
-#ifdef DEVBIN_HSA_EMULATED_SKIP
-  return DEVBIN_HSA_EMULATED_SKIP;
-#else
-  const char* directory = std::getenv(kEmulatorEnv);
-  if (directory == nullptr || *directory == '\0') {
-    return std::string(kEmulatorEnv) +
-           " is not set: point it at ../shared/amdgpu-emulator to run the shipped AMDGPU code objects on the emulator";
-  }
-  return "";
-#endif
-}
-
-void random_bytes(std::mt19937_64& rng, std::vector<uint8_t>& bytes) {
-  for (uint8_t& byte : bytes) byte = static_cast<uint8_t>(rng());
-}
-
-// The first byte where `got` differs from `want`, as a failure naming it.
-testing::AssertionResult same_bytes(const std::vector<uint8_t>& got, const std::vector<uint8_t>& want,
-                                    const std::string& what) {
-  if (got.size() != want.size()) return testing::AssertionFailure() << what << ": sizes differ";
-  for (size_t i = 0; i < got.size(); ++i) {
-    if (got[i] != want[i]) {
-      return testing::AssertionFailure() << what << ": byte " << i << " is 0x" << std::hex << int{got[i]}
-                                         << ", expected 0x" << int{want[i]};
-    }
-  }
-  return testing::AssertionSuccess();
-}
-
-template <typename T>
-std::span<const uint8_t> bytes_of(const T& value) {
-  return {reinterpret_cast<const uint8_t*>(&value), sizeof(T)};
-}
-
-class EmulatedGpu : public testing::TestWithParam<EmulatedAgent> {
- protected:
-  void SetUp() override {
-    if (std::string reason = skip_reason(); !reason.empty()) GTEST_SKIP() << reason;
-#ifdef DEVBIN_HSA_EMULATED_RUNTIME
-    const std::string directory = std::getenv(kEmulatorEnv);
-    struct stat info {};
-    ASSERT_EQ(::stat((directory + "/tree/test/mockgpu/amd/emu.py").c_str(), &info), 0)
-        << kEmulatorEnv << "=" << directory << " holds no tree/test/mockgpu/amd/emu.py";
-    setenv(kRuntimePathEnv, DEVBIN_HSA_EMULATED_RUNTIME, 1);
-    setenv(DEVBIN_FAKE_HSA_AGENTS_ENV, GetParam().isa, 1);
-    unsetenv(DEVBIN_FAKE_HSA_KERNARG_DELTA_ENV);
-    unsetenv(DEVBIN_FAKE_HSA_REJECT_ENV);
-    unsetenv(DEVBIN_FAKE_HSA_ROCM_ENV);
-    unsetenv("DEVBIN_TARGET_OVERRIDE");
-    device_ = open(OpenOptions{});
-    ASSERT_NE(device_, nullptr);
-    auto queue = device_->create_queue(1024);
-    ASSERT_TRUE(queue.ok()) << queue.status().to_string();
-    queue_ = std::move(queue).value();
-#endif
-  }
-
-  // How many kernels the emulator ran for this test (the stand-in's dispatch
-  // log), in the test's output and its XML properties.
-  void TearDown() override {
-#ifdef DEVBIN_HSA_EMULATED_RUNTIME
-    if (void* stand_in = dlopen(DEVBIN_HSA_EMULATED_RUNTIME, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD)) {
-      auto count = reinterpret_cast<size_t (*)()>(dlsym(stand_in, "devbin_fake_hsa_dispatch_count"));
-      static size_t counted = 0;  // the log spans every test of the process
-      if (count != nullptr) {
-        const size_t ran = count() - counted;
-        counted = count();
-        std::printf("kernels run on the emulator: %zu\n", ran);
-        RecordProperty("emulated_dispatches", static_cast<int>(ran));
-      }
-      dlclose(stand_in);
-    }
-#endif
-    unsetenv(kRuntimePathEnv);
-  }
-
-  // Opens agent 0 and checks selection picked what the case says.
-  std::unique_ptr<Device> open(const OpenOptions& options) {
-    DeviceReport report;
-    auto device = Device::open(0, options, &report);
-    EXPECT_TRUE(device.ok()) << device.status().to_string();
-    if (!device.ok()) return nullptr;
-    EXPECT_EQ(report.selection.entry, GetParam().entry);
-    if (options.toc == nullptr) {
-      EXPECT_EQ(report.selection.kind, GetParam().kind) << report.selection.reason;
-    }
-    return std::move(device).value();
-  }
-
-  // Poisons a buffer of `span` bytes, runs `op` on it, synchronizes and
-  // compares the whole buffer with `expected` (the poison where nothing
-  // was to be written).
-  testing::AssertionResult run_and_compare(Device& device, Queue& queue, uint64_t span,
-                                           const std::function<std::vector<uint8_t>(const std::vector<uint8_t>&)>& want,
-                                           const std::function<Status(DevicePtr)>& op, const std::string& what) {
-    auto buffer = device.allocate(span);
-    if (!buffer.ok()) return testing::AssertionFailure() << buffer.status().to_string();
-    std::vector<uint8_t> poison(span);
-    random_bytes(rng_, poison);
-    if (Status s = device.copy_to_device(buffer->address(), poison.data(), span); !s.ok()) {
-      return testing::AssertionFailure() << s.to_string();
-    }
-    if (Status s = op(buffer->address()); !s.ok()) return testing::AssertionFailure() << what << ": " << s.to_string();
-    if (Status s = queue.synchronize(); !s.ok()) return testing::AssertionFailure() << what << ": " << s.to_string();
-    std::vector<uint8_t> got(span);
-    if (Status s = device.copy_to_host(got.data(), buffer->address(), span); !s.ok()) {
-      return testing::AssertionFailure() << s.to_string();
-    }
-    return same_bytes(got, want(poison), what);
-  }
-
-  // One fill of `length` bytes at `offset` in a guarded buffer.
-  testing::AssertionResult check_fill(Device& device, Queue& queue, uint32_t width, uint64_t offset, uint64_t length) {
-    std::vector<uint8_t> pattern(width);
-    random_bytes(rng_, pattern);
-    constexpr uint64_t kGuard = 64;
-    const std::string what = "fill of " + std::to_string(length) + " bytes, " + std::to_string(width) +
-                             "-byte pattern, at offset " + std::to_string(offset);
-    return run_and_compare(
-        device, queue, kGuard + offset + length + kGuard,
-        [&](const std::vector<uint8_t>& poison) {
-          std::vector<uint8_t> want = poison;
-          for (uint64_t i = 0; i < length; ++i) want[kGuard + offset + i] = pattern[i % width];
-          return want;
-        },
-        [&](DevicePtr base) { return device.fill(queue, base + kGuard + offset, length, pattern); }, what);
-  }
-
-  // `length`-byte copies from every source offset in `source_offsets` to
-  // every target offset in `target_offsets`, each to its own guarded region
-  // of one buffer, enqueued together and checked after one synchronize.
-  testing::AssertionResult check_copies(Device& device, Queue& queue, const std::vector<uint32_t>& source_offsets,
-                                        const std::vector<uint32_t>& target_offsets, uint64_t length) {
-    constexpr uint64_t kGuard = 48;
-    const uint64_t stride = (kGuard + 16 + length + kGuard + 15) / 16 * 16;
-    const uint64_t regions = source_offsets.size() * target_offsets.size();
-    std::vector<uint8_t> source_bytes(16 + length);
-    random_bytes(rng_, source_bytes);
-    auto source = device.allocate(source_bytes.size());
-    if (!source.ok()) return testing::AssertionFailure() << source.status().to_string();
-    if (Status s = device.copy_to_device(source->address(), source_bytes.data(), source_bytes.size()); !s.ok()) {
-      return testing::AssertionFailure() << s.to_string();
-    }
-    const std::string what = std::to_string(regions) + " copies of " + std::to_string(length) + " bytes";
-    return run_and_compare(
-        device, queue, regions * stride,
-        [&](const std::vector<uint8_t>& poison) {
-          std::vector<uint8_t> want = poison;
-          uint64_t region = 0;
-          for (uint32_t from : source_offsets) {
-            for (uint32_t to : target_offsets) {
-              std::memcpy(&want[region++ * stride + kGuard + to], &source_bytes[from], length);
-            }
-          }
-          return want;
-        },
-        [&](DevicePtr base) {
-          uint64_t region = 0;
-          for (uint32_t from : source_offsets) {
-            for (uint32_t to : target_offsets) {
-              DEVBIN_RETURN_IF_ERROR(
-                  device.copy(queue, base + region++ * stride + kGuard + to, source->address() + from, length));
-            }
-          }
-          return Status::Ok();
-        },
-        what);
-  }
-
-  std::mt19937_64 rng_{0x5eed};
-  std::unique_ptr<Device> device_;
-  std::unique_ptr<Queue> queue_;
-};
 
 TEST_P(EmulatedGpu, FillEveryWidthOffsetAndLength) {
   for (uint32_t width : {1u, 2u, 4u, 8u, 16u}) {
@@ -255,7 +50,6 @@ TEST_P(EmulatedGpu, CopyAtEveryOffsetPair) {
 // empty operations among them, at a small chunk size (operations of many
 // chunks) and at the shipped one; each target in its own guarded region.
 TEST_P(EmulatedGpu, BatchRunsEveryOperationOfTheTable) {
-  constexpr uint64_t kGuard = 48;
   for (uint32_t chunk_bytes : {256u, uint32_t{DEVBIN_BATCH_CHUNK_BYTES}}) {
     const uint64_t lengths[] = {0, 1, 48, 255, 256, 1000, 2 * uint64_t{chunk_bytes} + 100};
     const uint64_t longest = std::max(lengths[5], lengths[6]);
@@ -325,7 +119,6 @@ TEST_P(EmulatedGpu, BatchRunsEveryOperationOfTheTable) {
 // with rows of two 16 KiB chunks) and 3D fills at every pattern width; the
 // bytes between rows and around the region keep their poison.
 TEST_P(EmulatedGpu, RectCopyAndFillAtOddPitches) {
-  constexpr uint64_t kGuard = 48;
   constexpr uint64_t kChunk = DEVBIN_BATCH_CHUNK_BYTES;
   struct CopyCase {
     devbin_rect_extent_t extent;
@@ -517,7 +310,6 @@ TEST_P(EmulatedGpu, DispatchPatchWritesThePacketOrANoOp) {
 // takes two launches), each in its own guarded region, checked after one
 // synchronize; the host buffer is overwritten as soon as update returns.
 TEST_P(EmulatedGpu, UpdateWritesTheHostBytes) {
-  constexpr uint64_t kGuard = 40;
   struct Piece {
     uint64_t offset;
     uint64_t length;
@@ -708,7 +500,7 @@ INSTANTIATE_TEST_SUITE_P(Agents, EmulatedGpu, testing::ValuesIn(kEmulatedAgents)
 // every gfx1250/gfx1251 kernel holds): the stand-in's loader refuses the code
 // object selection picks for such an agent, and the backend says so.
 TEST(EmulatedGpuLimits, Gfx10AndGfx1250AreRefusedAtLoad) {
-  if (std::string reason = skip_reason(); !reason.empty()) GTEST_SKIP() << reason;
+  DEVBIN_SKIP_OR_FAIL_WITHOUT_EMULATOR();
 #ifdef DEVBIN_HSA_EMULATED_RUNTIME
   for (const auto& [isa, entry] : {std::pair<const char*, const char*>{"gfx1030", "amdgcn-amd-amdhsa--gfx10-3-generic.so"},
                                    {"gfx1250", "amdgcn-amd-amdhsa--gfx1250.so"},
@@ -730,4 +522,4 @@ TEST(EmulatedGpuLimits, Gfx10AndGfx1250AreRefusedAtLoad) {
 }
 
 }  // namespace
-}  // namespace devbin::hsa
+}  // namespace devbin::hsa::emulated

@@ -15,6 +15,9 @@
 // models no caches, memory ordering or timing. The real-time counter reads
 // the host's CLOCK_MONOTONIC at 100 MHz as of the dispatch's start
 // (emulator_clock.py); the cycle counters read shims.py's fixed values.
+// emulator_model.py adds a seeded schedule (workgroups and waves in shuffled
+// order, waves yielding at waits), the release ordering of a published packet
+// header, and refuses s_sendmsg_rtn messages nothing models.
 // s_getpc_b64, s_swappc_b64 and s_setpc_b64, with which AMDGPU kernels call
 // the out-of-line range helpers, come from emulator_calls.py.
 //
@@ -28,8 +31,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -46,6 +52,14 @@ constexpr char kEmulatorEnv[] = DEVBIN_AMDGPU_EMULATOR_ENV;
 // instructions read `g_clock_ticks` (emulator_clock.py), set before each kernel.
 constexpr uint64_t kClockHz = 100000000;
 alignas(8) uint64_t g_clock_ticks = 0;
+
+// The schedule seed of every dispatch: DEVBIN_EMULATOR_SEED, else random;
+// dispatch n runs with seed + n. Printed when the emulator starts.
+uint64_t g_seed = 0;
+std::atomic<uint64_t> g_dispatches{0};
+// A test's launch shape (devbin_emulator_set_launch_shape): 0 = the packet's own.
+std::atomic<uint32_t> g_shape_workgroup_size{0};
+std::atomic<uint32_t> g_shape_workgroups{0};
 
 // AMDGPUUsage, "Kernel Descriptor": byte offsets and bits the launch reads.
 constexpr uint64_t kDescriptorSize = 64;
@@ -134,6 +148,7 @@ struct Emulator {
   bool started = false;
   std::string failure;        // why it could not start, once it failed
   PyObject* run_asm = nullptr;
+  PyObject* set_dispatch = nullptr;
 
   // Imports the emulator from `directory` and the shims beside it; the
   // emulator compiles each instruction it meets with `compiler`.
@@ -187,14 +202,23 @@ struct Emulator {
         "import emulator_clock\n"
         "emulator_clock.install(clock_address)\n"
         "import emulator_calls\n"
-        "emulator_calls.install()\n";
+        "emulator_calls.install()\n"
+        "import emulator_model\n"
+        "emulator_model.install()\n"
+        "set_dispatch = emulator_model.set_dispatch\n";
     PyObject* result = PyRun_String(kSetup, Py_file_input, globals, globals);
     if (result == nullptr) {
       failure = "importing the emulator from " + directory + " failed: " + python_error();
     } else {
       run_asm = PyDict_GetItemString(globals, "run_asm");
+      set_dispatch = PyDict_GetItemString(globals, "set_dispatch");
       Py_XINCREF(run_asm);
-      if (run_asm == nullptr) failure = "the emulator in " + directory + " has no run_asm";
+      Py_XINCREF(set_dispatch);
+      if (run_asm == nullptr || set_dispatch == nullptr) failure = "the emulator in " + directory + " has no run_asm";
+      const char* seed = std::getenv("DEVBIN_EMULATOR_SEED");
+      g_seed = seed != nullptr && *seed != '\0' ? std::strtoull(seed, nullptr, 0) : std::random_device{}();
+      std::fprintf(stderr, "devbin emulated GPU: schedule seed %llu (DEVBIN_EMULATOR_SEED=%llu repeats it)\n",
+                   static_cast<unsigned long long>(g_seed), static_cast<unsigned long long>(g_seed));
     }
     Py_XDECREF(result);
     Py_DECREF(globals);
@@ -203,7 +227,12 @@ struct Emulator {
   // run_asm(lib, lib_sz, gx, gy, gz, lx, ly, lz, args_ptr, rsrc2, scratch_size, arch, user_data).
   std::string run(uint64_t entry, uint64_t code_bytes, const uint32_t groups[3], const uint32_t group_size[3],
                   uint64_t kernarg, uint32_t rsrc2, uint32_t private_size, const std::string& arch,
-                  const std::vector<uint32_t>& user_sgprs) {
+                  const std::vector<uint32_t>& user_sgprs, uint64_t seed, uint64_t watched, bool needs_write_back) {
+    PyObject* scheduled = PyObject_CallFunction(set_dispatch, "KIIIKi", static_cast<unsigned long long>(seed),
+                                                groups[0], groups[1], groups[2],
+                                                static_cast<unsigned long long>(watched), needs_write_back ? 1 : 0);
+    if (scheduled == nullptr) return "the emulator's schedule failed: " + python_error();
+    Py_DECREF(scheduled);
     PyObject* sgprs = PyList_New(static_cast<Py_ssize_t>(user_sgprs.size()));
     for (size_t i = 0; i < user_sgprs.size(); ++i) {
       PyList_SET_ITEM(sgprs, static_cast<Py_ssize_t>(i), PyLong_FromUnsignedLong(user_sgprs[i]));
@@ -275,7 +304,19 @@ api::hsa_status_t executor_accepts(const AgentModel& agent, const LoadedImage&, 
 uint64_t executor_timestamp_frequency_hz() { return kClockHz; }
 
 api::hsa_status_t executor_run(const KernelDispatch& dispatch, std::string* error) {
-  const devbin_aql_kernel_dispatch_packet_t& packet = *dispatch.packet;
+  // A test's launch shape replaces a 1-D packet's workgroup size and count:
+  // the kernel then reads the shaped packet through its dispatch pointer, as
+  // it would a packet the runtime built that way.
+  alignas(64) devbin_aql_kernel_dispatch_packet_t shaped = *dispatch.packet;
+  const uint32_t shape_size = g_shape_workgroup_size.load();
+  const uint32_t shape_groups = g_shape_workgroups.load();
+  const bool reshaped = shape_size != 0 && shape_groups != 0 && (shaped.setup & 3) == 1 &&
+                        dispatch.kernel->name != "devbin_dispatch_patch";
+  if (reshaped) {
+    shaped.workgroup_size_x = static_cast<uint16_t>(shape_size);
+    shaped.grid_size_x = shape_size * shape_groups;
+  }
+  const devbin_aql_kernel_dispatch_packet_t& packet = reshaped ? shaped : *dispatch.packet;
   const LoadedImage& image = *dispatch.kernel->image;
   const uint64_t image_begin = reinterpret_cast<uintptr_t>(image.base);
   const uint64_t image_end = image_begin + image.size;
@@ -328,7 +369,7 @@ api::hsa_status_t executor_run(const KernelDispatch& dispatch, std::string* erro
   // No scratch is set up: the private segment buffer and flat scratch stay 0,
   // and a kernel that needs private memory is refused below.
   if (properties & kPrivateSegmentBuffer) sgprs.insert(sgprs.end(), 4, 0);
-  if (properties & kDispatchPtr) push_u64(reinterpret_cast<uintptr_t>(dispatch.packet));
+  if (properties & kDispatchPtr) push_u64(reinterpret_cast<uintptr_t>(&packet));
   if (properties & kQueuePtr) push_u64(reinterpret_cast<uintptr_t>(dispatch.queue));
   if (properties & kKernargSegmentPtr) push_u64(packet.kernarg_address);
   if (properties & kDispatchId) push_u64(dispatch.dispatch_id);
@@ -348,15 +389,40 @@ api::hsa_status_t executor_run(const KernelDispatch& dispatch, std::string* erro
     return api::HSA_STATUS_ERROR_INVALID_ARGUMENT;
   }
 
+  // The word whose change publishes a packet: devbin_dispatch_patch's target
+  // packet header (devbin_dispatch_args_t::packet, at byte 8 of its kernargs).
+  const uint64_t watched =
+      dispatch.kernel->name == "devbin_dispatch_patch" ? read_u64(packet.kernarg_address + 8) : 0;
+  // AMDGPUUsage's memory model: a system-scope release writes the L2 back on
+  // gfx90a, gfx942/gfx950 (buffer_wbl2) and gfx12 (global_wb).
+  const std::string& processor = dispatch.agent->processor;
+  const bool needs_write_back = processor.starts_with("gfx90a") || processor.starts_with("gfx94") ||
+                                processor.starts_with("gfx950") || processor.starts_with("gfx12");
+  const uint64_t seed = g_seed + g_dispatches.fetch_add(1);
   ExecutorThread::instance().run([&] {
     timespec now{};
     clock_gettime(CLOCK_MONOTONIC, &now);
     g_clock_ticks = (static_cast<uint64_t>(now.tv_sec) * 1000000000u + static_cast<uint64_t>(now.tv_nsec)) /
                     (1000000000u / kClockHz);
     *error = emulator().run(entry, image_end - entry, groups, group_size, packet.kernarg_address, rsrc2, private_size,
-                            arch, sgprs);
+                            arch, sgprs, seed, watched, needs_write_back);
   });
   return error->empty() ? api::HSA_STATUS_SUCCESS : api::HSA_STATUS_ERROR_EXCEPTION;
 }
 
 }  // namespace devbin::hsa::stand_in
+
+// Test hooks, found with dlsym in the loaded stand-in.
+extern "C" {
+// Every later 1-D dispatch (but devbin_dispatch_patch's) runs `workgroups`
+// workgroups of `workgroup_size` work-items; 0, 0 restores the packets' own.
+__attribute__((visibility("default"))) void devbin_emulator_set_launch_shape(uint32_t workgroup_size,
+                                                                             uint32_t workgroups) {
+  devbin::hsa::stand_in::g_shape_workgroup_size = workgroup_size;
+  devbin::hsa::stand_in::g_shape_workgroups = workgroups;
+}
+// The base schedule seed (dispatch n of the process runs with seed + n).
+__attribute__((visibility("default"))) uint64_t devbin_emulator_schedule_seed(void) {
+  return devbin::hsa::stand_in::g_seed;
+}
+}

@@ -179,18 +179,17 @@ struct FakeSignal {
   std::condition_variable changed;
   FakeQueue* doorbell_of = nullptr;  // the queue whose doorbell this is
 
+  // Notified under the lock, and destroyed under it (hsa_signal_destroy):
+  // a waiter that saw the new value may destroy the signal at once, as HSA
+  // allows, while the packet processor that stored it is still notifying.
   void store(int64_t v) {
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      value.store(v, std::memory_order_release);
-    }
+    std::lock_guard<std::mutex> lock(mutex);
+    value.store(v, std::memory_order_release);
     changed.notify_all();
   }
   void subtract(int64_t v) {
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      value.fetch_sub(v, std::memory_order_acq_rel);
-    }
+    std::lock_guard<std::mutex> lock(mutex);
+    value.fetch_sub(v, std::memory_order_acq_rel);
     changed.notify_all();
   }
 };
@@ -1220,7 +1219,9 @@ hsa_status_t hsa_signal_create(hsa_signal_value_t initial, uint32_t, const hsa_a
 }
 
 hsa_status_t hsa_signal_destroy(hsa_signal_t signal) {
-  delete signal_of(signal);
+  FakeSignal* fake = signal_of(signal);
+  { std::lock_guard<std::mutex> lock(fake->mutex); }  // a store or subtract in flight ends first
+  delete fake;
   return HSA_STATUS_SUCCESS;
 }
 

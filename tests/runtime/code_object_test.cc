@@ -932,7 +932,12 @@ TEST(ValidateTest, RefusesUnderAlignedArguments) {
                                     .explicit_args_size = sizeof(type),       \
                                     .kernarg_segment_size = sizeof(type),     \
                                     .kernarg_segment_align = alignof(type),  \
-                                    .args = {}});
+                                    .args = {},                              \
+                                    .vgpr_count = 0,                         \
+                                    .sgpr_count = 0,                         \
+                                    .agpr_count = 0,                         \
+                                    .wavefront_size = 0,                     \
+                                    .descriptor = {}});
   DEVBIN_ABI_KERNELS(DEVBIN_TEST_KERNEL_)
 #undef DEVBIN_TEST_KERNEL_
   TocEntry entry;
@@ -982,6 +987,177 @@ TEST(PrebuiltTest, EveryCheckedInCodeObjectValidates) {
     } else if (info->format == CodeObjectFormat::kCudaCubin && have_tool(kReadelf)) {
       expect_matches_readelf_cubin(path, *info);
     }
+  }
+}
+
+// Where `symbol` (a kernel descriptor) lies in the file: its address mapped
+// through the PT_LOAD segments; SIZE_MAX when it is not there.
+size_t descriptor_file_offset(const std::vector<uint8_t>& bytes, std::string_view symbol) {
+  auto file = elf::File::parse(bytes);
+  if (!file.ok()) return SIZE_MAX;
+  auto symbols = file->symbols(*file->find_section(".dynsym"));
+  if (!symbols.ok()) return SIZE_MAX;
+  for (const elf::Symbol& s : *symbols) {
+    if (s.name != symbol) continue;
+    for (const elf::Segment& segment : file->segments()) {
+      if (segment.type == elf::kSegmentLoad && s.value >= segment.vaddr && s.value - segment.vaddr < segment.filesz) {
+        return segment.offset + (s.value - segment.vaddr);
+      }
+    }
+  }
+  return SIZE_MAX;
+}
+
+std::vector<uint8_t> read_prebuilt(const std::string& name) {
+  const fs::path path = fs::path(DEVBIN_PREBUILT_DIR) / name;
+  return fs::exists(path) ? read_file(path) : std::vector<uint8_t>{};
+}
+
+// Each kernel descriptor field the validator holds to the metadata and the
+// processor, corrupted in a shipped code object: the load is refused, naming
+// the kernel, the field and both values. The intact object validates.
+TEST(KernelDescriptorTest, CorruptedDescriptorsAreRefused) {
+  struct Case {
+    const char* object;
+    const char* symbol;
+    size_t offset;    // in the descriptor
+    uint32_t mask;    // the bits replaced
+    uint32_t value;   // their new value (already shifted)
+    const char* expected;
+  };
+  const Case cases[] = {
+      // The corruption: devbin_copy's VGPR granule 4 -> 0 on gfx11-generic.
+      {"amdgcn-amd-amdhsa--gfx11-generic.so", "devbin_copy.kd", 48, 0x3f, 0,
+       "kernel devbin_copy is granted 8 VGPRs by COMPUTE_PGM_RSRC1 in its descriptor devbin_copy.kd (granulated "
+       "count 0, blocks of 8); its metadata needs 40 (.vgpr_count 40): expected a granulated count of at least 4"},
+      {"amdgcn-amd-amdhsa--gfx11-generic.so", "devbin_copy.kd", 48, 0x3f, 63,
+       "kernel devbin_copy is granted 512 VGPRs by COMPUTE_PGM_RSRC1 in its descriptor devbin_copy.kd; "
+       "gfx11-generic has 256"},
+      {"amdgcn-amd-amdhsa--gfx11-generic.so", "devbin_fill.kd", 48, 0xf << 6, 2 << 6,
+       "kernel devbin_fill has granulated SGPR count 2 in COMPUTE_PGM_RSRC1 in its descriptor devbin_fill.kd: "
+       "expected 0 (GFX10-GFX12 allocates SGPRs itself)"},
+      {"amdgcn-amd-amdhsa--gfx11-generic.so", "devbin_batch.kd", 56, 1u << 10, 0,
+       "kernel devbin_batch runs as wave64 by kernel_code_properties bit 10 in its descriptor devbin_batch.kd; its "
+       "metadata .wavefront_size is 32"},
+      {"amdgcn-amd-amdhsa--gfx11-generic.so", "devbin_update.kd", 8, 0xffffffff, 4096,
+       "kernel devbin_update has kernarg_size 4096 in its descriptor devbin_update.kd; its metadata says 4120"},
+      {"amdgcn-amd-amdhsa--gfx12-generic.so", "devbin_fill.kd", 0, 0xffffffff, 1024,
+       "kernel devbin_fill has group_segment_fixed_size (LDS bytes) 1024 in its descriptor devbin_fill.kd; its "
+       "metadata says 0"},
+      {"amdgcn-amd-amdhsa--gfx12-generic.so", "devbin_timestamp.kd", 4, 0xffffffff, 16,
+       "kernel devbin_timestamp has private_segment_fixed_size (scratch bytes per work-item) 16 in its descriptor "
+       "devbin_timestamp.kd; its metadata says 0"},
+      {"amdgcn-amd-amdhsa--gfx90a.so", "devbin_copy.kd", 48, 0x3f, 5,
+       "kernel devbin_copy is granted 48 VGPRs by COMPUTE_PGM_RSRC1 in its descriptor devbin_copy.kd (granulated "
+       "count 5, blocks of 8); its metadata needs 52 (accum_offset 52 + .agpr_count 0)"},
+      {"amdgcn-amd-amdhsa--gfx90a.so", "devbin_copy.kd", 44, 0x3f, 0,
+       "kernel devbin_copy puts its AGPRs at accum_offset 4 (COMPUTE_PGM_RSRC3 in its descriptor devbin_copy.kd); "
+       "expected 52 to 256 for .vgpr_count 52"},
+      {"amdgcn-amd-amdhsa--gfx90a.so", "devbin_fill_rect.kd", 48, 0xf << 6, 7 << 6,
+       "kernel devbin_fill_rect is granted 64 SGPRs by COMPUTE_PGM_RSRC1 in its descriptor devbin_fill_rect.kd "
+       "(granulated count 7, blocks of 8); expected 72 to 112 for .sgpr_count 70"},
+      {"amdgcn-amd-amdhsa--gfx9-generic.so", "devbin_copy.kd", 56, 1u << 10, 1u << 10,
+       "kernel devbin_copy is built for wave32 (kernel_code_properties bit 10 in its descriptor devbin_copy.kd); "
+       "gfx9-generic (GFX9) runs wave64 only"},
+      {"amdgcn-amd-amdhsa--gfx9-generic.so", "devbin_copy.kd", 48, 0x3f, 8,
+       "kernel devbin_copy is granted 36 VGPRs by COMPUTE_PGM_RSRC1 in its descriptor devbin_copy.kd (granulated "
+       "count 8, blocks of 4); its metadata needs 40"},
+      {"amdgcn-amd-amdhsa--gfx10-3-generic.so", "devbin_batch.kd", 48, 0x3f, 5,
+       "kernel devbin_batch is granted 48 VGPRs"},
+      {"amdgcn-amd-amdhsa--gfx1250.so", "devbin_copy.kd", 48, 0x3f, 2,
+       "kernel devbin_copy is granted 48 VGPRs by COMPUTE_PGM_RSRC1 in its descriptor devbin_copy.kd (granulated "
+       "count 2, blocks of 16); its metadata needs 50"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(c.object) + " " + c.symbol + " +" + std::to_string(c.offset));
+    std::vector<uint8_t> bytes = read_prebuilt(c.object);
+    if (bytes.empty()) GTEST_SKIP() << c.object << " is not checked in yet";
+    ASSERT_TRUE(inspect_and_validate(make_entry(c.object, bytes)).ok());
+    const size_t at = descriptor_file_offset(bytes, c.symbol);
+    ASSERT_NE(at, SIZE_MAX);
+    uint32_t word = elf::load_u32(bytes, at + c.offset);
+    const uint32_t before = word;
+    word = (word & ~c.mask) | c.value;
+    ASSERT_NE(word, before) << "the corruption changes nothing";
+    for (int i = 0; i < 4; ++i) bytes[at + c.offset + i] = static_cast<uint8_t>(word >> (8 * i));
+    Result<CodeObjectInfo> info = inspect_and_validate(make_entry(c.object, bytes));
+    ASSERT_FALSE(info.ok());
+    EXPECT_EQ(info.status().code(), StatusCode::kFailedPrecondition);
+    EXPECT_NE(info.status().message().find(c.expected), std::string::npos) << info.status().to_string();
+    EXPECT_TRUE(info.status().message().starts_with(std::string(c.object) + ": ")) << info.status().to_string();
+  }
+}
+
+// A kernel whose descriptor symbol is gone (its name changed in .dynstr) is
+// refused by validation; inspection alone still decodes the file.
+TEST(KernelDescriptorTest, AMissingDescriptorIsRefused) {
+  const char kObject[] = "amdgcn-amd-amdhsa--gfx11-generic.so";
+  std::vector<uint8_t> bytes = read_prebuilt(kObject);
+  if (bytes.empty()) GTEST_SKIP() << kObject << " is not checked in yet";
+  const std::string name = "devbin_timestamp.kd";
+  // The last occurrence is .dynstr's (the metadata note comes first).
+  auto found = std::find_end(bytes.begin(), bytes.end(), name.begin(), name.end());
+  ASSERT_NE(found, bytes.end());
+  ASSERT_NE(descriptor_file_offset(bytes, name), SIZE_MAX);
+  found[name.size() - 1] = 'x';  // devbin_timestamp.kx in .dynstr
+  ASSERT_EQ(descriptor_file_offset(bytes, name), SIZE_MAX);
+  EXPECT_TRUE(inspect_code_object(bytes).ok());
+  Result<CodeObjectInfo> info = inspect_and_validate(make_entry(kObject, bytes));
+  ASSERT_FALSE(info.ok());
+  EXPECT_NE(info.status().message().find("kernel devbin_timestamp has no kernel descriptor: the code object defines "
+                                         "no symbol devbin_timestamp.kd"),
+            std::string::npos)
+      << info.status().to_string();
+}
+
+// The processor's limits, from metadata that asks for more than a wave has.
+TEST(KernelDescriptorTest, MetadataOverTheTargetsLimitsIsRefused) {
+  struct Case {
+    const char* object;
+    void (*change)(KernelInfo&);
+    const char* expected;
+  };
+  const Case cases[] = {
+      {"amdgcn-amd-amdhsa--gfx11-generic.so", [](KernelInfo& k) { k.vgpr_count = 300; },
+       "kernel devbin_fill needs 300 VGPRs (.vgpr_count 300); gfx11-generic has 256 per work-item"},
+      {"amdgcn-amd-amdhsa--gfx11-generic.so", [](KernelInfo& k) { k.sgpr_count = 110; },
+       "kernel devbin_fill needs 110 SGPRs (.sgpr_count); gfx11-generic gives a wave at most 108"},
+      {"amdgcn-amd-amdhsa--gfx11-generic.so", [](KernelInfo& k) { k.agpr_count = 4; },
+       "kernel devbin_fill counts 4 AGPRs; gfx11-generic has none"},
+      {"amdgcn-amd-amdhsa--gfx908.so", [](KernelInfo& k) { k.agpr_count = 64; },
+       "kernel devbin_fill is granted 36 VGPRs by COMPUTE_PGM_RSRC1 in its descriptor devbin_fill.kd (granulated "
+       "count 8, blocks of 4); its metadata needs 64 (.agpr_count 64)"},
+      {"amdgcn-amd-amdhsa--gfx90a.so", [](KernelInfo& k) { k.agpr_count = 8; },
+       "kernel devbin_fill is granted 40 VGPRs by COMPUTE_PGM_RSRC1 in its descriptor devbin_fill.kd (granulated "
+       "count 4, blocks of 8); its metadata needs 44 (accum_offset 36 + .agpr_count 8)"},
+      {"amdgcn-amd-amdhsa--gfx12-generic.so",
+       [](KernelInfo& k) {
+         k.group_segment_fixed_size = 128 * 1024;
+         k.descriptor[0] = 0;
+         k.descriptor[1] = 0;
+         k.descriptor[2] = 2;  // 131072, in the descriptor as well
+       },
+       "kernel devbin_fill needs 131072 bytes of LDS; gfx12-generic has 65536 per workgroup"},
+      {"amdgcn-amd-amdhsa--gfx12-generic.so", [](KernelInfo& k) { k.wavefront_size = 0; },
+       "kernel devbin_fill runs as wave32 by kernel_code_properties bit 10 in its descriptor devbin_fill.kd; its "
+       "metadata .wavefront_size is 0"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(c.object) + ": " + c.expected);
+    const std::vector<uint8_t> bytes = read_prebuilt(c.object);
+    if (bytes.empty()) GTEST_SKIP() << c.object << " is not checked in yet";
+    const TocEntry entry = make_entry(c.object, bytes);
+    Result<CodeObjectInfo> info = inspect_code_object(bytes);
+    ASSERT_TRUE(info.ok());
+    ASSERT_TRUE(validate_code_object(entry, *info).ok());
+    KernelInfo* fill = nullptr;
+    for (KernelInfo& k : info->kernels) {
+      if (k.name == "devbin_fill") fill = &k;
+    }
+    ASSERT_NE(fill, nullptr);
+    c.change(*fill);
+    const Status status = validate_code_object(entry, *info);
+    EXPECT_NE(status.message().find(c.expected), std::string::npos) << status.to_string();
   }
 }
 

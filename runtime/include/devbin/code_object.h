@@ -35,6 +35,15 @@ struct KernelInfo {
   uint32_t group_segment_fixed_size = 0;    // AMDGPU LDS / CUDA static shared memory, where known
   uint32_t private_segment_fixed_size = 0;  // AMDGPU scratch / CUDA local memory, where known
   std::vector<KernelArg> args;              // AMDGPU only
+  // AMDGPU: the metadata's register counts and wave size (.vgpr_count,
+  // .sgpr_count, .agpr_count, .wavefront_size); 0 where the metadata omits one.
+  uint32_t vgpr_count = 0;
+  uint32_t sgpr_count = 0;
+  uint32_t agpr_count = 0;
+  uint32_t wavefront_size = 0;
+  // AMDGPU: the 64-byte kernel descriptor `symbol` names, as a loader maps it;
+  // empty when the file has no such symbol (validation then refuses it).
+  std::vector<uint8_t> descriptor;
 };
 
 struct CodeObjectInfo {

@@ -66,6 +66,14 @@ Status parse_kernel(const msgpack::Value& map, size_t index, KernelInfo* kernel)
   DEVBIN_RETURN_IF_ERROR(get_u32(map, ".kernarg_segment_align", where, &kernel->kernarg_segment_align));
   DEVBIN_RETURN_IF_ERROR(get_u32(map, ".group_segment_fixed_size", where, &kernel->group_segment_fixed_size));
   DEVBIN_RETURN_IF_ERROR(get_u32(map, ".private_segment_fixed_size", where, &kernel->private_segment_fixed_size));
+  // Required by code object v4+ metadata, but an inspector of foreign files
+  // takes their absence as 0; validation of devbin's own objects refuses it.
+  for (const auto& [key, out] : {std::pair<std::string_view, uint32_t*>{".vgpr_count", &kernel->vgpr_count},
+                                 {".sgpr_count", &kernel->sgpr_count},
+                                 {".agpr_count", &kernel->agpr_count},
+                                 {".wavefront_size", &kernel->wavefront_size}}) {
+    if (map.find(key) != nullptr) DEVBIN_RETURN_IF_ERROR(get_u32(map, key, where, out));
+  }
   if (!std::has_single_bit(kernel->kernarg_segment_align)) {
     return data_loss(where + " .kernarg_segment_align is " + std::to_string(kernel->kernarg_segment_align) +
                      ": expected a power of two");
@@ -151,8 +159,11 @@ Status inspect_amdgpu(const elf::File& file, CodeObjectInfo* info) {
   for (const elf::Note& note : notes) {
     if (note.type != kNoteAmdgpuMetadata || note.owner != kNoteOwnerAmdgpu) continue;
     Status status = parse_amdgpu_metadata(note.desc, info);
-    if (!status.ok()) status.annotate("NT_AMDGPU_METADATA note");
-    return status;
+    if (!status.ok()) {
+      status.annotate("NT_AMDGPU_METADATA note");
+      return status;
+    }
+    return read_amdgpu_kernel_descriptors(file, info);
   }
   return data_loss("AMDGPU code object has no NT_AMDGPU_METADATA note (type 32, owner \"AMDGPU\"): "
                    "expected the kernel metadata every code object v4+ carries");

@@ -86,7 +86,7 @@ Status validate_amdgpu(const TocEntry& entry, const CodeObjectInfo& info) {
                                  "' disagrees with the ELF header (" + id.to_isa_name() + ")");
     }
   }
-  return Status::Ok();
+  return code_object::validate_amdgpu_kernel_resources(info);
 }
 
 Status validate_nvidia(const TocEntry& entry, const CodeObjectInfo& info) {

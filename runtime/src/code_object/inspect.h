@@ -28,6 +28,17 @@ Status inspect_amdgpu(const elf::File& file, CodeObjectInfo* info);
 // info->metadata_target.
 Status parse_amdgpu_metadata(std::span<const uint8_t> note_desc, CodeObjectInfo* info);
 
+// Copies each kernel's 64-byte descriptor (its metadata .symbol, in .dynsym
+// or .symtab, mapped through the PT_LOAD segments) into KernelInfo::descriptor.
+// A kernel without one, or whose symbol lies outside the loaded bytes (a
+// relocatable object), keeps an empty descriptor.
+Status read_amdgpu_kernel_descriptors(const elf::File& file, CodeObjectInfo* info);
+// Holds each kernel's descriptor to its metadata and to the limits of the
+// processor (info.processor): registers (VGPR, SGPR, AGPR granules), wave
+// size, LDS, kernarg and private segment sizes (LLVM AMDGPUUsage, "Kernel
+// Descriptor").
+Status validate_amdgpu_kernel_resources(const CodeObjectInfo& info);
+
 Status inspect_cubin(const elf::File& file, CodeObjectInfo* info);
 
 // True when the first thing in `bytes` after whitespace and comments is a PTX
