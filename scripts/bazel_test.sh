@@ -38,7 +38,7 @@ skip() {
 }
 
 # --keep_going: one target that does not build still lets every other test run.
-step "bazel test //... (prebuilt mode)" bazel test --keep_going //...
+step "bazel test //... (prebuilt mode)" bazel test --config=werror --keep_going //...
 
 shims=$(mktemp -d)
 rocm=$(mktemp -d)
@@ -50,7 +50,7 @@ prebuilt_uses_no_device_toolchain() {
     printf '#!/bin/sh\necho "%s $*" >> %s/called\nexit 1\n' "$tool" "$shims" > "$shims/$tool"
     chmod +x "$shims/$tool"
   done
-  PATH="$shims:/usr/bin:/bin" bazel build //device/binaries:toc //tools/devbin || return 1
+  PATH="$shims:/usr/bin:/bin" bazel build --config=werror //device/binaries:toc //tools/devbin || return 1
   if [ -s "$shims/called" ]; then
     echo "the prebuilt build called a device toolchain:" >&2
     cat "$shims/called" >&2
@@ -69,12 +69,12 @@ if [ ! -x /usr/local/cuda/bin/ptxas ]; then
 fi
 if [ -x "$llvm_bin/clang" ] && [ -x "$llvm_bin/ld.lld" ] && [ -x "$llvm_bin/llvm-objcopy" ]; then
   step "source mode (llvm) equals device/binaries/prebuilt" \
-    bazel test --config=amdgpu_device_binaries_source_llvm --repo_env=DEVBIN_LLVM_PATH="$llvm_bin" \
+    bazel test --config=werror --config=amdgpu_device_binaries_source_llvm --repo_env=DEVBIN_LLVM_PATH="$llvm_bin" \
       "${nvidia[@]}" --test_output=all //device/binaries:source_matches_prebuilt_test
   mkdir -p "$rocm/llvm/bin"
   for tool in clang ld.lld llvm-objcopy; do ln -s "$llvm_bin/$tool" "$rocm/llvm/bin/$tool"; done
   step "source mode (rocm layout) equals device/binaries/prebuilt" \
-    bazel test --config=amdgpu_device_binaries_source_rocm --repo_env=DEVBIN_AMDGPU_TOOLCHAIN_ROCM_PATH="$rocm" \
+    bazel test --config=werror --config=amdgpu_device_binaries_source_rocm --repo_env=DEVBIN_AMDGPU_TOOLCHAIN_ROCM_PATH="$rocm" \
       "${nvidia[@]}" --test_output=all //device/binaries:source_matches_prebuilt_test
 else
   skip "source modes" "no clang/ld.lld/llvm-objcopy in $llvm_bin (apt-get install clang-22 lld-22 llvm-22)"

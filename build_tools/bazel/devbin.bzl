@@ -1,12 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 """Compile options and test macros shared by devbin's BUILD files.
 
-They mirror the CMake build: C++20, our own code held to -Wall -Wextra -Werror
-(DEVBIN_WARNING_FLAGS), and the private include roots the CMake targets add
+They mirror the CMake build: C++20, our own code built with -Wall -Wextra
+(DEVBIN_WARNING_FLAGS) and -Werror under --config=werror (DEVBIN_WERROR), and the private include roots the CMake targets add
 (the project root for "device/abi.h", runtime/src for the runtime internals).
 """
 
-DEVBIN_WARNING_FLAGS = ["-Wall", "-Wextra", "-Werror"]
+DEVBIN_WARNING_FLAGS = ["-Wall", "-Wextra"]
 
 def devbin_root():
     """The project root as the compiler sees it: "." here, external/<name> when devbin is a dependency."""
@@ -16,7 +16,10 @@ def devbin_root():
 def devbin_copts():
     """C++ options of devbin's own code."""
     root = devbin_root()
-    return ["-std=c++20"] + DEVBIN_WARNING_FLAGS + ["-I" + root, "-I" + root + "/runtime/src"]
+    return ["-std=c++20"] + DEVBIN_WARNING_FLAGS + ["-I" + root, "-I" + root + "/runtime/src"] + select({
+        Label("//build_tools/bazel:werror"): ["-Werror"],
+        "//conditions:default": [],
+    })
 
 def devbin_c_copts():
     """C options of devbin's own code: C11 with GNU extensions, as CMake's C_STANDARD 11."""

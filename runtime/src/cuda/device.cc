@@ -18,6 +18,7 @@
 #include "devbin/select.h"
 #include "neutral_device.h"
 #include "open_report.h"
+#include "open_sequence.h"
 #include "util/dynamic_library.h"
 
 namespace devbin::cuda {
@@ -244,39 +245,25 @@ Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& opt
   auto scope = ContextScope::enter(*api, impl->context);
   if (!scope.ok()) return opening.fail(scope.status());
 
-  const Toc& toc = toc_to_open(options);
-  const SelectOptions select_options = select_options_to_open(options);
-  Target device_target;
-  device_target.vendor = Vendor::kNvidia;
-  device_target.nvidia = properties.target();
-
-  const auto start = std::chrono::steady_clock::now();
-  auto selection_or = select(device_target, toc, select_options);
-  if (!selection_or.ok()) return opening.fail(selection_or.status());
-  const Selection& selection = selection_or.value();
-  const TocEntry& entry = *selection.entry;
-  opening.selected(selection);
-
-  auto info_or = inspect_and_validate(entry);
-  if (!info_or.ok()) return opening.fail(info_or.status());
-  CodeObjectInfo info = std::move(info_or).value();
-  const bool ptx = info.format == CodeObjectFormat::kPtx;
-  rep.selection.jit = rep.selection.jit || ptx;
-
-  // The driver reads PTX as a NUL-terminated string; the TOC holds the
-  // bytes only. Cubins load in place (the TOC keeps them 64-byte aligned).
-  std::string ptx_text;
-  const void* image = entry.data;
-  if (ptx) {
-    ptx_text.assign(reinterpret_cast<const char*>(entry.data), entry.size);
-    image = ptx_text.c_str();
-  }
-  char error_log[4096] = {};
-  int jit_options[] = {driver::CU_JIT_ERROR_LOG_BUFFER, driver::CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
-  void* jit_values[] = {error_log, reinterpret_cast<void*>(static_cast<uintptr_t>(sizeof(error_log) - 1))};
-  const driver::CUresult loaded = api->cuModuleLoadDataEx(&impl->module, image, 2, jit_options, jit_values);
-  DriverInfo driver_information{api->path, api->version};
-  if (loaded != driver::CUDA_SUCCESS) {
+  const DriverInfo driver_information{api->path, api->version};
+  OpenSteps steps;
+  steps.targets = {properties.target().to_string()};
+  steps.load = [&](const TocEntry& entry, const CodeObjectInfo& info) -> Status {
+    const bool ptx = info.format == CodeObjectFormat::kPtx;
+    rep.selection.jit = rep.selection.jit || ptx;
+    // The driver reads PTX as a NUL-terminated string; the TOC holds the
+    // bytes only. Cubins load in place (the TOC keeps them 64-byte aligned).
+    std::string ptx_text;
+    const void* image = entry.data;
+    if (ptx) {
+      ptx_text.assign(reinterpret_cast<const char*>(entry.data), entry.size);
+      image = ptx_text.c_str();
+    }
+    char error_log[4096] = {};
+    int jit_options[] = {driver::CU_JIT_ERROR_LOG_BUFFER, driver::CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+    void* jit_values[] = {error_log, reinterpret_cast<void*>(static_cast<uintptr_t>(sizeof(error_log) - 1))};
+    const driver::CUresult loaded = api->cuModuleLoadDataEx(&impl->module, image, 2, jit_options, jit_values);
+    if (loaded == driver::CUDA_SUCCESS) return Status::Ok();
     impl->module = nullptr;
     Status status = check(*api, loaded, "cuModuleLoadDataEx(" + std::string(entry.name) + ")");
     std::string message = status.message();
@@ -284,17 +271,17 @@ Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& opt
       message += "; " + hint;
     }
     if (error_log[0] != '\0') message += "; JIT log: " + std::string(error_log);
-    return opening.fail(Status(status.code(), message));
-  }
-  for (size_t i = 0; i < kKernelCount; ++i) {
-    const std::string name(kernel_name(static_cast<Kernel>(i)));
-    const driver::CUresult found = api->cuModuleGetFunction(&impl->functions[i], impl->module, name.c_str());
-    if (found != driver::CUDA_SUCCESS) {
-      return opening.fail(not_found(std::string(entry.name) + " has no kernel " + name + " after loading (" +
-                            driver::error_text(*api, found) + "); every kernel of DEVBIN_ABI_KERNELS must be present"));
-    }
-  }
-  rep.load_time = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start);
+    return Status(status.code(), message);
+  };
+  steps.resolve = [&](Kernel kernel, const KernelInfo*) -> Status {
+    const std::string name(kernel_name(kernel));
+    const driver::CUresult found =
+        api->cuModuleGetFunction(&impl->functions[static_cast<size_t>(kernel)], impl->module, name.c_str());
+    if (found == driver::CUDA_SUCCESS) return Status::Ok();
+    return not_found(rep.selection.entry + " has no kernel " + name + " after loading (" +
+                     driver::error_text(*api, found) + "); every kernel of DEVBIN_ABI_KERNELS must be present");
+  };
+  DEVBIN_ASSIGN_OR_RETURN(CodeObjectInfo info, open_code_object(opening, options, steps));
 
   std::unique_ptr<Device> device(new Device(std::move(impl)));
   device->properties_ = properties;

@@ -11,6 +11,7 @@
 #include "devbin/select.h"
 #include "hsa/device_impl.h"
 #include "open_report.h"
+#include "open_sequence.h"
 
 namespace devbin::hsa {
 
@@ -64,93 +65,74 @@ Result<std::unique_ptr<Device>> Device::open(int index, const OpenOptions& optio
   impl->agent = agent.handle;
   impl->wait_timeout = options.wait_timeout;
 
-  const Toc& toc = toc_to_open(options);
-  const SelectOptions select_options = select_options_to_open(options);
-
-  const auto start = std::chrono::steady_clock::now();
+  std::unique_ptr<Device> device(new Device(std::move(impl)));
+  Impl& loaded = *device->impl_;
   // The agent's own ISAs in its order of preference; the first one the TOC
   // serves wins. The generic ISAs the runtime lists after them are not
   // targets to select for but what its loader accepts besides.
   const AgentIsas isas = split_isas(properties.isa_names);
-  const std::vector<std::string>& targets = isas.native.empty() ? properties.isa_names : isas.native;
-  std::optional<Selection> chosen;
-  Status first_failure;
-  for (const std::string& isa : targets) {
-    auto selection_or = select(std::string_view(isa), toc, select_options);
-    if (selection_or.ok()) {
-      chosen = std::move(selection_or).value();
-      break;
-    }
-    if (first_failure.ok()) first_failure = selection_or.status();
-  }
-  if (!chosen.has_value()) return opening.fail(first_failure);
+  OpenSteps steps;
+  steps.targets = isas.native.empty() ? properties.isa_names : isas.native;
   // Never a generic code object the runtime cannot load. Selection prefers
   // the exact code object, so a generic one here means no exact one fits the
   // agent: refuse, saying which ROCm loads the generic one.
-  if (chosen->entry->target.ends_with("-generic") && !runtime_lists_generic(isas, *chosen->entry)) {
-    const TocEntry& generic = *chosen->entry;
+  steps.check_selection = [&](const Selection& chosen) -> Status {
+    const TocEntry& generic = *chosen.entry;
+    if (!generic.target.ends_with("-generic") || runtime_lists_generic(isas, generic)) return Status::Ok();
     std::string isa_list;
     for (const std::string& isa : properties.isa_names) isa_list += (isa_list.empty() ? "" : ", ") + isa;
-    return opening.fail(failed_precondition(
+    return failed_precondition(
         std::string(generic.name) + " is a generic code object and this HSA runtime cannot load generic code objects "
         "for the agent: it lists no " + std::string(generic.target) + " ISA (its ISAs: " + isa_list +
         "); generic code objects need " + rocm_needed(6, true) + " or later; update ROCm, or add an exact " +
         properties.name + " code object (DEVBIN_DEVICE_BINARY_BUILD_MODE=source with DEVBIN_AMDGPU_TARGETS=" +
-        properties.name + ")"));
-  }
-  const TocEntry& entry = *chosen->entry;
-  opening.selected(*chosen);
-
-  auto info_or = inspect_and_validate(entry);
-  if (!info_or.ok()) return opening.fail(info_or.status());
-  CodeObjectInfo info = std::move(info_or).value();
-  if (info.format != CodeObjectFormat::kAmdgpuHsaco) {
-    return opening.fail(failed_precondition(std::string(entry.name) + " is " +
-                                    std::string(code_object_format_name(info.format)) +
-                                    "; an HSA agent loads amdgpu-hsaco code objects only"));
-  }
-
-  const std::string entry_name(entry.name);
-  auto load_failed = [&](hsa_status_t status, std::string_view call) {
-    Status s = check(runtime, status, std::string(call) + "(" + entry_name + ")");
-    if (std::string hint = load_refusal_hint(status, entry, info, targets.front()); !hint.empty()) {
-      s = Status(s.code(), s.message() + hint);
-    }
-    return opening.fail(s);
+        properties.name + ")");
   };
-  hsa_status_t status = runtime.hsa_code_object_reader_create_from_memory(entry.data, entry.size, &impl->reader);
-  if (status != api::HSA_STATUS_SUCCESS) return load_failed(status, "hsa_code_object_reader_create_from_memory");
-  impl->has_reader = true;
-  // FULL, as HIP and ROCm's own tools create every executable: code objects
-  // v3+ carry no profile, and ROCm's loader accepts FULL for dGPU agents too.
-  status = runtime.hsa_executable_create_alt(api::HSA_PROFILE_FULL, api::HSA_DEFAULT_FLOAT_ROUNDING_MODE_DEFAULT,
-                                             nullptr, &impl->executable);
-  if (status != api::HSA_STATUS_SUCCESS) return load_failed(status, "hsa_executable_create_alt");
-  impl->has_executable = true;
-  status =
-      runtime.hsa_executable_load_agent_code_object(impl->executable, agent.handle, impl->reader, nullptr, nullptr);
-  if (status != api::HSA_STATUS_SUCCESS) return load_failed(status, "hsa_executable_load_agent_code_object");
-  status = runtime.hsa_executable_freeze(impl->executable, nullptr);
-  if (status != api::HSA_STATUS_SUCCESS) return load_failed(status, "hsa_executable_freeze");
-
-  std::unique_ptr<Device> device(new Device(std::move(impl)));
-  Impl& loaded = *device->impl_;
-  for (size_t i = 0; i < kKernelCount; ++i) {
-    const std::string name(kernel_name(static_cast<Kernel>(i)));
-    const KernelInfo* metadata = info.find_kernel(name);
+  steps.check_code_object = [](const TocEntry& entry, const CodeObjectInfo& info) -> Status {
+    if (info.format == CodeObjectFormat::kAmdgpuHsaco) return Status::Ok();
+    return failed_precondition(std::string(entry.name) + " is " + std::string(code_object_format_name(info.format)) +
+                               "; an HSA agent loads amdgpu-hsaco code objects only");
+  };
+  steps.load = [&](const TocEntry& entry, const CodeObjectInfo& info) -> Status {
+    auto load_failed = [&](hsa_status_t status, std::string_view call) {
+      Status s = check(runtime, status, std::string(call) + "(" + std::string(entry.name) + ")");
+      if (std::string hint = load_refusal_hint(status, entry, info, steps.targets.front()); !hint.empty()) {
+        s = Status(s.code(), s.message() + hint);
+      }
+      return s;
+    };
+    hsa_status_t status = runtime.hsa_code_object_reader_create_from_memory(entry.data, entry.size, &loaded.reader);
+    if (status != api::HSA_STATUS_SUCCESS) return load_failed(status, "hsa_code_object_reader_create_from_memory");
+    loaded.has_reader = true;
+    // FULL, as HIP and ROCm's own tools create every executable: code objects
+    // v3+ carry no profile, and ROCm's loader accepts FULL for dGPU agents too.
+    status = runtime.hsa_executable_create_alt(api::HSA_PROFILE_FULL, api::HSA_DEFAULT_FLOAT_ROUNDING_MODE_DEFAULT,
+                                               nullptr, &loaded.executable);
+    if (status != api::HSA_STATUS_SUCCESS) return load_failed(status, "hsa_executable_create_alt");
+    loaded.has_executable = true;
+    status =
+        runtime.hsa_executable_load_agent_code_object(loaded.executable, agent.handle, loaded.reader, nullptr, nullptr);
+    if (status != api::HSA_STATUS_SUCCESS) return load_failed(status, "hsa_executable_load_agent_code_object");
+    status = runtime.hsa_executable_freeze(loaded.executable, nullptr);
+    if (status != api::HSA_STATUS_SUCCESS) return load_failed(status, "hsa_executable_freeze");
+    return Status::Ok();
+  };
+  steps.resolve = [&](Kernel which, const KernelInfo* metadata) -> Status {
+    const std::string& entry_name = rep.selection.entry;
+    const std::string name(kernel_name(which));
     if (metadata == nullptr) {
-      return opening.fail(not_found(entry_name + " has no metadata for kernel " + name +
-                            "; every kernel of DEVBIN_ABI_KERNELS must be present"));
+      return not_found(entry_name + " has no metadata for kernel " + name +
+                       "; every kernel of DEVBIN_ABI_KERNELS must be present");
     }
     const std::string symbol_name = metadata->symbol.empty() ? name + ".kd" : metadata->symbol;
     api::hsa_executable_symbol_t symbol{};
-    status = runtime.hsa_executable_get_symbol_by_name(loaded.executable, symbol_name.c_str(), &agent.handle, &symbol);
+    hsa_status_t status =
+        runtime.hsa_executable_get_symbol_by_name(loaded.executable, symbol_name.c_str(), &agent.handle, &symbol);
     if (status != api::HSA_STATUS_SUCCESS) {
-      return opening.fail(not_found(entry_name + " has no kernel symbol " + symbol_name + " after loading (" +
-                            api::error_text(runtime, status) +
-                            "); every kernel of DEVBIN_ABI_KERNELS must be present"));
+      return not_found(entry_name + " has no kernel symbol " + symbol_name + " after loading (" +
+                       api::error_text(runtime, status) + "); every kernel of DEVBIN_ABI_KERNELS must be present");
     }
-    LoadedKernel& kernel = device->kernels_[i];
+    LoadedKernel& kernel = device->kernels_[static_cast<size_t>(which)];
     struct SymbolField {
       api::hsa_executable_symbol_info_t attribute;
       void* value;
@@ -173,17 +155,18 @@ Result<std::unique_ptr<Device>> Device::open(int index, const OpenOptions& optio
       if (Status s = check(runtime, runtime.hsa_executable_symbol_get_info(symbol, field.attribute, field.value),
                            "hsa_executable_symbol_get_info(" + symbol_name + ", " + field.what + ")");
           !s.ok()) {
-        return opening.fail(s);
+        return s;
       }
     }
     if (Status s = check_loaded_kernel(*metadata, kernel); !s.ok()) {
       s.annotate("loading " + entry_name);
-      return opening.fail(s);
+      return s;
     }
     loaded.kernarg_slot_align = std::max(loaded.kernarg_slot_align, kernarg_alignment(*metadata, kernel));
     loaded.kernarg_slot_bytes = std::max(loaded.kernarg_slot_bytes, metadata->kernarg_segment_size);
-  }
-  rep.load_time = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start);
+    return Status::Ok();
+  };
+  DEVBIN_ASSIGN_OR_RETURN(CodeObjectInfo info, open_code_object(opening, options, steps));
   loaded.kernarg_slot_bytes =
       static_cast<uint32_t>(round_up(std::max<uint32_t>(loaded.kernarg_slot_bytes, 1), loaded.kernarg_slot_align));
 
