@@ -17,7 +17,7 @@
 # machine with:
 #   mkdir -p .gpu-deps && (cd .gpu-deps && apt-get download libgtest-dev \
 #     libgmock-dev libbenchmark-dev libbenchmark1debian libcli11-dev \
-#     zlib1g-dev zlib1g libzstd-dev libzstd1)
+#     zlib1g-dev zlib1g libzstd-dev libzstd1 liblz4-dev liblz4-1)
 # Environment: DEVBIN_GPU_BUILD_DIR (default /tmp/devbin-gpu-build),
 # DEVBIN_BENCH_SIZE (bytes, default 1 GiB), JOBS (default: all cores),
 # DEVBIN_MEMCHECK_VARIANTS (a glob of the tuning variants in

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 #include "decompress.h"
 
+#include <lz4.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -61,17 +62,54 @@ Result<std::vector<uint8_t>> zstd_decompress(std::span<const uint8_t> compressed
   return out;
 }
 
+// CUDA fat binaries (nvcc --compress-mode, -Xfatbin -compress-all before
+// CUDA 12.8) hold one LZ4 block, no frame: the entry header gives both sizes.
+// LZ4_decompress_safe never writes past the output nor reads past the input.
+Result<std::vector<uint8_t>> lz4_decompress(std::span<const uint8_t> compressed, uint64_t expected_size) {
+  if (compressed.size() > static_cast<uint64_t>(LZ4_MAX_INPUT_SIZE) ||
+      expected_size > static_cast<uint64_t>(INT32_MAX)) {
+    return failed_precondition("LZ4 block over 2 GiB");
+  }
+  std::vector<uint8_t> out(expected_size);
+  const int result = LZ4_decompress_safe(reinterpret_cast<const char*>(compressed.data()),
+                                         reinterpret_cast<char*>(out.data()), static_cast<int>(compressed.size()),
+                                         static_cast<int>(out.size()));
+  if (result < 0) {
+    return data_loss("LZ4 block is corrupt, truncated or holds more than the " + number(expected_size) +
+                     " bytes its container declares (LZ4 error at input byte " + std::to_string(-result - 1) + ")");
+  }
+  if (static_cast<uint64_t>(result) != expected_size) {
+    return data_loss("LZ4 block holds " + number(static_cast<uint64_t>(result)) + " bytes; its container declares " +
+                     number(expected_size));
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string_view codec_name(Codec codec) {
+  switch (codec) {
+    case Codec::kZlib: return "zlib";
+    case Codec::kZstd: return "zstd";
+    case Codec::kLz4: return "LZ4";
+  }
+  return "zstd";
+}
 
 Result<std::vector<uint8_t>> decompress(Codec codec, std::span<const uint8_t> compressed, uint64_t expected_size,
                                         uint64_t limit) {
-  const char* name = codec == Codec::kZlib ? "zlib" : "zstd";
+  const std::string name(codec_name(codec));
   if (expected_size > limit) {
-    return failed_precondition(std::string(name) + " payload declares " + number(expected_size) +
+    return failed_precondition(name + " payload declares " + number(expected_size) +
                                " bytes once decompressed: more than the " + number(limit) + "-byte limit");
   }
-  if (compressed.empty()) return data_loss(std::string(name) + " payload is empty");
-  return codec == Codec::kZlib ? zlib_decompress(compressed, expected_size) : zstd_decompress(compressed, expected_size);
+  if (compressed.empty()) return data_loss(name + " payload is empty");
+  switch (codec) {
+    case Codec::kZlib: return zlib_decompress(compressed, expected_size);
+    case Codec::kLz4: return lz4_decompress(compressed, expected_size);
+    case Codec::kZstd: break;
+  }
+  return zstd_decompress(compressed, expected_size);
 }
 
 }  // namespace devbin::offload
