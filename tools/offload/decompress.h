@@ -12,6 +12,8 @@
 
 #include "devbin/status.h"
 
+struct ZSTD_DCtx_s;  // zstd.h's ZSTD_DCtx, kept out of this header
+
 namespace devbin::offload {
 
 enum class Codec : uint8_t { kZlib, kZstd, kLz4 };
@@ -22,6 +24,23 @@ std::string_view codec_name(Codec codec);  // "zlib", "zstd", "LZ4"
 // allocated; output that is shorter, longer or corrupt is an error saying so.
 Result<std::vector<uint8_t>> decompress(Codec codec, std::span<const uint8_t> compressed, uint64_t expected_size,
                                         uint64_t limit);
+
+// The same into one buffer, reused from call to call (and one zstd context):
+// a scan of thousands of payloads allocates once. The bytes stay valid until
+// the next call.
+class Decompressor {
+ public:
+  Decompressor() = default;
+  ~Decompressor();
+  Decompressor(const Decompressor&) = delete;
+  Decompressor& operator=(const Decompressor&) = delete;
+  Result<std::span<const uint8_t>> decompress(Codec codec, std::span<const uint8_t> compressed,
+                                              uint64_t expected_size, uint64_t limit);
+
+ private:
+  std::vector<uint8_t> buffer_;
+  ::ZSTD_DCtx_s* zstd_ = nullptr;
+};
 
 }  // namespace devbin::offload
 

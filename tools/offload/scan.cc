@@ -344,9 +344,10 @@ class Scanner {
       report_.code_objects.push_back(std::move(found));
       return;
     }
-    Result<std::vector<uint8_t>> out =
-        decompress_within_budget(entry.compression == FatbinCompression::kZstd ? Codec::kZstd : Codec::kLz4,
-                                 stored->span(), entry.uncompressed_size);
+    const Codec codec = entry.compression == FatbinCompression::kZstd ? Codec::kZstd : Codec::kLz4;
+    Result<std::span<const uint8_t>> out = decompressor_.decompress(
+        codec, stored->span(), entry.uncompressed_size, std::min(budget_, options_.object_limit));
+    charge(entry.uncompressed_size);
     *stored = Bytes();
     if (!out.ok()) {
       found.note = "compressed payload unreadable: " + out.status().message();
@@ -424,7 +425,8 @@ class Scanner {
     report_.code_objects.push_back(std::move(found));
   }
 
-  // Decompresses against what is left of the scan's budget, charged for
+  // Decompresses against what is left of the scan's budget (into an owned
+  // buffer here; fat binary entries use decompressor_'s), charged for
   // every attempt, failed or not: a file of many compressed payloads, valid
   // or corrupt, cannot make it allocate or decompress without bound. One
   // payload decompresses to at most the object limit.
@@ -432,8 +434,11 @@ class Scanner {
                                                         uint64_t expected_size) {
     Result<std::vector<uint8_t>> out =
         decompress(codec, payload, expected_size, std::min(budget_, options_.object_limit));
-    if (expected_size <= budget_) budget_ -= expected_size;
+    charge(expected_size);
     return out;
+  }
+  void charge(uint64_t expected_size) {
+    if (expected_size <= budget_) budget_ -= expected_size;
   }
 
   // Whether another code object may be listed; the first refusal is a problem.
@@ -451,6 +456,7 @@ class Scanner {
   bool full_ = false;
   uint64_t budget_;
   Describer describer_;
+  Decompressor decompressor_;
   ScanReport report_;
 };
 
