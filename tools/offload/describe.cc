@@ -16,12 +16,20 @@ bool is_bitcode(std::span<const uint8_t> bytes) {
   return magic == 0xdec04342 || magic == 0x0b17c0de;
 }
 
-// A cubin's header does not tell sm_90 from sm_90a (that lives in
-// .nv.compat): the container's name is kept when the SM agrees.
+// A fat binary entry names only the SM number (90 for sm_90 and sm_90a);
+// the code object's own header may say more (sm_90a in its e_flags or
+// .nv.compat, .target sm_90a in PTX) or less. When the SM agrees, the more
+// specific name is kept: `own` when it has a suffix the container's lacks.
 bool same_nvidia_sm(const std::string& own, const std::string& named) {
   Result<NvidiaTarget> a = parse_nvidia_target(own);
   Result<NvidiaTarget> b = parse_nvidia_target(named);
   return a.ok() && b.ok() && a->kind == b->kind && a->number() == b->number();
+}
+
+bool more_specific(const std::string& own, const std::string& named) {
+  Result<NvidiaTarget> a = parse_nvidia_target(own);
+  Result<NvidiaTarget> b = parse_nvidia_target(named);
+  return a.ok() && b.ok() && a->suffix != NvidiaArchSuffix::kNone && b->suffix == NvidiaArchSuffix::kNone;
 }
 
 }  // namespace
@@ -90,8 +98,12 @@ void Describer::describe(FoundCodeObject& found, std::span<const uint8_t> bytes)
   }
   if (found.target.empty()) {
     found.target = own;
-  } else if (!own.empty() && own != found.target && !same_nvidia_sm(own, found.target)) {
-    found.note = "the container names " + found.target + " but the code object's own header says " + own;
+  } else if (!own.empty() && own != found.target) {
+    if (!same_nvidia_sm(own, found.target)) {
+      found.note = "the container names " + found.target + " but the code object's own header says " + own;
+    } else if (more_specific(own, found.target)) {
+      found.target = own;
+    }
   }
 }
 
