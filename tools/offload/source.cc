@@ -89,9 +89,11 @@ Status FileSource::pread_exactly(uint64_t offset, std::span<uint8_t> out) {
 
 Result<std::span<const uint8_t>> FileSource::header_within(uint64_t offset, uint64_t size) {
   if (offset < window_offset_ || offset + size > window_offset_ + window_.size()) {
-    // One window from `offset` on: the reads that follow a header (the next
-    // entry's) usually lie in it.
-    const uint64_t length = std::min(kMaxHeaderRead, this->size() - offset);
+    // A window of at least a page from `offset` on: the small reads that
+    // follow (a bundle's next entry, the next ELF field) usually lie in it,
+    // and a fat binary entry's header costs a page, not its payload too.
+    constexpr uint64_t kWindow = 4096;
+    const uint64_t length = std::min(std::max(size, kWindow), this->size() - offset);
     window_.resize(length);
     window_offset_ = offset;
     if (Status status = pread_exactly(offset, window_); !status.ok()) {

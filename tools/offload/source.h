@@ -74,8 +74,8 @@ class MemorySource final : public ByteSource {
 };
 
 // A regular file, read with pread: never mapped, so a file that shrinks while
-// it is read gives an error rather than SIGBUS. Small reads come from a
-// cached window of kMaxHeaderRead bytes.
+// it is read gives an error rather than SIGBUS. Header reads come from a
+// cached window of at least a page.
 class FileSource final : public ByteSource {
  public:
   // Opens `path` read-only. Only a regular file is accepted: a directory,
