@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <cstdint>
+#include <fstream>
 #include <string>
 
 #include "elf_file_writer.h"
@@ -68,6 +69,34 @@ TEST(LargeFileTest, ReadsTheDeviceSectionAtTheEndOfAnEightGiBFile) {
   struct rusage usage {};
   ASSERT_EQ(::getrusage(RUSAGE_SELF, &usage), 0);
   EXPECT_LT(usage.ru_maxrss, 128 * 1024) << "maximum RSS in KiB";
+}
+
+// An 8 GiB .nv_fatbin that is a hole but for its last bytes: the hole is
+// skipped (SEEK_DATA), not read as 8 GiB of zeros.
+TEST(LargeFileTest, HolesInADeviceSectionAreSkipped) {
+  ScratchDir dir("devbin_large_file");
+  const std::vector<uint8_t> fatbin = read_data_file("cuda_lz4_sm80_sm90_compute90.fatbin");
+  ElfSpec spec;
+  spec.file_size = kEightGiB;
+  spec.sections.push_back({".nv_fatbin", 1, 0x1000, kEightGiB - 0x1000, {}});
+  const auto empty = dir.path / "zeros.so";
+  ASSERT_TRUE(write_elf_file(empty, spec));
+  const ScanReport zeros = scan_path(empty);
+  EXPECT_TRUE(zeros.code_objects.empty());
+  ASSERT_EQ(zeros.problems.size(), 1u) << all_problems(zeros);
+  EXPECT_EQ(zeros.problems[0], ".nv_fatbin: 8589930496 bytes of zeros and no container");
+
+  const auto last = dir.path / "last.so";
+  ASSERT_TRUE(write_elf_file(last, spec));
+  {
+    // The fat binary in the section's last bytes.
+    std::fstream file(last, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(kEightGiB - fatbin.size()));
+    file.write(reinterpret_cast<const char*>(fatbin.data()), static_cast<std::streamsize>(fatbin.size()));
+  }
+  const ScanReport found = scan_path(last);
+  EXPECT_TRUE(found.problems.empty()) << all_problems(found);
+  EXPECT_EQ(found.code_objects.size(), 3u);
 }
 
 TEST(LargeFileTest, TruncatedSectionTableIsAnError) {

@@ -151,15 +151,25 @@ class Scanner {
     }
     uint64_t position = 0;
     int index = 0;
+    // A page at a time, then 64 KiB once a page was all padding: a long run
+    // of zeros costs few reads, a container's start one page.
+    uint64_t padding_read = kPaddingRead;
     while (position < bytes.size) {
-      Result<std::span<const uint8_t>> peek = bytes.header_up_to(position, kPaddingRead);
+      Result<std::span<const uint8_t>> peek = bytes.header_up_to(position, padding_read);
       if (!peek.ok()) {
         report_.problems.push_back(where + ": " + peek.status().message());
         return;
       }
       const auto nonzero = std::find_if(peek->begin(), peek->end(), [](uint8_t b) { return b != 0; });
       position += static_cast<uint64_t>(nonzero - peek->begin());  // padding between containers
-      if (nonzero == peek->end()) continue;
+      if (nonzero == peek->end()) {
+        padding_read = kMaxHeaderRead;
+        // A hole of a sparse file reads as zeros: skip it unread.
+        const uint64_t data = bytes.source->next_data(bytes.offset + position);
+        if (data > bytes.offset + position) position = std::min(bytes.size, data - bytes.offset);
+        continue;
+      }
+      padding_read = kPaddingRead;
       if (full_) return;
       if (report_.containers.size() >= kMaxCodeObjects) {
         report_.problems.push_back(where + ": more than " + std::to_string(kMaxCodeObjects) +
@@ -192,6 +202,9 @@ class Scanner {
       }
       if (consumed == 0) return;  // the container was unreadable: its size is not known
       position += consumed;
+    }
+    if (index == 0 && bytes.size != 0) {
+      report_.problems.push_back(where + ": " + number(bytes.size) + " bytes of zeros and no container");
     }
   }
 

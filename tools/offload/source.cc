@@ -72,6 +72,15 @@ Result<std::unique_ptr<FileSource>> FileSource::open(const std::string& path) {
 
 FileSource::~FileSource() { ::close(fd_); }
 
+uint64_t FileSource::next_data(uint64_t offset) {
+  if (offset >= size()) return size();
+  const off_t data = ::lseek(fd_, static_cast<off_t>(offset), SEEK_DATA);
+  if (data >= 0) return std::min(static_cast<uint64_t>(data), size());
+  // ENXIO: no data at or after `offset`; anything else (a file system
+  // without SEEK_DATA): read on from `offset`.
+  return errno == ENXIO ? size() : offset;
+}
+
 Status FileSource::pread_exactly(uint64_t offset, std::span<uint8_t> out) {
   size_t filled = 0;
   while (filled < out.size()) {

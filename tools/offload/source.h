@@ -48,6 +48,10 @@ class ByteSource {
   Result<std::span<const uint8_t>> header(uint64_t offset, uint64_t size);
   // `size` bytes at `offset`, as long as the caller keeps them.
   Result<Bytes> read_bytes(uint64_t offset, uint64_t size);
+  // Where the first byte at or after `offset` that may not be zero lies: past
+  // a hole of a sparse file (SEEK_DATA), else `offset` itself; size() when
+  // only a hole follows.
+  virtual uint64_t next_data(uint64_t offset) { return offset; }
 
  protected:
   ByteSource(uint64_t size, std::string name) : size_(size), name_(std::move(name)) {}
@@ -84,6 +88,7 @@ class FileSource final : public ByteSource {
   ~FileSource() override;
   FileSource(const FileSource&) = delete;
   FileSource& operator=(const FileSource&) = delete;
+  uint64_t next_data(uint64_t offset) override;
 
  private:
   FileSource(int fd, uint64_t size, std::string name) : ByteSource(size, std::move(name)), fd_(fd) {}
