@@ -30,6 +30,10 @@ class Bytes {
   Bytes() = default;
   explicit Bytes(std::span<const uint8_t> view) : view_(view) {}
   explicit Bytes(std::vector<uint8_t> owned) : owned_(std::move(owned)), view_(owned_) {}
+  Bytes(Bytes&&) = default;
+  Bytes& operator=(Bytes&&) = default;
+  Bytes(const Bytes&) = delete;  // a copy's view would point into the original
+  Bytes& operator=(const Bytes&) = delete;
   std::span<const uint8_t> span() const { return view_; }
 
  private:
