@@ -17,7 +17,7 @@
 # machine with:
 #   mkdir -p .gpu-deps && (cd .gpu-deps && apt-get download libgtest-dev \
 #     libgmock-dev libbenchmark-dev libbenchmark1debian libcli11-dev \
-#     zlib1g-dev zlib1g libzstd-dev libzstd1)
+#     zlib1g-dev zlib1g libzstd-dev libzstd1 liblz4-dev liblz4-1)
 # Environment: DEVBIN_GPU_BUILD_DIR (default /tmp/devbin-gpu-build),
 # DEVBIN_BENCH_SIZE (bytes, default 1 GiB), JOBS (default: all cores),
 # DEVBIN_MEMCHECK_VARIANTS (a glob of the tuning variants in
@@ -204,6 +204,30 @@ if [ "$quick" != 1 ] && [ -d "$root/.gpu-deps/variants" ] && [ -x "$cuda_bench" 
 fi
 
 fi
+
+# --- devbin doctor against cuobjdump (issue 23) -------------------------------
+# Added for `devbin doctor` on the binaries people ship: PyTorch's
+# libtorch_cuda.so, libc10_cuda.so, every other library in torch/lib and in
+# the nvidia wheels beside it, through scripts/doctor_vs_cuobjdump.py: the
+# doctor's cubin and PTX targets and counts per target against cuobjdump
+# --list-elf/--list-ptx, its time and maximum RSS per file, and its answer for
+# the GPU present and for sm_70, sm_87, sm_101 and sm_103. One Markdown table
+# in OUTDIR/doctor.md; its RESULT line goes to summary.txt. Runs with the
+# tests part; DEVBIN_GPU_CHECK_DOCTOR=0 skips it; DEVBIN_TORCH_PYTHON names
+# the python that imports torch (default python3). A missing torch or
+# cuobjdump is reported in the table, not a failure; a disagreement or a
+# doctor crash is.
+if [ "$part" != bench ] && [ "${DEVBIN_GPU_CHECK_DOCTOR:-1}" != 0 ]; then
+  if [ -x "$devbin" ]; then
+    step doctor-vs-cuobjdump "$out/doctor.md" 420 python3 "$root/scripts/doctor_vs_cuobjdump.py" \
+      --devbin "$devbin" ${cuobjdump:+--cuobjdump "$cuobjdump"} --python "${DEVBIN_TORCH_PYTHON:-python3}" \
+      --timeout 120 --deadline 300
+    grep '^RESULT' "$out/doctor.md" >>"$summary"
+  else
+    echo "doctor-vs-cuobjdump          SKIPPED (devbin did not build)" | tee -a "$summary"
+  fi
+fi
+# --- end of devbin doctor against cuobjdump ------------------------------------
 
 echo
 echo "==== summary ($(date -u +%F\ %T) UTC)"

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "doctor.h"
+#include "fatbin.h"
 #include "offload_test_util.h"
 #include "scan.h"
 
@@ -367,6 +368,27 @@ TEST(ScanTest, NestingIsBounded) {
   bool said = false;
   for (const std::string& problem : report.problems) said = said || has(problem, "nested more than");
   EXPECT_TRUE(said) << (report.problems.empty() ? "no problem" : report.problems[0]);
+}
+
+// A fat binary entry names the SM number only (90 for sm_90a too); the
+// cubin's e_flags say it is arch-specific, and that name is the one kept.
+TEST(ScanTest, ArchSpecificCubinIsNamedByItsOwnHeader) {
+  std::vector<uint8_t> bytes = read_data_file("cuda_sm80_sm90_compute90.fatbin");
+  const Result<Fatbin> fatbin = parse_fatbin(bytes);
+  ASSERT_TRUE(fatbin.ok()) << fatbin.status().message();
+  const FatbinEntry& sm90 = fatbin->entries[2];
+  ASSERT_EQ(sm90.sm, 90u);
+  const size_t cubin = static_cast<size_t>(sm90.payload_offset);
+  const uint8_t abi_version = bytes[cubin + 8];
+  const uint32_t accelerators = abi_version == 7 ? 0x800 : 0x8;  // EF_CUDA_ACCELERATORS(_V1)
+  put_u32(bytes, cubin + 48, static_cast<uint32_t>(bytes[cubin + 48] | (bytes[cubin + 49] << 8) |
+                                                   (bytes[cubin + 50] << 16) | (bytes[cubin + 51] << 24)) |
+                                 accelerators);
+  const ScanReport report = scan_gpu_binary(bytes);
+  ASSERT_EQ(report.code_objects.size(), 3u);
+  EXPECT_EQ(report.code_objects[2].target, "sm_90a");
+  EXPECT_TRUE(report.code_objects[2].note.empty()) << report.code_objects[2].note;
+  EXPECT_EQ(report.code_objects[0].target, "sm_80");
 }
 
 }  // namespace

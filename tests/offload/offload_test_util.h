@@ -26,6 +26,7 @@ inline const std::vector<std::string>& data_file_names() {
       "hip_images.offbin",               "cuda_sm80_sm90_compute90.fatbin",
       "cuda_compressed_sm80_compute90.fatbin", "libcuda_sm75_sm86_compute86.so",
       "hip_rdc_old_driver.o",            "cuda_rdc_sm80.o",
+      "cuda_lz4_sm80_sm90_compute90.fatbin",
   };
   return names;
 }

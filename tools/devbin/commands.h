@@ -27,7 +27,7 @@ int run_inspect(std::ostream& out, const std::vector<std::string>& files, bool j
 // are judged with. 1 when a file holds no readable code object or a GPU
 // gets none; 2 for a malformed --cuda-driver.
 int run_doctor(std::ostream& out, const std::vector<std::string>& files, const std::vector<std::string>& gpu_isas,
-               const std::string& cuda_driver, bool json);
+               const std::string& cuda_driver, bool json, bool verbose);
 // The main job: the selected GPUs' report (gpu_commands.h), or, with none,
 // why and the embedded TOC.
 int run_main_report(std::ostream& out, bool json, const DeviceSelection& selection = {});

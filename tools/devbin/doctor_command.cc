@@ -1,10 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
-// devbin doctor FILE... [--gpu ISA...] [--cuda-driver X.Y] [--json]: the GPU
-// code inside the files people ship (tools/offload reads them) and, for each
-// GPU present or named, which code object its runtime would load, or why
-// none would and what rebuild fixes it (tools/offload/doctor.h's rules).
+// devbin doctor FILE... [--gpu ISA...] [--cuda-driver X.Y] [--json]
+// [--verbose]: the GPU code inside the files people ship (tools/offload reads
+// them, any size) and, for each GPU present or named, which code object its
+// runtime would load, or why none would and what rebuild fixes it
+// (tools/offload/doctor.h's rules). Text output lists each code object of a
+// file that has few; a file of many (a framework, a vendor library) is
+// summarised by target unless --verbose; --json always gives every one.
+#include <algorithm>
 #include <iostream>
+#include <memory>
+#include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "commands.h"
@@ -12,7 +19,7 @@
 #include "devbin/device.h"
 #include "devbin/hsa.h"
 #include "doctor.h"
-#include "input_file.h"
+#include "source.h"
 #include "json.h"
 #include "scan.h"
 
@@ -89,10 +96,102 @@ std::string size_text(const FoundCodeObject& code) {
 
 std::string kernels_text(const FoundCodeObject& code) {
   if (!code.kernels_known) return "kernels not read";
-  if (code.kernels.empty()) return "no kernels";
+  if (code.kernel_count == 0) return "no kernels";
   std::string out = "kernels: ";
   for (size_t i = 0; i < code.kernels.size(); ++i) out += (i == 0 ? "" : ", ") + code.kernels[i];
+  if (code.kernels.size() < code.kernel_count) {
+    out += (code.kernels.empty() ? "" : ", ...") + std::string(" (") + std::to_string(code.kernel_count) +
+           " in all; the report keeps a bounded number of names)";
+  }
   return out;
+}
+
+// Text output lists every code object of a file of at most this many, and
+// of more only with --verbose; and as many containers and problems.
+constexpr size_t kListedCodeObjects = 16;
+constexpr size_t kListedContainers = 8;
+constexpr size_t kListedProblems = 20;
+constexpr size_t kSummaryKernelNames = 3;
+
+// Code objects of one vendor, target and format, in the order first seen.
+struct TargetSummary {
+  const FoundCodeObject* first = nullptr;
+  size_t count = 0;
+  uint64_t size = 0;
+  uint64_t stored_size = 0;
+  uint64_t kernel_count = 0;
+  std::vector<std::string> kernels;  // the first few distinct names
+  size_t with_note = 0;
+  std::vector<std::string> compressions;
+};
+
+std::vector<TargetSummary> summarise(const ScanReport& scan) {
+  std::vector<TargetSummary> out;
+  std::map<std::tuple<Vendor, std::string, std::string>, size_t> index;
+  for (const FoundCodeObject& code : scan.code_objects) {
+    const auto [at, added] = index.try_emplace({code.vendor, code.target, code.format}, out.size());
+    if (added) out.emplace_back().first = &code;
+    TargetSummary& summary = out[at->second];
+    ++summary.count;
+    summary.size += code.size;
+    summary.stored_size += code.stored_size;
+    summary.kernel_count += code.kernel_count;
+    summary.with_note += code.note.empty() ? 0 : 1;
+    for (const std::string& name : code.kernels) {
+      if (summary.kernels.size() >= kSummaryKernelNames) break;
+      if (std::find(summary.kernels.begin(), summary.kernels.end(), name) == summary.kernels.end()) {
+        summary.kernels.push_back(name);
+      }
+    }
+    if (std::find(summary.compressions.begin(), summary.compressions.end(), code.compression) ==
+        summary.compressions.end()) {
+      summary.compressions.push_back(code.compression);
+    }
+  }
+  return out;
+}
+
+void print_summary(std::ostream& out, const ScanReport& scan) {
+  out << "  " << scan.code_objects.size() << " code objects, by target (--verbose lists each one):\n";
+  for (const TargetSummary& summary : summarise(scan)) {
+    const FoundCodeObject& code = *summary.first;
+    out << "    " << vendor_name(code.vendor) << " " << code.target << "  " << code.format << "  " << summary.count
+        << " code object" << (summary.count == 1 ? "" : "s") << ", " << summary.size << " bytes";
+    std::string codecs;
+    for (const std::string& codec : summary.compressions) {
+      if (!codec.empty()) codecs += (codecs.empty() ? "" : "/") + codec;
+    }
+    if (!codecs.empty()) out << " (" << summary.stored_size << " stored, " << codecs << ")";
+    out << "  ";
+    if (summary.kernel_count == 0) {
+      out << "no kernels listed";
+    } else {
+      out << "kernels: ";
+      for (size_t i = 0; i < summary.kernels.size(); ++i) out << (i == 0 ? "" : ", ") << summary.kernels[i];
+      out << ", ... (" << summary.kernel_count << " in all)";
+    }
+    out << "\n";
+    if (summary.with_note != 0) {
+      out << "        note (" << summary.with_note << " of them): " << code.note << "\n";
+    }
+  }
+}
+
+// One line per (target, verdict, reason): a file of many code objects gives
+// the same verdict for each of a target's.
+void print_grouped_verdicts(std::ostream& out, const ScanReport& scan, const Diagnosis& diagnosis) {
+  std::vector<std::tuple<std::string, bool, std::string, size_t>> groups;
+  std::map<std::tuple<std::string, bool, std::string>, size_t> index;
+  for (const offload::CodeObjectVerdict& verdict : diagnosis.verdicts) {
+    const std::string& target = scan.code_objects[verdict.index].target;
+    const auto [at, added] = index.try_emplace({target, verdict.loads, verdict.reason}, groups.size());
+    if (added) groups.emplace_back(target, verdict.loads, verdict.reason, 0);
+    ++std::get<3>(groups[at->second]);
+  }
+  for (const auto& [target, loads, reason, count] : groups) {
+    out << "      " << target << " (" << count << " code object" << (count == 1 ? "" : "s")
+        << "): " << (loads ? "would load: " : "no: ") << reason << "\n";
+  }
 }
 
 std::string code_json(const FoundCodeObject& code, size_t index) {
@@ -103,6 +202,7 @@ std::string code_json(const FoundCodeObject& code, size_t index) {
                     ", \"location\": " + json_string(code.location);
   if (!code.ptx_version.empty()) out += ", \"ptx_version\": " + json_string(code.ptx_version);
   out += ", \"loadable\": " + std::string(code.loadable ? "true" : "false");
+  out += ", \"kernel_count\": " + std::to_string(code.kernel_count);
   out += ", \"kernels\": ";
   if (code.kernels_known) {
     out += "[";
@@ -134,19 +234,32 @@ std::string diagnosis_json(const GpuQuery& gpu, const Diagnosis& diagnosis) {
 }
 
 void print_text(std::ostream& out, const std::string& path, const ScanReport& scan, const std::vector<GpuQuery>& gpus,
-                const std::vector<Diagnosis>& diagnoses) {
+                const std::vector<Diagnosis>& diagnoses, bool verbose) {
   out << path << "\n";
-  for (const std::string& container : scan.containers) out << "  " << container << "\n";
-  out << "  " << scan.code_objects.size() << " code object" << (scan.code_objects.size() == 1 ? "" : "s") << ":\n";
-  for (size_t i = 0; i < scan.code_objects.size(); ++i) {
-    const FoundCodeObject& code = scan.code_objects[i];
-    out << "    [" << i << "] " << vendor_name(code.vendor) << " " << code.target << "  " << code.format;
-    if (!code.ptx_version.empty()) out << " " << code.ptx_version;
-    out << "  " << size_text(code) << "  " << kernels_text(code) << "\n";
-    out << "        in " << code.location << "\n";
-    if (!code.note.empty()) out << "        note: " << code.note << "\n";
+  const bool all = verbose || scan.code_objects.size() <= kListedCodeObjects;
+  const size_t containers = verbose ? scan.containers.size() : std::min(scan.containers.size(), kListedContainers);
+  for (size_t i = 0; i < containers; ++i) out << "  " << scan.containers[i] << "\n";
+  if (containers < scan.containers.size()) {
+    out << "  ... and " << scan.containers.size() - containers << " more containers (--verbose lists them)\n";
   }
-  for (const std::string& problem : scan.problems) out << "  problem: " << problem << "\n";
+  if (all) {
+    out << "  " << scan.code_objects.size() << " code object" << (scan.code_objects.size() == 1 ? "" : "s") << ":\n";
+    for (size_t i = 0; i < scan.code_objects.size(); ++i) {
+      const FoundCodeObject& code = scan.code_objects[i];
+      out << "    [" << i << "] " << vendor_name(code.vendor) << " " << code.target << "  " << code.format;
+      if (!code.ptx_version.empty()) out << " " << code.ptx_version;
+      out << "  " << size_text(code) << "  " << kernels_text(code) << "\n";
+      out << "        in " << code.location << "\n";
+      if (!code.note.empty()) out << "        note: " << code.note << "\n";
+    }
+  } else {
+    print_summary(out, scan);
+  }
+  const size_t problems = verbose ? scan.problems.size() : std::min(scan.problems.size(), kListedProblems);
+  for (size_t i = 0; i < problems; ++i) out << "  problem: " << scan.problems[i] << "\n";
+  if (problems < scan.problems.size()) {
+    out << "  ... and " << scan.problems.size() - problems << " more problems (--verbose lists them)\n";
+  }
   for (size_t g = 0; g < gpus.size(); ++g) {
     const Diagnosis& diagnosis = diagnoses[g];
     out << "  " << gpus[g].label << ": ";
@@ -156,9 +269,13 @@ void print_text(std::ostream& out, const std::string& path, const ScanReport& sc
     } else {
       out << "NOTHING LOADS: " << diagnosis.reason << "\n";
     }
-    for (const offload::CodeObjectVerdict& verdict : diagnosis.verdicts) {
-      out << "      [" << verdict.index << "] " << scan.code_objects[verdict.index].target << ": "
-          << (verdict.loads ? "would load: " : "no: ") << verdict.reason << "\n";
+    if (all) {
+      for (const offload::CodeObjectVerdict& verdict : diagnosis.verdicts) {
+        out << "      [" << verdict.index << "] " << scan.code_objects[verdict.index].target << ": "
+            << (verdict.loads ? "would load: " : "no: ") << verdict.reason << "\n";
+      }
+    } else {
+      print_grouped_verdicts(out, scan, diagnosis);
     }
     for (const std::string& fix : diagnosis.fixes) out << "    fix: " << fix << "\n";
   }
@@ -167,7 +284,7 @@ void print_text(std::ostream& out, const std::string& path, const ScanReport& sc
 }  // namespace
 
 int run_doctor(std::ostream& out, const std::vector<std::string>& files, const std::vector<std::string>& gpu_isas,
-               const std::string& cuda_driver, bool json) {
+               const std::string& cuda_driver, bool json, bool verbose) {
   int exit_code = kExitOk;
   std::optional<int> driver_version;
   if (!cuda_driver.empty()) {
@@ -214,17 +331,19 @@ int run_doctor(std::ostream& out, const std::vector<std::string>& files, const s
     if (json) out << (first ? "" : ",") << "\n  ";
     if (!json && !first) out << "\n";
     first = false;
-    Result<std::vector<uint8_t>> bytes = read_input_file(path);
-    if (!bytes.ok()) {
+    // Read in pieces (headers, then one code object at a time): a file of
+    // any size, in memory bounded by offload::ScanOptions.
+    Result<std::unique_ptr<offload::FileSource>> source = offload::FileSource::open(path);
+    if (!source.ok()) {
       exit_code = kExitFailure;
       if (json) {
-        out << "{\"file\": " << json_string(path) << ", \"error\": " << json_string(bytes.status().message()) << "}";
+        out << "{\"file\": " << json_string(path) << ", \"error\": " << json_string(source.status().message()) << "}";
       } else {
-        std::cerr << "devbin doctor: " << bytes.status().message() << "\n";
+        std::cerr << "devbin doctor: " << source.status().message() << "\n";
       }
       continue;
     }
-    const ScanReport scan = offload::scan_gpu_binary(*bytes);
+    const ScanReport scan = offload::scan_gpu_source(**source);
     if (scan.code_objects.empty()) exit_code = kExitFailure;
     std::vector<Diagnosis> diagnoses;
     for (const GpuQuery& gpu : gpus) {
@@ -232,7 +351,7 @@ int run_doctor(std::ostream& out, const std::vector<std::string>& files, const s
       if (!diagnoses.back().chosen) exit_code = kExitFailure;
     }
     if (!json) {
-      print_text(out, path, scan, gpus, diagnoses);
+      print_text(out, path, scan, gpus, diagnoses, verbose);
       continue;
     }
     out << "{\"file\": " << json_string(path) << ", \"containers\": [";

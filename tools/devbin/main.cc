@@ -55,7 +55,10 @@ int main(int argc, char** argv) {
                      "Ask about these targets instead of the GPUs present: gfx90a:xnack-, gfx1100, sm_90, ...");
   doctor->add_option("--cuda-driver", doctor_cuda_driver,
                      "With --gpu: judge PTX against this CUDA driver version (12.4)");
-  doctor->add_flag("--json", doctor_json, "JSON");
+  doctor->add_flag("--json", doctor_json, "JSON: every code object, for scripts");
+  bool doctor_verbose = false;
+  doctor->add_flag("--verbose", doctor_verbose,
+                   "List every code object, container and problem (a file of many is otherwise summarised by target)");
 
   CLI::App* selftest = app.add_subcommand(
       "selftest", "Run every builtin kernel on every GPU (CUDA devices, HSA agents) and check the results");
@@ -91,7 +94,8 @@ int main(int argc, char** argv) {
   if (*list) return devbin::cli::run_list(out, list_json);
   if (*select) return devbin::cli::run_select(out, isas, map_only, select_json);
   if (*inspect) return devbin::cli::run_inspect(out, files, inspect_json);
-  if (*doctor) return devbin::cli::run_doctor(out, doctor_files, doctor_gpus, doctor_cuda_driver, doctor_json);
+  if (*doctor) return devbin::cli::run_doctor(out, doctor_files, doctor_gpus, doctor_cuda_driver, doctor_json,
+                                                      doctor_verbose);
   if (*selftest) return devbin::cli::run_selftest(out, selftest_json, selection);
   if (*bench) return devbin::cli::run_bench(out, bench_size, selection);
   return devbin::cli::run_main_report(out, json, selection);

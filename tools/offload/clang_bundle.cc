@@ -34,21 +34,22 @@ std::string_view compression_method_name(CompressionMethod method) {
   return method == CompressionMethod::kZlib ? "zlib" : "zstd";
 }
 
-Result<Bundle> parse_bundle(std::span<const uint8_t> bytes) {
-  if (!starts_with_bundle(bytes)) {
+Result<Bundle> read_bundle(const Region& region) {
+  const uint64_t total = region.size;
+  DEVBIN_ASSIGN_OR_RETURN(std::span<const uint8_t> magic, region.header_up_to(0, kBundleHeaderSize));
+  if (!starts_with_bundle(magic)) {
     return invalid_argument("not a clang offload bundle: expected '__CLANG_OFFLOAD_BUNDLE__', found " +
-                            elf::hex_bytes(bytes, 24));
+                            elf::hex_bytes(magic, 24));
   }
-  if (bytes.size() < kBundleHeaderSize) {
-    return data_loss("truncated clang offload bundle: expected a 32-byte header, found " + number(bytes.size()) +
-                     " bytes");
+  if (total < kBundleHeaderSize) {
+    return data_loss("truncated clang offload bundle: expected a 32-byte header, found " + number(total) + " bytes");
   }
-  const uint64_t count = load_u64(bytes, 24);
+  const uint64_t count = load_u64(magic, 24);
   // Each entry takes at least 24 bytes of header: a count the bytes cannot
   // hold is refused before anything is reserved for it.
-  if (count > (bytes.size() - kBundleHeaderSize) / kBundleEntryFixedSize) {
-    return data_loss("clang offload bundle declares " + number(count) + " entries; its " + number(bytes.size()) +
-                     " bytes hold at most " + number((bytes.size() - kBundleHeaderSize) / kBundleEntryFixedSize));
+  if (count > (total - kBundleHeaderSize) / kBundleEntryFixedSize) {
+    return data_loss("clang offload bundle declares " + number(count) + " entries; its " + number(total) +
+                     " bytes hold at most " + number((total - kBundleHeaderSize) / kBundleEntryFixedSize));
   }
   if (count > kMaxEntries) {
     return data_loss("clang offload bundle declares " + number(count) + " entries: expected at most " +
@@ -59,31 +60,37 @@ Result<Bundle> parse_bundle(std::span<const uint8_t> bytes) {
   uint64_t position = kBundleHeaderSize;
   for (uint64_t i = 0; i < count; ++i) {
     const std::string what = "clang offload bundle entry " + number(i);
-    if (!range_fits(position, kBundleEntryFixedSize, bytes.size())) {
-      return data_loss(what + ": header at offset " + elf::hex(position) + " ends past the end (" +
-                       number(bytes.size()) + " bytes)");
+    if (!range_fits(position, kBundleEntryFixedSize, total)) {
+      return data_loss(what + ": header at offset " + elf::hex(position) + " ends past the end (" + number(total) +
+                       " bytes)");
     }
     BundleEntry entry;
-    entry.offset = load_u64(bytes, position);
-    entry.size = load_u64(bytes, position + 8);
-    const uint64_t id_size = load_u64(bytes, position + 16);
+    uint64_t id_size = 0;
+    {
+      DEVBIN_ASSIGN_OR_RETURN(std::span<const uint8_t> fixed, region.header(position, kBundleEntryFixedSize));
+      entry.offset = load_u64(fixed, 0);
+      entry.size = load_u64(fixed, 8);
+      id_size = load_u64(fixed, 16);
+    }
     position += kBundleEntryFixedSize;
     if (id_size == 0 || id_size > kMaxEntryIdSize) {
       return data_loss(what + ": ID length " + number(id_size) + ": expected 1 to " + number(kMaxEntryIdSize));
     }
-    if (!range_fits(position, id_size, bytes.size())) {
+    if (!range_fits(position, id_size, total)) {
       return data_loss(what + ": ID (" + number(id_size) + " bytes at offset " + elf::hex(position) +
-                       ") ends past the end (" + number(bytes.size()) + " bytes)");
+                       ") ends past the end (" + number(total) + " bytes)");
     }
-    entry.id = std::string_view(reinterpret_cast<const char*>(bytes.data() + position), id_size);
+    {
+      DEVBIN_ASSIGN_OR_RETURN(std::span<const uint8_t> id, region.header(position, id_size));
+      entry.id.assign(reinterpret_cast<const char*>(id.data()), id.size());
+    }
     position += id_size;
-    if (!range_fits(entry.offset, entry.size, bytes.size())) {
+    if (!range_fits(entry.offset, entry.size, total)) {
       return data_loss(what + " " + util::quote(entry.id) + ": code object (offset " + elf::hex(entry.offset) +
-                       ", size " + elf::hex(entry.size) + ") ends past the end of the bundle (" +
-                       number(bytes.size()) + " bytes)");
+                       ", size " + elf::hex(entry.size) + ") ends past the end of the bundle (" + number(total) +
+                       " bytes)");
     }
-    entry.bytes = bytes.subspan(entry.offset, entry.size);
-    bundle.entries.push_back(entry);
+    bundle.entries.push_back(std::move(entry));
   }
   const uint64_t header_end = position;
   bundle.size = header_end;
@@ -109,6 +116,22 @@ Result<Bundle> parse_bundle(std::span<const uint8_t> bytes) {
     }
   }
   return bundle;
+}
+
+Result<Bundle> parse_bundle(std::span<const uint8_t> bytes) {
+  MemorySource source(bytes, "the bundle");
+  DEVBIN_ASSIGN_OR_RETURN(Bundle bundle, read_bundle(whole(source)));
+  for (BundleEntry& entry : bundle.entries) entry.bytes = bytes.subspan(entry.offset, entry.size);
+  return bundle;
+}
+
+uint64_t compressed_bundle_extent(std::span<const uint8_t> header, uint64_t available) {
+  if (header.size() < 16) return available;
+  switch (load_u16(header, 4)) {
+    case 2: return std::min<uint64_t>(load_u32(header, 8), available);
+    case 3: return std::min<uint64_t>(load_u64(header, 8), available);
+    default: return available;
+  }
 }
 
 Result<BundleEntryId> parse_bundle_entry_id(std::string_view id) {

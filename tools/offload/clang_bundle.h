@@ -9,10 +9,12 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "devbin/status.h"
+#include "source.h"
 
 namespace devbin::offload {
 
@@ -22,10 +24,10 @@ namespace devbin::offload {
 inline constexpr std::string_view kBundleMagic = "__CLANG_OFFLOAD_BUNDLE__";
 
 struct BundleEntry {
-  std::string_view id;  // "<offload kind>-<triple>-<target id>"
+  std::string id;  // "<offload kind>-<triple>-<target id>"
   uint64_t offset = 0;
   uint64_t size = 0;
-  std::span<const uint8_t> bytes;
+  std::span<const uint8_t> bytes;  // parse_bundle only; read_bundle leaves it empty
 };
 
 struct Bundle {
@@ -38,6 +40,9 @@ bool starts_with_bundle(std::span<const uint8_t> bytes);
 // Entries lie within `bytes`, after the header, and do not overlap each other
 // (empty entries, the host's, excepted).
 Result<Bundle> parse_bundle(std::span<const uint8_t> bytes);
+// The same over a region of a source, reading the header only: entries are
+// offsets and sizes from the region's start.
+Result<Bundle> read_bundle(const Region& region);
 
 // A bundle entry ID split in three: the offload kind ("hip", "hipv4", "host",
 // "openmp"), the triple ("amdgcn-amd-amdhsa", "x86_64-unknown-linux-gnu") and
@@ -67,6 +72,9 @@ struct CompressedBundle {
 };
 
 bool starts_with_compressed_bundle(std::span<const uint8_t> bytes);
+// How many of the `available` bytes the compressed bundle whose header starts
+// `header` takes: its declared size (versions 2 and 3), else all of them.
+uint64_t compressed_bundle_extent(std::span<const uint8_t> header, uint64_t available);
 Result<CompressedBundle> parse_compressed_bundle(std::span<const uint8_t> bytes);
 
 }  // namespace devbin::offload

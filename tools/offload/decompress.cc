@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 #include "decompress.h"
 
+#include <lz4.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -12,12 +13,12 @@
 namespace devbin::offload {
 namespace {
 
-Result<std::vector<uint8_t>> zlib_decompress(std::span<const uint8_t> compressed, uint64_t expected_size) {
+Status zlib_decompress(std::span<const uint8_t> compressed, std::span<uint8_t> out) {
+  const uint64_t expected_size = out.size();
   // zlib counts in uInt (32 bits); decompress() caps sizes far below that.
   if (compressed.size() > UINT32_MAX || expected_size > UINT32_MAX) {
     return failed_precondition("zlib payload over 4 GiB");
   }
-  std::vector<uint8_t> out(expected_size);
   z_stream stream{};
   if (inflateInit(&stream) != Z_OK) return internal_error("zlib: inflateInit failed");
   stream.next_in = const_cast<Bytef*>(compressed.data());
@@ -33,7 +34,7 @@ Result<std::vector<uint8_t>> zlib_decompress(std::span<const uint8_t> compressed
       return data_loss("zlib stream holds " + number(produced) + " bytes; its container declares " +
                        number(expected_size));
     }
-    return out;
+    return Status::Ok();
   }
   if (stream.avail_out == 0 && (result == Z_OK || result == Z_BUF_ERROR)) {
     return data_loss("zlib stream holds more than the " + number(expected_size) + " bytes its container declares");
@@ -42,15 +43,15 @@ Result<std::vector<uint8_t>> zlib_decompress(std::span<const uint8_t> compressed
                    " bytes (zlib code " + std::to_string(result) + (message.empty() ? "" : ": " + message) + ")");
 }
 
-Result<std::vector<uint8_t>> zstd_decompress(std::span<const uint8_t> compressed, uint64_t expected_size) {
+Status zstd_decompress(ZSTD_DCtx* context, std::span<const uint8_t> compressed, std::span<uint8_t> out) {
+  const uint64_t expected_size = out.size();
   const unsigned long long frame_size = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
   if (frame_size == ZSTD_CONTENTSIZE_ERROR) return data_loss("not a zstd frame: the magic or frame header is wrong");
   if (frame_size != ZSTD_CONTENTSIZE_UNKNOWN && frame_size != expected_size) {
     return data_loss("zstd frame declares " + number(frame_size) + " bytes; its container declares " +
                      number(expected_size));
   }
-  std::vector<uint8_t> out(expected_size);
-  const size_t result = ZSTD_decompress(out.data(), out.size(), compressed.data(), compressed.size());
+  const size_t result = ZSTD_decompressDCtx(context, out.data(), out.size(), compressed.data(), compressed.size());
   if (ZSTD_isError(result)) {
     return data_loss(std::string("zstd stream is corrupt or truncated: ") + ZSTD_getErrorName(result));
   }
@@ -58,20 +59,79 @@ Result<std::vector<uint8_t>> zstd_decompress(std::span<const uint8_t> compressed
     return data_loss("zstd stream holds " + number(result) + " bytes; its container declares " +
                      number(expected_size));
   }
-  return out;
+  return Status::Ok();
+}
+
+// CUDA fat binaries (nvcc --compress-mode, -Xfatbin -compress-all before
+// CUDA 12.8) hold one LZ4 block, no frame: the entry header gives both sizes.
+// LZ4_decompress_safe never writes past the output nor reads past the input.
+Status lz4_decompress(std::span<const uint8_t> compressed, std::span<uint8_t> out) {
+  const uint64_t expected_size = out.size();
+  if (compressed.size() > static_cast<uint64_t>(LZ4_MAX_INPUT_SIZE) ||
+      expected_size > static_cast<uint64_t>(INT32_MAX)) {
+    return failed_precondition("LZ4 block over 2 GiB");
+  }
+  const int result = LZ4_decompress_safe(reinterpret_cast<const char*>(compressed.data()),
+                                         reinterpret_cast<char*>(out.data()), static_cast<int>(compressed.size()),
+                                         static_cast<int>(out.size()));
+  if (result < 0) {
+    return data_loss("LZ4 block is corrupt, truncated or holds more than the " + number(expected_size) +
+                     " bytes its container declares (LZ4 error at input byte " + std::to_string(-result - 1) + ")");
+  }
+  if (static_cast<uint64_t>(result) != expected_size) {
+    return data_loss("LZ4 block holds " + number(static_cast<uint64_t>(result)) + " bytes; its container declares " +
+                     number(expected_size));
+  }
+  return Status::Ok();
 }
 
 }  // namespace
 
-Result<std::vector<uint8_t>> decompress(Codec codec, std::span<const uint8_t> compressed, uint64_t expected_size,
-                                        uint64_t limit) {
-  const char* name = codec == Codec::kZlib ? "zlib" : "zstd";
+std::string_view codec_name(Codec codec) {
+  switch (codec) {
+    case Codec::kZlib: return "zlib";
+    case Codec::kZstd: return "zstd";
+    case Codec::kLz4: return "LZ4";
+  }
+  return "zstd";
+}
+
+Decompressor::~Decompressor() { ZSTD_freeDCtx(zstd_); }
+
+Result<std::span<const uint8_t>> Decompressor::decompress(Codec codec, std::span<const uint8_t> compressed,
+                                                          uint64_t expected_size, uint64_t limit) {
+  const std::string name(codec_name(codec));
   if (expected_size > limit) {
-    return failed_precondition(std::string(name) + " payload declares " + number(expected_size) +
+    return failed_precondition(name + " payload declares " + number(expected_size) +
                                " bytes once decompressed: more than the " + number(limit) + "-byte limit");
   }
-  if (compressed.empty()) return data_loss(std::string(name) + " payload is empty");
-  return codec == Codec::kZlib ? zlib_decompress(compressed, expected_size) : zstd_decompress(compressed, expected_size);
+  if (compressed.empty()) return data_loss(name + " payload is empty");
+  // The buffer only grows (to the largest payload, at most `limit`), and is
+  // never cleared: each codec writes every byte it reports.
+  if (buffer_.size() < expected_size) buffer_.resize(expected_size);
+  const std::span<uint8_t> out(buffer_.data(), expected_size);
+  switch (codec) {
+    case Codec::kZlib:
+      DEVBIN_RETURN_IF_ERROR(zlib_decompress(compressed, out));
+      break;
+    case Codec::kLz4:
+      DEVBIN_RETURN_IF_ERROR(lz4_decompress(compressed, out));
+      break;
+    case Codec::kZstd:
+      if (zstd_ == nullptr) zstd_ = ZSTD_createDCtx();
+      if (zstd_ == nullptr) return internal_error("zstd: ZSTD_createDCtx failed");
+      DEVBIN_RETURN_IF_ERROR(zstd_decompress(zstd_, compressed, out));
+      break;
+  }
+  return std::span<const uint8_t>(out);
+}
+
+Result<std::vector<uint8_t>> decompress(Codec codec, std::span<const uint8_t> compressed, uint64_t expected_size,
+                                        uint64_t limit) {
+  Decompressor decompressor;
+  DEVBIN_ASSIGN_OR_RETURN(std::span<const uint8_t> out,
+                          decompressor.decompress(codec, compressed, expected_size, limit));
+  return std::vector<uint8_t>(out.begin(), out.end());
 }
 
 }  // namespace devbin::offload

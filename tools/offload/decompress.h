@@ -1,25 +1,46 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
-// zlib and zstd decompression for compressed offload bundles and fat binary
-// entries, through Debian's libz and libzstd. Only the tools link this: the
+// zlib, zstd and LZ4 decompression for compressed offload bundles and fat
+// binary entries, through Debian's libz, libzstd and liblz4. Only the tools link this: the
 // runtime library takes no third-party code.
 #ifndef DEVBIN_TOOLS_OFFLOAD_DECOMPRESS_H_
 #define DEVBIN_TOOLS_OFFLOAD_DECOMPRESS_H_
 
 #include <cstdint>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "devbin/status.h"
 
+struct ZSTD_DCtx_s;  // zstd.h's ZSTD_DCtx, kept out of this header
+
 namespace devbin::offload {
 
-enum class Codec : uint8_t { kZlib, kZstd };
+enum class Codec : uint8_t { kZlib, kZstd, kLz4 };
+std::string_view codec_name(Codec codec);  // "zlib", "zstd", "LZ4"
 
 // Decompresses `compressed`, which its container says holds exactly
 // `expected_size` bytes. A size above `limit` is refused before anything is
 // allocated; output that is shorter, longer or corrupt is an error saying so.
 Result<std::vector<uint8_t>> decompress(Codec codec, std::span<const uint8_t> compressed, uint64_t expected_size,
                                         uint64_t limit);
+
+// The same into one buffer, reused from call to call (and one zstd context):
+// a scan of thousands of payloads allocates once. The bytes stay valid until
+// the next call.
+class Decompressor {
+ public:
+  Decompressor() = default;
+  ~Decompressor();
+  Decompressor(const Decompressor&) = delete;
+  Decompressor& operator=(const Decompressor&) = delete;
+  Result<std::span<const uint8_t>> decompress(Codec codec, std::span<const uint8_t> compressed,
+                                              uint64_t expected_size, uint64_t limit);
+
+ private:
+  std::vector<uint8_t> buffer_;
+  ::ZSTD_DCtx_s* zstd_ = nullptr;
+};
 
 }  // namespace devbin::offload
 

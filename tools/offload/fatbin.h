@@ -46,7 +46,10 @@ struct FatbinEntry {
   uint64_t flags = 0;
   FatbinCompression compression = FatbinCompression::kNone;
   uint64_t uncompressed_size = 0;  // the payload's size once decompressed (its stored size when not compressed)
-  std::span<const uint8_t> payload;  // as stored: compressed or not
+  uint64_t payload_offset = 0;     // from the fat binary's start
+  uint64_t payload_size = 0;       // as stored: compressed or not
+  uint64_t end = 0;                // where the next entry starts: past the payload's 8-byte padding
+  std::span<const uint8_t> payload;  // as stored (parse_fatbin only; the scan reads it by payload_offset)
 };
 
 struct Fatbin {
@@ -57,6 +60,15 @@ struct Fatbin {
 bool starts_with_fatbin(std::span<const uint8_t> bytes);
 // One fat binary at the start of `bytes` (more may follow it).
 Result<Fatbin> parse_fatbin(std::span<const uint8_t> bytes);
+
+// The same reading in pieces, for a fat binary too large to hold: the 16-byte
+// header, given the bytes `available` from its start, gives the fat binary's
+// size (header and entries); then each entry from the 64 bytes at `position`
+// (the first at kFatbinHeaderSize, the next at the previous entry's end),
+// checked against that size. An entry's payload is not read.
+Result<uint64_t> parse_fatbin_header(std::span<const uint8_t> header, uint64_t available);
+Result<FatbinEntry> parse_fatbin_entry(std::span<const uint8_t> entry_header, uint64_t position, uint64_t fatbin_size,
+                                       size_t index);
 
 }  // namespace devbin::offload
 

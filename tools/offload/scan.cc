@@ -8,100 +8,123 @@
 #include "bytes.h"
 #include "clang_bundle.h"
 #include "code_object/elf.h"
-#include "util/text.h"
+#include "code_object/inspect.h"
 #include "decompress.h"
-#include "devbin/code_object.h"
+#include "describe.h"
 #include "fatbin.h"
+#include "host_elf.h"
 #include "offload_binary.h"
+#include "util/text.h"
 
 namespace devbin::offload {
 namespace {
-
-// LLVM bitcode: the raw magic "BC" c0 de, or the wrapper 0x0B17C0DE.
-bool is_bitcode(std::span<const uint8_t> bytes) {
-  if (bytes.size() < 4) return false;
-  const uint32_t magic = elf::load_u32(bytes, 0);
-  return magic == 0xdec04342 || magic == 0x0b17c0de;
-}
 
 bool has_elf_magic(std::span<const uint8_t> bytes) {
   return bytes.size() >= 4 && std::equal(elf::kMagic, elf::kMagic + 4, bytes.begin());
 }
 
+bool starts_with_container(std::span<const uint8_t> bytes) {
+  return starts_with_bundle(bytes) || starts_with_compressed_bundle(bytes) || starts_with_fatbin(bytes) ||
+         starts_with_offload_binary(bytes);
+}
+
+// Bytes looked at to tell one container from another, or to skip padding.
+constexpr uint64_t kPeekSize = 32;
+constexpr uint64_t kPaddingRead = 4096;
+
 class Scanner {
  public:
-  explicit Scanner(const ScanOptions& options) : budget_(options.decompressed_limit) {}
+  explicit Scanner(const ScanOptions& options)
+      : options_(options), budget_(options.decompressed_limit), describer_(options.kernel_name_limit) {}
 
   ScanReport take() { return std::move(report_); }
 
   // A whole file: an ELF (host or device), a container sequence, or a bare code object.
-  void scan_file(std::span<const uint8_t> bytes) {
-    if (has_elf_magic(bytes)) {
-      Result<elf::File> file = elf::File::parse(bytes);
-      if (!file.ok()) {
-        report_.problems.push_back("unreadable ELF file: " + file.status().message());
+  void scan_file(ByteSource& source) {
+    const Region file = whole(source);
+    Result<std::span<const uint8_t>> head = file.header_up_to(0, elf::kHeaderSize);
+    if (!head.ok()) {
+      report_.problems.push_back(head.status().message());
+      return;
+    }
+    if (has_elf_magic(*head)) {
+      Result<elf::Header> header = elf::parse_header(*head);
+      if (!header.ok()) {
+        report_.problems.push_back("unreadable ELF file: " + header.status().message());
         return;
       }
-      const uint16_t machine = file->header().machine;
+      const uint16_t machine = header->machine;
       if (machine == elf::kMachineAmdgpu || machine == elf::kMachineCuda) {
         report_.containers.push_back(std::string("a bare ") + (machine == elf::kMachineAmdgpu ? "AMDGPU" : "CUDA") +
                                      " code object");
-        add_code_object("the file", machine == elf::kMachineAmdgpu ? Vendor::kAmdgpu : Vendor::kNvidia, "", bytes,
-                        bytes.size(), "");
+        add_code_object(file, "the file", machine == elf::kMachineAmdgpu ? Vendor::kAmdgpu : Vendor::kNvidia, "", "");
         return;
       }
-      scan_host_elf(*file);
+      scan_host_elf(source);
       return;
     }
-    if (starts_with_bundle(bytes) || starts_with_compressed_bundle(bytes) || starts_with_fatbin(bytes) ||
-        starts_with_offload_binary(bytes)) {
-      scan_sequence(bytes, "the file", 0);
+    if (starts_with_container(*head)) {
+      scan_sequence(file, "the file", 0);
       return;
     }
-    Result<CodeObjectInfo> info = inspect_code_object(bytes);
-    if (info.ok() && info->format == CodeObjectFormat::kPtx) {
-      report_.containers.push_back("a bare PTX file");
-      add_code_object("the file", Vendor::kNvidia, "", bytes, bytes.size(), "");
-      return;
+    const std::string found = elf::hex_bytes(*head, 8);
+    Result<Bytes> bytes = read_limited(file, 0, file.size, "the file");
+    if (bytes.ok()) {
+      Result<CodeObjectInfo> info = inspect_code_object(bytes->span());
+      if (info.ok() && info->format == CodeObjectFormat::kPtx) {
+        report_.containers.push_back("a bare PTX file");
+        add_code_object(file, "the file", Vendor::kNvidia, "", "");
+        return;
+      }
+      // PTX text the parser cannot read keeps the parser's reason (a file
+      // cut short is DATA_LOSS), not "not a GPU binary".
+      if (!info.ok() && code_object::looks_like_ptx(bytes->span())) {
+        report_.problems.push_back("unreadable PTX file (it starts with .version): " + info.status().message());
+        return;
+      }
     }
     report_.problems.push_back(
         "not a GPU binary: expected an ELF file, a CUDA fat binary (50 ed 55 ba), a clang offload bundle "
         "('__CLANG_OFFLOAD_BUNDLE__' or 'CCOB'), an LLVM offload binary (10 ff 10 ad) or PTX text; found " +
-        elf::hex_bytes(bytes, 8));
+        found);
   }
 
  private:
-  void scan_host_elf(const elf::File& file) {
+  void scan_host_elf(ByteSource& source) {
+    Result<ElfSections> elf_file = read_elf_sections(source);
+    if (!elf_file.ok()) {
+      report_.problems.push_back("unreadable ELF file: " + elf_file.status().message());
+      return;
+    }
+    for (std::string& problem : elf_file->problems) report_.problems.push_back(std::move(problem));
     bool any = false;
-    for (const elf::Section& section : file.sections()) {
+    for (const ElfSection& section : elf_file->sections) {
+      if (!is_device_section(section.name)) continue;
+      any = true;
+      if (section.type == elf::kSectionNobits || section.size == 0) {
+        report_.problems.push_back(section.name + " section is empty");
+        continue;
+      }
+      if (!section.readable) continue;
+      const Region region{&source, section.offset, section.size};
       // A relocatable object clang-offload-bundler wrote (-fgpu-rdc with
       // the old driver) keeps each entry in a section named after its ID.
-      const bool bundle_section = section.name.starts_with(kBundleMagic);
-      if (section.name != ".hip_fatbin" && section.name != ".nv_fatbin" && section.name != "__nv_relfatbin" &&
-          section.name != ".llvm.offloading" && !bundle_section) {
+      if (section.name.starts_with(kBundleMagic)) {
+        scan_bundle_section(region, section.name);
         continue;
       }
-      any = true;
-      if (section.type == elf::kSectionNobits || section.data.empty()) {
-        report_.problems.push_back(std::string(section.name) + " section is empty");
-        continue;
-      }
-      if (bundle_section) {
-        scan_bundle_section(section);
-        continue;
-      }
-      scan_sequence(section.data, std::string(section.name), 0);
+      scan_sequence(region, section.name, 0);
     }
     if (!any) {
-      report_.problems.push_back("an ELF file (" + std::string(elf::machine_name(file.header().machine)) +
+      report_.problems.push_back("an ELF file (" + std::string(elf::machine_name(elf_file->header.machine)) +
                                  ") without GPU code: no .hip_fatbin, .nv_fatbin, __nv_relfatbin, "
                                  ".llvm.offloading or __CLANG_OFFLOAD_BUNDLE__ section");
     }
   }
 
-  void scan_bundle_section(const elf::Section& section) {
-    const std::string_view id = section.name.substr(kBundleMagic.size());
-    const std::string location = "section " + std::string(section.name);
+  void scan_bundle_section(const Region& region, const std::string& name) {
+    const std::string_view id = std::string_view(name).substr(kBundleMagic.size());
+    const std::string location = "section " + name;
     Result<BundleEntryId> parsed = parse_bundle_entry_id(id);
     if (!parsed.ok()) {
       report_.problems.push_back(location + ": " + parsed.status().message());
@@ -110,9 +133,9 @@ class Scanner {
     if (parsed->kind == "host") return;
     report_.containers.push_back(location + ": clang offload bundle entry in an object file");
     if (parsed->triple.starts_with("amdgcn-")) {
-      add_code_object(location, Vendor::kAmdgpu, std::string(parsed->target_id), section.data, section.data.size(), "");
+      add_code_object(region, location, Vendor::kAmdgpu, std::string(parsed->target_id), "");
     } else if (parsed->triple.starts_with("nvptx")) {
-      add_code_object(location, Vendor::kNvidia, std::string(parsed->target_id), section.data, section.data.size(), "");
+      add_code_object(region, location, Vendor::kNvidia, std::string(parsed->target_id), "");
     } else {
       report_.problems.push_back(location + ": triple " + util::quote(parsed->triple) +
                                  " is neither amdgcn nor nvptx (not listed)");
@@ -121,18 +144,32 @@ class Scanner {
 
   // Containers one after another (a section may hold several, each padded
   // with zeros): each is parsed, then scanning goes on after it.
-  void scan_sequence(std::span<const uint8_t> bytes, const std::string& where, int depth) {
+  void scan_sequence(const Region& bytes, const std::string& where, int depth) {
     if (depth > kMaxNesting) {
       report_.problems.push_back(where + ": containers nested more than " + number(kMaxNesting) + " deep");
       return;
     }
     uint64_t position = 0;
     int index = 0;
-    while (position < bytes.size()) {
-      if (bytes[position] == 0) {  // padding between containers
-        ++position;
+    // A page at a time, then 64 KiB once a page was all padding: a long run
+    // of zeros costs few reads, a container's start one page.
+    uint64_t padding_read = kPaddingRead;
+    while (position < bytes.size) {
+      Result<std::span<const uint8_t>> peek = bytes.header_up_to(position, padding_read);
+      if (!peek.ok()) {
+        report_.problems.push_back(where + ": " + peek.status().message());
+        return;
+      }
+      const auto nonzero = std::find_if(peek->begin(), peek->end(), [](uint8_t b) { return b != 0; });
+      position += static_cast<uint64_t>(nonzero - peek->begin());  // padding between containers
+      if (nonzero == peek->end()) {
+        padding_read = kMaxHeaderRead;
+        // A hole of a sparse file reads as zeros: skip it unread.
+        const uint64_t data = bytes.source->next_data(bytes.offset + position);
+        if (data > bytes.offset + position) position = std::min(bytes.size, data - bytes.offset);
         continue;
       }
+      padding_read = kPaddingRead;
       if (full_) return;
       if (report_.containers.size() >= kMaxCodeObjects) {
         report_.problems.push_back(where + ": more than " + std::to_string(kMaxCodeObjects) +
@@ -140,26 +177,34 @@ class Scanner {
         full_ = true;
         return;
       }
-      const std::span<const uint8_t> rest = bytes.subspan(position);
+      const Region rest = bytes.from(position);
       const std::string here = index == 0 && position == 0 ? where : where + " at offset " + elf::hex(position);
       ++index;
+      Result<std::span<const uint8_t>> head = rest.header_up_to(0, kPeekSize);
+      if (!head.ok()) {
+        report_.problems.push_back(here + ": " + head.status().message());
+        return;
+      }
       uint64_t consumed = 0;
-      if (starts_with_bundle(rest)) {
+      if (starts_with_bundle(*head)) {
         consumed = scan_bundle(rest, here, "", depth);
-      } else if (starts_with_compressed_bundle(rest)) {
+      } else if (starts_with_compressed_bundle(*head)) {
         consumed = scan_compressed_bundle(rest, here, depth);
-      } else if (starts_with_fatbin(rest)) {
+      } else if (starts_with_fatbin(*head)) {
         consumed = scan_fatbin(rest, here);
-      } else if (starts_with_offload_binary(rest)) {
+      } else if (starts_with_offload_binary(*head)) {
         consumed = scan_offload_binary(rest, here, depth);
       } else {
-        report_.problems.push_back(here + ": " + number(rest.size()) +
-                                   " bytes that are no container devbin knows (found " + elf::hex_bytes(rest, 8) +
+        report_.problems.push_back(here + ": " + number(rest.size) +
+                                   " bytes that are no container devbin knows (found " + elf::hex_bytes(*head, 8) +
                                    ")");
         return;
       }
       if (consumed == 0) return;  // the container was unreadable: its size is not known
       position += consumed;
+    }
+    if (index == 0 && bytes.size != 0) {
+      report_.problems.push_back(where + ": " + number(bytes.size) + " bytes of zeros and no container");
     }
   }
 
@@ -172,23 +217,39 @@ class Scanner {
     return nullptr;
   }
 
-  uint64_t scan_bundle(std::span<const uint8_t> bytes, const std::string& where, const std::string& compression,
-                       int depth) {
-    const Result<Bundle> parsed = parse_bundle(bytes);
+  // A container that cannot be read: its size is not known (0).
+  uint64_t unreadable(const Status& status, const std::string& where) {
+    report_.problems.push_back(where + ": " + status.message());
+    return 0;
+  }
+
+  // `count` bytes at `at` of `region`, refused past the object limit.
+  Result<Bytes> read_limited(const Region& region, uint64_t at, uint64_t count, const std::string& what) {
+    if (count > options_.object_limit) {
+      return failed_precondition(what + " is " + number(count) + " bytes: more than the " +
+                                 number(options_.object_limit) + " bytes devbin reads of one code object or container");
+    }
+    return region.read_bytes(at, count);
+  }
+
+  uint64_t scan_bundle(const Region& bytes, const std::string& where, const std::string& compression, int depth) {
+    const Result<Bundle> parsed = read_bundle(bytes);
     const Bundle* bundle = readable(parsed, where);
     if (bundle == nullptr) return 0;
     report_.containers.push_back(where + ": clang offload bundle, " + number(bundle->entries.size()) + " entries");
     for (const BundleEntry& entry : bundle->entries) {
-      const std::string location = where + ": bundle entry " + std::string(entry.id);
+      const std::string location = where + ": bundle entry " + entry.id;
       Result<BundleEntryId> id = parse_bundle_entry_id(entry.id);
       if (!id.ok()) {
         report_.problems.push_back(location + ": " + id.status().message());
         continue;
       }
       if (id->kind == "host") continue;  // the host side: no device code
+      const Region code = bytes.sub(entry.offset, entry.size);
       // clang's old driver bundles HIP-on-NVIDIA and CUDA device code as a fat binary per entry.
-      if (starts_with_fatbin(entry.bytes) || starts_with_offload_binary(entry.bytes)) {
-        scan_sequence(entry.bytes, location, depth + 1);
+      Result<std::span<const uint8_t>> head = code.header_up_to(0, kPeekSize);
+      if (head.ok() && (starts_with_fatbin(*head) || starts_with_offload_binary(*head))) {
+        scan_sequence(code, location, depth + 1);
         continue;
       }
       Vendor vendor;
@@ -201,13 +262,21 @@ class Scanner {
                                    " is neither amdgcn nor nvptx (not listed)");
         continue;
       }
-      add_code_object(location, vendor, std::string(id->target_id), entry.bytes, entry.bytes.size(), compression);
+      add_code_object(code, location, vendor, std::string(id->target_id), compression);
     }
     return bundle->size;
   }
 
-  uint64_t scan_compressed_bundle(std::span<const uint8_t> bytes, const std::string& where, int depth) {
-    const Result<CompressedBundle> parsed = parse_compressed_bundle(bytes);
+  uint64_t scan_compressed_bundle(const Region& rest, const std::string& where, int depth) {
+    Result<std::span<const uint8_t>> head = rest.header_up_to(0, kPeekSize);
+    if (!head.ok()) return unreadable(head.status(), where);
+    const uint64_t extent = compressed_bundle_extent(*head, rest.size);
+    Result<Bytes> stored = read_limited(rest, 0, extent, "compressed clang offload bundle");
+    if (!stored.ok()) {
+      report_.problems.push_back(where + ": " + stored.status().message());
+      return extent;
+    }
+    const Result<CompressedBundle> parsed = parse_compressed_bundle(stored->span());
     const CompressedBundle* compressed = readable(parsed, where);
     if (compressed == nullptr) return 0;
     const std::string codec(compression_method_name(compressed->method));
@@ -215,76 +284,107 @@ class Scanner {
                                  number(compressed->version) + ", " + codec + ", " +
                                  number(compressed->payload.size()) + " -> " +
                                  number(compressed->uncompressed_size) + " bytes)");
+    const uint64_t size = compressed->size;
     Result<std::vector<uint8_t>> bundle =
         decompress_within_budget(compressed->method == CompressionMethod::kZlib ? Codec::kZlib : Codec::kZstd,
                                  compressed->payload, compressed->uncompressed_size);
+    *stored = Bytes();  // the compressed bytes are done with: only one copy is held
     if (!bundle.ok()) {
       report_.problems.push_back(where + ": compressed clang offload bundle: " + bundle.status().message());
-      return compressed->size;
+      return size;
     }
     if (!starts_with_bundle(*bundle)) {
       report_.problems.push_back(where + ": the decompressed bytes are no clang offload bundle (found " +
                                  elf::hex_bytes(*bundle, 8) + ")");
-      return compressed->size;
+      return size;
     }
-    scan_bundle(*bundle, where + " (decompressed)", codec, depth + 1);
-    return compressed->size;
+    MemorySource decompressed(*bundle, "the decompressed bundle");
+    scan_bundle(whole(decompressed), where + " (decompressed)", codec, depth + 1);
+    return size;
   }
 
-  uint64_t scan_fatbin(std::span<const uint8_t> bytes, const std::string& where) {
-    const Result<Fatbin> parsed = parse_fatbin(bytes);
-    const Fatbin* fatbin = readable(parsed, where);
-    if (fatbin == nullptr) return 0;
-    report_.containers.push_back(where + ": CUDA fat binary, " + number(fatbin->entries.size()) + " entries");
-    for (size_t i = 0; i < fatbin->entries.size() && room_for_code_object(); ++i) {
-      const FatbinEntry& entry = fatbin->entries[i];
-      const bool ptx = entry.kind == kFatbinKindPtx;
-      const std::string target = (ptx ? "compute_" : "sm_") + number(entry.sm);
-      const std::string location = where + ": fat binary entry " + number(i) + " (" + target + ")";
-      if (entry.kind != kFatbinKindPtx && entry.kind != kFatbinKindCubin) {
-        report_.problems.push_back(location + ": entry kind " + number(entry.kind) +
-                                   " is neither PTX (1) nor a cubin (2); not listed");
-        continue;
-      }
-      FoundCodeObject found;
-      found.location = location;
-      found.vendor = Vendor::kNvidia;
-      found.target = target;
-      found.format = ptx ? "ptx" : "cuda-cubin";
-      if (ptx) found.ptx_version = number(entry.code_version_major) + "." + number(entry.code_version_minor);
-      found.stored_size = entry.payload.size();
-      found.size = entry.uncompressed_size;
-      found.compression = entry.compression == FatbinCompression::kNone
-                              ? ""
-                              : std::string(fatbin_compression_name(entry.compression));
-      if (entry.compression == FatbinCompression::kLz4) {
-        found.note = "compressed with LZ4 (CUDA 11-12 fat binaries); devbin does not decompress LZ4, so the "
-                     "kernels are not listed";
-        report_.code_objects.push_back(std::move(found));
-        continue;
-      }
-      std::vector<uint8_t> decompressed;
-      std::span<const uint8_t> payload = entry.payload;
-      if (entry.compression == FatbinCompression::kZstd) {
-        Result<std::vector<uint8_t>> out =
-            decompress_within_budget(Codec::kZstd, entry.payload, entry.uncompressed_size);
-        if (!out.ok()) {
-          found.note = "compressed payload unreadable: " + out.status().message();
-          found.loadable = false;
-          report_.code_objects.push_back(std::move(found));
-          continue;
-        }
-        decompressed = std::move(*out);
-        payload = decompressed;
-      }
-      describe(found, payload);
+  uint64_t scan_fatbin(const Region& rest, const std::string& where) {
+    Result<std::span<const uint8_t>> head = rest.header_up_to(0, kFatbinHeaderSize);
+    if (!head.ok()) return unreadable(head.status(), where);
+    const Result<uint64_t> size = parse_fatbin_header(*head, rest.size);
+    if (readable(size, where) == nullptr) return 0;
+    // Every entry header first: a fat binary whose entries cannot be walked
+    // is unreadable as a whole, as parse_fatbin has it.
+    std::vector<FatbinEntry> entries;
+    for (uint64_t position = kFatbinHeaderSize; position < *size;) {
+      Result<std::span<const uint8_t>> bytes =
+          rest.header_up_to(position, std::min(kFatbinEntryMinHeaderSize, *size - position));
+      if (!bytes.ok()) return unreadable(bytes.status(), where);
+      Result<FatbinEntry> entry = parse_fatbin_entry(*bytes, position, *size, entries.size());
+      if (readable(entry, where) == nullptr) return 0;
+      position = entry->end;
+      entries.push_back(*entry);
+    }
+    report_.containers.push_back(where + ": CUDA fat binary, " + number(entries.size()) + " entries");
+    for (size_t i = 0; i < entries.size() && room_for_code_object(); ++i) {
+      scan_fatbin_entry(rest, entries[i], where + ": fat binary entry " + number(i));
+    }
+    return *size;
+  }
+
+  void scan_fatbin_entry(const Region& fatbin, const FatbinEntry& entry, const std::string& where) {
+    const bool ptx = entry.kind == kFatbinKindPtx;
+    const std::string target = (ptx ? "compute_" : "sm_") + number(entry.sm);
+    const std::string location = where + " (" + target + ")";
+    if (entry.kind != kFatbinKindPtx && entry.kind != kFatbinKindCubin) {
+      report_.problems.push_back(location + ": entry kind " + number(entry.kind) +
+                                 " is neither PTX (1) nor a cubin (2); not listed");
+      return;
+    }
+    FoundCodeObject found;
+    found.location = location;
+    found.vendor = Vendor::kNvidia;
+    found.target = target;
+    found.format = ptx ? "ptx" : "cuda-cubin";
+    if (ptx) found.ptx_version = number(entry.code_version_major) + "." + number(entry.code_version_minor);
+    found.stored_size = entry.payload_size;
+    found.size = entry.uncompressed_size;
+    found.compression =
+        entry.compression == FatbinCompression::kNone ? "" : std::string(fatbin_compression_name(entry.compression));
+    Result<Bytes> stored = read_limited(fatbin, entry.payload_offset, entry.payload_size, "the payload");
+    if (!stored.ok()) {
+      found.note = stored.status().message() + "; its kernels are not listed";
       report_.code_objects.push_back(std::move(found));
+      return;
     }
-    return fatbin->size;
+    if (entry.compression == FatbinCompression::kNone) {
+      describer_.describe(found, stored->span());
+      report_.code_objects.push_back(std::move(found));
+      return;
+    }
+    const Codec codec = entry.compression == FatbinCompression::kZstd ? Codec::kZstd : Codec::kLz4;
+    Result<std::span<const uint8_t>> out = decompressor_.decompress(
+        codec, stored->span(), entry.uncompressed_size, std::min(budget_, options_.object_limit));
+    charge(entry.uncompressed_size);
+    *stored = Bytes();
+    if (!out.ok()) {
+      found.note = "compressed payload unreadable: " + out.status().message();
+      found.loadable = false;
+    } else {
+      describer_.describe(found, *out);
+    }
+    report_.code_objects.push_back(std::move(found));
   }
 
-  uint64_t scan_offload_binary(std::span<const uint8_t> bytes, const std::string& where, int depth) {
-    const Result<OffloadBinary> parsed = parse_offload_binary(bytes);
+  uint64_t scan_offload_binary(const Region& rest, const std::string& where, int depth) {
+    Result<std::span<const uint8_t>> head = rest.header_up_to(0, kOffloadBinaryHeaderSize);
+    if (!head.ok()) return unreadable(head.status(), where);
+    // Its declared size, or what the parser needs to say why that is wrong.
+    uint64_t extent = rest.size;
+    if (head->size() >= 16) {
+      extent = std::max(std::min(load_u64(*head, 8), rest.size), std::min(kOffloadBinaryHeaderSize, rest.size));
+    }
+    Result<Bytes> stored = read_limited(rest, 0, extent, "LLVM offload binary");
+    if (!stored.ok()) {
+      report_.problems.push_back(where + ": " + stored.status().message());
+      return extent;
+    }
+    const Result<OffloadBinary> parsed = parse_offload_binary(stored->span());
     const OffloadBinary* binary = readable(parsed, where);
     if (binary == nullptr) return 0;
     const std::string_view triple = binary->string("triple");
@@ -294,8 +394,9 @@ class Scanner {
                                  std::string(image_kind_name(binary->image_kind)) + ", " + std::string(triple) + " " +
                                  std::string(arch) + ")");
     const std::string location = where + ": offload binary " + std::string(triple) + " " + std::string(arch);
+    MemorySource image(binary->image, "the offload binary's image");
     if (binary->image_kind == static_cast<uint16_t>(ImageKind::kFatbinary)) {
-      scan_sequence(binary->image, location, depth + 1);
+      scan_sequence(whole(image), location, depth + 1);
       return binary->size;
     }
     Vendor vendor;
@@ -308,112 +409,49 @@ class Scanner {
                                  " is neither amdgcn nor nvptx (not listed)");
       return binary->size;
     }
-    add_code_object(location, vendor, std::string(arch), binary->image, binary->image.size(), "");
+    add_code_object(whole(image), location, vendor, std::string(arch), "");
     return binary->size;
   }
 
-  // Decodes a code object's bytes into `found`: format, size, kernels, and the
-  // target its own header gives (checked against the container's).
-  void describe(FoundCodeObject& found, std::span<const uint8_t> bytes) {
-    found.size = bytes.size();
-    if (is_bitcode(bytes)) {
-      found.format = "llvm-bitcode";
-      found.loadable = false;
-      found.needs_link = true;
-      found.note = "LLVM bitcode (-fgpu-rdc): the device link step compiles and links it into a code object when "
-                   "the program is linked; no runtime loads it as it is";
-      return;
-    }
-    Result<CodeObjectInfo> info = inspect_code_object(bytes);
-    if (!info.ok()) {
-      found.format = "unknown";
-      found.loadable = false;
-      found.note = "unreadable: " + info.status().message();
-      return;
-    }
-    found.format = std::string(code_object_format_name(info->format));
-    found.kernels_known = true;
-    if (info->format != CodeObjectFormat::kPtx && info->e_type == elf::kTypeRel) {
-      found.loadable = false;
-      found.needs_link = true;
-      found.note = info->format == CodeObjectFormat::kCudaCubin
-                       ? "relocatable device code (nvcc -rdc): nvlink links it into a cubin when the program is "
-                         "linked; no driver loads it as it is"
-                       : "a relocatable object (-fgpu-rdc): the device link makes it a loadable code object";
-    }
-    for (const KernelInfo& kernel : info->kernels) found.kernels.push_back(kernel.name);
-    std::string own;
-    switch (info->format) {
-      case CodeObjectFormat::kAmdgpuHsaco: {
-        if (info->processor.empty()) {
-          found.note = "the code object's EF_AMDGPU_MACH " + elf::hex(info->mach) + " names no processor devbin knows";
-          found.loadable = found.loadable && !found.target.empty();
-          break;
-        }
-        AmdgpuTargetId id{info->processor, info->sramecc, info->xnack};
-        // The ELF says "unsupported" where the target ID leaves a feature out.
-        if (id.sramecc == FeatureSetting::kUnsupported) id.sramecc = FeatureSetting::kAny;
-        if (id.xnack == FeatureSetting::kUnsupported) id.xnack = FeatureSetting::kAny;
-        own = id.to_string();
-        break;
-      }
-      case CodeObjectFormat::kCudaCubin:
-        own = info->nvidia.to_string();
-        break;
-      case CodeObjectFormat::kPtx:
-        own = info->nvidia.to_string();
-        if (!info->ptx_version.empty()) {
-          if (!found.ptx_version.empty() && found.ptx_version != info->ptx_version) {
-            found.note = "the fat binary entry says PTX ISA " + found.ptx_version + ", the text .version " +
-                         info->ptx_version;
-          }
-          found.ptx_version = info->ptx_version;
-        }
-        break;
-    }
-    if (found.target.empty()) {
-      found.target = own;
-    } else if (!own.empty() && own != found.target && !same_nvidia_sm(own, found.target)) {
-      found.note = "the container names " + found.target + " but the code object's own header says " + own;
-    }
-  }
-
-  // A cubin's header does not tell sm_90 from sm_90a (that lives in
-  // .nv.compat): the container's name is kept when the SM agrees.
-  static bool same_nvidia_sm(const std::string& own, const std::string& named) {
-    Result<NvidiaTarget> a = parse_nvidia_target(own);
-    Result<NvidiaTarget> b = parse_nvidia_target(named);
-    return a.ok() && b.ok() && a->kind == b->kind && a->number() == b->number();
-  }
-
-  void add_code_object(const std::string& location, Vendor vendor, std::string target, std::span<const uint8_t> bytes,
-                       uint64_t stored_size, const std::string& compression) {
+  // The code object that fills `region`, read and described.
+  void add_code_object(const Region& region, const std::string& location, Vendor vendor, std::string target,
+                       const std::string& compression) {
     if (!room_for_code_object()) return;
     FoundCodeObject found;
     found.location = location;
     found.vendor = vendor;
     found.target = std::move(target);
-    found.stored_size = stored_size;
+    found.stored_size = region.size;
+    found.size = region.size;
     found.compression = compression;
-    if (bytes.empty()) {
+    if (region.size == 0) {
       found.format = "unknown";
       found.loadable = false;
       found.note = "empty";
+    } else if (Result<Bytes> bytes = read_limited(region, 0, region.size, "the code object"); !bytes.ok()) {
+      found.format = "unknown";
+      found.note = bytes.status().message() + "; its kernels are not listed";
     } else {
-      describe(found, bytes);
+      describer_.describe(found, bytes->span());
     }
     if (found.target.empty()) found.loadable = false;
     report_.code_objects.push_back(std::move(found));
   }
 
-  // Decompresses against what is left of the scan's budget, charged for
+  // Decompresses against what is left of the scan's budget (into an owned
+  // buffer here; fat binary entries use decompressor_'s), charged for
   // every attempt, failed or not: a file of many compressed payloads, valid
-  // or corrupt, cannot make it allocate or decompress without bound.
+  // or corrupt, cannot make it allocate or decompress without bound. One
+  // payload decompresses to at most the object limit.
   Result<std::vector<uint8_t>> decompress_within_budget(Codec codec, std::span<const uint8_t> payload,
                                                         uint64_t expected_size) {
-    Result<std::vector<uint8_t>> out = decompress(codec, payload, expected_size, budget_);
-    if (expected_size <= budget_) budget_ -= expected_size;
+    Result<std::vector<uint8_t>> out =
+        decompress(codec, payload, expected_size, std::min(budget_, options_.object_limit));
+    charge(expected_size);
     return out;
+  }
+  void charge(uint64_t expected_size) {
+    if (expected_size <= budget_) budget_ -= expected_size;
   }
 
   // Whether another code object may be listed; the first refusal is a problem.
@@ -427,17 +465,15 @@ class Scanner {
     return false;
   }
 
+  const ScanOptions options_;
   bool full_ = false;
-
   uint64_t budget_;
+  Describer describer_;
+  Decompressor decompressor_;
   ScanReport report_;
 };
 
-}  // namespace
-
-ScanReport scan_gpu_binary(std::span<const uint8_t> bytes, const ScanOptions& options) {
-  Scanner scanner(options);
-  scanner.scan_file(bytes);
+ScanReport finish(Scanner& scanner) {
   ScanReport report = scanner.take();
   // Containers with host entries only (a bundle of the host's empty entry)
   // hold nothing either: a report always says what it found or why not.
@@ -445,6 +481,19 @@ ScanReport scan_gpu_binary(std::span<const uint8_t> bytes, const ScanOptions& op
     report.problems.push_back("no GPU code object: the containers found hold host entries only");
   }
   return report;
+}
+
+}  // namespace
+
+ScanReport scan_gpu_source(ByteSource& source, const ScanOptions& options) {
+  Scanner scanner(options);
+  scanner.scan_file(source);
+  return finish(scanner);
+}
+
+ScanReport scan_gpu_binary(std::span<const uint8_t> bytes, const ScanOptions& options) {
+  MemorySource source(bytes, "the file");
+  return scan_gpu_source(source, options);
 }
 
 }  // namespace devbin::offload

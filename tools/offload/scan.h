@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "devbin/target_id.h"
+#include "source.h"
 
 namespace devbin::offload {
 
@@ -24,10 +25,20 @@ inline constexpr int kMaxNesting = 4;
 // and says so.
 inline constexpr size_t kMaxCodeObjects = 65536;
 
+// What bounds a scan, whatever the file's size: it holds one code object (or
+// one container that must be read whole: a compressed bundle, an offload
+// binary) at a time, as stored and decompressed, so its memory stays under
+// twice `object_limit` plus the report; and it decompresses at most
+// `decompressed_limit` bytes in all, which bounds its time.
 struct ScanOptions {
+  // The most bytes of one code object or container read or decompressed;
+  // a larger one is listed from its container's header, its kernels unread.
+  uint64_t object_limit = uint64_t{48} << 20;
   // The most bytes all compressed payloads of one file may decompress to
-  // together (the CLI reads files up to 256 MiB and allows as much again).
-  uint64_t decompressed_limit = uint64_t{256} << 20;
+  // together.
+  uint64_t decompressed_limit = uint64_t{4} << 30;
+  // The most bytes of kernel names the report keeps (the rest are counted).
+  uint64_t kernel_name_limit = uint64_t{8} << 20;
 };
 
 struct FoundCodeObject {
@@ -44,7 +55,8 @@ struct FoundCodeObject {
   std::string compression;   // "" or the codec of the payload or the container holding it: "zstd", "zlib", "lz4"
   std::string ptx_version;   // PTX: the PTX ISA version ("9.0"), from the container or the text
   bool kernels_known = false;
-  std::vector<std::string> kernels;
+  std::vector<std::string> kernels;  // the first kernel_count names, fewer once the report's name budget is spent
+  uint64_t kernel_count = 0;
   // A runtime can load it as it stands (LLVM bitcode is linked first; a
   // payload whose target cannot be read is not counted).
   bool loadable = true;
@@ -61,6 +73,9 @@ struct ScanReport {
 };
 
 ScanReport scan_gpu_binary(std::span<const uint8_t> bytes, const ScanOptions& options = {});
+// The same over a source of any size (a FileSource): only headers and device
+// code are read.
+ScanReport scan_gpu_source(ByteSource& source, const ScanOptions& options = {});
 
 }  // namespace devbin::offload
 

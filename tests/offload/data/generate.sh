@@ -5,7 +5,7 @@
 # with .hip_fatbin, LLVM offload binaries, CUDA fatbins and a shared library
 # with .nv_fatbin, all from kernels.hip and kernels.cu. Needs clang-22,
 # clang-offload-bundler-22 (Debian's clang-tools-22), llvm-offload-binary-22,
-# llvm-objcopy-22, zstd and /usr/local/cuda/bin/nvcc; no GPU.
+# llvm-objcopy-22, zstd, lz4 and /usr/local/cuda/bin/nvcc; no GPU.
 #
 #   tests/offload/data/generate.sh [OUTDIR]   (default: this folder)
 set -euo pipefail
@@ -91,5 +91,7 @@ llvm-offload-binary-22 -o "$out/hip_images.offbin" \
 # Relocatable device code: __nv_relfatbin holds a fat binary of ET_REL cubins.
 "$nvcc" -c -rdc=true -frandom-seed=devbin_test_data -gencode arch=compute_80,code=sm_80 kernels.cu -o "$out/cuda_rdc_sm80.o"
 strip "$out/libcuda_sm75_sm86_compute86.so" "$out/libhip_gfx1100_gfx1201.so"
+# LZ4 fat binary entries, from the fatbin above (nvcc 13 writes zstd only).
+python3 "$here/make_lz4_fatbin.py" "$out"
 
 ls -l "$out"

@@ -1,0 +1,272 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+"""devbin doctor against NVIDIA's cuobjdump on the CUDA libraries people ship.
+
+For each file (by default PyTorch's libtorch_cuda.so, libc10_cuda.so, every
+other library in torch/lib, and every library in the nvidia wheels beside it,
+site-packages/nvidia/*/lib), runs
+
+  devbin doctor --json FILE --gpu <the GPU present> --gpu sm_70 --gpu sm_87 --gpu sm_101 --gpu sm_103
+  cuobjdump --list-elf FILE      cuobjdump --list-ptx FILE
+
+and checks that both find the same set of targets with the same number of
+code objects per target, cubins and PTX apart (cuobjdump names each
+"<file>.<n>.sm_90a.cubin" / ".ptx"; the doctor's compute_90a is PTX for
+sm_90a). It records the doctor's time and maximum RSS per file and its answer
+for each --gpu, and, for the GPU the CUDA backend shows (no --gpu), what it
+says on this machine.
+
+Prints one table (Markdown) and, for each file where the two disagree, the
+counts side by side. Standard library only; every command has a timeout; a
+missing tool (torch, cuobjdump, nvidia-smi) is reported and skipped.
+Exit status: 1 when the doctor failed (crashed, timed out, wrote no JSON) or
+disagreed with cuobjdump on some file; else 0.
+
+  scripts/doctor_vs_cuobjdump.py --devbin build/tools/devbin/devbin [--cuobjdump PATH]
+      [--python PYTHON_WITH_TORCH] [--files FILE...] [--timeout S] [--deadline S] [--max-files N]
+"""
+import argparse
+import collections
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+GPUS = ["sm_70", "sm_87", "sm_101", "sm_103"]
+LISTED = re.compile(r"^(ELF|PTX) file\s+\d+:\s*(\S+)\s*$")
+ARCH = re.compile(r"\.(sm_\d+[a-z]?)\.(?:cubin|ptx)$")
+
+
+def run(command, timeout, capture=True):
+    """(exit status or None on timeout/failure to start, stdout, stderr, seconds, max RSS KiB)."""
+    start = time.monotonic()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        try:
+            process = subprocess.Popen(command, stdout=out, stderr=err, start_new_session=True)
+        except OSError as error:
+            return None, "", f"cannot run {command[0]}: {error}", 0.0, 0
+        status, rss = None, 0
+        while True:
+            pid, wait_status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid != 0:
+                status = os.waitstatus_to_exitcode(wait_status)
+                rss = usage.ru_maxrss
+                break
+            if time.monotonic() - start > timeout:
+                os.killpg(process.pid, signal.SIGKILL)
+                os.wait4(process.pid, 0)
+                status = None
+                break
+            time.sleep(0.02)
+        process.returncode = status if status is not None else -9
+        seconds = time.monotonic() - start
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode("utf-8", "replace") if capture else ""
+        stderr = err.read().decode("utf-8", "replace")
+        if status is None:
+            stderr += f"\ntimed out after {timeout} s"
+        return status, stdout, stderr, seconds, rss
+
+
+def torch_libraries(python, timeout, notes):
+    status, out, err, _, _ = run([python, "-c", "import torch, os; print(os.path.dirname(torch.__file__))"], timeout)
+    if status != 0 or not out.strip():
+        notes.append(f"torch not importable with {python}: {(err.strip().splitlines() or ['?'])[-1]}")
+        return []
+    torch_dir = out.strip().splitlines()[-1]
+    lib = os.path.join(torch_dir, "lib")
+    first = [os.path.join(lib, name) for name in ("libtorch_cuda.so", "libc10_cuda.so")]
+    for path in first:
+        if not os.path.exists(path):
+            notes.append(f"{path}: not found")
+    site = os.path.dirname(torch_dir)
+    rest = sorted(glob.glob(os.path.join(lib, "*.so*")))
+    for pattern in ("nvidia/*/lib/*.so*", "nvidia/*/*/lib/*.so*"):
+        rest += sorted(glob.glob(os.path.join(site, pattern)))
+    notes.append(f"torch at {torch_dir}; nvidia wheels under {os.path.join(site, 'nvidia')}")
+    return first + rest
+
+
+def unique_files(paths):
+    seen, out = set(), []
+    for path in paths:
+        real = os.path.realpath(path)
+        if real in seen or not os.path.isfile(real):
+            continue
+        seen.add(real)
+        out.append(path)
+    return out
+
+
+def present_gpu(timeout, notes):
+    tool = shutil.which("nvidia-smi")
+    if tool is None:
+        notes.append("nvidia-smi not found: no --gpu for the GPU present")
+        return None
+    status, out, err, _, _ = run([tool, "--query-gpu=compute_cap,name", "--format=csv,noheader"], timeout)
+    match = re.match(r"\s*(\d+)\.(\d+)\s*,\s*(.*)", out) if status == 0 else None
+    if not match:
+        notes.append(f"nvidia-smi gave no compute capability: {out.strip() or err.strip()}")
+        return None
+    notes.append(f"GPU present: {match.group(3).strip()} (compute capability {match.group(1)}.{match.group(2)})")
+    return f"sm_{match.group(1)}{match.group(2)}"
+
+
+def cuobjdump_counts(tool, path, flag, timeout):
+    """({target: count}, error or None)."""
+    status, out, err, _, _ = run([tool, flag, path], timeout)
+    text = out + err
+    if "does not contain device code" in text or "no device code" in text.lower():
+        return {}, None
+    if status != 0:
+        return None, f"cuobjdump {flag} exit {status}: {(err.strip().splitlines() or ['?'])[-1]}"
+    counts = collections.Counter()
+    for line in out.splitlines():
+        listed = LISTED.match(line.strip())
+        if listed:
+            arch = ARCH.search(listed.group(2))
+            counts[arch.group(1) if arch else "?" + listed.group(2)] += 1
+    return dict(counts), None
+
+
+def doctor_counts(report):
+    """({cubin target: count}, {PTX target as sm_: count}) of the NVIDIA code objects."""
+    cubins, ptx = collections.Counter(), collections.Counter()
+    for code in report.get("code_objects", []):
+        if code.get("vendor") != "NVIDIA":
+            continue
+        target = code.get("target", "")
+        if target.startswith("compute_"):
+            ptx["sm_" + target[len("compute_"):]] += 1
+        else:
+            cubins[target] += 1
+    return dict(cubins), dict(ptx)
+
+
+def verdict(report, gpu_label):
+    for diagnosis in report.get("diagnoses", []):
+        if diagnosis.get("gpu") == gpu_label:
+            if not diagnosis.get("loads"):
+                return "nothing loads"
+            code = report["code_objects"][diagnosis["code_object"]]
+            return f"{code['target']} ({diagnosis.get('kind', '?')})"
+    return "-"
+
+
+def doctor(devbin, path, gpus, timeout):
+    """(report dict or None, error or None, seconds, max RSS KiB)."""
+    command = [devbin, "doctor", "--json", path] + [arg for gpu in gpus for arg in ("--gpu", gpu)]
+    status, out, err, seconds, rss = run(command, timeout)
+    if status is None or status not in (0, 1):
+        return None, f"doctor exit {status}: {(err.strip().splitlines() or ['?'])[-1]}", seconds, rss
+    try:
+        parsed = json.loads(out)
+    except ValueError as error:
+        return None, f"doctor wrote invalid JSON ({error})", seconds, rss
+    files = parsed.get("files", [])
+    if len(files) != 1:
+        return None, "doctor's JSON has no file", seconds, rss
+    if "error" in files[0]:
+        return None, "doctor: " + files[0]["error"], seconds, rss
+    return files[0], None, seconds, rss
+
+
+def counts_text(counts):
+    return " ".join(f"{target}:{n}" for target, n in sorted(counts.items())) or "none"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--devbin", required=True)
+    parser.add_argument("--cuobjdump", default=shutil.which("cuobjdump") or "/usr/local/cuda/bin/cuobjdump")
+    parser.add_argument("--python", default=os.environ.get("DEVBIN_TORCH_PYTHON", sys.executable))
+    parser.add_argument("--files", nargs="*", help="these files instead of PyTorch's")
+    parser.add_argument("--timeout", type=int, default=300, help="seconds for each command (default 300)")
+    parser.add_argument("--max-files", type=int, default=200)
+    parser.add_argument("--deadline", type=int, default=0,
+                        help="seconds: start no file after this long (0: no deadline); the rest are listed unchecked")
+    args = parser.parse_args()
+
+    notes = []
+    if not (os.path.isfile(args.devbin) and os.access(args.devbin, os.X_OK)):
+        print(f"SKIPPED: devbin not built ({args.devbin})")
+        return 0
+    cuobjdump = args.cuobjdump if os.path.isfile(args.cuobjdump) and os.access(args.cuobjdump, os.X_OK) else None
+    if cuobjdump is None:
+        notes.append(f"cuobjdump not found ({args.cuobjdump}): the doctor's results only, nothing compared")
+    files = unique_files(args.files if args.files else torch_libraries(args.python, 120, notes))[: args.max_files]
+    present = present_gpu(30, notes)
+    gpus = ([present] if present and present not in GPUS else []) + GPUS
+
+    rows, details, disagree, failed = [], [], 0, 0
+    header = ["file", "MB", "doctor s", "max RSS MiB", "cubins doctor/cuobjdump", "PTX doctor/cuobjdump", "agree",
+              "problems"] + [f"--gpu {gpu}" for gpu in gpus] + ["GPU present (no --gpu)"]
+    started = time.monotonic()
+    unchecked = []
+    for path in files:
+        if args.deadline and time.monotonic() - started > args.deadline:
+            unchecked.append(path)
+            continue
+        name = os.path.basename(path)
+        size_mb = os.path.getsize(path) / 1e6
+        report, error, seconds, rss = doctor(args.devbin, path, gpus, args.timeout)
+        machine, machine_error, _, _ = doctor(args.devbin, path, [], args.timeout)
+        if report is None:
+            failed += 1
+            rows.append([name, f"{size_mb:.1f}", f"{seconds:.2f}", f"{rss / 1024:.0f}", "-", "-", "DOCTOR FAILED",
+                         error] + ["-"] * (len(gpus) + 1))
+            continue
+        cubins, ptx = doctor_counts(report)
+        agree = "not compared"
+        theirs_elf = theirs_ptx = None
+        if cuobjdump:
+            theirs_elf, elf_error = cuobjdump_counts(cuobjdump, path, "--list-elf", args.timeout)
+            theirs_ptx, ptx_error = cuobjdump_counts(cuobjdump, path, "--list-ptx", args.timeout)
+            if elf_error or ptx_error:
+                agree = "cuobjdump failed: " + (elf_error or ptx_error)
+            elif theirs_elf == cubins and theirs_ptx == ptx:
+                agree = "yes"
+            else:
+                agree = "NO"
+                disagree += 1
+                details.append(f"### {path}\n- cubins: doctor {counts_text(cubins)}\n"
+                               f"- cubins: cuobjdump {counts_text(theirs_elf)}\n"
+                               f"- PTX: doctor {counts_text(ptx)}\n- PTX: cuobjdump {counts_text(theirs_ptx)}\n"
+                               + "".join(f"- doctor problem: {p}\n" for p in report.get("problems", [])[:10]))
+        problems = report.get("problems", [])
+        machine_answer = (machine_error or "-") if machine is None else (
+            "; ".join(f"{d['gpu']}: {verdict(machine, d['gpu'])}" for d in machine.get("diagnoses", [])) or
+            "no GPU shown")
+        rows.append([name, f"{size_mb:.1f}", f"{seconds:.2f}", f"{rss / 1024:.0f}",
+                     f"{sum(cubins.values())}/{'-' if theirs_elf is None else sum(theirs_elf.values())}",
+                     f"{sum(ptx.values())}/{'-' if theirs_ptx is None else sum(theirs_ptx.values())}", agree,
+                     str(len(problems)) + (f" ({problems[0][:80]})" if problems else "")]
+                    + [verdict(report, f"--gpu {gpu}") for gpu in gpus] + [machine_answer])
+
+    print("# devbin doctor vs cuobjdump\n")
+    for note in notes:
+        print(f"- {note}")
+    print()
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        print("| " + " | ".join(cell.replace("|", "/") for cell in row) + " |")
+    print()
+    for detail in details:
+        print(detail)
+    if unchecked:
+        print(f"Not checked (past the {args.deadline} s deadline): " + " ".join(unchecked) + "\n")
+    print(f"RESULT: {len(files) - len(unchecked)} files checked, {len(unchecked)} past the deadline; {disagree} disagree with cuobjdump; {failed} doctor failures"
+          + ("" if cuobjdump else "; cuobjdump not found, nothing compared"))
+    return 1 if disagree or failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
