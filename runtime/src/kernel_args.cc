@@ -464,4 +464,20 @@ Result<devbin_update_args_t> make_update_args(uint64_t target, std::span<const u
   return args;
 }
 
+Status check_host_transfer(const char* operation, uint64_t device_address, const void* host, uint64_t length) {
+  if (length == 0) return Status::Ok();
+  const std::string what(operation);
+  if (host == nullptr) return invalid_argument(what + ": the host pointer is null");
+  if (device_address == 0) return invalid_argument(what + ": the device address is 0");
+  uint64_t end = 0;
+  if (__builtin_add_overflow(device_address, length, &end)) {
+    return invalid_argument(what + ": " + std::to_string(length) + " bytes at device address " +
+                            std::to_string(device_address) + " wrap the address space");
+  }
+  if (__builtin_add_overflow(reinterpret_cast<uintptr_t>(host), length, &end)) {
+    return invalid_argument(what + ": " + std::to_string(length) + " bytes at the host pointer wrap the address space");
+  }
+  return Status::Ok();
+}
+
 }  // namespace devbin

@@ -477,6 +477,12 @@ static void wrapped_and_recorded_queues(const char* runtime_path) {
   ok(devbin_copy_to_host(device, bytes, base, sizeof(bytes)), "devbin_copy_to_host");
   CHECK(chunks == 1 && bytes[9000] == 5 && bytes[10999] == 5 && bytes[11000] == 0);
 
+  /* Host transfers that wrap the address space or name no host memory are refused. */
+  fails(devbin_copy_to_device(device, UINT64_MAX - 3, bytes, 8), DEVBIN_STATUS_INVALID_ARGUMENT,
+        "wrap the address space", "devbin_copy_to_device(wrapping)");
+  fails(devbin_copy_to_host(device, NULL, base, 8), DEVBIN_STATUS_INVALID_ARGUMENT, "host pointer is null",
+        "devbin_copy_to_host(NULL)");
+
   /* Handles freed in any order: the device handle first. */
   devbin_device_free(device);
   const uint8_t one = 1;

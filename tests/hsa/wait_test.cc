@@ -40,7 +40,10 @@ TEST_F(HsaWait, AHungGpuGivesATimeoutNamingTheOperation) {
   options.wait_timeout = std::chrono::milliseconds(200);
   auto device = open_device(0, options);
   ASSERT_NE(device, nullptr);
+  const uint64_t before_queue = fake_.live_bytes();
   auto queue = device->create_queue(64);
+  // The hung queue is abandoned at the end: its kernarg ring stays.
+  live_bytes_before_ += fake_.live_bytes() - before_queue;
   auto buffer = device->allocate(4096);
   auto record = device->allocate(16, MemoryKind::kHost);
   ASSERT_TRUE(queue.ok() && buffer.ok() && record.ok());
@@ -60,6 +63,32 @@ TEST_F(HsaWait, AHungGpuGivesATimeoutNamingTheOperation) {
                       "ms (OpenOptions::wait_timeout); packet 1 (devbin_timestamp) has not completed: the GPU is hung");
 }
 
+// Destroying a queue on a hung GPU waits wait_timeout once, then abandons
+// the queue: the kernarg ring the GPU may still read stays allocated.
+TEST_F(HsaWait, AQueueOnAHungGpuIsAbandonedNotWaitedForForever) {
+  setenv(DEVBIN_FAKE_HSA_HANG_AFTER_ENV, "0", 1);
+  OpenOptions options;
+  options.wait_timeout = std::chrono::milliseconds(200);
+  auto device = open_device(0, options);
+  ASSERT_NE(device, nullptr);
+  auto buffer = device->allocate(4096);
+  ASSERT_TRUE(buffer.ok());
+  const uint64_t before = fake_.live_bytes();
+  auto queue = device->create_queue(64);
+  ASSERT_TRUE(queue.ok());
+  const uint64_t with_queue = fake_.live_bytes();
+  ASSERT_GT(with_queue, before);  // the queue's kernarg ring
+  const uint8_t one = 1;
+  ASSERT_TRUE(device->fill(**queue, buffer->address(), 64, {&one, 1}).ok());  // never runs
+  const auto start = std::chrono::steady_clock::now();
+  queue->reset();
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, std::chrono::milliseconds(200));
+  EXPECT_LT(waited, std::chrono::seconds(5));
+  EXPECT_EQ(fake_.live_bytes(), with_queue) << "the abandoned queue's kernarg ring was freed";
+  live_bytes_before_ += with_queue - before;  // leaked on purpose: TearDown's balance allows it
+}
+
 // An enqueue that waits for ring space on a hung GPU ends the same way.
 TEST_F(HsaWait, AFullRingOnAHungGpuTimesOutTheEnqueue) {
   setenv(DEVBIN_FAKE_HSA_HANG_AFTER_ENV, "0", 1);
@@ -67,7 +96,9 @@ TEST_F(HsaWait, AFullRingOnAHungGpuTimesOutTheEnqueue) {
   options.wait_timeout = std::chrono::milliseconds(100);
   auto device = open_device(0, options);
   ASSERT_NE(device, nullptr);
+  const uint64_t before_queue = fake_.live_bytes();
   auto queue = device->create_queue(64);
+  live_bytes_before_ += fake_.live_bytes() - before_queue;  // abandoned at the end, hung
   auto buffer = device->allocate(4096);
   ASSERT_TRUE(queue.ok() && buffer.ok());
   const uint8_t one = 1;

@@ -207,6 +207,13 @@ class CudaStubTest(unittest.TestCase):
             self.device.calibrate_clock(stream, 2)
         stream.close()
 
+    def test_host_transfers_are_checked_before_the_driver(self):
+        with self.assertRaisesRegex(devbin.DevbinError, "host pointer is null"):
+            devbin._library.check(devbin._library.lib.devbin_copy_to_device(self.device._handle, 0x7f0000000000,
+                                                                            None, 8))
+        with self.assertRaisesRegex(devbin.DevbinError, "wrap the address space"):
+            self.device.copy_to_device((1 << 64) - 4, b"12345678")
+
     def test_a_cuda_recording_names_the_function_grid_and_block(self):
         recorder = self.device.recorder(max_launches=4, args_bytes=8192)
         recorder.copy(0x7f0000000000, 0x7f0000100000, 1 << 20)

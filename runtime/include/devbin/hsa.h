@@ -265,6 +265,10 @@ class Buffer {
 // it through the write-index protocol and never destroys it).
 class Queue final : public devbin::Queue {
  public:
+  // Waits for devbin's packets, at most OpenOptions::wait_timeout; a queue
+  // whose packets did not complete by then (a hung GPU) is abandoned: its
+  // AQL queue (when devbin's), completion signal and kernarg ring are left
+  // allocated, since the GPU may still use them, and the destructor returns.
   ~Queue() override;
   Queue(const Queue&) = delete;
   Queue& operator=(const Queue&) = delete;

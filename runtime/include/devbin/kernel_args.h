@@ -129,6 +129,11 @@ Status check_update(uint64_t target, std::span<const uint8_t> data);
 // launches of this.
 Result<devbin_update_args_t> make_update_args(uint64_t target, std::span<const uint8_t> data);
 
+// A synchronous host <-> device transfer (Device::copy_to_device and
+// copy_to_host; `operation` names it): for a non-zero length, a non-null
+// device address and host pointer whose ranges do not wrap the address space.
+Status check_host_transfer(const char* operation, uint64_t device_address, const void* host, uint64_t length);
+
 }  // namespace devbin
 
 #endif  // DEVBIN_KERNEL_ARGS_H_

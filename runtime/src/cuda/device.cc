@@ -622,12 +622,14 @@ Status Device::copy_to_device_async(Stream& stream, DevicePtr target, const void
 }
 
 Status Device::copy_to_device(DevicePtr target, const void* source, uint64_t length) const {
+  DEVBIN_RETURN_IF_ERROR(check_host_transfer("copy_to_device", target, source, length));
   if (length == 0) return Status::Ok();
   DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
   return check(*impl_->api, impl_->api->cuMemcpyHtoD_v2(target, source, length), "cuMemcpyHtoD");
 }
 
 Status Device::copy_to_host(void* target, DevicePtr source, uint64_t length) const {
+  DEVBIN_RETURN_IF_ERROR(check_host_transfer("copy_to_host", source, target, length));
   if (length == 0) return Status::Ok();
   DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
   return check(*impl_->api, impl_->api->cuMemcpyDtoH_v2(target, source, length), "cuMemcpyDtoH");

@@ -190,16 +190,16 @@ Status Device::dispatch_indirect(Queue& queue, const IndirectDispatch& request) 
 }
 
 Status Device::copy_to_device(DevicePtr target, const void* source, uint64_t length) const {
+  DEVBIN_RETURN_IF_ERROR(check_host_transfer("copy_to_device", target, source, length));
   if (length == 0) return Status::Ok();
-  if (target == 0 || source == nullptr) return invalid_argument("copy_to_device: null target or source");
   return check(*impl_->api,
                impl_->api->hsa_memory_copy(reinterpret_cast<void*>(static_cast<uintptr_t>(target)), source, length),
                "hsa_memory_copy(host to device)");
 }
 
 Status Device::copy_to_host(void* target, DevicePtr source, uint64_t length) const {
+  DEVBIN_RETURN_IF_ERROR(check_host_transfer("copy_to_host", source, target, length));
   if (length == 0) return Status::Ok();
-  if (target == nullptr || source == 0) return invalid_argument("copy_to_host: null target or source");
   return check(
       *impl_->api,
       impl_->api->hsa_memory_copy(target, reinterpret_cast<const void*>(static_cast<uintptr_t>(source)), length),

@@ -231,8 +231,14 @@ void Queue::Impl::publish_no_ops(std::initializer_list<void*> slots) {
 Queue::Impl::~Impl() {
   unwatch_faults(&faults);
   bool handlers_done = true;
+  // A queue whose packets did not complete within wait_timeout is
+  // abandoned: the GPU may still run them and read their kernargs, ring and
+  // completion signal, so none of those is destroyed or freed (leaked, never
+  // a use after free), and destroying the queue cannot block on a hung GPU.
+  bool drained = true;
   if (queue != nullptr) {
-    if (has_progress && queue_error().ok()) (void)wait_completed(submitted, "destroying the queue");
+    if (has_progress && queue_error().ok()) drained = wait_completed(submitted, "destroying the queue").ok();
+    if (!drained) return;
     if (doorbell != nullptr) {
       // Every async handler must have run before the doorbell and the
       // progress signal go; one whose patcher never completed (a failed
