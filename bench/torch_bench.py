@@ -8,10 +8,10 @@ replayed from a captured CUDA graph. Prints one markdown table.
 Every figure is a median of REPS repetitions, each timed with CUDA events
 recorded on the stream the work runs on; ours and the reference alternate
 rep by rep. Large working sets are 1 GiB (256 MiB x 4), beyond any L2.
-Every figure is per operation: a rep runs the operation several times between
-its two events (large ones 16 times, small ones 100), so the host's own time
-per call overlaps the GPU's work as it does in a real stream, for devbin's
-Python calls and torch's alike.
+Every figure is per operation: a rep runs the operation once untimed, then
+several times between its two events (large ones 16 times, small ones 100),
+so the host's own time per call overlaps the GPU's work as it does in a real
+stream, for devbin's Python calls and torch's alike.
 
 Usage: PYTHONPATH=python DEVBIN_LIBRARY=build/.../libdevbin.so python3 bench/torch_bench.py [--reps 21]
 """
@@ -33,6 +33,10 @@ def timed(stream, work, reps, repeat=16):
     times = []
     for _ in range(reps):
         start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        # One untimed call first keeps the GPU busy while the timed calls are
+        # enqueued: the events time the operation in a stream, not the
+        # latency of the first Python call (devbin's ctypes call or torch's).
+        work()
         start.record(stream)
         for _ in range(repeat):
             work()
