@@ -19,7 +19,9 @@ objects outside __nv_relfatbin (all of them where there are none) are compared
 with the default listing, and, where the doctor found relocatable code beside
 them, all of its code objects with cuobjdump --all-fatbin --list-elf/--list-ptx
 too (column "relocatable doctor/cuobjdump": cubins+PTX in __nv_relfatbin, and
-cuobjdump's --all-fatbin count less its default one). It records the doctor's time and maximum RSS per file and its answer
+cuobjdump's --all-fatbin count less its default one). It records the doctor's time (first run, and "again s": the run without
+--gpu, with the file in the page cache), the bytes of code it found (and how
+many of them were compressed) and maximum RSS per file and its answer
 for each --gpu, and, for the GPU the CUDA backend shows (no --gpu), what it
 says on this machine.
 
@@ -144,6 +146,7 @@ def cuobjdump_counts(tool, path, flag, timeout, all_fatbin=False):
 
 
 RELOCATABLE_SECTION = "__nv_relfatbin"
+ARCH_SPECIFIC_FLAG = 0x100000
 
 
 def in_relocatable_section(code):
@@ -224,8 +227,8 @@ def main():
     gpus = ([present] if present and present not in GPUS else []) + GPUS
 
     rows, details, disagree, failed = [], [], 0, 0
-    header = ["file", "MB", "doctor s", "max RSS MiB", "cubins doctor/cuobjdump", "PTX doctor/cuobjdump",
-              "relocatable doctor/cuobjdump", "agree", "problems"] + [f"--gpu {gpu}" for gpu in gpus] + ["GPU present (no --gpu)"]
+    header = ["file", "MB", "doctor s", "again s", "code MB (compressed MB)", "max RSS MiB", "cubins doctor/cuobjdump", "PTX doctor/cuobjdump",
+              "relocatable doctor/cuobjdump", "arch flag differs", "agree", "problems"] + [f"--gpu {gpu}" for gpu in gpus] + ["GPU present (no --gpu)"]
     started = time.monotonic()
     unchecked = []
     for path in files:
@@ -235,10 +238,12 @@ def main():
         name = os.path.basename(path)
         size_mb = os.path.getsize(path) / 1e6
         report, error, seconds, rss = doctor(args.devbin, path, gpus, args.timeout)
-        machine, machine_error, _, _ = doctor(args.devbin, path, [], args.timeout)
+        # The second run finds the file in the page cache: the first's extra time is reading it from disk.
+        machine, machine_error, again, _ = doctor(args.devbin, path, [], args.timeout)
         if report is None:
             failed += 1
-            rows.append([name, f"{size_mb:.1f}", f"{seconds:.2f}", f"{rss / 1024:.0f}", "-", "-", "-", "DOCTOR FAILED",
+            rows.append([name, f"{size_mb:.1f}", f"{seconds:.2f}", f"{again:.2f}", "-", f"{rss / 1024:.0f}", "-", "-", "-",
+                         "-", "DOCTOR FAILED",
                          error] + ["-"] * (len(gpus) + 1))
             continue
         cubins, ptx = doctor_counts(report)
@@ -275,9 +280,18 @@ def main():
         machine_answer = (machine_error or "-") if machine is None else (
             "; ".join(f"{d['gpu']}: {verdict(machine, d['gpu'])}" for d in machine.get("diagnoses", [])) or
             "no GPU shown")
-        rows.append([name, f"{size_mb:.1f}", f"{seconds:.2f}", f"{rss / 1024:.0f}",
+        codes = report.get("code_objects", [])
+        # Whether the fat binary entry's flag 0x100000 (sm_XXa, nvcc 13.0) matches the target the code object's
+        # own header gives: the flags alone would then do for a --gpu verdict.
+        flag_differs = sum(1 for code in codes if "fatbin_flags" in code and
+                           bool(code["fatbin_flags"] & ARCH_SPECIFIC_FLAG) != code.get("target", "").endswith("a"))
+        code_mb = sum(code.get("size", 0) for code in codes) / 1e6
+        compressed_mb = sum(code.get("size", 0) for code in codes if code.get("compression")) / 1e6
+        rows.append([name, f"{size_mb:.1f}", f"{seconds:.2f}", f"{again:.2f}", f"{code_mb:.1f} ({compressed_mb:.1f})",
+                     f"{rss / 1024:.0f}",
                      f"{sum(cubins.values())}/{'-' if theirs_elf is None else sum(theirs_elf.values())}",
                      f"{sum(ptx.values())}/{'-' if theirs_ptx is None else sum(theirs_ptx.values())}", relocatable_text,
+                     str(flag_differs),
                      agree,
                      str(len(problems)) + (f" ({problems[0][:80]})" if problems else "")]
                     + [verdict(report, f"--gpu {gpu}") for gpu in gpus] + [machine_answer])

@@ -218,6 +218,7 @@ std::string code_json(const FoundCodeObject& code, size_t index) {
   } else {
     out += "null";
   }
+  if (code.fatbin_flags != 0) out += ", \"fatbin_flags\": " + std::to_string(code.fatbin_flags);
   if (!code.note.empty()) out += ", \"note\": " + json_string(code.note);
   return out + "}";
 }

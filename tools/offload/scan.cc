@@ -345,6 +345,7 @@ class Scanner {
     found.vendor = Vendor::kNvidia;
     found.target = target;
     found.format = ptx ? "ptx" : "cuda-cubin";
+    found.fatbin_flags = entry.flags;
     if (ptx) found.ptx_version = number(entry.code_version_major) + "." + number(entry.code_version_minor);
     found.stored_size = entry.payload_size;
     found.size = entry.uncompressed_size;
