@@ -12,7 +12,16 @@ site-packages/nvidia/*/lib), runs
 and checks that both find the same set of targets with the same number of
 code objects per target, cubins and PTX apart (cuobjdump names each
 "<file>.<n>.sm_90a.cubin" / ".ptx"; the doctor's compute_90a is PTX for
-sm_90a). It records the doctor's time and maximum RSS per file and its answer
+sm_90a). cuobjdump lists by default only the executable fat binaries
+(.nv_fatbin), or, where a file has none, the relocatable ones (__nv_relfatbin,
+nvcc -rdc's input to nvlink); --all-fatbin lists both. So the doctor's code
+objects outside __nv_relfatbin (all of them where there are none) are compared
+with the default listing, and, where the doctor found relocatable code beside
+them, all of its code objects with cuobjdump --all-fatbin --list-elf/--list-ptx
+too (column "relocatable doctor/cuobjdump": cubins+PTX in __nv_relfatbin, and
+cuobjdump's --all-fatbin count less its default one). It records the doctor's time (first run, and "again s": the run without
+--gpu, with the file in the page cache), the bytes of code it found (and how
+many of them were compressed) and maximum RSS per file and its answer
 for each --gpu, and, for the GPU the CUDA backend shows (no --gpu), what it
 says on this machine.
 
@@ -119,9 +128,9 @@ def present_gpu(timeout, notes):
     return f"sm_{match.group(1)}{match.group(2)}"
 
 
-def cuobjdump_counts(tool, path, flag, timeout):
+def cuobjdump_counts(tool, path, flag, timeout, all_fatbin=False):
     """({target: count}, error or None)."""
-    status, out, err, _, _ = run([tool, flag, path], timeout)
+    status, out, err, _, _ = run([tool] + (["--all-fatbin"] if all_fatbin else []) + [flag, path], timeout)
     text = out + err
     if "does not contain device code" in text or "no device code" in text.lower():
         return {}, None
@@ -136,12 +145,24 @@ def cuobjdump_counts(tool, path, flag, timeout):
     return dict(counts), None
 
 
-def doctor_counts(report):
-    """({cubin target: count}, {PTX target as sm_: count}) of the NVIDIA code objects."""
+RELOCATABLE_SECTION = "__nv_relfatbin"
+ARCH_SPECIFIC_FLAG = 0x100000
+
+
+def in_relocatable_section(code):
+    return code.get("location", "").startswith(RELOCATABLE_SECTION)
+
+
+def doctor_counts(report, which="default"):
+    """({cubin target: count}, {PTX target as sm_: count}) of the NVIDIA code objects: those cuobjdump lists by
+    default (outside __nv_relfatbin, or all where every one is in it), "all", or "relocatable" (in it)."""
+    nvidia = [code for code in report.get("code_objects", []) if code.get("vendor") == "NVIDIA"]
+    if which == "relocatable":
+        nvidia = [code for code in nvidia if in_relocatable_section(code)]
+    elif which == "default" and any(not in_relocatable_section(code) for code in nvidia):
+        nvidia = [code for code in nvidia if not in_relocatable_section(code)]
     cubins, ptx = collections.Counter(), collections.Counter()
-    for code in report.get("code_objects", []):
-        if code.get("vendor") != "NVIDIA":
-            continue
+    for code in nvidia:
         target = code.get("target", "")
         if target.startswith("compute_"):
             ptx["sm_" + target[len("compute_"):]] += 1
@@ -206,8 +227,8 @@ def main():
     gpus = ([present] if present and present not in GPUS else []) + GPUS
 
     rows, details, disagree, failed = [], [], 0, 0
-    header = ["file", "MB", "doctor s", "max RSS MiB", "cubins doctor/cuobjdump", "PTX doctor/cuobjdump", "agree",
-              "problems"] + [f"--gpu {gpu}" for gpu in gpus] + ["GPU present (no --gpu)"]
+    header = ["file", "MB", "doctor s", "again s", "code MB (compressed MB)", "max RSS MiB", "cubins doctor/cuobjdump", "PTX doctor/cuobjdump",
+              "relocatable doctor/cuobjdump", "arch flag differs", "agree", "problems"] + [f"--gpu {gpu}" for gpu in gpus] + ["GPU present (no --gpu)"]
     started = time.monotonic()
     unchecked = []
     for path in files:
@@ -217,36 +238,61 @@ def main():
         name = os.path.basename(path)
         size_mb = os.path.getsize(path) / 1e6
         report, error, seconds, rss = doctor(args.devbin, path, gpus, args.timeout)
-        machine, machine_error, _, _ = doctor(args.devbin, path, [], args.timeout)
+        # The second run finds the file in the page cache: the first's extra time is reading it from disk.
+        machine, machine_error, again, _ = doctor(args.devbin, path, [], args.timeout)
         if report is None:
             failed += 1
-            rows.append([name, f"{size_mb:.1f}", f"{seconds:.2f}", f"{rss / 1024:.0f}", "-", "-", "DOCTOR FAILED",
+            rows.append([name, f"{size_mb:.1f}", f"{seconds:.2f}", f"{again:.2f}", "-", f"{rss / 1024:.0f}", "-", "-", "-",
+                         "-", "DOCTOR FAILED",
                          error] + ["-"] * (len(gpus) + 1))
             continue
         cubins, ptx = doctor_counts(report)
+        rel_cubins, rel_ptx = doctor_counts(report, "relocatable")
+        relocatable = sum(rel_cubins.values()) + sum(rel_ptx.values())
+        relocatable_text = f"{relocatable}/-"
         agree = "not compared"
         theirs_elf = theirs_ptx = None
         if cuobjdump:
             theirs_elf, elf_error = cuobjdump_counts(cuobjdump, path, "--list-elf", args.timeout)
             theirs_ptx, ptx_error = cuobjdump_counts(cuobjdump, path, "--list-ptx", args.timeout)
+            compared = [("", cubins, ptx, theirs_elf, theirs_ptx)]
+            default_lists_relocatable = relocatable == sum(cubins.values()) + sum(ptx.values())
+            if relocatable and not default_lists_relocatable and not (elf_error or ptx_error):
+                all_elf, elf_error = cuobjdump_counts(cuobjdump, path, "--list-elf", args.timeout, all_fatbin=True)
+                all_ptx, ptx_error = cuobjdump_counts(cuobjdump, path, "--list-ptx", args.timeout, all_fatbin=True)
+                if not (elf_error or ptx_error):
+                    relocatable_text = (f"{relocatable}/"
+                                        f"{sum(all_elf.values()) + sum(all_ptx.values()) - sum(theirs_elf.values()) - sum(theirs_ptx.values())}")
+                    compared.append((" (--all-fatbin)",) + doctor_counts(report, "all") + (all_elf, all_ptx))
             if elf_error or ptx_error:
                 agree = "cuobjdump failed: " + (elf_error or ptx_error)
-            elif theirs_elf == cubins and theirs_ptx == ptx:
+            elif all(theirs_c == ours_c and theirs_p == ours_p for _, ours_c, ours_p, theirs_c, theirs_p in compared):
                 agree = "yes"
             else:
                 agree = "NO"
                 disagree += 1
-                details.append(f"### {path}\n- cubins: doctor {counts_text(cubins)}\n"
-                               f"- cubins: cuobjdump {counts_text(theirs_elf)}\n"
-                               f"- PTX: doctor {counts_text(ptx)}\n- PTX: cuobjdump {counts_text(theirs_ptx)}\n"
-                               + "".join(f"- doctor problem: {p}\n" for p in report.get("problems", [])[:10]))
+                details.append(f"### {path}\n" + "".join(
+                    f"- cubins{label}: doctor {counts_text(ours_c)}\n- cubins{label}: cuobjdump {counts_text(theirs_c)}\n"
+                    f"- PTX{label}: doctor {counts_text(ours_p)}\n- PTX{label}: cuobjdump {counts_text(theirs_p)}\n"
+                    for label, ours_c, ours_p, theirs_c, theirs_p in compared)
+                    + "".join(f"- doctor problem: {p}\n" for p in report.get("problems", [])[:10]))
         problems = report.get("problems", [])
         machine_answer = (machine_error or "-") if machine is None else (
             "; ".join(f"{d['gpu']}: {verdict(machine, d['gpu'])}" for d in machine.get("diagnoses", [])) or
             "no GPU shown")
-        rows.append([name, f"{size_mb:.1f}", f"{seconds:.2f}", f"{rss / 1024:.0f}",
+        codes = report.get("code_objects", [])
+        # Whether the fat binary entry's flag 0x100000 (sm_XXa, nvcc 13.0) matches the target the code object's
+        # own header gives: the flags alone would then do for a --gpu verdict.
+        flag_differs = sum(1 for code in codes if "fatbin_flags" in code and
+                           bool(code["fatbin_flags"] & ARCH_SPECIFIC_FLAG) != code.get("target", "").endswith("a"))
+        code_mb = sum(code.get("size", 0) for code in codes) / 1e6
+        compressed_mb = sum(code.get("size", 0) for code in codes if code.get("compression")) / 1e6
+        rows.append([name, f"{size_mb:.1f}", f"{seconds:.2f}", f"{again:.2f}", f"{code_mb:.1f} ({compressed_mb:.1f})",
+                     f"{rss / 1024:.0f}",
                      f"{sum(cubins.values())}/{'-' if theirs_elf is None else sum(theirs_elf.values())}",
-                     f"{sum(ptx.values())}/{'-' if theirs_ptx is None else sum(theirs_ptx.values())}", agree,
+                     f"{sum(ptx.values())}/{'-' if theirs_ptx is None else sum(theirs_ptx.values())}", relocatable_text,
+                     str(flag_differs),
+                     agree,
                      str(len(problems)) + (f" ({problems[0][:80]})" if problems else "")]
                     + [verdict(report, f"--gpu {gpu}") for gpu in gpus] + [machine_answer])
 

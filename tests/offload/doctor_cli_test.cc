@@ -101,6 +101,48 @@ TEST(DoctorCliTest, ThousandsOfCodeObjectsAreSummarisedByTarget) {
   expect_valid_json(json.output, dir.path);
 }
 
+// A library built with -rdc keeps each object's relocatable device code in
+// __nv_relfatbin (nvlink's input) beside the linked code in .nv_fatbin: only
+// the latter loads, and cuobjdump --list-elf lists only it.
+TEST(DoctorCliTest, RelocatableDeviceCodeIsCountedApartAndNeverLoads) {
+  ScratchDir dir("devbin_doctor_cli");
+  const std::vector<uint8_t> one = read_data_file("cuda_lz4_sm80_sm90_compute90.fatbin");
+  std::vector<uint8_t> relocatable;
+  for (int i = 0; i < 6; ++i) relocatable.insert(relocatable.end(), one.begin(), one.end());
+  ElfSpec spec;
+  const uint64_t linked_at = (0x1000 + relocatable.size() + 7) & ~uint64_t{7};
+  spec.file_size = linked_at + one.size();
+  spec.sections.push_back({"__nv_relfatbin", 1, 0x1000, relocatable.size(), relocatable});
+  spec.sections.push_back({".nv_fatbin", 1, linked_at, one.size(), one});
+  const auto path = dir.path / "librdc.so";
+  ASSERT_TRUE(write_elf_file(path, spec));
+
+  CliRun text = run_devbin("doctor --gpu sm_90 " + path.string());
+  EXPECT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_TRUE(has(text.output, "21 code objects (18 relocatable, not loadable until linked), by target")) << text.output;
+  EXPECT_TRUE(has(text.output, "NVIDIA sm_80  cuda-cubin (relocatable)  6 code objects")) << text.output;
+  EXPECT_TRUE(has(text.output, "NVIDIA compute_90  ptx (relocatable)  6 code objects")) << text.output;
+  EXPECT_TRUE(has(text.output, "NVIDIA sm_80  cuda-cubin  1 code object,")) << text.output;
+  EXPECT_TRUE(has(text.output, "--gpu sm_90: loads [20] sm_90: exact cubin for sm_90")) << text.output;
+
+  CliRun verbose = run_devbin("doctor --verbose --gpu sm_80 " + path.string());
+  EXPECT_EQ(verbose.exit_code, 0) << verbose.output;
+  EXPECT_TRUE(has(verbose.output, "[0] NVIDIA sm_80  cuda-cubin (relocatable)  ")) << verbose.output;
+  EXPECT_TRUE(has(verbose.output, "note: relocatable device code (nvcc -rdc) in __nv_relfatbin")) << verbose.output;
+  EXPECT_TRUE(has(verbose.output, "--gpu sm_80: loads [18] sm_80")) << verbose.output;
+
+  CliRun json = run_devbin("doctor --json --gpu sm_90 " + path.string());
+  EXPECT_EQ(json.exit_code, 0) << json.output;
+  EXPECT_EQ(occurrences(json.output, "\"needs_link\": true"), 18u);
+  EXPECT_EQ(occurrences(json.output, "\"needs_link\": false"), 3u);
+  expect_valid_json(json.output, dir.path);
+
+  // nvcc -c -rdc=true: a relocatable cubin (ET_REL) in __nv_relfatbin.
+  CliRun object = run_devbin("doctor --json --gpu sm_80 " + std::string(DEVBIN_OFFLOAD_DATA_DIR) + "/cuda_rdc_sm80.o");
+  EXPECT_EQ(object.exit_code, 1) << object.output;
+  EXPECT_EQ(occurrences(object.output, "\"needs_link\": true"), 1u) << object.output;
+}
+
 TEST(DoctorCliTest, JsonStaysValidForErrorsAndProblems) {
   ScratchDir dir("devbin_doctor_cli");
   std::vector<uint8_t> junk = {'\x01', '"', '\\', '\n', 0xff, 0x7f, 'E', 'L'};

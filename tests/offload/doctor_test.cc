@@ -389,6 +389,8 @@ TEST(ScanTest, ArchSpecificCubinIsNamedByItsOwnHeader) {
   EXPECT_EQ(report.code_objects[2].target, "sm_90a");
   EXPECT_TRUE(report.code_objects[2].note.empty()) << report.code_objects[2].note;
   EXPECT_EQ(report.code_objects[0].target, "sm_80");
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(report.code_objects[i].fatbin_flags, fatbin->entries[i].flags) << i;
+  EXPECT_NE(report.code_objects[2].fatbin_flags, 0u);
 }
 
 }  // namespace

@@ -127,9 +127,10 @@ struct TargetSummary {
 
 std::vector<TargetSummary> summarise(const ScanReport& scan) {
   std::vector<TargetSummary> out;
-  std::map<std::tuple<Vendor, std::string, std::string>, size_t> index;
+  // Relocatable code (needs_link) is a group of its own: it never loads.
+  std::map<std::tuple<Vendor, std::string, std::string, bool>, size_t> index;
   for (const FoundCodeObject& code : scan.code_objects) {
-    const auto [at, added] = index.try_emplace({code.vendor, code.target, code.format}, out.size());
+    const auto [at, added] = index.try_emplace({code.vendor, code.target, code.format, code.needs_link}, out.size());
     if (added) out.emplace_back().first = &code;
     TargetSummary& summary = out[at->second];
     ++summary.count;
@@ -152,10 +153,15 @@ std::vector<TargetSummary> summarise(const ScanReport& scan) {
 }
 
 void print_summary(std::ostream& out, const ScanReport& scan) {
-  out << "  " << scan.code_objects.size() << " code objects, by target (--verbose lists each one):\n";
+  const size_t relocatable = static_cast<size_t>(std::count_if(
+      scan.code_objects.begin(), scan.code_objects.end(), [](const FoundCodeObject& code) { return code.needs_link; }));
+  out << "  " << scan.code_objects.size() << " code objects";
+  if (relocatable != 0) out << " (" << relocatable << " relocatable, not loadable until linked)";
+  out << ", by target (--verbose lists each one):\n";
   for (const TargetSummary& summary : summarise(scan)) {
     const FoundCodeObject& code = *summary.first;
-    out << "    " << vendor_name(code.vendor) << " " << code.target << "  " << code.format << "  " << summary.count
+    out << "    " << vendor_name(code.vendor) << " " << code.target << "  " << code.format
+        << (code.needs_link ? " (relocatable)" : "") << "  " << summary.count
         << " code object" << (summary.count == 1 ? "" : "s") << ", " << summary.size << " bytes";
     std::string codecs;
     for (const std::string& codec : summary.compressions) {
@@ -202,6 +208,7 @@ std::string code_json(const FoundCodeObject& code, size_t index) {
                     ", \"location\": " + json_string(code.location);
   if (!code.ptx_version.empty()) out += ", \"ptx_version\": " + json_string(code.ptx_version);
   out += ", \"loadable\": " + std::string(code.loadable ? "true" : "false");
+  out += ", \"needs_link\": " + std::string(code.needs_link ? "true" : "false");
   out += ", \"kernel_count\": " + std::to_string(code.kernel_count);
   out += ", \"kernels\": ";
   if (code.kernels_known) {
@@ -211,6 +218,7 @@ std::string code_json(const FoundCodeObject& code, size_t index) {
   } else {
     out += "null";
   }
+  if (code.fatbin_flags != 0) out += ", \"fatbin_flags\": " + std::to_string(code.fatbin_flags);
   if (!code.note.empty()) out += ", \"note\": " + json_string(code.note);
   return out + "}";
 }
@@ -246,7 +254,8 @@ void print_text(std::ostream& out, const std::string& path, const ScanReport& sc
     out << "  " << scan.code_objects.size() << " code object" << (scan.code_objects.size() == 1 ? "" : "s") << ":\n";
     for (size_t i = 0; i < scan.code_objects.size(); ++i) {
       const FoundCodeObject& code = scan.code_objects[i];
-      out << "    [" << i << "] " << vendor_name(code.vendor) << " " << code.target << "  " << code.format;
+      out << "    [" << i << "] " << vendor_name(code.vendor) << " " << code.target << "  " << code.format
+          << (code.needs_link ? " (relocatable)" : "");
       if (!code.ptx_version.empty()) out << " " << code.ptx_version;
       out << "  " << size_text(code) << "  " << kernels_text(code) << "\n";
       out << "        in " << code.location << "\n";

@@ -33,6 +33,11 @@ inline constexpr uint16_t kFatbinKindCubin = 2;
 // (CUDA 12.8+; nvcc 13 compresses PTX by default).
 inline constexpr uint64_t kFatbinFlagCompressedLz4 = 0x2000;
 inline constexpr uint64_t kFatbinFlagCompressedZstd = 0x8000;
+// The entry is arch-specific (sm_XXa) or family-specific (sm_XXf), as nvcc
+// 13.0 writes them (bench/RESULTS.md); the scan does not rely on them yet
+// (the cubin's own .nv.compat names sm_XXa), --json reports each entry's flags.
+inline constexpr uint64_t kFatbinFlagArchSpecific = 0x100000;
+inline constexpr uint64_t kFatbinFlagFamilySpecific = 0x200000;
 
 enum class FatbinCompression : uint8_t { kNone, kLz4, kZstd };
 std::string_view fatbin_compression_name(FatbinCompression compression);  // "none", "lz4", "zstd"

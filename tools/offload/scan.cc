@@ -113,7 +113,11 @@ class Scanner {
         scan_bundle_section(region, section.name);
         continue;
       }
+      // __nv_relfatbin holds nvcc -rdc's device code for nvlink; the runtime
+      // registers only .nv_fatbin's, so nothing in it is ever loaded.
+      nvlink_input_ = section.name == "__nv_relfatbin";
       scan_sequence(region, section.name, 0);
+      nvlink_input_ = false;
     }
     if (!any) {
       report_.problems.push_back("an ELF file (" + std::string(elf::machine_name(elf_file->header.machine)) +
@@ -341,6 +345,7 @@ class Scanner {
     found.vendor = Vendor::kNvidia;
     found.target = target;
     found.format = ptx ? "ptx" : "cuda-cubin";
+    found.fatbin_flags = entry.flags;
     if (ptx) found.ptx_version = number(entry.code_version_major) + "." + number(entry.code_version_minor);
     found.stored_size = entry.payload_size;
     found.size = entry.uncompressed_size;
@@ -349,12 +354,12 @@ class Scanner {
     Result<Bytes> stored = read_limited(fatbin, entry.payload_offset, entry.payload_size, "the payload");
     if (!stored.ok()) {
       found.note = stored.status().message() + "; its kernels are not listed";
-      report_.code_objects.push_back(std::move(found));
+      add_fatbin_entry(std::move(found));
       return;
     }
     if (entry.compression == FatbinCompression::kNone) {
       describer_.describe(found, stored->span());
-      report_.code_objects.push_back(std::move(found));
+      add_fatbin_entry(std::move(found));
       return;
     }
     const Codec codec = entry.compression == FatbinCompression::kZstd ? Codec::kZstd : Codec::kLz4;
@@ -367,6 +372,17 @@ class Scanner {
       found.loadable = false;
     } else {
       describer_.describe(found, *out);
+    }
+    add_fatbin_entry(std::move(found));
+  }
+
+  void add_fatbin_entry(FoundCodeObject found) {
+    if (nvlink_input_ && !found.needs_link) {
+      found.loadable = false;
+      found.needs_link = true;
+      found.note = "relocatable device code (nvcc -rdc) in __nv_relfatbin: input to nvlink when the program is "
+                   "linked; no driver loads it" +
+                   (found.note.empty() ? "" : "; " + found.note);
     }
     report_.code_objects.push_back(std::move(found));
   }
@@ -467,6 +483,7 @@ class Scanner {
 
   const ScanOptions options_;
   bool full_ = false;
+  bool nvlink_input_ = false;  // scanning __nv_relfatbin
   uint64_t budget_;
   Describer describer_;
   Decompressor decompressor_;

@@ -64,6 +64,7 @@ struct FoundCodeObject {
   // device code (nvcc -rdc, clang -fgpu-rdc).
   bool needs_link = false;
   std::string note;  // what could not be read, or a disagreement, in one line; "" when none
+  uint64_t fatbin_flags = 0;  // a CUDA fat binary entry's flags (fatbin.h); 0 elsewhere
 };
 
 struct ScanReport {
