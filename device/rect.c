@@ -23,18 +23,20 @@ _Static_assert((DEVBIN_RECT_COPY_LINE_BYTES & (DEVBIN_RECT_COPY_LINE_BYTES - 1))
 // fields break device/abi.h's rules (then nothing is stored: ARGS). chunks_per_row
 // is checked against ceil(width / chunk_bytes) without a division; every
 // product is of 32-bit factors, or checked before it could wrap.
+// Each rule is a flag and the result one select, without a branch: the
+// checks run once per work-item before the chunk loop, and a chain of early
+// exits there is a chain of branches every workgroup waits through.
 DEVBIN_INLINE uint32_t devbin_rect_chunk_count(devbin_rect_extent_t extent, uint32_t chunks_per_row,
                                                uint32_t chunk_bytes) {
-  if (extent.width == 0 || extent.height == 0 || extent.depth == 0) return 0;
-  if (chunk_bytes == 0 || chunk_bytes % 16 != 0 || chunk_bytes > DEVBIN_BATCH_MAX_CHUNK_BYTES) return 0;
-  if (chunks_per_row == 0 || (uint64_t)chunks_per_row * chunk_bytes < extent.width ||
-      (uint64_t)(chunks_per_row - 1) * chunk_bytes >= extent.width) {
-    return 0;
-  }
+  const uint64_t covered = (uint64_t)chunks_per_row * chunk_bytes;
   const uint64_t per_slice = (uint64_t)chunks_per_row * extent.height;
-  if (per_slice > DEVBIN_RECT_MAX_CHUNKS) return 0;
-  const uint64_t chunks = per_slice * extent.depth;
-  return chunks > DEVBIN_RECT_MAX_CHUNKS ? 0 : (uint32_t)chunks;
+  const uint64_t chunks = per_slice * extent.depth;  // wraps only where per_slice is refused
+  bool pass = (extent.width != 0) & (extent.height != 0) & (extent.depth != 0);
+  pass &= (chunk_bytes != 0) & (chunk_bytes % 16 == 0) & (chunk_bytes <= DEVBIN_BATCH_MAX_CHUNK_BYTES);
+  // (chunks_per_row - 1) * chunk_bytes < width, as covered - chunk_bytes.
+  pass &= (chunks_per_row != 0) & (covered >= extent.width) & (covered - chunk_bytes < extent.width);
+  pass &= (per_slice <= DEVBIN_RECT_MAX_CHUNKS) & (chunks <= DEVBIN_RECT_MAX_CHUNKS);
+  return pass ? (uint32_t)chunks : 0;
 }
 
 // Chunk `chunk` of a launch: the offset of its row from a region's base,
@@ -79,43 +81,40 @@ DEVBIN_INLINE bool devbin_rect_mul_overflows(uint32_t count, uint64_t pitch, uin
   const uint64_t high = (uint64_t)count * (uint32_t)(pitch >> 32);
   const uint64_t low = (uint64_t)count * (uint32_t)pitch;
   *product = low + (high << 32);
-  return (high >> 32) != 0 || *product < low;
+  return ((high >> 32) != 0) | (*product < low);
 }
 
+// Branch-free as devbin_rect_chunk_count; ADDRESS comes before OVERLAP. The
+// extent is not empty (the kernels return before this on an empty one).
 DEVBIN_INLINE uint32_t devbin_rect_check_region(devbin_rect_region_t region, devbin_rect_extent_t extent,
                                                 bool written, uint64_t* span) {
   uint64_t rows = 0;
   uint64_t slices = 0;
-  if (devbin_rect_mul_overflows(extent.height - 1, region.row_pitch, &rows) || rows + extent.width < rows ||
-      devbin_rect_mul_overflows(extent.depth - 1, region.slice_pitch, &slices) ||
-      (rows += extent.width, *span = slices + rows, *span < slices) || region.base == 0 ||
-      region.base + *span < region.base) {
-    return DEVBIN_KERNEL_STATUS_ADDRESS;
-  }
-  // rows: one slice's bytes, (height - 1) * row_pitch + width.
-  if (written && ((extent.height > 1 && region.row_pitch < extent.width) ||
-                  (extent.depth > 1 && region.slice_pitch < rows))) {
-    return DEVBIN_KERNEL_STATUS_OVERLAP;
-  }
-  return DEVBIN_KERNEL_STATUS_OK;
+  bool address = devbin_rect_mul_overflows(extent.height - 1, region.row_pitch, &rows);
+  address |= devbin_rect_mul_overflows(extent.depth - 1, region.slice_pitch, &slices);
+  // slice_bytes: one slice's bytes, (height - 1) * row_pitch + width.
+  const uint64_t slice_bytes = rows + extent.width;
+  *span = slices + slice_bytes;
+  address |= (slice_bytes < rows) | (*span < slices) | (region.base == 0) | (region.base + *span < region.base);
+  const bool overlap = written & (((extent.height > 1) & (region.row_pitch < extent.width)) |
+                                  ((extent.depth > 1) & (region.slice_pitch < slice_bytes)));
+  return address ? DEVBIN_KERNEL_STATUS_ADDRESS : overlap ? DEVBIN_KERNEL_STATUS_OVERLAP : DEVBIN_KERNEL_STATUS_OK;
 }
 
 DEVBIN_KERNEL void devbin_copy_rect(devbin_copy_rect_args_t args) {
   if (args.extent.width == 0 || args.extent.height == 0 || args.extent.depth == 0) return;
   const uint32_t chunks = devbin_rect_chunk_count(args.extent, args.chunks_per_row, args.chunk_bytes);
   uint64_t spans[2] = {0, 0};
-  uint32_t problem = chunks == 0 ? DEVBIN_KERNEL_STATUS_ARGS : DEVBIN_KERNEL_STATUS_OK;
-  // One check for both regions (the target written, the source read).
-  for (uint32_t side = 0; side < 2 && problem == DEVBIN_KERNEL_STATUS_OK; ++side) {
-    uint64_t span = 0;
-    problem = devbin_rect_check_region(side == 0 ? args.target : args.source, args.extent, side == 0, &span);
-    if (side == 0) spans[0] = span;
-    if (side == 1) spans[1] = span;
-  }
-  if (problem == DEVBIN_KERNEL_STATUS_OK && args.target.base < args.source.base + spans[1] &&
-      args.source.base < args.target.base + spans[0]) {
-    problem = DEVBIN_KERNEL_STATUS_OVERLAP;
-  }
+  // Both regions (the target written, the source read), then the first
+  // problem in that order.
+  const uint32_t target = devbin_rect_check_region(args.target, args.extent, true, &spans[0]);
+  const uint32_t source = devbin_rect_check_region(args.source, args.extent, false, &spans[1]);
+  const bool overlap = (args.target.base < args.source.base + spans[1]) & (args.source.base < args.target.base + spans[0]);
+  const uint32_t problem = chunks == 0                           ? DEVBIN_KERNEL_STATUS_ARGS
+                           : target != DEVBIN_KERNEL_STATUS_OK ? target
+                           : source != DEVBIN_KERNEL_STATUS_OK ? source
+                           : overlap                           ? DEVBIN_KERNEL_STATUS_OVERLAP
+                                                               : DEVBIN_KERNEL_STATUS_OK;
   if (problem != DEVBIN_KERNEL_STATUS_OK) {
     devbin_rect_report(args.status, problem);
     return;
@@ -137,17 +136,14 @@ DEVBIN_KERNEL void devbin_fill_rect(devbin_fill_rect_args_t args) {
   const uint32_t width = args.pattern_width;
   const uint32_t chunks = devbin_rect_chunk_count(args.extent, args.chunks_per_row, args.chunk_bytes);
   uint64_t span = 0;
-  uint32_t problem = DEVBIN_KERNEL_STATUS_OK;
+  const uint32_t region = devbin_rect_check_region(args.target, args.extent, true, &span);
   // Every row start is a multiple of the pattern width, and so (chunk
   // offsets being multiples of 16) is every chunk's start and length.
-  if (!devbin_fill_is_valid(args.target.base, args.extent.width, width) ||
-      ((args.target.row_pitch | args.target.slice_pitch) & (width - 1)) != 0) {
-    problem = DEVBIN_KERNEL_STATUS_FILL;
-  } else if (chunks == 0) {
-    problem = DEVBIN_KERNEL_STATUS_ARGS;
-  } else {
-    problem = devbin_rect_check_region(args.target, args.extent, true, &span);
-  }
+  bool fill = devbin_fill_is_valid(args.target.base, args.extent.width, width);
+  fill &= ((args.target.row_pitch | args.target.slice_pitch) & (width - 1)) == 0;
+  const uint32_t problem = !fill        ? DEVBIN_KERNEL_STATUS_FILL
+                           : chunks == 0 ? DEVBIN_KERNEL_STATUS_ARGS
+                                         : region;
   if (problem != DEVBIN_KERNEL_STATUS_OK) {
     devbin_rect_report(args.status, problem);
     return;
