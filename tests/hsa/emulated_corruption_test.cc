@@ -98,19 +98,28 @@ TEST_P(EmulatedCorruption, CopyDescriptorWithTooFewVgprsIsRefusedAtLoad) {
 TEST_P(EmulatedCorruption, MisalignedCopyFallbackLoadOffsetFails) {
   std::vector<uint8_t> bytes = shipped_bytes();
   // global_load_b128 / global_load_dwordx4 vdst, vaddr, off offset:16: the
-  // carry path's load of the next 16 source bytes (the copy helper's only
-  // one with no SGPR base: saddr "off", 0x7c on gfx11/gfx12, 0x7f on gfx9).
+  // carry path's load of the next 16 source bytes, the only one with no
+  // SGPR base (saddr "off", 0x7c on gfx11/gfx12, 0x7f on gfx9) in the
+  // helpers the kernels call (helper_code: the copy helper holds it). A
+  // kernel's own code may load 16 bytes at offset 16 too (devbin_batch
+  // reads its table so since ABI 4), so the search leaves kernels out.
   // The offset is dword 0 bits 12:0 on gfx9 and gfx11, dword 2 bits 31:8 on gfx12.
   const std::string isa = GetParam().isa;
   std::vector<uint64_t> loads;
   uint64_t offset_byte = 0;
-  if (gfx9()) {
-    loads = find_words(bytes, {0xdc5c8010u, 0x007f0000u}, {~0u, 0x007f0000u});
-  } else if (isa.starts_with("gfx11")) {
-    loads = find_words(bytes, {0xdc5e0010u, 0x007c0000u}, {~0u, 0x007f0000u});
-  } else {
-    loads = find_words(bytes, {0xee05c07cu, 0, 0x00001000u}, {~0u, 0, 0xffffff00u});
-    offset_byte = 9;
+  const auto helpers = helper_code(bytes);
+  ASSERT_FALSE(helpers.empty()) << "no helper code outside the kernels' symbols";
+  for (const auto& [begin, end] : helpers) {
+    std::vector<uint64_t> found;
+    if (gfx9()) {
+      found = find_words(bytes, {0xdc5c8010u, 0x007f0000u}, {~0u, 0x007f0000u}, begin, end);
+    } else if (isa.starts_with("gfx11")) {
+      found = find_words(bytes, {0xdc5e0010u, 0x007c0000u}, {~0u, 0x007f0000u}, begin, end);
+    } else {
+      found = find_words(bytes, {0xee05c07cu, 0, 0x00001000u}, {~0u, 0, 0xffffff00u}, begin, end);
+      offset_byte = 9;
+    }
+    loads.insert(loads.end(), found.begin(), found.end());
   }
   ASSERT_EQ(loads.size(), 1u) << "expected one carry-path load at offset 16 in the copy helper";
   bytes[loads[0] + offset_byte] = 0x30;  // offset:48

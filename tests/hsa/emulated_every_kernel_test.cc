@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/hsa/direct_launch.h"
 #include "tests/hsa/emulated_fixture.h"
 
 namespace devbin::hsa::emulated {
@@ -188,6 +189,7 @@ void EveryKernel::once(Device& device, Queue& queue) {
       [&](DevicePtr base) { return device.update(queue, base + kGuard + 1, update); }, "update of 67 bytes"));
 
   // devbin_dispatch_patch: the whole packet, the status and the block counts.
+  bool patcher_works = false;
   {
     auto memory = device.allocate(2 * kGuard + 512, MemoryKind::kHost);
     ASSERT_TRUE(memory.ok());
@@ -232,7 +234,83 @@ void EveryKernel::once(Device& device, Queue& queue) {
     const std::vector<uint8_t> got(host, host + poison.size());
     // Every other byte of the packet (kernel object, kernargs, segment
     // sizes, completion signal) keeps what the host put there.
-    EXPECT_TRUE(same_bytes(got, want, "the patched packet, its status and block counts"));
+    patcher_works = same_bytes(got, want, "the patched packet, its status and block counts");
+    EXPECT_TRUE(patcher_works);
+  }
+
+  // devbin_batch, devbin_copy_rect and devbin_fill_rect given what the host
+  // would refuse (launched directly): the status word written, nothing
+  // else in its guarded buffer. These are the kernels' status-store paths,
+  // which the good launches above never reach. A direct launch is
+  // published by devbin_dispatch_patch, so these run only when it works
+  // (else the queue would wait for a packet never written).
+  if (patcher_works) {
+    const auto reports = [&](uint32_t code, uint64_t span, const std::string& what,
+                             const std::function<Status(DevicePtr, direct::DirectLaunch&)>& launch) {
+      direct::DirectLaunch keep;
+      return run_and_compare(
+          device, queue, span,
+          [&](const std::vector<uint8_t>& poison) {
+            std::vector<uint8_t> want = poison;
+            std::memcpy(&want[kGuard], &code, 4);
+            return want;
+          },
+          [&](DevicePtr base) { return launch(base, keep); }, what);
+    };
+    const uint8_t bad_pattern[4] = {5, 6, 7, 8};
+    auto table = device.allocate(sizeof(devbin_batch_op_t));
+    auto source = device.allocate(4096);
+    ASSERT_TRUE(table.ok() && source.ok());
+    const auto batch = [&](DevicePtr base, direct::DirectLaunch& keep, uint32_t problem) -> Status {
+      DEVBIN_ASSIGN_OR_RETURN(devbin_batch_op_t fill, make_batch_fill(base + kGuard + 8, 64, bad_pattern));
+      std::vector<devbin_batch_op_t> ops = {fill};
+      DEVBIN_ASSIGN_OR_RETURN(const uint64_t chunks, number_batch_table(ops, 256));
+      uint64_t chunk_count = chunks;
+      if (problem == DEVBIN_KERNEL_STATUS_ADDRESS) ops[0].target = 0;
+      if (problem == DEVBIN_KERNEL_STATUS_CHUNK_COUNT) chunk_count = UINT64_MAX;
+      if (problem == DEVBIN_KERNEL_STATUS_NUMBERING) {  // the first operation's chunks start at 1, not 0
+        ops[0].first_chunk += 1;
+        chunk_count += 1;
+      }
+      DEVBIN_RETURN_IF_ERROR(device.copy_to_device(table->address(), ops.data(), sizeof(ops[0])));
+      const devbin_batch_args_t args{table->address(), chunk_count, 1, 256, base + kGuard};
+      return direct::launch_direct(device, queue, Kernel::devbin_batch, args, 1, keep);
+    };
+    EXPECT_TRUE(reports(DEVBIN_KERNEL_STATUS_ADDRESS, kGuard + 8 + 64 + kGuard, "a batch of a fill to address 0",
+                        [&](DevicePtr base, direct::DirectLaunch& keep) { return batch(base, keep, DEVBIN_KERNEL_STATUS_ADDRESS); }));
+    EXPECT_TRUE(reports(DEVBIN_KERNEL_STATUS_CHUNK_COUNT, kGuard + 8 + 64 + kGuard,
+                        "a batch whose chunk_count is not the table's",
+                        [&](DevicePtr base, direct::DirectLaunch& keep) {
+                          return batch(base, keep, DEVBIN_KERNEL_STATUS_CHUNK_COUNT);
+                        }));
+    EXPECT_TRUE(reports(DEVBIN_KERNEL_STATUS_NUMBERING, kGuard + 8 + 64 + kGuard,
+                        "a batch whose first operation starts at chunk 1",
+                        [&](DevicePtr base, direct::DirectLaunch& keep) {
+                          return batch(base, keep, DEVBIN_KERNEL_STATUS_NUMBERING);
+                        }));
+    EXPECT_TRUE(reports(DEVBIN_KERNEL_STATUS_OVERLAP, kGuard + 8 + 16 * 3 + 32 + kGuard,
+                        "copy_rect of 32-byte rows at pitch 16", [&](DevicePtr base, direct::DirectLaunch& keep) {
+                          devbin_copy_rect_args_t copy{};
+                          copy.target = {base + kGuard + 8, 16, 0};
+                          copy.source = {source->address(), 32, 0};
+                          copy.extent = {32, 4, 1};
+                          copy.chunk_bytes = 256;
+                          copy.chunks_per_row = 1;
+                          copy.status = base + kGuard;
+                          return direct::launch_direct(device, queue, Kernel::devbin_copy_rect, copy, 2, keep);
+                        }));
+    EXPECT_TRUE(reports(DEVBIN_KERNEL_STATUS_ADDRESS, kGuard + 4 + kGuard, "fill_rect whose target wraps",
+                        [&](DevicePtr base, direct::DirectLaunch& keep) {
+                          devbin_fill_rect_args_t fill{};
+                          fill.target = {UINT64_MAX - 127, 64, 0};
+                          fill.extent = {64, 4, 1};
+                          fill.chunk_bytes = 256;
+                          fill.chunks_per_row = 1;
+                          std::memcpy(fill.pattern, bad_pattern, 4);
+                          fill.pattern_width = 4;
+                          fill.status = base + kGuard;
+                          return direct::launch_direct(device, queue, Kernel::devbin_fill_rect, fill, 2, keep);
+                        }));
   }
 }
 

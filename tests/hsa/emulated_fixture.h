@@ -339,6 +339,36 @@ class EmulatedGpu : public testing::TestWithParam<EmulatedAgent> {
     return {UINT64_MAX, UINT64_MAX};
   }
 
+  // The file ranges of the out-of-line helpers the kernels call: the
+  // executable sections' bytes outside every .dynsym FUNC symbol (a helper
+  // has no symbol of its own); empty when the ELF cannot be read.
+  static std::vector<std::pair<uint64_t, uint64_t>> helper_code(const std::vector<uint8_t>& bytes) {
+    std::vector<std::pair<uint64_t, uint64_t>> ranges;
+    auto file = elf::File::parse(bytes);
+    if (!file.ok()) return ranges;
+    auto symbols = file->symbols(*file->find_section(".dynsym"));
+    if (!symbols.ok()) return ranges;
+    std::vector<std::pair<uint64_t, uint64_t>> kernels;
+    for (const elf::Symbol& symbol : symbols.value()) {
+      if (symbol.type() != elf::kSymbolFunc) continue;
+      const uint64_t begin = file_offset(bytes, symbol.value);
+      if (begin != UINT64_MAX) kernels.emplace_back(begin, begin + symbol.size);
+    }
+    std::sort(kernels.begin(), kernels.end());
+    for (const elf::Section& section : file->sections()) {
+      if ((section.flags & 0x4) == 0 || section.data.empty()) continue;  // SHF_EXECINSTR
+      uint64_t at = section.offset;
+      const uint64_t end = section.offset + section.size;
+      for (const auto& [begin, stop] : kernels) {
+        if (stop <= at || begin >= end) continue;
+        if (begin > at) ranges.emplace_back(at, begin);
+        at = std::max(at, stop);
+      }
+      if (at < end) ranges.emplace_back(at, end);
+    }
+    return ranges;
+  }
+
   // The 4-byte-aligned offsets in [begin, end) where the dwords `pattern`
   // start (each dword compared under its `masks` entry).
   static std::vector<uint64_t> find_words(const std::vector<uint8_t>& bytes, const std::vector<uint32_t>& pattern,
