@@ -296,8 +296,8 @@ TEST_F(CudaGpuTest, CopyRefusesOverlap) {
 void run_batch(const Device& device, Stream& stream, std::mt19937_64& rng, size_t count,
                const std::function<uint64_t()>& draw_length, const std::string& what) {
   struct Planned {
-    bool fill;
-    uint64_t target_offset, source_offset, length;
+    bool fill = false;
+    uint64_t target_offset = 0, source_offset = 0, length = 0;
     std::vector<uint8_t> pattern;
   };
   std::vector<Planned> planned;

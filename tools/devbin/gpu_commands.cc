@@ -676,10 +676,10 @@ Status bench_device(std::ostream& out, Device& device, uint64_t size) {
   // clock (events) and on the host's (time to enqueue), which tells a
   // launch-rate limit from a GPU-side one.
   {
-    const int ops = 1000;
+    constexpr int ops = 1000;
     const std::vector<uint8_t> pattern = {1, 2, 3, 4};
     auto repeat = [&](const std::function<Status()>& op) {
-      return [op, ops]() -> Status {
+      return [op]() -> Status {
         for (int i = 0; i < ops; ++i) DEVBIN_RETURN_IF_ERROR(op());
         return Status::Ok();
       };
