@@ -17,7 +17,7 @@ def devbin_copts():
     """C++ options of devbin's own code."""
     root = devbin_root()
     return ["-std=c++20"] + DEVBIN_WARNING_FLAGS + ["-I" + root, "-I" + root + "/runtime/src"] + select({
-        Label("//build_tools/bazel:werror"): ["-Werror"],
+        str(Label("//build_tools/bazel:werror")): ["-Werror"],
         "//conditions:default": [],
     })
 
