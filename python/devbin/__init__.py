@@ -118,8 +118,32 @@ def select(isa):
     return entry.name.decode(), reason.value.decode(), bool(selection.jit)
 
 
-class Buffer:
+class _Handle:
+    """A C handle this object frees once: on close(), at the end of a with block, or when collected
+    (also when its constructor failed before it had one)."""
+
+    _handle = ctypes.c_void_p(None)
+    _free = ""  # the C API's function that frees the handle
+
+    def close(self):
+        if self._handle:
+            getattr(lib, self._free)(self._handle)
+            self._handle = ctypes.c_void_p(None)
+
+    def __del__(self):
+        self.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Buffer(_Handle):
     """Memory devbin allocated: device memory, or host memory the GPU reaches (host_pointer)."""
+
+    _free = "devbin_buffer_free"
 
     def __init__(self, handle, size):
         self._handle = ctypes.c_void_p(handle)
@@ -127,17 +151,13 @@ class Buffer:
         self.address = lib.devbin_buffer_address(self._handle)
         self.host_pointer = lib.devbin_buffer_host_pointer(self._handle)
 
-    def free(self):
-        if self._handle:
-            lib.devbin_buffer_free(self._handle)
-            self._handle = ctypes.c_void_p(None)
-
-    def __del__(self):
-        self.free()
+    free = _Handle.close
 
 
-class Queue:
+class Queue(_Handle):
     """Where operations go: devbin's own queue, a wrapped native one, or a Recorder."""
+
+    _free = "devbin_queue_free"
 
     def __init__(self, device, handle):
         self.device = device
@@ -150,20 +170,6 @@ class Queue:
 
     def synchronize(self):
         check(lib.devbin_queue_synchronize(self._handle))
-
-    def close(self):
-        if self._handle:
-            lib.devbin_queue_free(self._handle)
-            self._handle = ctypes.c_void_p(None)
-
-    def __del__(self):
-        self.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def _device(self):
         return self.device._handle
@@ -265,7 +271,6 @@ class Recorder(Queue):
     """A Queue whose operations are written as data (devbin/recording.h) for the caller to submit."""
 
     def __init__(self, device, max_launches, args_bytes):
-        self._handle = ctypes.c_void_p(None)
         self._records = (RecordedLaunch * max_launches)()
         self._args = device.allocate_host(args_bytes)
         handle = ctypes.c_void_p()
@@ -284,8 +289,10 @@ class Recorder(Queue):
         check(lib.devbin_recorder_reset(self._handle))
 
 
-class Device:
+class Device(_Handle):
     """One GPU: devbin selected, validated and loaded its code object."""
+
+    _free = "devbin_device_free"
 
     def __init__(self, backend="cuda", index=0, wait_timeout_ms=0):
         if backend not in _BACKENDS:
@@ -300,20 +307,6 @@ class Device:
         entry = _abi.TocEntry()
         check(lib.devbin_toc_entry(lib.devbin_device_entry_index(handle), ctypes.byref(entry)))
         self.code_object = entry.name.decode()
-
-    def close(self):
-        if self._handle:
-            lib.devbin_device_free(self._handle)
-            self._handle = ctypes.c_void_p(None)
-
-    def __del__(self):
-        self.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def allocate(self, size):
         handle = ctypes.c_void_p()
