@@ -6,6 +6,7 @@
 // (devbin's own, a wrapped native one, or a Recorder) only launches them.
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,19 @@ Status Device::submit(Queue& queue, std::span<const Launch> launches) const {
 Status Device::fill(Queue& queue, DevicePtr target, uint64_t length, std::span<const uint8_t> pattern) const {
   DEVBIN_ASSIGN_OR_RETURN(devbin_fill_args_t args, make_fill_args(target, length, pattern));
   if (length == 0) return Status::Ok();
+  if (queue.owner() != this) return invalid_argument(name() + ": the queue belongs to another device");
+  // The pattern's period divides its width, so the target and length that
+  // make_fill_args accepted are multiples of it too.
+  const uint32_t period = pattern_period(pattern);
+  if (vendor_path(queue, VendorPathOperation::kFill, period, target, length) != nullptr) {
+    VendorOp op;
+    op.kind = VendorOpKind::kMemset;
+    op.target = target;
+    op.length = length;
+    op.width = period;
+    std::memcpy(&op.value, pattern.data(), period);  // little-endian, as the kernel stores the pattern's bytes
+    return queue.submit_vendor(op);
+  }
   // One item per DEVBIN_FILL_WORDS_PER_ITEM 16-byte stores, plus one for a
   // head and tail that straddle words.
   const uint64_t items = length / (16 * DEVBIN_FILL_WORDS_PER_ITEM) + 2;
@@ -91,6 +105,21 @@ Status Device::dispatch_patch(Queue& queue, const devbin_dispatch_args_t& args) 
 
 Status Device::update(Queue& queue, DevicePtr target, std::span<const uint8_t> data) const {
   DEVBIN_RETURN_IF_ERROR(check_update(target, data));
+  if (queue.owner() != this) return invalid_argument(name() + ": the queue belongs to another device");
+  if (const VendorPathRule* rule =
+          vendor_path(queue, VendorPathOperation::kUpdate, static_cast<uint32_t>(data.size()), target, data.size())) {
+    VendorOp op;
+    op.kind = rule->path;
+    op.target = target;
+    op.length = data.size();
+    op.width = static_cast<uint32_t>(data.size());
+    if (rule->path == VendorOpKind::kWriteValue) {
+      std::memcpy(&op.value, data.data(), std::min<size_t>(data.size(), sizeof(op.value)));
+    } else {
+      op.data = data;
+    }
+    return queue.submit_vendor(op);
+  }
   // Every launch is built (and its bytes copied) before the first is
   // submitted, so a refused update enqueues nothing.
   std::vector<Launch> launches((data.size() + DEVBIN_UPDATE_BYTES - 1) / DEVBIN_UPDATE_BYTES);

@@ -135,6 +135,15 @@ class CallerStreamTest : public ::testing::Test {
     for (size_t i = 0; i < update.size(); ++i) update[i] = static_cast<uint8_t>(i * 31 + 1);
     ASSERT_TRUE(device_->update(queue, base() + 510001, update).ok());
     std::fill(update.begin(), update.end(), 0);  // the bytes were taken
+    // What takes a vendor path on a stream that is not captured
+    // (devbin/vendor_path.h): a memset of a 1-byte period, and aligned 4- and
+    // 8-byte updates (the write values; their kernels while capturing).
+    const uint8_t byte_period[4] = {0x5c, 0x5c, 0x5c, 0x5c};
+    ASSERT_TRUE(device_->fill(queue, base() + 516000, 1000, byte_period).ok());
+    uint8_t words[12] = {0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0x80, 0x90, 0xa0, 0xb0, 0xc0};
+    ASSERT_TRUE(device_->update(queue, base() + 518000, {words, 4}).ok());
+    ASSERT_TRUE(device_->update(queue, base() + 518008, {words + 4, 8}).ok());
+    std::fill(std::begin(words), std::end(words), uint8_t{0});
   }
 
   std::vector<uint8_t> expected() const {
@@ -151,6 +160,9 @@ class CallerStreamTest : public ::testing::Test {
       }
     }
     for (size_t i = 0; i < 5000; ++i) want[510001 + i] = static_cast<uint8_t>(i * 31 + 1);
+    std::memset(&want[516000], 0x5c, 1000);
+    for (size_t i = 0; i < 4; ++i) want[518000 + i] = static_cast<uint8_t>(0x10 * (i + 1));
+    for (size_t i = 0; i < 8; ++i) want[518008 + i] = static_cast<uint8_t>(0x10 * (i + 5));
     return want;
   }
 

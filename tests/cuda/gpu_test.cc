@@ -619,6 +619,87 @@ TEST_F(CudaGpuTest, UpdateWritesTheHostBytesAtAnyOffset) {
   }
 }
 
+// Each vendor path (devbin/vendor_path.h) and the kernel it stands in for
+// write the same bytes: every rule of the table at its smallest and largest
+// size and one step past the largest, with vendor paths on and off.
+TEST_F(CudaGpuTest, VendorPathsAndKernelsWriteTheSameBytes) {
+  const uint64_t largest_fill = [&] {
+    uint64_t largest = 0;
+    for (const VendorPathRule& rule : device().vendor_paths()) {
+      if (rule.operation == VendorPathOperation::kFill) largest = std::max(largest, rule.max_bytes);
+    }
+    return largest;
+  }();
+  Buffer buffer = allocate(2 * kGuard + 64 + std::max<uint64_t>(largest_fill + 16, DEVBIN_UPDATE_MAX_BYTES));
+  Device& dev = *device_;
+  for (const bool vendor : {true, false}) {
+    dev.set_vendor_paths(vendor);
+    const std::string path = vendor ? "vendor paths on" : "vendor paths off";
+    for (const VendorPathRule& rule : device().vendor_paths()) {
+      if (rule.operation != VendorPathOperation::kFill) continue;
+      // A pattern of the rule's period, and the same period spelled 16 bytes wide.
+      std::vector<uint8_t> piece(rule.width);
+      random_bytes(piece);
+      for (const uint32_t width : {rule.width, 16u}) {
+        std::vector<uint8_t> pattern(width);
+        for (uint32_t i = 0; i < width; ++i) pattern[i] = piece[i % rule.width];
+        for (const uint64_t length : {uint64_t{width}, uint64_t{64}, rule.max_bytes / width * width - width,
+                                      rule.max_bytes / width * width, rule.max_bytes / width * width + width}) {
+          std::vector<uint8_t> expected(length);
+          for (uint64_t i = 0; i < length; ++i) expected[i] = pattern[i % width];
+          run_and_check(
+              buffer, 16, expected, [&](DevicePtr to) { return device().fill(stream(), to, length, pattern); },
+              path + ": fill of period " + std::to_string(rule.width) + " as a " + std::to_string(width) +
+                  "-byte pattern, " + std::to_string(length) + " bytes");
+          if (HasFatalFailure() || HasFailure()) return dev.set_vendor_paths(true);
+        }
+      }
+    }
+    // Updates: each side of the write values' sizes and alignments, and the staged copy's range.
+    for (const uint64_t length : {uint64_t{1}, uint64_t{3}, uint64_t{4}, uint64_t{5}, uint64_t{7}, uint64_t{8},
+                                  uint64_t{9}, uint64_t{64}, uint64_t{4096}, uint64_t{DEVBIN_UPDATE_MAX_BYTES}}) {
+      for (const uint64_t offset : {uint64_t{0}, uint64_t{2}, uint64_t{4}, uint64_t{8}}) {
+        std::vector<uint8_t> data(length);
+        random_bytes(data);
+        run_and_check(
+            buffer, offset, data,
+            [&](DevicePtr to) {
+              std::vector<uint8_t> reused = data;
+              Status status = device().update(stream(), to, reused);
+              std::fill(reused.begin(), reused.end(), uint8_t{0x77});  // the bytes were taken
+              return status;
+            },
+            path + ": update of " + std::to_string(length) + " bytes at +" + std::to_string(offset));
+        if (HasFatalFailure() || HasFailure()) return dev.set_vendor_paths(true);
+      }
+    }
+  }
+  dev.set_vendor_paths(true);
+}
+
+// Many staged copies in a row, each from bytes the caller overwrites at once,
+// to targets of their own: the staging memory goes round several times, and
+// every copy still lands the bytes it was given.
+TEST_F(CudaGpuTest, StagedCopiesKeepTheirBytesAcrossTheStagingRing) {
+  const uint64_t each = 12345;
+  const int updates = 64;  // about 12 segments' worth
+  Buffer buffer = allocate(each * updates);
+  std::vector<uint8_t> all(each * updates);
+  random_bytes(all);
+  std::vector<uint8_t> scratch(each);
+  for (int i = 0; i < updates; ++i) {
+    std::memcpy(scratch.data(), &all[i * each], each);
+    ASSERT_TRUE(device().update(stream(), buffer.address() + i * each, scratch).ok());
+    std::fill(scratch.begin(), scratch.end(), uint8_t{0xee});
+  }
+  ASSERT_TRUE(stream().synchronize().ok());
+  std::vector<uint8_t> got(all.size());
+  ASSERT_TRUE(device().copy_to_host(got.data(), buffer.address(), got.size()).ok());
+  const auto mismatch = std::mismatch(got.begin(), got.end(), all.begin());
+  ASSERT_TRUE(mismatch.first == got.end()) << "byte " << (mismatch.first - got.begin()) << " of update "
+                                           << (mismatch.first - got.begin()) / each;
+}
+
 TEST_F(CudaGpuTest, UpdateRefusesNullEmptyAndTooLong) {
   Buffer buffer = allocate(DEVBIN_UPDATE_MAX_BYTES + 16);
   std::vector<uint8_t> data(DEVBIN_UPDATE_MAX_BYTES + 1, 1);

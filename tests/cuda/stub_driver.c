@@ -5,8 +5,12 @@
 // DEVBIN_STUB_CUDA_MODE ("free-fails": cuMemFree refuses). It keeps each
 // thread's current context. It runs nothing: memory operations do nothing, so
 // only the backend's control flow and messages are exercised, never results.
+// The stream-ordered memory calls (memsets, write values, host-to-device
+// copies) and event records and waits are logged (devbin_stub_calls), so a
+// test sees which driver call an operation became and with what arguments.
 // Built with -DDEVBIN_STUB_OLD_DRIVER it lacks the entry points CUDA 11 added,
 // like a driver too old for devbin.
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,6 +29,40 @@ enum {
   kInvalidHandle = 400,
   kNotFound = 500,
 };
+
+// The log: calls in order, the oldest dropped past kLogSize.
+enum { kLogSize = 4096 };
+typedef struct {
+  const char* call;
+  uint64_t target;
+  uint64_t value;  // memset and write value: the value; a copy: the source's first 8 bytes
+  uint64_t count;  // memset: elements; a copy: bytes
+} StubCall;
+static StubCall calls[kLogSize];
+static unsigned call_count;
+static pthread_mutex_t log_mutex = PTHREAD_MUTEX_INITIALIZER;
+static void log_call(const char* call, uint64_t target, uint64_t value, uint64_t count) {
+  StubCall entry = {call, target, value, count};
+  pthread_mutex_lock(&log_mutex);
+  calls[call_count++ % kLogSize] = entry;
+  pthread_mutex_unlock(&log_mutex);
+}
+// How many calls were logged since the last reset; copies the last `room`
+// of them (oldest first) into `out`.
+EXPORT unsigned devbin_stub_calls(StubCall* out, unsigned room) {
+  pthread_mutex_lock(&log_mutex);
+  const unsigned total = call_count;
+  const unsigned kept = total < kLogSize ? total : kLogSize;
+  const unsigned n = kept < room ? kept : room;
+  for (unsigned i = 0; i < n; ++i) out[i] = calls[(total - n + i) % kLogSize];
+  pthread_mutex_unlock(&log_mutex);
+  return total;
+}
+EXPORT void devbin_stub_reset_calls(void) {
+  pthread_mutex_lock(&log_mutex);
+  call_count = 0;
+  pthread_mutex_unlock(&log_mutex);
+}
 
 static int mode_is(const char* mode) {
   const char* value = getenv("DEVBIN_STUB_CUDA_MODE");
@@ -229,8 +267,8 @@ EXPORT CUresult cuOccupancyMaxPotentialBlockSize(int* min_grid, int* threads, vo
 }
 EXPORT CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                                unsigned shared, void* stream, void** params, void** extra) {
-  (void)f, (void)gx, (void)gy, (void)gz, (void)bx, (void)by, (void)bz, (void)shared, (void)stream, (void)params,
-      (void)extra;
+  (void)f, (void)gy, (void)gz, (void)bx, (void)by, (void)bz, (void)shared, (void)stream, (void)params, (void)extra;
+  log_call("cuLaunchKernel", 0, 0, gx);
   return kSuccess;
 }
 
@@ -278,10 +316,42 @@ EXPORT CUresult cuMemsetD8_v2(uint64_t to, unsigned char value, size_t bytes) {
   (void)to, (void)value, (void)bytes;
   return kSuccess;
 }
-EXPORT CUresult cuMemsetD32Async(uint64_t to, unsigned value, size_t count, void* stream) {
-  (void)to, (void)value, (void)count, (void)stream;
+EXPORT CUresult cuMemsetD8Async(uint64_t to, unsigned char value, size_t count, void* stream) {
+  (void)stream;
+  log_call("cuMemsetD8Async", to, value, count);
   return kSuccess;
 }
+EXPORT CUresult cuMemsetD16Async(uint64_t to, unsigned short value, size_t count, void* stream) {
+  (void)stream;
+  log_call("cuMemsetD16Async", to, value, count);
+  return kSuccess;
+}
+EXPORT CUresult cuMemsetD32Async(uint64_t to, unsigned value, size_t count, void* stream) {
+  (void)stream;
+  log_call("cuMemsetD32Async", to, value, count);
+  return kSuccess;
+}
+#ifndef DEVBIN_STUB_OLD_DRIVER
+EXPORT CUresult cuStreamWriteValue32_v2(void* stream, uint64_t to, uint32_t value, unsigned flags) {
+  (void)stream;
+  if (flags != 0) return kInvalidValue;
+  log_call("cuStreamWriteValue32_v2", to, value, 1);
+  return kSuccess;
+}
+EXPORT CUresult cuStreamWriteValue64_v2(void* stream, uint64_t to, uint64_t value, unsigned flags) {
+  (void)stream;
+  if (flags != 0) return kInvalidValue;
+  log_call("cuStreamWriteValue64_v2", to, value, 1);
+  return kSuccess;
+}
+EXPORT CUresult cuMemcpyHtoDAsync_v2(uint64_t to, const void* from, size_t bytes, void* stream) {
+  (void)stream;
+  uint64_t head = 0;
+  memcpy(&head, from, bytes < 8 ? bytes : 8);
+  log_call("cuMemcpyHtoDAsync_v2", to, head, bytes);
+  return kSuccess;
+}
+#endif
 EXPORT CUresult cuStreamCreate(void** stream, unsigned flags) {
   REQUIRE_CONTEXT();
   (void)flags;
@@ -316,10 +386,12 @@ EXPORT CUresult cuStreamSynchronize(void* stream) {
   (void)stream;
   return kSuccess;
 }
+// Each event its own handle, so a log tells them apart.
+static uint64_t next_event = 0x5000;
 EXPORT CUresult cuEventCreate(void** event, unsigned flags) {
   REQUIRE_CONTEXT();
   (void)flags;
-  *event = (void*)0x5000;
+  *event = (void*)(uintptr_t)__atomic_fetch_add(&next_event, 16, __ATOMIC_RELAXED);
   return kSuccess;
 }
 EXPORT CUresult cuEventDestroy_v2(void* event) {
@@ -327,11 +399,12 @@ EXPORT CUresult cuEventDestroy_v2(void* event) {
   return kSuccess;
 }
 EXPORT CUresult cuEventRecord(void* event, void* stream) {
-  (void)event, (void)stream;
+  (void)stream;
+  log_call("cuEventRecord", (uint64_t)(uintptr_t)event, 0, 0);
   return kSuccess;
 }
 EXPORT CUresult cuEventSynchronize(void* event) {
-  (void)event;
+  log_call("cuEventSynchronize", (uint64_t)(uintptr_t)event, 0, 0);
   return kSuccess;
 }
 EXPORT CUresult cuEventElapsedTime(float* ms, void* start, void* end) {

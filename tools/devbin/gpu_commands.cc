@@ -370,6 +370,140 @@ Status check_rect_rows(const Device& device, DevicePtr base, uint64_t pitch, uin
   return Status::Ok();
 }
 
+// Small operations: cost per operation in a stream of 1000 (200 for the
+// largest update), on the GPU's clock (events) and on the host's (time to
+// enqueue), which tells a launch-rate limit from a GPU-side one. Fills and
+// updates take their vendor path where the table has one
+// (devbin/vendor_path.h); the crossover rows time both paths at each size.
+Status bench_small_operations(Device& device, Stream& stream, const Buffer& source, const Buffer& target,
+                              std::mt19937_64& rng, std::vector<BenchRow>& rows, Status& correctness) {
+  auto repeat = [](int ops, const std::function<Status()>& op) {
+    return [op, ops]() -> Status {
+      for (int i = 0; i < ops; ++i) DEVBIN_RETURN_IF_ERROR(op());
+      return Status::Ok();
+    };
+  };
+  // `op` on the kernel path: vendor paths off for its length.
+  auto kernel_path = [&device](const std::function<Status()>& op) {
+    return [&device, op]() -> Status {
+      device.set_vendor_paths(false);
+      Status status = op();
+      device.set_vendor_paths(true);
+      return status;
+    };
+  };
+  {
+    constexpr int ops = 1000;
+    std::vector<std::function<Status()>> variants = {
+        repeat(ops, [&] { return device.driver_memset_d32(stream, target.address(), 0x04030201, 16); })};
+    const std::vector<std::vector<uint8_t>> patterns = {{0x5a},
+                                                        {0x01, 0x02},
+                                                        {0x01, 0x02, 0x03, 0x04},
+                                                        {1, 2, 3, 4, 5, 6, 7, 8},
+                                                        {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}};
+    for (const auto& pattern : patterns) {
+      variants.push_back(repeat(ops, [&] { return device.fill(stream, target.address(), 64, pattern); }));
+    }
+    variants.push_back(repeat(ops, [&] { return device.timestamp(stream, target.address()); }));
+    variants.push_back(repeat(ops, [&] { return device.copy(stream, target.address(), source.address(), 64); }));
+    variants.push_back(
+        repeat(ops, [&] { return device.driver_copy(stream, target.address(), source.address(), 64); }));
+    std::vector<double> host_ms;
+    DEVBIN_ASSIGN_OR_RETURN(auto ms, time_interleaved(device, stream, variants, 2, 11, &host_ms));
+    auto us = [&](size_t i) { return ms[i] * 1000 / ops; };
+    auto host_us = [&](size_t i) { return host_ms[i] * 1000 / ops; };
+    const std::string memset = format("%.2f us (enqueue %.2f us; cuMemsetD32Async)", us(0), host_us(0));
+    for (size_t p = 0; p < patterns.size(); ++p) {
+      const size_t width = patterns[p].size();
+      const bool target_row = width <= 4;
+      rows.push_back({format("fill 64 B, %zu-byte pattern, per op in a stream of 1000", width),
+                      format("%.2f us (enqueue %.2f us)", us(1 + p), host_us(1 + p)), memset, us(1 + p) / us(0),
+                      target_row ? "<= 1.1x" : "(information)", !target_row || us(1 + p) / us(0) <= 1.1});
+    }
+    const size_t t = 1 + patterns.size();
+    rows.push_back({"copy 64 B, per op in a stream of 1000", format("%.2f us (enqueue %.2f us)", us(t + 1), host_us(t + 1)),
+                    format("%.2f us (enqueue %.2f us; cuMemcpyDtoDAsync)", us(t + 2), host_us(t + 2)),
+                    us(t + 1) / us(t + 2), "(information)", true});
+    rows.push_back(information_row("timestamp, per op in a stream of 1000",
+                                   format("%.2f us (enqueue %.2f us)", us(t), host_us(t)), "-"));
+  }
+
+  // Updates against cuMemcpyHtoDAsync of the same bytes from pinned memory
+  // (which, unlike an update, leaves the source the caller's to keep
+  // unchanged until the copy is made). 64 B and 4 KiB are issue 25's targets.
+  struct UpdateCase {
+    uint64_t bytes, offset;
+    bool target_row;
+  };
+  for (const UpdateCase c : {UpdateCase{4, 0, false}, UpdateCase{8, 0, false}, UpdateCase{64, 3, true},
+                             UpdateCase{DEVBIN_UPDATE_BYTES, 3, true}, UpdateCase{DEVBIN_UPDATE_MAX_BYTES, 3, false}}) {
+    const int ops = c.bytes == DEVBIN_UPDATE_MAX_BYTES ? 200 : 1000;
+    std::vector<uint8_t> data(c.bytes);
+    random_bytes(rng, data);
+    DEVBIN_ASSIGN_OR_RETURN(cuda::HostBuffer pinned, device.allocate_host(c.bytes));
+    std::memcpy(pinned.data(), data.data(), c.bytes);
+    const DevicePtr to = target.address() + c.offset;
+    std::vector<double> host_ms;
+    DEVBIN_ASSIGN_OR_RETURN(
+        auto ms, time_interleaved(
+                     device, stream,
+                     {repeat(ops, [&] { return device.update(stream, to, data); }),
+                      repeat(ops, [&] { return device.copy_to_device_async(stream, to, pinned.data(), c.bytes); }),
+                      repeat(ops, kernel_path([&] { return device.update(stream, to, data); }))},
+                     2, 11, &host_ms));
+    DEVBIN_RETURN_IF_ERROR(device.memset_d8(target.address(), 0xa5, c.bytes + 16));
+    DEVBIN_RETURN_IF_ERROR(device.update(stream, to, data));
+    DEVBIN_RETURN_IF_ERROR(stream.synchronize());
+    if (correctness.ok()) {
+      correctness = check_windows(device, to, c.bytes, [&](uint64_t i) { return data[i]; }, "update result");
+    }
+    const double ours = ms[0] * 1000 / ops;
+    const double theirs = ms[1] * 1000 / ops;
+    rows.push_back({format("update %" PRIu64 " B to dst+%" PRIu64 ", per op in a stream of %d", c.bytes, c.offset, ops),
+                    format("%.2f us (enqueue %.2f us; kernel path %.2f us)", ours, host_ms[0] * 1000 / ops,
+                           ms[2] * 1000 / ops),
+                    format("%.2f us (enqueue %.2f us; cuMemcpyHtoDAsync, pinned)", theirs, host_ms[1] * 1000 / ops),
+                    ours / theirs, c.target_row ? "<= 1.0x" : "(information)", !c.target_row || ours / theirs <= 1.0});
+  }
+
+  // The crossovers: each path of a fill of a 4-byte pattern and of an
+  // update at each size, per op in a stream of back-to-back ops. The table
+  // (devbin/vendor_path.h) should send each size to the faster path.
+  for (const uint64_t bytes : {uint64_t{4096}, uint64_t{65536}, uint64_t{1} << 20, uint64_t{4} << 20,
+                               uint64_t{16} << 20, uint64_t{64} << 20}) {
+    if (bytes > target.size()) break;
+    const int ops = bytes >= (uint64_t{16} << 20) ? 20 : 200;
+    const uint32_t word = 0x04030201;
+    const uint8_t pattern[4] = {1, 2, 3, 4};
+    DEVBIN_ASSIGN_OR_RETURN(
+        auto ms,
+        time_interleaved(device, stream,
+                         {repeat(ops, [&] { return device.driver_memset_d32(stream, target.address(), word, bytes / 4); }),
+                          repeat(ops, kernel_path([&] { return device.fill(stream, target.address(), bytes, pattern); }))},
+                         2, 11));
+    rows.push_back(information_row(
+        format("crossover: fill %s, 4-byte pattern, per op", bytes < (1 << 20) ? format("%" PRIu64 " KiB", bytes >> 10).c_str()
+                                                                                : format("%" PRIu64 " MiB", bytes >> 20).c_str()),
+        format("kernel %.2f us", ms[1] * 1000 / ops), format("cuMemsetD32Async %.2f us (kernel/memset %.3f)",
+                                                             ms[0] * 1000 / ops, ms[1] / ms[0])));
+  }
+  for (const uint64_t bytes : {uint64_t{1}, uint64_t{64}, uint64_t{1024}, uint64_t{16384}}) {
+    constexpr int ops = 1000;
+    std::vector<uint8_t> data(bytes);
+    random_bytes(rng, data);
+    const DevicePtr to = target.address() + 3;
+    DEVBIN_ASSIGN_OR_RETURN(
+        auto ms, time_interleaved(device, stream,
+                                  {repeat(ops, [&] { return device.update(stream, to, data); }),
+                                   repeat(ops, kernel_path([&] { return device.update(stream, to, data); }))},
+                                  2, 11));
+    rows.push_back(information_row(format("crossover: update %" PRIu64 " B to dst+3, per op", bytes),
+                                   format("kernel %.2f us", ms[1] * 1000 / ops),
+                                   format("staged copy %.2f us (kernel/staged %.3f)", ms[0] * 1000 / ops, ms[1] / ms[0])));
+  }
+  return Status::Ok();
+}
+
 Status bench_device(std::ostream& out, Device& device, uint64_t size) {
   const cuda::DeviceProperties& p = device.properties();
   DEVBIN_ASSIGN_OR_RETURN(auto stream_ptr, device.create_stream());
@@ -672,80 +806,7 @@ Status bench_device(std::ostream& out, Device& device, uint64_t size) {
                     ms[1] / ms[0], ">= 0.95 (vs devbin copy)", ms[1] / ms[0] >= 0.95});
   }
 
-  // Small operations: cost per operation in a stream of 1000, on the GPU's
-  // clock (events) and on the host's (time to enqueue), which tells a
-  // launch-rate limit from a GPU-side one.
-  {
-    constexpr int ops = 1000;
-    const std::vector<uint8_t> pattern = {1, 2, 3, 4};
-    auto repeat = [&](const std::function<Status()>& op) {
-      return [op]() -> Status {
-        for (int i = 0; i < ops; ++i) DEVBIN_RETURN_IF_ERROR(op());
-        return Status::Ok();
-      };
-    };
-    std::vector<double> host_ms;
-    DEVBIN_ASSIGN_OR_RETURN(
-        auto ms,
-        time_interleaved(device, stream,
-                         {repeat([&] { return device.fill(stream, target.address(), 64, pattern); }),
-                          repeat([&] { return device.driver_memset_d32(stream, target.address(), 0x04030201, 16); }),
-                          repeat([&] { return device.timestamp(stream, target.address()); }),
-                          repeat([&] { return device.copy(stream, target.address(), source.address(), 64); }),
-                          repeat([&] { return device.driver_copy(stream, target.address(), source.address(), 64); })},
-                         2, 11, &host_ms));
-    auto us = [&](size_t i) { return ms[i] * 1000 / ops; };
-    auto host_us = [&](size_t i) { return host_ms[i] * 1000 / ops; };
-    rows.push_back({"fill 64 B, per op in a stream of 1000", format("%.2f us (enqueue %.2f us)", us(0), host_us(0)),
-                    format("%.2f us (enqueue %.2f us; cuMemsetD32Async)", us(1), host_us(1)), us(0) / us(1), "<= 1.5x",
-                    us(0) / us(1) <= 1.5});
-    BenchRow copy_row{"copy 64 B, per op in a stream of 1000",
-                      format("%.2f us (enqueue %.2f us)", us(3), host_us(3)),
-                      format("%.2f us (enqueue %.2f us; cuMemcpyDtoDAsync)", us(4), host_us(4)),
-                      us(3) / us(4),
-                      "(information)",
-                      true};
-    rows.push_back(copy_row);
-    rows.push_back(information_row("timestamp, per op in a stream of 1000",
-                                   format("%.2f us (enqueue %.2f us)", us(2), host_us(2)), "-"));
-  }
-
-  // Inline update (devbin_update, the bytes in the launch arguments) against
-  // cuMemcpyHtoDAsync of the same bytes from pinned memory, per op in a
-  // stream of back-to-back ops; the 4 KiB figure is issue 15's target.
-  for (const uint64_t bytes : {uint64_t{64}, uint64_t{DEVBIN_UPDATE_BYTES}, uint64_t{DEVBIN_UPDATE_MAX_BYTES}}) {
-    const int ops = bytes == DEVBIN_UPDATE_MAX_BYTES ? 200 : 1000;
-    std::vector<uint8_t> data(bytes);
-    random_bytes(rng, data);
-    DEVBIN_ASSIGN_OR_RETURN(cuda::HostBuffer pinned, device.allocate_host(bytes));
-    std::memcpy(pinned.data(), data.data(), bytes);
-    const DevicePtr to = target.address() + 3;
-    auto repeat = [&](const std::function<Status()>& op) {
-      return [op, ops]() -> Status {
-        for (int i = 0; i < ops; ++i) DEVBIN_RETURN_IF_ERROR(op());
-        return Status::Ok();
-      };
-    };
-    std::vector<double> host_ms;
-    DEVBIN_ASSIGN_OR_RETURN(
-        auto ms, time_interleaved(device, stream,
-                                  {repeat([&] { return device.update(stream, to, data); }),
-                                   repeat([&] { return device.copy_to_device_async(stream, to, pinned.data(), bytes); })},
-                                  2, 11, &host_ms));
-    DEVBIN_RETURN_IF_ERROR(device.memset_d8(target.address(), 0xa5, bytes + 16));
-    DEVBIN_RETURN_IF_ERROR(device.update(stream, to, data));
-    DEVBIN_RETURN_IF_ERROR(stream.synchronize());
-    if (correctness.ok()) {
-      correctness = check_windows(device, to, bytes, [&](uint64_t i) { return data[i]; }, "update result");
-    }
-    const double ours = ms[0] * 1000 / ops;
-    const double theirs = ms[1] * 1000 / ops;
-    const bool target_row = bytes == DEVBIN_UPDATE_BYTES;
-    rows.push_back({format("update %" PRIu64 " B to dst+3, per op in a stream of %d", bytes, ops),
-                    format("%.2f us (enqueue %.2f us)", ours, host_ms[0] * 1000 / ops),
-                    format("%.2f us (enqueue %.2f us; cuMemcpyHtoDAsync, pinned)", theirs, host_ms[1] * 1000 / ops),
-                    ours / theirs, target_row ? "<= 1.0x" : "(information)", !target_row || ours / theirs <= 1.0});
-  }
+  DEVBIN_RETURN_IF_ERROR(bench_small_operations(device, stream, source, target, rng, rows, correctness));
 
   // select + validate + load + resolve of the entry this device gets without an override.
   {
@@ -801,6 +862,16 @@ Status bench_device(std::ostream& out, Device& device, uint64_t size) {
         << (row.target == "(information)" ? "-"
             : row.met                     ? "met"
                                           : "MISSED")
+        << " |\n";
+  }
+
+  // The table the fills and updates above chose their paths by.
+  out << "\nVendor paths (devbin/vendor_path.h; the first rule that matches wins, else the kernel):\n\n"
+      << "| operation | path | width | alignment | bytes | why |\n|---|---|---|---|---|---|\n";
+  for (const VendorPathRule& rule : device.vendor_paths()) {
+    out << "| " << (rule.operation == VendorPathOperation::kFill ? "fill" : "update") << " | "
+        << vendor_op_name(rule.path) << " | " << (rule.width == 0 ? std::string("any") : std::to_string(rule.width))
+        << " | " << rule.alignment << " | " << rule.min_bytes << " to " << rule.max_bytes << " | " << rule.reason
         << " |\n";
   }
 

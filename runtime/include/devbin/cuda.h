@@ -42,6 +42,7 @@
 #ifndef DEVBIN_CUDA_H_
 #define DEVBIN_CUDA_H_
 
+#include <mutex>
 #include <type_traits>
 #include <utility>
 
@@ -204,11 +205,17 @@ class DriverObject {
   void* handle_;
 };
 
+class StagingRing;  // runtime/src/cuda/staging_ring.h
+
 // A CUDA stream as a devbin Queue: one devbin created (Device::create_stream,
 // destroyed with it) or the caller's (Device::wrap_queue: never destroyed
-// by devbin). Operations on it are cuLaunchKernel calls in stream order, so
-// they can be captured into a CUDA graph (cuStreamBeginCapture) like any
-// other stream work: nothing devbin enqueues synchronizes or allocates.
+// by devbin). Operations on it are driver calls in stream order
+// (cuLaunchKernel, or a vendor path's memset, write value or copy), so they
+// can be captured into a CUDA graph (cuStreamBeginCapture) like any other
+// stream work: nothing devbin enqueues while the stream is captured
+// synchronizes or allocates. A staged copy (never taken while capturing)
+// waits for the GPU only when the staging memory is full of copies it has
+// not yet made.
 class Stream final : public DriverObject, public devbin::Queue {
  public:
   ~Stream() override;
@@ -221,11 +228,23 @@ class Stream final : public DriverObject, public devbin::Queue {
  protected:
   const devbin::Device* owner() const override;
   Status submit(std::span<const Launch> launches) override;
+  // The vendor paths (devbin/vendor_path.h): memsets always; a write value
+  // where the driver has cuStreamWriteValue32/64_v2; a staged copy where it
+  // has page-locked memory and cuMemcpyHtoDAsync. Neither of the last two
+  // while the stream is being captured: the operation is then captured as
+  // its kernel.
+  bool takes(VendorOpKind kind) const override;
+  Status submit_vendor(const VendorOp& op) override;
 
  private:
   friend class Device;
-  Stream(const Device* device, void* handle, bool owned) : DriverObject(device, handle), owned_(owned) {}
+  Stream(const Device* device, void* handle, bool owned);
+  Status staged_copy(const VendorOp& op);
   bool owned_;
+  // Page-locked staging memory for staged copies, made at the first one
+  // (runtime/src/cuda/staging_ring.h).
+  std::mutex staging_mutex_;
+  std::unique_ptr<StagingRing> staging_;
 };
 
 class Event : public DriverObject {
@@ -327,6 +346,8 @@ class Device final : public devbin::Device {
   Status memset_d8(DevicePtr target, uint8_t value, uint64_t length) const;
   Status synchronize() const;
 
+  // The CUDA table of vendor paths (runtime/src/cuda/vendor_paths.cc).
+  std::span<const VendorPathRule> vendor_paths() const override;
   cuda::Device* as_cuda() override { return this; }
 
  protected:
@@ -344,6 +365,7 @@ class Device final : public devbin::Device {
   friend class Memory;
   friend class Stream;
   friend class Event;
+  friend class StagingRing;
   struct Impl;
   explicit Device(std::unique_ptr<Impl> impl);
   // cuLaunchKernel of each launch on `stream`, in the device's context.

@@ -31,6 +31,7 @@
 #ifndef DEVBIN_DEVICE_H_
 #define DEVBIN_DEVICE_H_
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -46,6 +47,7 @@
 #include "devbin/select.h"
 #include "devbin/status.h"
 #include "devbin/toc.h"
+#include "devbin/vendor_path.h"
 #include "device/abi.h"
 
 namespace devbin {
@@ -160,6 +162,11 @@ class Queue {
   // driver call, or one AQL packet written under the queue's lock);
   // an error leaves the launches before it enqueued.
   virtual Status submit(std::span<const Launch> launches) = 0;
+  // Whether the queue takes vendor operations of `kind` now
+  // (devbin/vendor_path.h); by default none, so every operation is a kernel.
+  virtual bool takes(VendorOpKind kind) const;
+  // Enqueues one vendor operation of a kind takes() accepted, in queue order.
+  virtual Status submit_vendor(const VendorOp& op);
 };
 
 // A Queue that writes each launch into the caller's memory
@@ -277,6 +284,14 @@ class Device {
   virtual Status copy_to_device(DevicePtr target, const void* source, uint64_t length) const = 0;
   virtual Status copy_to_host(void* target, DevicePtr source, uint64_t length) const = 0;
 
+  // The backend's table of vendor paths (devbin/vendor_path.h): where a small
+  // fill or update takes the driver's cheaper call instead of its kernel.
+  virtual std::span<const VendorPathRule> vendor_paths() const { return {}; }
+  // On by default. Off: every operation runs its kernel, whatever the table
+  // says (to compare the paths, or to keep every operation a kernel).
+  void set_vendor_paths(bool enabled) { vendor_paths_on_.store(enabled, std::memory_order_relaxed); }
+  bool vendor_paths_on() const { return vendor_paths_on_.load(std::memory_order_relaxed); }
+
   // The vendor's own device, for what only it has; nullptr for the other vendor.
   virtual cuda::Device* as_cuda() { return nullptr; }
   virtual hsa::Device* as_hsa() { return nullptr; }
@@ -301,6 +316,12 @@ class Device {
  private:
   // Hands one operation's launches to `queue`, a queue of this device.
   Status submit(Queue& queue, std::span<const Launch> launches) const;
+  // The vendor path the table gives this operation on `queue`, or nullptr
+  // for the kernel path.
+  const VendorPathRule* vendor_path(const Queue& queue, VendorPathOperation operation, uint32_t width,
+                                    DevicePtr target, uint64_t length) const;
+
+  std::atomic<bool> vendor_paths_on_{true};
 };
 
 }  // namespace devbin

@@ -13,6 +13,7 @@
 #include "clock_sampling.h"
 #include "code_object/elf.h"
 #include "cuda/context_scope.h"
+#include "cuda/device_impl.h"
 #include "cuda/driver.h"
 #include "devbin/cuda.h"
 #include "devbin/select.h"
@@ -152,66 +153,6 @@ Result<DeviceProperties> query_device(int ordinal) {
 // Device
 //===----------------------------------------------------------------------===//
 
-struct Device::Impl {
-  const driver::Api* api = nullptr;
-  CUdevice device = 0;
-  CUcontext context = nullptr;
-  bool context_retained = false;
-  CUmodule module = nullptr;
-  CUfunction functions[kKernelCount] = {};
-  std::mutex teardown_mutex;
-  std::vector<std::string> teardown_failures;  // what Buffers, Streams and Events could not free
-  bool closed = false;
-
-  // The device's context, current until the scope ends.
-  Result<ContextScope> enter() const {
-    if (closed) return failed_precondition("the CUDA device is closed");
-    return ContextScope::enter(*api, context);
-  }
-
-  // `what` could not be freed: `status` says why.
-  void teardown_failed(const std::string& what, const Status& status) {
-    std::lock_guard<std::mutex> lock(teardown_mutex);
-    teardown_failures.push_back(what + ": " + status.message());
-  }
-
-  // Frees one resource with the driver call `free` (named `call`) in the
-  // device's context; a failure is kept for close() to report, never thrown
-  // away (a destructor has no one else to tell).
-  template <class Free>
-  void free_resource(const std::string& what, std::string_view call, Free free) {
-    auto scope = enter();
-    Status freed = scope.ok() ? check(*api, free(), call) : scope.status();
-    if (!freed.ok()) teardown_failed(what, freed);
-  }
-
-  // Unloads the module and drops the context reference; what failed, with
-  // every earlier teardown failure.
-  Status release() {
-    if (closed) return Status::Ok();
-    if (module != nullptr) {
-      auto scope = ContextScope::enter(*api, context);
-      Status unloaded =
-          scope.ok() ? check(*api, api->cuModuleUnload(module), "cuModuleUnload") : scope.status();
-      if (!unloaded.ok()) teardown_failed("the module", unloaded);
-      module = nullptr;
-    }
-    if (context_retained) {
-      Status released = check(*api, api->cuDevicePrimaryCtxRelease_v2(device), "cuDevicePrimaryCtxRelease");
-      if (!released.ok()) teardown_failed("the primary context reference", released);
-      context_retained = false;
-    }
-    closed = true;
-    std::lock_guard<std::mutex> lock(teardown_mutex);
-    if (teardown_failures.empty()) return Status::Ok();
-    std::string message = "could not free " + std::to_string(teardown_failures.size()) + " resource(s): ";
-    for (size_t i = 0; i < teardown_failures.size(); ++i) message += (i ? "; " : "") + teardown_failures[i];
-    teardown_failures.clear();
-    return internal_error(std::move(message));
-  }
-
-  ~Impl() { (void)release(); }
-};
 
 Device::Device(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Device::~Device() = default;
@@ -699,37 +640,6 @@ void Memory<void*>::reset() {
   device_ = nullptr;
   address_ = nullptr;
   size_ = 0;
-}
-
-Stream::~Stream() {
-  if (!owned_) return;  // the caller's stream stays
-  Device::Impl& impl = *device_->impl_;
-  impl.free_resource("a stream", "cuStreamDestroy", [&] { return impl.api->cuStreamDestroy_v2(static_cast<CUstream>(handle_)); });
-}
-
-const devbin::Device* Stream::owner() const { return device_; }
-
-Status Stream::submit(std::span<const Launch> launches) { return device_->launch(handle_, launches); }
-
-bool Stream::capturing() const {
-  auto scope = device_->impl_->enter();
-  if (!scope.ok()) return false;
-  int status = driver::CU_STREAM_CAPTURE_STATUS_NONE;
-  const driver::CUresult result =
-      device_->impl_->api->cuStreamIsCapturing(static_cast<CUstream>(handle_), &status);
-  return result == driver::CUDA_SUCCESS && status != driver::CU_STREAM_CAPTURE_STATUS_NONE;
-}
-
-Status Stream::synchronize() {
-  // A synchronize during capture is an error the driver answers by
-  // invalidating the capture: refuse before it reaches the driver.
-  if (capturing()) {
-    return failed_precondition("Stream::synchronize: the stream is being captured into a CUDA graph; waiting would "
-                               "end the capture (synchronize after cuStreamEndCapture)");
-  }
-  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, device_->impl_->enter());
-  return check(*device_->impl_->api, device_->impl_->api->cuStreamSynchronize(static_cast<CUstream>(handle_)),
-               "cuStreamSynchronize");
 }
 
 Event::~Event() {

@@ -54,6 +54,8 @@ Result<std::unique_ptr<Api>> open_driver(const std::string& path) {
     optional(api->cuMemsetD2D8Async, "cuMemsetD2D8Async");
     optional(api->cuMemsetD2D16Async, "cuMemsetD2D16Async");
     optional(api->cuMemsetD2D32Async, "cuMemsetD2D32Async");
+    optional(api->cuStreamWriteValue32_v2, "cuStreamWriteValue32_v2");
+    optional(api->cuStreamWriteValue64_v2, "cuStreamWriteValue64_v2");
     dlclose(handle);
   }
   api->init_status = check(*api, api->cuInit(0), "cuInit");

@@ -105,6 +105,8 @@ inline constexpr unsigned CU_STREAM_NON_BLOCKING = 1;
 // cuStreamIsCapturing's CUstreamCaptureStatus.
 inline constexpr int CU_STREAM_CAPTURE_STATUS_NONE = 0;
 inline constexpr unsigned CU_EVENT_DEFAULT = 0;
+inline constexpr unsigned CU_EVENT_DISABLE_TIMING = 2;
+inline constexpr unsigned CU_STREAM_WRITE_VALUE_DEFAULT = 0;
 
 // Every entry point devbin calls. Names are the symbols libcuda exports: the
 // `_v2` ones where cuda.h maps the plain name to them (the plain symbols of
@@ -139,6 +141,8 @@ inline constexpr unsigned CU_EVENT_DEFAULT = 0;
   X(cuMemcpyDtoH_v2, CUresult(void*, CUdeviceptr, size_t))                                                     \
   X(cuMemcpyDtoDAsync_v2, CUresult(CUdeviceptr, CUdeviceptr, size_t, CUstream))                                \
   X(cuMemsetD8_v2, CUresult(CUdeviceptr, unsigned char, size_t))                                               \
+  X(cuMemsetD8Async, CUresult(CUdeviceptr, unsigned char, size_t, CUstream))                                   \
+  X(cuMemsetD16Async, CUresult(CUdeviceptr, unsigned short, size_t, CUstream))                                 \
   X(cuMemsetD32Async, CUresult(CUdeviceptr, unsigned, size_t, CUstream))                                       \
   X(cuStreamCreate, CUresult(CUstream*, unsigned))                                                             \
   X(cuStreamDestroy_v2, CUresult(CUstream))                                                                    \
@@ -175,6 +179,10 @@ struct Api {
   Fn<CUresult(CUdeviceptr, size_t, unsigned char, size_t, size_t, CUstream)> cuMemsetD2D8Async = nullptr;
   Fn<CUresult(CUdeviceptr, size_t, unsigned short, size_t, size_t, CUstream)> cuMemsetD2D16Async = nullptr;
   Fn<CUresult(CUdeviceptr, size_t, unsigned, size_t, size_t, CUstream)> cuMemsetD2D32Async = nullptr;
+  // The vendor paths' stream memory operations (CUDA 11.7's _v2 forms):
+  // nullptr on older drivers, whose updates then take the other paths.
+  Fn<CUresult(CUstream, CUdeviceptr, uint32_t, unsigned)> cuStreamWriteValue32_v2 = nullptr;
+  Fn<CUresult(CUstream, CUdeviceptr, uint64_t, unsigned)> cuStreamWriteValue64_v2 = nullptr;
 
   std::string path;    // what dlopen was given
   int version = 0;     // cuDriverGetVersion: 13000 for CUDA 13.0
