@@ -244,7 +244,8 @@ class Device {
   // The builtin kernels, enqueued on a queue of this device (device/abi.h
   // says what each does; devbin/kernel_args.h what each accepts). A queue of
   // another device is refused. An argument error is reported before
-  // anything is enqueued.
+  // anything is enqueued. A small fill or update may take the vendor's
+  // cheaper call with the same result (devbin/vendor_path.h).
   Status fill(Queue& queue, DevicePtr target, uint64_t length, std::span<const uint8_t> pattern) const;
   Status copy(Queue& queue, DevicePtr target, DevicePtr source, uint64_t length) const;
   // Runs a batch table already in device memory (args.ops, written before
@@ -267,11 +268,12 @@ class Device {
   // args.workgroup_counts, as device/abi.h describes.
   Status dispatch_patch(Queue& queue, const devbin_dispatch_args_t& args) const;
   // Writes `data` (1 to DEVBIN_UPDATE_MAX_BYTES bytes) at `target` (any
-  // alignment) when the queue reaches it, the bytes travelling in the launch
-  // arguments (devbin_update, no staging buffer): one launch per
-  // DEVBIN_UPDATE_BYTES. The bytes are copied when the call returns (into
-  // the launch, the kernarg ring, a graph node being captured or the
-  // recording), so the caller may reuse `data` at once. Each launch is
+  // alignment) when the queue reaches it. As a kernel the bytes travel in the
+  // launch arguments (devbin_update): one launch per DEVBIN_UPDATE_BYTES; a
+  // vendor path (devbin/vendor_path.h) writes them with the driver's call
+  // instead. The bytes are copied when the call returns (into the launch, the
+  // kernarg ring, a graph node being captured, the recording or a stream's
+  // staging memory), so the caller may reuse `data` at once. Each launch is
   // enqueued atomically; on a queue shared between threads another thread's
   // work may fall between the launches of one long update.
   Status update(Queue& queue, DevicePtr target, std::span<const uint8_t> data) const;
