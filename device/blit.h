@@ -18,11 +18,9 @@
 
 // Tuning knobs, compile-time so every per-item register stays a register.
 // The host tests build this file with other values too (tests/device).
-// The line the body starts on. On the H100, with persistent grids, 512-byte
-// lines moved the misaligned copy from 1.21x to 1.24x cuMemcpyDtoDAsync and
-// the fill from 0.986x to 0.976-0.981x cuMemsetD32Async, hence two knobs; with
-// the covering grid copy launches in now, 128 and 512 give the same copy
-// within noise (bench/RESULTS.md).
+// The line the body starts on: the head before it and the tail after it are
+// stored apart. Fill and copy each have their own knob, as the best line
+// differs between them (bench/RESULTS.md, "History: persistent grids").
 #ifndef DEVBIN_FILL_LINE_BYTES
 #define DEVBIN_FILL_LINE_BYTES 128
 #endif

@@ -22,9 +22,9 @@
 //   every block range-checked, one row of words per lane and step, and a
 //   one-word run for launches that are not whole wavefronts: the body is
 //   compiled twice instead of 16 times.
-// (build_tools/device_flags.json also compiles AMDGPU with -Os.) The cost, a
-// call per range, a few selects and compares per 16-byte word, fewer loads in
-// flight per lane and -Os, is not measured: no AMD GPU is at hand.
+// (build_tools/device_flags.json also compiles AMDGPU with -Os.) The price is
+// a call per range, a few selects and compares per 16-byte word and fewer
+// loads in flight per lane (bench/RESULTS.md says what is known of the cost).
 #ifndef DEVBIN_RANGE
 #define DEVBIN_RANGE static __attribute__((noinline))
 #endif
