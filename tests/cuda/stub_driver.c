@@ -282,8 +282,11 @@ EXPORT CUresult cuMemAlloc_v2(uint64_t* address, size_t bytes) {
 }
 #ifndef DEVBIN_STUB_OLD_DRIVER
 // Page-locked host memory: ordinary host memory here.
+// DEVBIN_STUB_CUDA_MODE=no-pinned: page-locked memory is refused, as a
+// driver does when out of it or while a global-mode capture forbids it.
 EXPORT CUresult cuMemAllocHost_v2(void** pointer, size_t bytes) {
   REQUIRE_CONTEXT();
+  if (mode_is("no-pinned")) return kInvalidValue;
   *pointer = aligned_alloc(4096, (bytes + 4095) / 4096 * 4096);
   return *pointer != NULL ? kSuccess : kInvalidValue;
 }

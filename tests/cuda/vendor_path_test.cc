@@ -261,6 +261,16 @@ TEST_F(VendorPathTest, CapturedStreamTakesMemsetsButNoUpdatePath) {
   EXPECT_EQ(only_call(), "cuLaunchKernel");
 }
 
+// Staging memory the driver refuses: the update runs its kernel instead of failing.
+TEST_F(VendorPathTest, UpdateWithoutStagingMemoryRunsItsKernel) {
+  open("no-pinned");
+  const uint8_t bytes[5] = {1, 2, 3, 4, 5};
+  ASSERT_TRUE(device_->update(*stream_, base() + 1, bytes).ok());
+  EXPECT_EQ(only_call(), "cuLaunchKernel");
+  ASSERT_TRUE(device_->update(*stream_, base(), {bytes, 4}).ok());
+  EXPECT_EQ(only_call(), "cuStreamWriteValue32_v2");
+}
+
 TEST_F(VendorPathTest, RecorderAndVendorPathsOffRunKernels) {
   open("ok");
   const uint8_t four[4] = {1, 2, 3, 4};

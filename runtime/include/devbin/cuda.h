@@ -239,12 +239,15 @@ class Stream final : public DriverObject, public devbin::Queue {
  private:
   friend class Device;
   Stream(const Device* device, void* handle, bool owned);
+  // Makes the staging memory at the first staged copy; false when it cannot
+  // be made (the driver refused the page-locked memory: an update then takes
+  // its kernel, and the next one tries again).
+  bool staging_ready() const;
   Status staged_copy(const VendorOp& op);
   bool owned_;
-  // Page-locked staging memory for staged copies, made at the first one
-  // (runtime/src/cuda/staging_ring.h).
-  std::mutex staging_mutex_;
-  std::unique_ptr<StagingRing> staging_;
+  // Page-locked staging memory for staged copies (runtime/src/cuda/staging_ring.h).
+  mutable std::mutex staging_mutex_;
+  mutable std::unique_ptr<StagingRing> staging_;
 };
 
 class Event : public DriverObject {

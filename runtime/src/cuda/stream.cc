@@ -59,9 +59,21 @@ bool Stream::takes(VendorOpKind kind) const {
     case VendorOpKind::kWriteValue:
       return api.cuStreamWriteValue32_v2 != nullptr && api.cuStreamWriteValue64_v2 != nullptr && !capturing();
     case VendorOpKind::kStagedCopy:
-      return api.cuMemAllocHost_v2 != nullptr && api.cuMemcpyHtoDAsync_v2 != nullptr && !capturing();
+      return api.cuMemAllocHost_v2 != nullptr && api.cuMemcpyHtoDAsync_v2 != nullptr && !capturing() &&
+             staging_ready();
   }
   return false;
+}
+
+bool Stream::staging_ready() const {
+  std::lock_guard<std::mutex> lock(staging_mutex_);
+  if (staging_ != nullptr) return true;
+  auto scope = device_->impl_->enter();
+  if (!scope.ok()) return false;
+  auto ring = StagingRing::create(*device_->impl_, static_cast<CUstream>(handle_));
+  if (!ring.ok()) return false;
+  staging_ = std::move(*ring);
+  return true;
 }
 
 Status Stream::submit_vendor(const VendorOp& op) {
@@ -106,9 +118,7 @@ Status Stream::submit_vendor(const VendorOp& op) {
 
 Status Stream::staged_copy(const VendorOp& op) {
   std::lock_guard<std::mutex> lock(staging_mutex_);
-  if (staging_ == nullptr) {
-    DEVBIN_ASSIGN_OR_RETURN(staging_, StagingRing::create(*device_->impl_, static_cast<CUstream>(handle_)));
-  }
+  if (staging_ == nullptr) return internal_error("staged copy: the stream has no staging memory");
   return staging_->copy(op.target, op.data);
 }
 
