@@ -272,9 +272,13 @@ void fuzz_batch(Reader& in, Session& s) {
   std::vector<devbin_batch_op_t> table(kTableOps);
   std::memcpy(table.data(), s.table_bytes.data(), s.table_bytes.size());
   expect_unchanged(s);
-  const bool accepted = devbin::make_batch_args(args).ok();
+  // devbin_queue_batch's args take chunk_bytes 0 as DEVBIN_BATCH_CHUNK_BYTES
+  // (devbin.h); the table's entries do not.
+  devbin_batch_args_t launched = args;
+  if (launched.chunk_bytes == 0) launched.chunk_bytes = DEVBIN_BATCH_CHUNK_BYTES;
+  const bool accepted = devbin::make_batch_args(launched).ok();
   if (accepted) {
-    batch_reference(args, table, s.base, s.before, s.expected);
+    batch_reference(launched, table, s.base, s.before, s.expected);
   }
   check_call(devbin_queue_batch(s.device, s.queue, &args), s, "batch");
 }
