@@ -29,6 +29,7 @@
 #endif
 #endif
 #if defined(DEVBIN_HOST_ASAN)
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 
@@ -57,6 +58,14 @@
 enum { kStackBytes = 256 * 1024 };
 
 typedef enum lane_state_t { kLaneReady, kLaneWaiting, kLaneDone } lane_state_t;
+
+// A lane's fiber outlives its wavefront: a finished lane waits at the top of
+// its loop for the next wavefront (kFiberIdle), so the sanitizers' per-fiber
+// state (AddressSanitizer's fake stack: an mmap, a munmap and page faults
+// each) is made once per lane and thread, not once per work-item. A fiber
+// abandoned at a shuffle (DIVERGED) has kernel frames on its stacks and is
+// made anew (kFiberNone).
+typedef enum fiber_life_t { kFiberNone, kFiberIdle } fiber_life_t;
 
 #if defined(DEVBIN_HOST_FIBERS_X86_64)
 // A suspended fiber is its stack pointer; its stack holds, from there up, the
@@ -125,6 +134,7 @@ typedef struct wavefront_t {
   fiber_t fiber[DEVBIN_HOST_MAX_LANES];
   devbin_host_work_item_t item[DEVBIN_HOST_MAX_LANES];
   lane_state_t state[DEVBIN_HOST_MAX_LANES];
+  fiber_life_t life[DEVBIN_HOST_MAX_LANES];
   uint32_t waiting_for[DEVBIN_HOST_MAX_LANES];  // the generation a waiting lane waits to end
   // Shuffle g writes slot[g & 1]: a lane can only reach shuffle g + 2 after
   // every lane has left shuffle g, so two buffers suffice.
@@ -136,6 +146,7 @@ typedef struct wavefront_t {
   char* stacks;
   const void* scheduler_stack;  // AddressSanitizer bookkeeping
   size_t scheduler_stack_size;
+  void* asan_fake_stack[DEVBIN_HOST_MAX_LANES];  // each lane's, while it is switched out
 #if defined(DEVBIN_HOST_TSAN)
   // ThreadSanitizer's view of the fibers: each lane's, made when first
   // needed and kept for the next wavefronts (making one costs TSan an mmap),
@@ -167,37 +178,57 @@ DEVBIN_HOST_SWITCHES static void enter_fiber(wavefront_t* w, uint32_t lane) {
 #endif
 }
 
-DEVBIN_HOST_SWITCHES static void fiber_started(wavefront_t* w) {
+// A lane's fake stack is kept while it is switched out (NULL before its
+// first start: AddressSanitizer makes one when the lane first needs it).
+DEVBIN_HOST_SWITCHES static void fiber_started(wavefront_t* w, uint32_t lane) {
 #if defined(DEVBIN_HOST_ASAN)
-  __sanitizer_finish_switch_fiber(NULL, &w->scheduler_stack, &w->scheduler_stack_size);
+  __sanitizer_finish_switch_fiber(w->asan_fake_stack[lane], &w->scheduler_stack, &w->scheduler_stack_size);
 #else
   (void)w;
+  (void)lane;
 #endif
 }
 
-DEVBIN_HOST_SWITCHES static void leave_fiber(wavefront_t* w, uint32_t lane, int finished) {
+DEVBIN_HOST_SWITCHES static void leave_fiber(wavefront_t* w, uint32_t lane) {
 #if defined(DEVBIN_HOST_TSAN)
   __tsan_switch_to_fiber(w->tsan_scheduler, 0);
 #endif
 #if defined(DEVBIN_HOST_ASAN)
-  void* fake_stack = NULL;
-  __sanitizer_start_switch_fiber(finished ? NULL : &fake_stack, w->scheduler_stack, w->scheduler_stack_size);
+  __sanitizer_start_switch_fiber(&w->asan_fake_stack[lane], w->scheduler_stack, w->scheduler_stack_size);
   fiber_switch(&w->fiber[lane], &w->scheduler);
-  __sanitizer_finish_switch_fiber(fake_stack, &w->scheduler_stack, &w->scheduler_stack_size);
+  __sanitizer_finish_switch_fiber(w->asan_fake_stack[lane], &w->scheduler_stack, &w->scheduler_stack_size);
 #else
-  (void)finished;
   fiber_switch(&w->fiber[lane], &w->scheduler);
 #endif
 }
 
+// Runs the lane's work-item of each wavefront it is entered for; between
+// wavefronts it waits here, idle. `w` is the thread's cached wavefront, the
+// same for every launch on this thread.
 DEVBIN_HOST_SWITCHES static void fiber_main(void) {
   wavefront_t* const w = current_wavefront;
   const uint32_t lane = w->running;
-  fiber_started(w);
-  w->body(w->context);
-  w->state[lane] = kLaneDone;
-  leave_fiber(w, lane, 1);  // never resumed
+  fiber_started(w, lane);
+  for (;;) {
+    w->body(w->context);
+    w->state[lane] = kLaneDone;
+    leave_fiber(w, lane);
+  }
 }
+
+#if defined(DEVBIN_HOST_ASAN)
+// An abandoned lane's fake stack still holds its kernel frames: a fiber made
+// for it takes that fake stack back and leaves for good, and
+// AddressSanitizer frees it (start_switch_fiber without a save).
+DEVBIN_HOST_SWITCHES static void fiber_retire(void) {
+  wavefront_t* const w = current_wavefront;
+  const uint32_t lane = w->running;
+  __sanitizer_finish_switch_fiber(w->asan_fake_stack[lane], &w->scheduler_stack, &w->scheduler_stack_size);
+  w->asan_fake_stack[lane] = NULL;
+  __sanitizer_start_switch_fiber(NULL, w->scheduler_stack, w->scheduler_stack_size);
+  fiber_switch(&w->fiber[lane], &w->scheduler);
+}
+#endif
 
 uint32_t devbin_host_shuffle_u32(uint32_t value, uint32_t source_lane) {
   wavefront_t* const w = current_wavefront;
@@ -215,7 +246,7 @@ uint32_t devbin_host_shuffle_u32(uint32_t value, uint32_t source_lane) {
   } else {
     w->state[lane] = kLaneWaiting;
     w->waiting_for[lane] = generation;
-    while (w->generation == generation) leave_fiber(w, lane, 0);
+    while (w->generation == generation) leave_fiber(w, lane);
   }
   return w->slot[generation & 1][source_lane];
 }
@@ -238,23 +269,34 @@ static void tsan_fibers_prepare(wavefront_t* w) {
 }
 
 // A lane abandoned at a shuffle (DIVERGED) left frames of the kernel on its
-// fiber's shadow stack: that fiber goes, the next wavefront makes a new one.
-static void tsan_fibers_finish(wavefront_t* w) {
-#if defined(DEVBIN_HOST_TSAN)
+// fiber's stack, its shadow call stack and its fake stack: those go, and the
+// next wavefront makes the lane a new fiber.
+static void abandoned_fibers_finish(wavefront_t* w) {
   for (uint32_t lane = 0; lane < w->lanes; ++lane) {
     if (w->state[lane] == kLaneDone) continue;
+    w->life[lane] = kFiberNone;
+#if defined(DEVBIN_HOST_TSAN)
     __tsan_destroy_fiber(w->tsan_fiber[lane]);
     w->tsan_fiber[lane] = NULL;
-  }
-#else
-  (void)w;
 #endif
+#if defined(DEVBIN_HOST_ASAN)
+    char* const stack = w->stacks + (size_t)lane * kStackBytes;
+    fiber_make(&w->fiber[lane], stack, kStackBytes, fiber_retire);
+    w->running = lane;
+    enter_fiber(w, lane);
+    // The abandoned frames' redzones on the real stack.
+    __asan_unpoison_memory_region(stack, kStackBytes);
+#endif
+  }
 }
 
 // Runs the lanes of one wavefront round-robin until all finish.
 static devbin_host_launch_result_t run_lanes(wavefront_t* w) {
   for (uint32_t lane = 0; lane < w->lanes; ++lane) {
-    fiber_make(&w->fiber[lane], w->stacks + (size_t)lane * kStackBytes, kStackBytes, fiber_main);
+    if (w->life[lane] == kFiberNone) {
+      fiber_make(&w->fiber[lane], w->stacks + (size_t)lane * kStackBytes, kStackBytes, fiber_main);
+      w->life[lane] = kFiberIdle;
+    }
     w->state[lane] = kLaneReady;
   }
   w->arrived = 0;
@@ -285,7 +327,7 @@ static devbin_host_launch_result_t run_lanes(wavefront_t* w) {
 static devbin_host_launch_result_t run_wavefront(wavefront_t* w) {
   tsan_fibers_prepare(w);
   const devbin_host_launch_result_t result = run_lanes(w);
-  tsan_fibers_finish(w);
+  abandoned_fibers_finish(w);
   return result;
 }
 

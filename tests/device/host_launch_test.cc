@@ -79,6 +79,35 @@ TEST(HostLaunchTest, LanesThatDivergeAroundAShuffleFail) {
   EXPECT_EQ(devbin_host_launch({2, 8, 4}, devbin_test_diverge, &no_lane), DEVBIN_HOST_LAUNCH_OK);
 }
 
+// A lane's fiber runs the work-items of wavefront after wavefront, and a
+// lane abandoned at a shuffle gets a fresh stack: under AddressSanitizer no
+// frame a finished or abandoned lane left (their redzones, poisoned) is
+// where a later kernel's frame lies. Meaningful in sanitizer builds
+// (scripts/asan.sh); elsewhere it checks the sums.
+TEST(HostLaunchTest, LanesStartOnCleanStacks) {
+  auto run_deep_frames = [] {
+    const uint64_t items = 3 * 64;
+    std::vector<uint32_t> sum(items);
+    devbin_test_frame_t test{items, sum.data()};
+    ASSERT_EQ(devbin_host_launch({3, 64, 32}, devbin_test_deep_frame, &test), DEVBIN_HOST_LAUNCH_OK);
+    for (uint64_t id = 0; id < items; ++id) {
+      uint32_t want = 0;
+      for (uint32_t i = 0; i < 4096; ++i) want += static_cast<uint8_t>(id + i);
+      ASSERT_EQ(sum[id], want) << "id " << id;
+    }
+  };
+  run_deep_frames();
+  // After lanes that finished, of another kernel.
+  std::vector<uint32_t> result(64);
+  devbin_test_shuffle_t shuffled{64, 2, 1, result.data()};
+  ASSERT_EQ(devbin_host_launch({2, 32, 32}, devbin_test_shuffle, &shuffled), DEVBIN_HOST_LAUNCH_OK);
+  run_deep_frames();
+  // After lanes abandoned at a shuffle.
+  uint32_t extra_lane = 5;
+  ASSERT_EQ(devbin_host_launch({1, 32, 32}, devbin_test_diverge, &extra_lane), DEVBIN_HOST_LAUNCH_DIVERGED);
+  run_deep_frames();
+}
+
 TEST(HostLaunchTest, RejectsBadGrids) {
   std::vector<uint32_t> result(4);
   devbin_test_shuffle_t test{4, 1, 1, result.data()};

@@ -35,3 +35,13 @@ void devbin_test_diverge(void* context) {
   (void)devbin_shuffle_u32(1, 0);
   if (devbin_lane_id() == *extra_lane) (void)devbin_shuffle_u32(2, 0);
 }
+
+void devbin_test_deep_frame(void* context) {
+  devbin_test_frame_t* const test = context;
+  const uint64_t id = devbin_global_id();
+  volatile uint8_t frame[4096];
+  for (uint32_t i = 0; i < sizeof(frame); ++i) frame[i] = (uint8_t)(id + i);
+  uint32_t sum = 0;
+  for (uint32_t i = 0; i < sizeof(frame); ++i) sum += frame[i];
+  if (id < test->capacity) test->sum[id] = sum;
+}

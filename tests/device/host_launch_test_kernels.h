@@ -36,6 +36,16 @@ void devbin_test_shuffle(void* context);
 // Every lane shuffles once; lane *(uint32_t*)context a second time.
 void devbin_test_diverge(void* context);
 
+typedef struct devbin_test_frame_t {
+  uint64_t capacity;
+  uint32_t* sum;  // at each global id: the sum of its frame's bytes
+} devbin_test_frame_t;
+
+// Writes and reads back a 4 KiB local array byte by byte: its frame covers
+// the fiber stack below the launcher's frames, where earlier lanes' frames
+// were.
+void devbin_test_deep_frame(void* context);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif
