@@ -5,6 +5,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -124,6 +125,66 @@ Result<std::span<const uint8_t>> Decompressor::decompress(Codec codec, std::span
       break;
   }
   return std::span<const uint8_t>(out);
+}
+
+Result<std::span<const uint8_t>> Decompressor::decompress_prefix(Codec codec, std::span<const uint8_t> compressed,
+                                                                 uint64_t expected_size, uint64_t count) {
+  const std::string name(codec_name(codec));
+  if (compressed.empty()) return data_loss(name + " payload is empty");
+  count = std::min(count, expected_size);
+  if (buffer_.size() < count) buffer_.resize(count);
+  const std::span<uint8_t> out(buffer_.data(), count);
+  if (codec == Codec::kLz4) {
+    if (compressed.size() > static_cast<uint64_t>(LZ4_MAX_INPUT_SIZE) || count > static_cast<uint64_t>(INT32_MAX)) {
+      return failed_precondition("LZ4 block over 2 GiB");
+    }
+    // Decoding stops once `count` bytes are out; it never reads past the
+    // input nor writes past the output, whatever the bytes.
+    const int result = LZ4_decompress_safe_partial(reinterpret_cast<const char*>(compressed.data()),
+                                                   reinterpret_cast<char*>(out.data()),
+                                                   static_cast<int>(compressed.size()), static_cast<int>(count),
+                                                   static_cast<int>(count));
+    if (result < 0 || static_cast<uint64_t>(result) != count) {
+      return data_loss("LZ4 block is corrupt or truncated within its first " + number(count) + " bytes");
+    }
+    return std::span<const uint8_t>(out);
+  }
+  if (codec != Codec::kZstd) return internal_error("prefix decompression is for zstd and LZ4 only");
+  const unsigned long long frame_size = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
+  if (frame_size == ZSTD_CONTENTSIZE_ERROR) return data_loss("not a zstd frame: the magic or frame header is wrong");
+  if (frame_size != ZSTD_CONTENTSIZE_UNKNOWN && frame_size != expected_size) {
+    return data_loss("zstd frame declares " + number(frame_size) + " bytes; its container declares " +
+                     number(expected_size));
+  }
+  if (zstd_ == nullptr) zstd_ = ZSTD_createDCtx();
+  if (zstd_ == nullptr) return internal_error("zstd: ZSTD_createDCtx failed");
+  ZSTD_DCtx_reset(zstd_, ZSTD_reset_session_only);
+  ZSTD_DCtx_setParameter(zstd_, ZSTD_d_windowLogMax, kPrefixWindowLog);
+  ZSTD_inBuffer input{compressed.data(), compressed.size(), 0};
+  ZSTD_outBuffer output{out.data(), out.size(), 0};
+  // Each call consumes input or produces output until `count` bytes are out;
+  // the input is finite, so the loop ends.
+  while (output.pos < output.size) {
+    const size_t before_in = input.pos;
+    const size_t before_out = output.pos;
+    const size_t result = ZSTD_decompressStream(zstd_, &output, &input);
+    if (ZSTD_isError(result)) {
+      return data_loss(std::string("zstd stream is corrupt or truncated: ") + ZSTD_getErrorName(result));
+    }
+    if (output.pos < output.size && input.pos == before_in && output.pos == before_out) {
+      return data_loss("zstd stream ends (or its first block is cut off) before its first " + number(count) +
+                       " bytes");
+    }
+  }
+  return std::span<const uint8_t>(out);
+}
+
+uint64_t Decompressor::held() const { return buffer_.capacity() + (zstd_ == nullptr ? 0 : ZSTD_sizeof_DCtx(zstd_)); }
+
+void Decompressor::release() {
+  std::vector<uint8_t>().swap(buffer_);
+  ZSTD_freeDCtx(zstd_);
+  zstd_ = nullptr;
 }
 
 Result<std::vector<uint8_t>> decompress(Codec codec, std::span<const uint8_t> compressed, uint64_t expected_size,

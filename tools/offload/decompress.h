@@ -36,6 +36,18 @@ class Decompressor {
   Decompressor& operator=(const Decompressor&) = delete;
   Result<std::span<const uint8_t>> decompress(Codec codec, std::span<const uint8_t> compressed,
                                               uint64_t expected_size, uint64_t limit);
+  // The first min(count, expected_size) bytes only (zstd or LZ4), from
+  // `compressed`, which may be a prefix of the payload: what a code object's
+  // header needs, without decompressing the rest. An error where those
+  // bytes cannot be produced, or where a zstd frame's window is over
+  // 2^kPrefixWindowLog bytes (streaming would hold it); nothing past them is checked.
+  static constexpr int kPrefixWindowLog = 23;
+  Result<std::span<const uint8_t>> decompress_prefix(Codec codec, std::span<const uint8_t> compressed,
+                                                     uint64_t expected_size, uint64_t count);
+  // The bytes the buffer and zstd context hold (they only grow), and a way
+  // to give them back.
+  uint64_t held() const;
+  void release();
 
  private:
   std::vector<uint8_t> buffer_;
