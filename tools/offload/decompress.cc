@@ -3,6 +3,9 @@
 
 #include <lz4.h>
 #include <zlib.h>
+// The buffer-less streaming functions (ZSTD_decompressBegin/Continue) are in
+// zstd.h's static-linking section; libzstd 1.5 exports them.
+#define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 
 #include <algorithm>
@@ -109,8 +112,10 @@ Result<std::span<const uint8_t>> Decompressor::decompress(Codec codec, std::span
   if (compressed.empty()) return data_loss(name + " payload is empty");
   // The buffer only grows (to the largest payload, at most `limit`), and is
   // never cleared: each codec writes every byte it reports.
-  if (buffer_.size() < expected_size) buffer_.resize(expected_size);
-  const std::span<uint8_t> out(buffer_.data(), expected_size);
+  const std::span<uint8_t> out = buffer_.get(expected_size);
+  if (out.size() != expected_size) {
+    return failed_precondition("no memory for " + number(expected_size) + " bytes (mmap failed)");
+  }
   switch (codec) {
     case Codec::kZlib:
       DEVBIN_RETURN_IF_ERROR(zlib_decompress(compressed, out));
@@ -132,8 +137,11 @@ Result<std::span<const uint8_t>> Decompressor::decompress_prefix(Codec codec, st
   const std::string name(codec_name(codec));
   if (compressed.empty()) return data_loss(name + " payload is empty");
   count = std::min(count, expected_size);
-  if (buffer_.size() < count) buffer_.resize(count);
-  const std::span<uint8_t> out(buffer_.data(), count);
+  // zstd writes whole blocks (at most 128 KiB each) where LZ4 stops at `count`.
+  const uint64_t room = codec == Codec::kZstd ? std::min(expected_size, count + ZSTD_BLOCKSIZE_MAX) : count;
+  const std::span<uint8_t> buffer = buffer_.get(room);
+  if (buffer.size() != room) return failed_precondition("no memory for " + number(room) + " bytes (mmap failed)");
+  const std::span<uint8_t> out = buffer.first(count);
   if (codec == Codec::kLz4) {
     if (compressed.size() > static_cast<uint64_t>(LZ4_MAX_INPUT_SIZE) || count > static_cast<uint64_t>(INT32_MAX)) {
       return failed_precondition("LZ4 block over 2 GiB");
@@ -158,33 +166,27 @@ Result<std::span<const uint8_t>> Decompressor::decompress_prefix(Codec codec, st
   }
   if (zstd_ == nullptr) zstd_ = ZSTD_createDCtx();
   if (zstd_ == nullptr) return internal_error("zstd: ZSTD_createDCtx failed");
-  ZSTD_DCtx_reset(zstd_, ZSTD_reset_session_only);
-  ZSTD_DCtx_setParameter(zstd_, ZSTD_d_windowLogMax, kPrefixWindowLog);
-  ZSTD_inBuffer input{compressed.data(), compressed.size(), 0};
-  ZSTD_outBuffer output{out.data(), out.size(), 0};
-  // Each call consumes input or produces output until `count` bytes are out;
-  // the input is finite, so the loop ends.
-  while (output.pos < output.size) {
-    const size_t before_in = input.pos;
-    const size_t before_out = output.pos;
-    const size_t result = ZSTD_decompressStream(zstd_, &output, &input);
+  // Buffer-less streaming: each step takes exactly the bytes the context
+  // asks for (the frame header, a block header, a block) and writes a
+  // block's bytes straight after the previous ones; no window is held.
+  size_t consumed = 0;
+  size_t produced = 0;
+  if (ZSTD_isError(ZSTD_decompressBegin(zstd_))) return internal_error("zstd: ZSTD_decompressBegin failed");
+  while (produced < count) {
+    const size_t need = ZSTD_nextSrcSizeToDecompress(zstd_);
+    if (need == 0) return data_loss("zstd frame ends before its first " + number(count) + " bytes");
+    if (need > compressed.size() - consumed) {
+      return data_loss("zstd stream is cut off before its first " + number(count) + " bytes");
+    }
+    const size_t result = ZSTD_decompressContinue(zstd_, buffer.data() + produced, buffer.size() - produced,
+                                                  compressed.data() + consumed, need);
     if (ZSTD_isError(result)) {
       return data_loss(std::string("zstd stream is corrupt or truncated: ") + ZSTD_getErrorName(result));
     }
-    if (output.pos < output.size && input.pos == before_in && output.pos == before_out) {
-      return data_loss("zstd stream ends (or its first block is cut off) before its first " + number(count) +
-                       " bytes");
-    }
+    consumed += need;
+    produced += result;
   }
   return std::span<const uint8_t>(out);
-}
-
-uint64_t Decompressor::held() const { return buffer_.capacity() + (zstd_ == nullptr ? 0 : ZSTD_sizeof_DCtx(zstd_)); }
-
-void Decompressor::release() {
-  std::vector<uint8_t>().swap(buffer_);
-  ZSTD_freeDCtx(zstd_);
-  zstd_ = nullptr;
 }
 
 Result<std::vector<uint8_t>> decompress(Codec codec, std::span<const uint8_t> compressed, uint64_t expected_size,

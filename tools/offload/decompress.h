@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "devbin/status.h"
+#include "page_buffer.h"
 
 struct ZSTD_DCtx_s;  // zstd.h's ZSTD_DCtx, kept out of this header
 
@@ -38,19 +39,17 @@ class Decompressor {
                                               uint64_t expected_size, uint64_t limit);
   // The first min(count, expected_size) bytes only (zstd or LZ4), from
   // `compressed`, which may be a prefix of the payload: what a code object's
-  // header needs, without decompressing the rest. An error where those
-  // bytes cannot be produced, or where a zstd frame's window is over
-  // 2^kPrefixWindowLog bytes (streaming would hold it); nothing past them is checked.
-  static constexpr int kPrefixWindowLog = 23;
+  // header needs, without decompressing the rest (zstd: the first block,
+  // at most 128 KiB, into this buffer). An error where those bytes cannot be
+  // produced; nothing past them is checked.
   Result<std::span<const uint8_t>> decompress_prefix(Codec codec, std::span<const uint8_t> compressed,
                                                      uint64_t expected_size, uint64_t count);
-  // The bytes the buffer and zstd context hold (they only grow), and a way
-  // to give them back.
-  uint64_t held() const;
-  void release();
+  // The bytes the buffer holds (it only grows), and a way to give them back.
+  uint64_t held() const { return buffer_.held(); }
+  void release() { buffer_.release(); }
 
  private:
-  std::vector<uint8_t> buffer_;
+  PageBuffer buffer_;
   ::ZSTD_DCtx_s* zstd_ = nullptr;
 };
 

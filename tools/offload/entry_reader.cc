@@ -16,9 +16,11 @@ constexpr unsigned kMaxThreads = 16;
 // KiB, and its 3-byte header); an LZ4 block's first sequences.
 constexpr uint64_t kZstdPrefixRead = (uint64_t{128} << 10) + 64;
 constexpr uint64_t kLz4PrefixRead = 4096;
-// Decompressing a zstd prefix streams: the context holds the frame's window
-// (Decompressor::kPrefixWindowLog at most, else the entry is read whole) and a block.
-constexpr uint64_t kPrefixWindowCharge = (uint64_t{1} << Decompressor::kPrefixWindowLog) + (uint64_t{256} << 10);
+// What decompressing a prefix writes: an LZ4 block's first bytes, a zstd
+// frame's first block (at most 128 KiB) and the bytes asked for.
+constexpr uint64_t kZstdPrefixOutput = (uint64_t{128} << 10) + elf::kHeaderSize;
+// The buffers the workers keep between tasks, all together (entry_reader.h).
+constexpr uint64_t kKeptByAll = uint64_t{16} << 20;
 
 unsigned usable_cpus() {
   cpu_set_t set;
@@ -42,7 +44,7 @@ Codec codec_of(const FatbinEntry& entry) {
 
 // The ELF header alone, from the payload's first bytes; false when it must be
 // read whole (the header is no cubin's, the bytes do not decompress).
-bool read_header_only(EntryTask& task, std::vector<uint8_t>& scratch, Decompressor& decompressor) {
+bool read_header_only(EntryTask& task, PageBuffer& scratch, Decompressor& decompressor) {
   const FatbinEntry& entry = task.entry;
   if (entry.payload_size > task.object_limit) return false;
   if (entry.compression != FatbinCompression::kNone && entry.uncompressed_size > task.decompress_limit) return false;
@@ -62,7 +64,7 @@ bool read_header_only(EntryTask& task, std::vector<uint8_t>& scratch, Decompress
   return true;
 }
 
-void read_whole(EntryTask& task, std::vector<uint8_t>& scratch, Decompressor& decompressor) {
+void read_whole(EntryTask& task, PageBuffer& scratch, Decompressor& decompressor) {
   const FatbinEntry& entry = task.entry;
   Status size = check_object_size("the payload", entry.payload_size, task.object_limit);
   Result<std::span<const uint8_t>> stored =
@@ -112,7 +114,7 @@ uint64_t EntryReader::charge(const EntryTask& task) const {
   const FatbinEntry& entry = task.entry;
   if (!task.whole) {
     return prefix_read(entry) + (entry.compression == FatbinCompression::kZstd
-                                     ? std::min(entry.uncompressed_size, kPrefixWindowCharge)
+                                     ? std::min(entry.uncompressed_size, kZstdPrefixOutput)
                                      : elf::kHeaderSize);
   }
   return std::min(entry.payload_size, task.object_limit) +
@@ -154,7 +156,7 @@ void EntryReader::wait(const EntryTask& task) {
 
 void EntryReader::work() {
   Worker worker;
-  const uint64_t keep = memory_budget_ / threads_;
+  const uint64_t keep = std::min(memory_budget_, kKeptByAll) / threads_;
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
@@ -180,9 +182,9 @@ void EntryReader::work() {
       } else {
         if (!read_header_only(*task, worker.scratch, worker.decompressor)) task->whole = true;
       }
-      if (worker.decompressor.held() + worker.scratch.capacity() > keep) {
+      if (worker.decompressor.held() + worker.scratch.held() > keep) {
         worker.decompressor.release();
-        std::vector<uint8_t>().swap(worker.scratch);
+        worker.scratch.release();
       }
       lock.lock();
       memory_in_use_ -= cost;

@@ -5,10 +5,11 @@
 // in the same order (scan.cc), so the report does not depend on timing.
 //
 // Memory: the payloads and decompressed bytes of the tasks being worked on
-// stay under `memory_budget` together (a task larger than it runs alone),
-// and each worker keeps at most memory_budget / threads of buffers between
-// tasks; so the workers hold at most about twice the budget, or one code
-// object as stored and decompressed plus the budget.
+// stay under `memory_budget` together (a task larger than it runs alone), and
+// the workers keep at most 16 MiB of buffers between tasks, all together
+// (PageBuffer: released, they go back to the system). So the workers hold at
+// most the budget and 16 MiB, or one code object as stored and decompressed
+// and 16 MiB.
 #ifndef DEVBIN_TOOLS_OFFLOAD_ENTRY_READER_H_
 #define DEVBIN_TOOLS_OFFLOAD_ENTRY_READER_H_
 
@@ -69,7 +70,7 @@ class EntryReader {
  private:
   struct Worker {
     Decompressor decompressor;
-    std::vector<uint8_t> scratch;
+    PageBuffer scratch;
   };
   void run(EntryTask& task, Worker& worker);
   void work();

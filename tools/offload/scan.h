@@ -57,7 +57,7 @@ struct ScanOptions {
   // the same whatever the number.
   unsigned threads = 0;
   // The most bytes their payloads and buffers hold at once (entry_reader.h).
-  uint64_t memory_budget = uint64_t{32} << 20;
+  uint64_t memory_budget = uint64_t{64} << 20;
 };
 
 struct FoundCodeObject {
