@@ -137,6 +137,29 @@ TEST(DoctorCliTest, SummaryReadsEveryCubinWhereTheArchFlagIsWrong) {
   EXPECT_FALSE(has(text.output, "sm_90a")) << text.output;
 }
 
+// DEVBIN_DOCTOR_THREADS sets how many threads read fat binary entries; the
+// output is the same for any number.
+TEST(DoctorCliTest, ThreadsChangeNothingButTime) {
+  ScratchDir dir("devbin_doctor_cli");
+  const std::vector<uint8_t> one = read_data_file("cuda_lz4_sm80_sm90_compute90.fatbin");
+  std::vector<uint8_t> many;
+  for (int i = 0; i < 200; ++i) many.insert(many.end(), one.begin(), one.end());
+  const auto path = dir.path / "many.fatbin";
+  write_file(path, many);
+  for (const char* arguments : {"doctor --gpu sm_86 ", "doctor --json --gpu sm_90 ", "doctor --verbose --gpu sm_75 "}) {
+    const CliRun one_thread = run_devbin(arguments + path.string(), "DEVBIN_DOCTOR_THREADS=1");
+    EXPECT_EQ(one_thread.exit_code, std::string(arguments).find("sm_75") != std::string::npos ? 1 : 0) << one_thread.output;
+    for (const char* threads : {"2", "7", "64"}) {
+      const CliRun run = run_devbin(arguments + path.string(), std::string("DEVBIN_DOCTOR_THREADS=") + threads);
+      EXPECT_EQ(run.output, one_thread.output) << arguments << threads;
+      EXPECT_EQ(run.exit_code, one_thread.exit_code);
+    }
+  }
+  const CliRun bad = run_devbin("doctor --gpu sm_90 " + path.string(), "DEVBIN_DOCTOR_THREADS=0");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_TRUE(has(bad.output, "DEVBIN_DOCTOR_THREADS=0: expected a number of threads from 1 to 64")) << bad.output;
+}
+
 // A library built with -rdc keeps each object's relocatable device code in
 // __nv_relfatbin (nvlink's input) beside the linked code in .nv_fatbin: only
 // the latter loads, and cuobjdump --list-elf lists only it.

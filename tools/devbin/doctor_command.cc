@@ -9,6 +9,8 @@
 // --json and --verbose read every code object whole; a summary reads whole
 // only those a verdict for the GPUs asked about could choose (scan.h).
 #include <algorithm>
+#include <charconv>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <map>
@@ -303,6 +305,21 @@ void print_text(std::ostream& out, const std::string& path, const ScanReport& sc
   }
 }
 
+// DEVBIN_DOCTOR_THREADS=N: the threads that read fat binary entries (1 to
+// 64; unset: the CPUs this process may use, at most 16). Nothing else
+// changes with it: the report is the same for any N.
+std::optional<unsigned> doctor_threads() {
+  const char* text = std::getenv("DEVBIN_DOCTOR_THREADS");
+  if (text == nullptr || *text == '\0') return 0u;
+  const std::string_view value(text);
+  unsigned threads = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), threads);
+  if (error != std::errc() || end != value.data() + value.size() || threads < 1 || threads > 64) {
+    return std::nullopt;
+  }
+  return threads;
+}
+
 }  // namespace
 
 int run_doctor(std::ostream& out, const std::vector<std::string>& files, const std::vector<std::string>& gpu_isas,
@@ -316,6 +333,12 @@ int run_doctor(std::ostream& out, const std::vector<std::string>& files, const s
       return kExitUsage;
     }
     driver_version = static_cast<int>(version->major * 1000 + version->minor * 10);
+  }
+  const std::optional<unsigned> threads = doctor_threads();
+  if (!threads) {
+    std::cerr << "devbin doctor: DEVBIN_DOCTOR_THREADS=" << std::getenv("DEVBIN_DOCTOR_THREADS")
+              << ": expected a number of threads from 1 to 64\n";
+    return kExitUsage;
   }
   std::vector<GpuQuery> gpus;
   std::vector<std::string> notes;
@@ -369,6 +392,7 @@ int run_doctor(std::ostream& out, const std::vector<std::string>& files, const s
     // verdict for these GPUs could choose: of the others only the ELF header
     // is read (scan.h). A file of few code objects lists each one: read whole.
     offload::ScanOptions options;
+    options.threads = *threads;
     if (!json && !verbose) {
       options.read_every_entry = false;
       for (const GpuQuery& gpu : gpus) {

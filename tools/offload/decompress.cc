@@ -91,6 +91,16 @@ Status lz4_decompress(std::span<const uint8_t> compressed, std::span<uint8_t> ou
 
 }  // namespace
 
+std::optional<uint64_t> zstd_first_block_end(std::span<const uint8_t> head) {
+  const size_t header = ZSTD_frameHeaderSize(head.data(), head.size());
+  if (ZSTD_isError(header) || header > head.size() || head.size() - header < 3) return std::nullopt;
+  const uint32_t block = uint32_t{head[header]} | (uint32_t{head[header + 1]} << 8) | (uint32_t{head[header + 2]} << 16);
+  const uint32_t type = (block >> 1) & 3;  // 0 raw, 1 RLE, 2 compressed, 3 reserved
+  const uint32_t size = block >> 3;
+  if (type == 3 || size > ZSTD_BLOCKSIZE_MAX) return std::nullopt;
+  return uint64_t{header} + 3 + (type == 1 ? 1 : size);
+}
+
 std::string_view codec_name(Codec codec) {
   switch (codec) {
     case Codec::kZlib: return "zlib";

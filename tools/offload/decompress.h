@@ -6,6 +6,7 @@
 #define DEVBIN_TOOLS_OFFLOAD_DECOMPRESS_H_
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,12 @@ namespace devbin::offload {
 
 enum class Codec : uint8_t { kZlib, kZstd, kLz4 };
 std::string_view codec_name(Codec codec);  // "zlib", "zstd", "LZ4"
+
+// How many bytes from its start hold a zstd frame's header and first block
+// (RFC 8878: a 3-byte block header, then the block: its size, or 1 byte for
+// an RLE block), given at least the frame header and the block header in
+// `head`; nothing when they are not there or not valid.
+std::optional<uint64_t> zstd_first_block_end(std::span<const uint8_t> head);
 
 // Decompresses `compressed`, which its container says holds exactly
 // `expected_size` bytes. A size above `limit` is refused before anything is

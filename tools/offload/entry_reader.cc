@@ -10,12 +10,14 @@
 namespace devbin::offload {
 namespace {
 
-constexpr unsigned kMaxThreads = 16;
-// Enough stored bytes for a compressed payload's first 64 decompressed ones:
-// a zstd frame header (at most 18 bytes) and its first block (at most 128
-// KiB, and its 3-byte header); an LZ4 block's first sequences.
+constexpr unsigned kMaxThreads = 16;       // chosen from the CPUs
+constexpr unsigned kMaxAskedThreads = 64;  // asked for
+// Stored bytes read first for a header: an LZ4 block's first sequences, a
+// zstd frame's header (at most 18 bytes) and its first block's header, and
+// often the block; a zstd first block that ends past them is read next, at
+// most 128 KiB.
+constexpr uint64_t kPrefixRead = 4096;
 constexpr uint64_t kZstdPrefixRead = (uint64_t{128} << 10) + 64;
-constexpr uint64_t kLz4PrefixRead = 4096;
 // What decompressing a prefix writes: an LZ4 block's first bytes, a zstd
 // frame's first block (at most 128 KiB) and the bytes asked for.
 constexpr uint64_t kZstdPrefixOutput = (uint64_t{128} << 10) + elf::kHeaderSize;
@@ -32,8 +34,8 @@ unsigned usable_cpus() {
 uint64_t prefix_read(const FatbinEntry& entry) {
   switch (entry.compression) {
     case FatbinCompression::kNone: return std::min<uint64_t>(entry.payload_size, elf::kHeaderSize);
-    case FatbinCompression::kLz4: return std::min(entry.payload_size, kLz4PrefixRead);
-    case FatbinCompression::kZstd: return std::min(entry.payload_size, kZstdPrefixRead);
+    case FatbinCompression::kLz4: return std::min(entry.payload_size, kPrefixRead);
+    case FatbinCompression::kZstd: return std::min(entry.payload_size, kZstdPrefixRead);  // at most
   }
   return entry.payload_size;
 }
@@ -48,8 +50,19 @@ bool read_header_only(EntryTask& task, PageBuffer& scratch, Decompressor& decomp
   const FatbinEntry& entry = task.entry;
   if (entry.payload_size > task.object_limit) return false;
   if (entry.compression != FatbinCompression::kNone && entry.uncompressed_size > task.decompress_limit) return false;
-  Result<std::span<const uint8_t>> stored = task.fatbin.read_into(entry.payload_offset, prefix_read(entry), scratch);
+  const uint64_t first = std::min(entry.payload_size, entry.compression == FatbinCompression::kNone
+                                                         ? elf::kHeaderSize
+                                                         : kPrefixRead);
+  Result<std::span<const uint8_t>> stored = task.fatbin.read_into(entry.payload_offset, first, scratch);
   if (!stored.ok()) return false;
+  if (entry.compression == FatbinCompression::kZstd) {
+    const std::optional<uint64_t> end = zstd_first_block_end(*stored);
+    if (!end || *end > prefix_read(entry)) return false;
+    if (*end > stored->size()) {
+      stored = task.fatbin.read_into(entry.payload_offset, *end, scratch);
+      if (!stored.ok()) return false;
+    }
+  }
   std::span<const uint8_t> header = *stored;
   if (entry.compression != FatbinCompression::kNone) {
     Result<std::span<const uint8_t>> out =
@@ -99,7 +112,8 @@ Status check_object_size(const std::string& what, uint64_t count, uint64_t limit
 }
 
 EntryReader::EntryReader(unsigned threads, uint64_t memory_budget)
-    : threads_(std::min(threads == 0 ? usable_cpus() : threads, kMaxThreads)), memory_budget_(memory_budget) {}
+    : threads_(threads == 0 ? std::min(usable_cpus(), kMaxThreads) : std::min(threads, kMaxAskedThreads)),
+      memory_budget_(memory_budget) {}
 
 EntryReader::~EntryReader() {
   {
@@ -138,9 +152,8 @@ void EntryReader::submit(const std::shared_ptr<EntryTask>& task) {
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (workers_.empty()) {
-      for (unsigned i = 0; i < threads_; ++i) workers_.emplace_back([this] { work(); });
-    }
+    // Threads start as work outgrows them: a scan of one entry starts one.
+    if (idle_ == 0 && workers_.size() < threads_) workers_.emplace_back([this] { work(); });
     queue_.push_back(task);
   }
   work_ready_.notify_one();
@@ -159,7 +172,9 @@ void EntryReader::work() {
   const uint64_t keep = std::min(memory_budget_, kKeptByAll) / threads_;
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
+    ++idle_;
     work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    --idle_;
     if (queue_.empty()) return;  // stopping, nothing left
     const std::shared_ptr<EntryTask> task = std::move(queue_.front());
     queue_.pop_front();

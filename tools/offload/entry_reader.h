@@ -56,7 +56,7 @@ struct EntryTask {
 class EntryReader {
  public:
   // `threads` 0: the CPUs this process may run on, at most 16; 1: every
-  // task runs on the calling thread, in submit().
+  // task runs on the calling thread, in submit(); at most 64.
   EntryReader(unsigned threads, uint64_t memory_budget);
   ~EntryReader();
   EntryReader(const EntryReader&) = delete;
@@ -85,9 +85,10 @@ class EntryReader {
   std::deque<std::shared_ptr<EntryTask>> queue_;
   uint64_t memory_in_use_ = 0;
   unsigned memory_waiters_ = 0;
+  unsigned idle_ = 0;  // workers waiting for a task
   const EntryTask* awaited_ = nullptr;  // the task wait() waits for
   bool stopping_ = false;
-  std::vector<std::thread> workers_;  // started at the first submit()
+  std::vector<std::thread> workers_;  // started by submit(), up to threads_
   Worker inline_worker_;              // threads == 1
 };
 
