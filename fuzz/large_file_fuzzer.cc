@@ -74,6 +74,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   devbin::offload::ScanOptions options;
   options.decompressed_limit = devbin::fuzz::kDecompressLimit;
+  options.threads = 2;  // the worker threads too, without starting one per CPU for each input
   options.object_limit = devbin::fuzz::kDecompressLimit;
   const devbin::offload::ScanReport from_file = devbin::offload::scan_gpu_source(**source, options);
   DEVBIN_FUZZ_CHECK(!from_file.code_objects.empty() || !from_file.problems.empty(),

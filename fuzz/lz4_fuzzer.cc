@@ -65,6 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::copy(block.begin(), block.begin() + compressed, fatbin.begin() + 80);
   devbin::offload::ScanOptions options;
   options.decompressed_limit = devbin::fuzz::kDecompressLimit;
+  options.threads = 1;  // decoding is the property here; check_scan's fuzzers compare threads with one
   const devbin::offload::ScanReport report = devbin::offload::scan_gpu_binary(fatbin, options);
   if (payload.empty()) return 0;  // an empty payload is refused as such
   DEVBIN_FUZZ_CHECK(report.code_objects.size() == 1, "one entry, not one code object");

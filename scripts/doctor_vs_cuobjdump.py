@@ -19,11 +19,18 @@ objects outside __nv_relfatbin (all of them where there are none) are compared
 with the default listing, and, where the doctor found relocatable code beside
 them, all of its code objects with cuobjdump --all-fatbin --list-elf/--list-ptx
 too (column "relocatable doctor/cuobjdump": cubins+PTX in __nv_relfatbin, and
-cuobjdump's --all-fatbin count less its default one). It records the doctor's time (first run, and "again s": the run without
---gpu, with the file in the page cache), the bytes of code it found (and how
-many of them were compressed) and maximum RSS per file and its answer
-for each --gpu, and, for the GPU the CUDA backend shows (no --gpu), what it
-says on this machine.
+cuobjdump's --all-fatbin count less its default one).
+
+Time and memory are those of what a user runs, `devbin doctor FILE` (text, the
+GPU the CUDA backend shows): "doctor s" with the file's pages dropped from the
+page cache first (posix_fadvise DONTNEED: cold, unless another process maps
+the file), "again s" right after (warm); "--json s" is the --json run above
+(warm), which reads every code object whole. "max RSS MiB" is the largest of
+the three runs' own maximum resident set (each started from a small Python
+process, so nothing under about 10 MiB shows). Also recorded: the bytes of
+code found (and how many of them were compressed), the answer for each --gpu,
+and, for the GPU the CUDA backend shows (no --gpu), what it says on this
+machine.
 
 Prints one table (Markdown) and, for each file where the two disagree, the
 counts side by side. Standard library only; every command has a timeout; a
@@ -52,8 +59,37 @@ LISTED = re.compile(r"^(ELF|PTX) file\s+\d+:\s*(\S+)\s*$")
 ARCH = re.compile(r"\.(sm_\d+[a-z]?)\.(?:cubin|ptx)$")
 
 
-def run(command, timeout, capture=True):
-    """(exit status or None on timeout/failure to start, stdout, stderr, seconds, max RSS KiB)."""
+# Runs argv[2:] and writes "<seconds> <max RSS KiB>" of that process alone to argv[1]: a child of this small
+# interpreter starts with its few MiB (Linux keeps a process's maximum RSS across exec, so a child of the
+# comparison itself would show the comparison's), and its time leaves out the interpreter's start.
+MEASURE = r"""
+import os, sys, time
+start = time.monotonic()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(f"{time.monotonic() - start} {usage.ru_maxrss}\n")
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
+"""
+
+
+def run(command, timeout, capture=True, measure=False):
+    """(exit status or None on timeout/failure to start, stdout, stderr, seconds, max RSS KiB). With `measure`,
+    seconds and RSS are the command's own (MEASURE)."""
+    if measure:
+        with tempfile.NamedTemporaryFile("r", suffix=".measure") as record:
+            status, out, err, seconds, rss = run([sys.executable, "-c", MEASURE, record.name] + command, timeout,
+                                                 capture)
+            fields = record.read().split()
+            if len(fields) == 2:
+                seconds, rss = float(fields[0]), int(fields[1])
+            return status, out, err, seconds, rss
     start = time.monotonic()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         try:
@@ -181,10 +217,33 @@ def verdict(report, gpu_label):
     return "-"
 
 
+def drop_from_page_cache(path):
+    """Whether the kernel was asked to drop the file's cached pages (clean, unmapped ones go)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        return True
+    except (OSError, AttributeError):
+        return False
+    finally:
+        os.close(fd)
+
+
+def doctor_text(devbin, path, timeout):
+    """`devbin doctor FILE` as a user runs it: (error or None, seconds, max RSS KiB)."""
+    status, _, err, seconds, rss = run([devbin, "doctor", path], timeout, capture=False, measure=True)
+    if status is None or status not in (0, 1):
+        return f"doctor (text) exit {status}: {(err.strip().splitlines() or ['?'])[-1]}", seconds, rss
+    return None, seconds, rss
+
+
 def doctor(devbin, path, gpus, timeout):
     """(report dict or None, error or None, seconds, max RSS KiB)."""
     command = [devbin, "doctor", "--json", path] + [arg for gpu in gpus for arg in ("--gpu", gpu)]
-    status, out, err, seconds, rss = run(command, timeout)
+    status, out, err, seconds, rss = run(command, timeout, measure=True)
     if status is None or status not in (0, 1):
         return None, f"doctor exit {status}: {(err.strip().splitlines() or ['?'])[-1]}", seconds, rss
     try:
@@ -227,7 +286,7 @@ def main():
     gpus = ([present] if present and present not in GPUS else []) + GPUS
 
     rows, details, disagree, failed = [], [], 0, 0
-    header = ["file", "MB", "doctor s", "again s", "code MB (compressed MB)", "max RSS MiB", "cubins doctor/cuobjdump", "PTX doctor/cuobjdump",
+    header = ["file", "MB", "doctor s", "again s", "--json s", "code MB (compressed MB)", "max RSS MiB", "cubins doctor/cuobjdump", "PTX doctor/cuobjdump",
               "relocatable doctor/cuobjdump", "arch flag differs", "agree", "problems"] + [f"--gpu {gpu}" for gpu in gpus] + ["GPU present (no --gpu)"]
     started = time.monotonic()
     unchecked = []
@@ -237,13 +296,19 @@ def main():
             continue
         name = os.path.basename(path)
         size_mb = os.path.getsize(path) / 1e6
-        report, error, seconds, rss = doctor(args.devbin, path, gpus, args.timeout)
-        # The second run finds the file in the page cache: the first's extra time is reading it from disk.
-        machine, machine_error, again, _ = doctor(args.devbin, path, [], args.timeout)
-        if report is None:
+        # The user's command cold, then warm: the first's extra time is reading the file from disk.
+        dropped = drop_from_page_cache(path)
+        cold_error, seconds, cold_rss = doctor_text(args.devbin, path, args.timeout)
+        warm_error, again, warm_rss = doctor_text(args.devbin, path, args.timeout)
+        report, error, json_seconds, json_rss = doctor(args.devbin, path, gpus, args.timeout)
+        machine, machine_error, _, _ = doctor(args.devbin, path, [], args.timeout)
+        rss = max(cold_rss, warm_rss, json_rss)
+        cold_text = f"{seconds:.2f}" if dropped else f"{seconds:.2f} (not dropped)"
+        error = error or cold_error or warm_error
+        if report is None or cold_error or warm_error:
             failed += 1
-            rows.append([name, f"{size_mb:.1f}", f"{seconds:.2f}", f"{again:.2f}", "-", f"{rss / 1024:.0f}", "-", "-", "-",
-                         "-", "DOCTOR FAILED",
+            rows.append([name, f"{size_mb:.1f}", cold_text, f"{again:.2f}", f"{json_seconds:.2f}", "-",
+                         f"{rss / 1024:.0f}", "-", "-", "-", "-", "DOCTOR FAILED",
                          error] + ["-"] * (len(gpus) + 1))
             continue
         cubins, ptx = doctor_counts(report)
@@ -287,7 +352,8 @@ def main():
                            bool(code["fatbin_flags"] & ARCH_SPECIFIC_FLAG) != code.get("target", "").endswith("a"))
         code_mb = sum(code.get("size", 0) for code in codes) / 1e6
         compressed_mb = sum(code.get("size", 0) for code in codes if code.get("compression")) / 1e6
-        rows.append([name, f"{size_mb:.1f}", f"{seconds:.2f}", f"{again:.2f}", f"{code_mb:.1f} ({compressed_mb:.1f})",
+        rows.append([name, f"{size_mb:.1f}", cold_text, f"{again:.2f}", f"{json_seconds:.2f}",
+                     f"{code_mb:.1f} ({compressed_mb:.1f})",
                      f"{rss / 1024:.0f}",
                      f"{sum(cubins.values())}/{'-' if theirs_elf is None else sum(theirs_elf.values())}",
                      f"{sum(ptx.values())}/{'-' if theirs_ptx is None else sum(theirs_ptx.values())}", relocatable_text,

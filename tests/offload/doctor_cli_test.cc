@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "elf_file_writer.h"
+#include "fatbin.h"
 #include "offload_test_util.h"
 #include "tests/tools/cli_run.h"
 
@@ -78,7 +79,15 @@ TEST(DoctorCliTest, ThousandsOfCodeObjectsAreSummarisedByTarget) {
 
   CliRun text = run_devbin("doctor --gpu sm_86 " + path.string());
   EXPECT_EQ(text.exit_code, 0) << text.output;
-  EXPECT_TRUE(has(text.output, "3000 code objects, by target (--verbose lists each one):")) << text.output;
+  // Of the sm_90 cubins, which no verdict for sm_86 can choose, only the
+  // first two are read whole; the rest only as far as their ELF header.
+  EXPECT_TRUE(has(text.output, "3000 code objects, by target (--verbose lists each one; 998 of them, of SMs no GPU "
+                               "asked about, read only as far as their ELF header):"))
+      << text.output;
+  EXPECT_TRUE(has(text.output, "NVIDIA sm_90  cuda-cubin  1000 code objects, 5456000 bytes (1485000 stored, lz4)  "
+                               "kernels: _Z7add_onePi, scale, ... (4 in the 2 code objects read; --verbose reads "
+                               "every one)"))
+      << text.output;
   EXPECT_TRUE(has(text.output, "NVIDIA sm_80  cuda-cubin  1000 code objects, 4712000 bytes (1338000 stored, lz4)  "
                                "kernels: _Z7add_onePi, scale, ... (2000 in all)"))
       << text.output;
@@ -99,6 +108,56 @@ TEST(DoctorCliTest, ThousandsOfCodeObjectsAreSummarisedByTarget) {
   EXPECT_EQ(occurrences(json.output, "\"kernel_count\": "), 3000u);
   EXPECT_TRUE(has(json.output, "\"index\": 2999,")) << json.output.substr(json.output.size() - 2000);
   expect_valid_json(json.output, dir.path);
+}
+
+// The summary believes a fat binary entry's arch-specific flag (0x100000,
+// sm_XXa) for the cubins it reads only as far as their header, but not in a
+// file where a cubin read whole says otherwise: there every one is read.
+TEST(DoctorCliTest, SummaryReadsEveryCubinWhereTheArchFlagIsWrong) {
+  ScratchDir dir("devbin_doctor_cli");
+  std::vector<uint8_t> one = read_data_file("cuda_lz4_sm80_sm90_compute90.fatbin");
+  Result<offload::Fatbin> fatbin = offload::parse_fatbin(one);
+  ASSERT_TRUE(fatbin.ok()) << fatbin.status().message();
+  for (const offload::FatbinEntry& entry : fatbin->entries) {
+    if (entry.sm == 90 && entry.kind == offload::kFatbinKindCubin) {
+      offload::put_u64(one, entry.offset + 40, entry.flags | offload::kFatbinFlagArchSpecific);
+    }
+  }
+  std::vector<uint8_t> many;
+  for (int i = 0; i < 100; ++i) many.insert(many.end(), one.begin(), one.end());
+  const auto path = dir.path / "flagged.fatbin";
+  write_file(path, many);
+
+  CliRun text = run_devbin("doctor --gpu sm_86 " + path.string());
+  EXPECT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_TRUE(has(text.output, "300 code objects, by target (--verbose lists each one):")) << text.output;
+  EXPECT_TRUE(has(text.output, "NVIDIA sm_90  cuda-cubin  100 code objects, 545600 bytes (148500 stored, lz4)  "
+                               "kernels: _Z7add_onePi, scale, ... (200 in all)"))
+      << text.output;
+  EXPECT_FALSE(has(text.output, "sm_90a")) << text.output;
+}
+
+// DEVBIN_DOCTOR_THREADS sets how many threads read fat binary entries; the
+// output is the same for any number.
+TEST(DoctorCliTest, ThreadsChangeNothingButTime) {
+  ScratchDir dir("devbin_doctor_cli");
+  const std::vector<uint8_t> one = read_data_file("cuda_lz4_sm80_sm90_compute90.fatbin");
+  std::vector<uint8_t> many;
+  for (int i = 0; i < 200; ++i) many.insert(many.end(), one.begin(), one.end());
+  const auto path = dir.path / "many.fatbin";
+  write_file(path, many);
+  for (const char* arguments : {"doctor --gpu sm_86 ", "doctor --json --gpu sm_90 ", "doctor --verbose --gpu sm_75 "}) {
+    const CliRun one_thread = run_devbin(arguments + path.string(), "DEVBIN_DOCTOR_THREADS=1");
+    EXPECT_EQ(one_thread.exit_code, std::string(arguments).find("sm_75") != std::string::npos ? 1 : 0) << one_thread.output;
+    for (const char* threads : {"2", "7", "64"}) {
+      const CliRun run = run_devbin(arguments + path.string(), std::string("DEVBIN_DOCTOR_THREADS=") + threads);
+      EXPECT_EQ(run.output, one_thread.output) << arguments << threads;
+      EXPECT_EQ(run.exit_code, one_thread.exit_code);
+    }
+  }
+  const CliRun bad = run_devbin("doctor --gpu sm_90 " + path.string(), "DEVBIN_DOCTOR_THREADS=0");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;
+  EXPECT_TRUE(has(bad.output, "DEVBIN_DOCTOR_THREADS=0: expected a number of threads from 1 to 64")) << bad.output;
 }
 
 // A library built with -rdc keeps each object's relocatable device code in

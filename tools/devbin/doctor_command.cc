@@ -6,7 +6,11 @@
 // (tools/offload/doctor.h's rules). Text output lists each code object of a
 // file that has few; a file of many (a framework, a vendor library) is
 // summarised by target unless --verbose; --json always gives every one.
+// --json and --verbose read every code object whole; a summary reads whole
+// only those a verdict for the GPUs asked about could choose (scan.h).
 #include <algorithm>
+#include <charconv>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <map>
@@ -122,6 +126,7 @@ struct TargetSummary {
   uint64_t kernel_count = 0;
   std::vector<std::string> kernels;  // the first few distinct names
   size_t with_note = 0;
+  size_t kernels_read = 0;  // code objects whose kernels were read (kernels_known)
   std::vector<std::string> compressions;
 };
 
@@ -138,6 +143,7 @@ std::vector<TargetSummary> summarise(const ScanReport& scan) {
     summary.stored_size += code.stored_size;
     summary.kernel_count += code.kernel_count;
     summary.with_note += code.note.empty() ? 0 : 1;
+    summary.kernels_read += code.kernels_known ? 1 : 0;
     for (const std::string& name : code.kernels) {
       if (summary.kernels.size() >= kSummaryKernelNames) break;
       if (std::find(summary.kernels.begin(), summary.kernels.end(), name) == summary.kernels.end()) {
@@ -157,7 +163,11 @@ void print_summary(std::ostream& out, const ScanReport& scan) {
       scan.code_objects.begin(), scan.code_objects.end(), [](const FoundCodeObject& code) { return code.needs_link; }));
   out << "  " << scan.code_objects.size() << " code objects";
   if (relocatable != 0) out << " (" << relocatable << " relocatable, not loadable until linked)";
-  out << ", by target (--verbose lists each one):\n";
+  out << ", by target (--verbose lists each one";
+  if (scan.header_only != 0) {
+    out << "; " << scan.header_only << " of them, of SMs no GPU asked about, read only as far as their ELF header";
+  }
+  out << "):\n";
   for (const TargetSummary& summary : summarise(scan)) {
     const FoundCodeObject& code = *summary.first;
     out << "    " << vendor_name(code.vendor) << " " << code.target << "  " << code.format
@@ -170,11 +180,16 @@ void print_summary(std::ostream& out, const ScanReport& scan) {
     if (!codecs.empty()) out << " (" << summary.stored_size << " stored, " << codecs << ")";
     out << "  ";
     if (summary.kernel_count == 0) {
-      out << "no kernels listed";
+      out << (summary.kernels_read == summary.count ? "no kernels listed" : "kernels not read");
     } else {
       out << "kernels: ";
       for (size_t i = 0; i < summary.kernels.size(); ++i) out << (i == 0 ? "" : ", ") << summary.kernels[i];
-      out << ", ... (" << summary.kernel_count << " in all)";
+      if (summary.kernels_read == summary.count) {
+        out << ", ... (" << summary.kernel_count << " in all)";
+      } else {
+        out << ", ... (" << summary.kernel_count << " in the " << summary.kernels_read << " code object"
+            << (summary.kernels_read == 1 ? "" : "s") << " read; --verbose reads every one)";
+      }
     }
     out << "\n";
     if (summary.with_note != 0) {
@@ -290,6 +305,21 @@ void print_text(std::ostream& out, const std::string& path, const ScanReport& sc
   }
 }
 
+// DEVBIN_DOCTOR_THREADS=N: the threads that read fat binary entries (1 to
+// 64; unset: the CPUs this process may use, at most 16). Nothing else
+// changes with it: the report is the same for any N.
+std::optional<unsigned> doctor_threads() {
+  const char* text = std::getenv("DEVBIN_DOCTOR_THREADS");
+  if (text == nullptr || *text == '\0') return 0u;
+  const std::string_view value(text);
+  unsigned threads = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), threads);
+  if (error != std::errc() || end != value.data() + value.size() || threads < 1 || threads > 64) {
+    return std::nullopt;
+  }
+  return threads;
+}
+
 }  // namespace
 
 int run_doctor(std::ostream& out, const std::vector<std::string>& files, const std::vector<std::string>& gpu_isas,
@@ -303,6 +333,12 @@ int run_doctor(std::ostream& out, const std::vector<std::string>& files, const s
       return kExitUsage;
     }
     driver_version = static_cast<int>(version->major * 1000 + version->minor * 10);
+  }
+  const std::optional<unsigned> threads = doctor_threads();
+  if (!threads) {
+    std::cerr << "devbin doctor: DEVBIN_DOCTOR_THREADS=" << std::getenv("DEVBIN_DOCTOR_THREADS")
+              << ": expected a number of threads from 1 to 64\n";
+    return kExitUsage;
   }
   std::vector<GpuQuery> gpus;
   std::vector<std::string> notes;
@@ -352,7 +388,22 @@ int run_doctor(std::ostream& out, const std::vector<std::string>& files, const s
       }
       continue;
     }
-    const ScanReport scan = offload::scan_gpu_source(**source);
+    // A summary (text, not --verbose) needs the kernels of only the cubins a
+    // verdict for these GPUs could choose: of the others only the ELF header
+    // is read (scan.h). A file of few code objects lists each one: read whole.
+    offload::ScanOptions options;
+    options.threads = *threads;
+    if (!json && !verbose) {
+      options.read_every_entry = false;
+      for (const GpuQuery& gpu : gpus) {
+        if (gpu.target.vendor == Vendor::kNvidia) options.nvidia_majors.push_back(gpu.target.nvidia.major);
+      }
+    }
+    ScanReport scan = offload::scan_gpu_source(**source, options);
+    if (scan.header_only != 0 && scan.code_objects.size() <= kListedCodeObjects) {
+      options.read_every_entry = true;
+      scan = offload::scan_gpu_source(**source, options);
+    }
     if (scan.code_objects.empty()) exit_code = kExitFailure;
     std::vector<Diagnosis> diagnoses;
     for (const GpuQuery& gpu : gpus) {

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 #include "describe.h"
 
+#include <algorithm>
 #include <string>
 
 #include "code_object/elf.h"
 #include "devbin/code_object.h"
+#include "fatbin.h"
 
 namespace devbin::offload {
 namespace {
@@ -32,11 +34,77 @@ bool more_specific(const std::string& own, const std::string& named) {
   return a.ok() && b.ok() && a->suffix != NvidiaArchSuffix::kNone && b->suffix == NvidiaArchSuffix::kNone;
 }
 
+// ELFABIVERSION_CUDA_V1 (CUDA < 12.8): SM in e_flags bits 0-7, 0x800 for
+// sm_XXa; V2 (CUDA 12.8+): SM in bits 8-15, 0x8 for sm_XXa (the runtime's
+// cubin reader, runtime/src/code_object/cubin.cc, reads them the same way).
+struct HeaderTarget {
+  uint32_t sm = 0;
+  bool arch_specific = false;
+};
+std::optional<HeaderTarget> cubin_header_target(uint8_t abi_version, uint32_t e_flags) {
+  HeaderTarget out;
+  if (abi_version == 7) {
+    out.sm = e_flags & 0xff;
+    out.arch_specific = (e_flags & 0x800) != 0;
+  } else if (abi_version == 8) {
+    out.sm = (e_flags >> 8) & 0xff;
+    out.arch_specific = (e_flags & 0x8) != 0;
+  } else {
+    return std::nullopt;
+  }
+  if (out.sm < 10) return std::nullopt;
+  return out;
+}
+
 }  // namespace
 
-void Describer::describe(FoundCodeObject& found, std::span<const uint8_t> bytes) {
-  found.size = bytes.size();
-  if (is_bitcode(bytes)) {
+Decoded decode_code_object(std::span<const uint8_t> bytes) {
+  Decoded out;
+  out.size = bytes.size();
+  out.bitcode = is_bitcode(bytes);
+  if (!out.bitcode) out.info = inspect_code_object(bytes);
+  return out;
+}
+
+std::optional<Decoded> decode_cubin_header(std::span<const uint8_t> prefix, uint64_t size, uint64_t fatbin_flags) {
+  if (prefix.size() < elf::kHeaderSize || !std::equal(elf::kMagic, elf::kMagic + 4, prefix.begin())) {
+    return std::nullopt;
+  }
+  Result<elf::Header> header = elf::parse_header(prefix.first(elf::kHeaderSize));
+  if (!header.ok() || header->machine != elf::kMachineCuda) return std::nullopt;
+  const std::optional<HeaderTarget> target = cubin_header_target(header->abi_version, header->flags);
+  if (!target) return std::nullopt;
+  CodeObjectInfo info;
+  info.format = CodeObjectFormat::kCudaCubin;
+  info.e_type = header->type;
+  info.e_machine = header->machine;
+  info.os_abi = header->os_abi;
+  info.abi_version = header->abi_version;
+  info.e_flags = header->flags;
+  info.nvidia.kind = NvidiaCodeKind::kSass;
+  info.nvidia.major = target->sm / 10;
+  info.nvidia.minor = target->sm % 10;
+  info.nvidia.suffix = target->arch_specific || (fatbin_flags & kFatbinFlagArchSpecific) != 0
+                           ? NvidiaArchSuffix::kArchSpecific
+                           : NvidiaArchSuffix::kNone;
+  Decoded out;
+  out.size = size;
+  out.header_only = true;
+  out.info = std::move(info);
+  return out;
+}
+
+bool arch_flag_agrees(const CodeObjectInfo& info, uint64_t fatbin_flags) {
+  if (info.format != CodeObjectFormat::kCudaCubin) return true;
+  const std::optional<HeaderTarget> target = cubin_header_target(info.abi_version, info.e_flags);
+  const bool predicted =
+      (target && target->arch_specific) || (fatbin_flags & kFatbinFlagArchSpecific) != 0;
+  return predicted == (info.nvidia.suffix == NvidiaArchSuffix::kArchSpecific);
+}
+
+void Describer::describe(FoundCodeObject& found, const Decoded& decoded) {
+  found.size = decoded.size;
+  if (decoded.bitcode) {
     found.format = "llvm-bitcode";
     found.loadable = false;
     found.needs_link = true;
@@ -44,7 +112,7 @@ void Describer::describe(FoundCodeObject& found, std::span<const uint8_t> bytes)
                  "the program is linked; no runtime loads it as it is";
     return;
   }
-  Result<CodeObjectInfo> info = inspect_code_object(bytes);
+  const Result<CodeObjectInfo>& info = decoded.info;
   if (!info.ok()) {
     found.format = "unknown";
     found.loadable = false;
@@ -52,7 +120,7 @@ void Describer::describe(FoundCodeObject& found, std::span<const uint8_t> bytes)
     return;
   }
   found.format = std::string(code_object_format_name(info->format));
-  found.kernels_known = true;
+  found.kernels_known = !decoded.header_only;
   if (info->format != CodeObjectFormat::kPtx && info->e_type == elf::kTypeRel) {
     found.loadable = false;
     found.needs_link = true;

@@ -2,8 +2,12 @@
 #include "scan.h"
 
 #include <algorithm>
+#include <deque>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <tuple>
 
 #include "bytes.h"
 #include "clang_bundle.h"
@@ -11,6 +15,7 @@
 #include "code_object/inspect.h"
 #include "decompress.h"
 #include "describe.h"
+#include "entry_reader.h"
 #include "fatbin.h"
 #include "host_elf.h"
 #include "offload_binary.h"
@@ -35,9 +40,18 @@ constexpr uint64_t kPaddingRead = 4096;
 class Scanner {
  public:
   explicit Scanner(const ScanOptions& options)
-      : options_(options), budget_(options.decompressed_limit), describer_(options.kernel_name_limit) {}
+      : options_(options),
+        budget_(options.decompressed_limit),
+        describer_(options.kernel_name_limit),
+        reader_(options.threads, options.memory_budget) {}
 
-  ScanReport take() { return std::move(report_); }
+  ScanReport take() {
+    flush();
+    return std::move(report_);
+  }
+  // Whether a cubin read whole had another suffix than its entry's flag and
+  // ELF header predict (ScanOptions::read_every_entry).
+  bool arch_flag_disagrees() const { return arch_flag_disagrees_; }
 
   // A whole file: an ELF (host or device), a container sequence, or a bare code object.
   void scan_file(ByteSource& source) {
@@ -229,10 +243,7 @@ class Scanner {
 
   // `count` bytes at `at` of `region`, refused past the object limit.
   Result<Bytes> read_limited(const Region& region, uint64_t at, uint64_t count, const std::string& what) {
-    if (count > options_.object_limit) {
-      return failed_precondition(what + " is " + number(count) + " bytes: more than the " +
-                                 number(options_.object_limit) + " bytes devbin reads of one code object or container");
-    }
+    DEVBIN_RETURN_IF_ERROR(check_object_size(what, count, options_.object_limit));
     return region.read_bytes(at, count);
   }
 
@@ -304,6 +315,7 @@ class Scanner {
     }
     MemorySource decompressed(*bundle, "the decompressed bundle");
     scan_bundle(whole(decompressed), where + " (decompressed)", codec, depth + 1);
+    flush();  // the entries read from `decompressed` are done before it goes
     return size;
   }
 
@@ -351,33 +363,64 @@ class Scanner {
     found.size = entry.uncompressed_size;
     found.compression =
         entry.compression == FatbinCompression::kNone ? "" : std::string(fatbin_compression_name(entry.compression));
-    Result<Bytes> stored = read_limited(fatbin, entry.payload_offset, entry.payload_size, "the payload");
-    if (!stored.ok()) {
-      found.note = stored.status().message() + "; its kernels are not listed";
-      add_fatbin_entry(std::move(found));
-      return;
+    // The payload is read and decoded on a worker (entry_reader.h); the scan
+    // goes on, and takes the results back in order (drain_front). The
+    // decompression budget is charged here, in scan order, as if each were
+    // decompressed now.
+    auto task = std::make_shared<EntryTask>();
+    task->fatbin = fatbin;
+    task->entry = entry;
+    task->whole = read_whole(entry);
+    task->object_limit = options_.object_limit;
+    task->decompress_limit = std::min(budget_, options_.object_limit);
+    if (entry.compression != FatbinCompression::kNone && entry.payload_size <= options_.object_limit) {
+      charge(entry.uncompressed_size);
     }
-    if (entry.compression == FatbinCompression::kNone) {
-      describer_.describe(found, stored->span());
-      add_fatbin_entry(std::move(found));
-      return;
-    }
-    const Codec codec = entry.compression == FatbinCompression::kZstd ? Codec::kZstd : Codec::kLz4;
-    Result<std::span<const uint8_t>> out = decompressor_.decompress(
-        codec, stored->span(), entry.uncompressed_size, std::min(budget_, options_.object_limit));
-    charge(entry.uncompressed_size);
-    *stored = Bytes();
-    if (!out.ok()) {
-      found.note = "compressed payload unreadable: " + out.status().message();
-      found.loadable = false;
-    } else {
-      describer_.describe(found, *out);
-    }
-    add_fatbin_entry(std::move(found));
+    pending_.push_back(Pending{std::move(found), task, nvlink_input_});
+    reader_.submit(task);
+    const size_t window = std::max<size_t>(8, size_t{4} * reader_.threads());
+    while (pending_.size() > window) drain_front();
   }
 
-  void add_fatbin_entry(FoundCodeObject found) {
-    if (nvlink_input_ && !found.needs_link) {
+  // Whether a cubin entry is read whole (ScanOptions::read_every_entry).
+  bool read_whole(const FatbinEntry& entry) {
+    if (options_.read_every_entry || entry.kind != kFatbinKindCubin) return true;
+    const std::vector<uint32_t>& majors = options_.nvidia_majors;
+    if (std::find(majors.begin(), majors.end(), entry.sm / 10) != majors.end()) return true;
+    size_t& seen = whole_per_sm_[{entry.sm, (entry.flags & kFatbinFlagArchSpecific) != 0, nvlink_input_}];
+    return seen++ < options_.whole_entries_per_sm;
+  }
+
+  // The oldest entry handed to the reader, once done, into the report.
+  void drain_front() {
+    Pending& pending = pending_.front();
+    reader_.wait(*pending.task);
+    const EntryTask& task = *pending.task;
+    FoundCodeObject found = std::move(pending.found);
+    if (!task.note.empty()) {
+      found.note = task.note;
+      if (task.unreadable) found.loadable = false;
+    } else if (task.decoded_ok) {
+      describer_.describe(found, task.decoded);
+      if (task.decoded.header_only) {
+        ++report_.header_only;
+      } else if (task.decoded.info.ok() && !arch_flag_agrees(*task.decoded.info, task.entry.flags)) {
+        arch_flag_disagrees_ = true;
+      }
+    }
+    const bool nvlink_input = pending.nvlink_input;
+    pending_.pop_front();
+    add_fatbin_entry(std::move(found), nvlink_input);
+  }
+
+  // Every entry handed to the reader, into the report: before a code object
+  // is added here, and before the bytes the entries are read from go.
+  void flush() {
+    while (!pending_.empty()) drain_front();
+  }
+
+  void add_fatbin_entry(FoundCodeObject found, bool nvlink_input) {
+    if (nvlink_input && !found.needs_link) {
       found.loadable = false;
       found.needs_link = true;
       found.note = "relocatable device code (nvcc -rdc) in __nv_relfatbin: input to nvlink when the program is "
@@ -413,6 +456,7 @@ class Scanner {
     MemorySource image(binary->image, "the offload binary's image");
     if (binary->image_kind == static_cast<uint16_t>(ImageKind::kFatbinary)) {
       scan_sequence(whole(image), location, depth + 1);
+      flush();  // the entries read from `image` are done before it goes
       return binary->size;
     }
     Vendor vendor;
@@ -432,6 +476,7 @@ class Scanner {
   // The code object that fills `region`, read and described.
   void add_code_object(const Region& region, const std::string& location, Vendor vendor, std::string target,
                        const std::string& compression) {
+    flush();
     if (!room_for_code_object()) return;
     FoundCodeObject found;
     found.location = location;
@@ -455,7 +500,7 @@ class Scanner {
   }
 
   // Decompresses against what is left of the scan's budget (into an owned
-  // buffer here; fat binary entries use decompressor_'s), charged for
+  // buffer here; fat binary entries use their reader's), charged for
   // every attempt, failed or not: a file of many compressed payloads, valid
   // or corrupt, cannot make it allocate or decompress without bound. One
   // payload decompresses to at most the object limit.
@@ -472,7 +517,7 @@ class Scanner {
 
   // Whether another code object may be listed; the first refusal is a problem.
   bool room_for_code_object() {
-    if (report_.code_objects.size() < kMaxCodeObjects) return true;
+    if (report_.code_objects.size() + pending_.size() < kMaxCodeObjects) return true;
     if (!full_) {
       full_ = true;
       report_.problems.push_back("more than " + std::to_string(kMaxCodeObjects) +
@@ -486,8 +531,17 @@ class Scanner {
   bool nvlink_input_ = false;  // scanning __nv_relfatbin
   uint64_t budget_;
   Describer describer_;
-  Decompressor decompressor_;
   ScanReport report_;
+  bool arch_flag_disagrees_ = false;
+  // Cubins read whole so far, by SM, arch-specific flag and section (__nv_relfatbin or not).
+  std::map<std::tuple<uint32_t, bool, bool>, size_t> whole_per_sm_;
+  struct Pending {
+    FoundCodeObject found;  // what the entry header gave
+    std::shared_ptr<EntryTask> task;
+    bool nvlink_input = false;
+  };
+  EntryReader reader_;
+  std::deque<Pending> pending_;  // handed to reader_, not yet in report_, in scan order
 };
 
 ScanReport finish(Scanner& scanner) {
@@ -503,9 +557,20 @@ ScanReport finish(Scanner& scanner) {
 }  // namespace
 
 ScanReport scan_gpu_source(ByteSource& source, const ScanOptions& options) {
-  Scanner scanner(options);
+  {
+    Scanner scanner(options);
+    scanner.scan_file(source);
+    ScanReport report = finish(scanner);
+    if (!scanner.arch_flag_disagrees() || report.header_only == 0) return report;
+  }
+  // The flags do not say what the cubins do in this file: read every one.
+  ScanOptions every = options;
+  every.read_every_entry = true;
+  Scanner scanner(every);
   scanner.scan_file(source);
-  return finish(scanner);
+  ScanReport report = finish(scanner);
+  report.read_again = true;
+  return report;
 }
 
 ScanReport scan_gpu_binary(std::span<const uint8_t> bytes, const ScanOptions& options) {

@@ -39,6 +39,25 @@ struct ScanOptions {
   uint64_t decompressed_limit = uint64_t{4} << 30;
   // The most bytes of kernel names the report keeps (the rest are counted).
   uint64_t kernel_name_limit = uint64_t{8} << 20;
+
+  // Which CUDA fat binary cubins are read whole (decompressed, their kernels
+  // listed): every one, or, with read_every_entry false, those a verdict
+  // for a GPU of one of `nvidia_majors` (9 for sm_90) could choose, every
+  // PTX entry, and the first whole_entries_per_sm cubins of each SM (their
+  // kernel names, for a summary). Of the rest only the ELF header is read
+  // (FoundCodeObject::kernels_known false): format, e_type (relocatable or
+  // not) and the SM, and the entry's arch-specific flag (fatbin.h) for the
+  // suffix. Where a cubin read whole has a suffix other than its flag and
+  // header predict, the file is scanned again, every entry whole.
+  bool read_every_entry = true;
+  std::vector<uint32_t> nvidia_majors;
+  size_t whole_entries_per_sm = 2;
+  // Threads that read fat binary entries: 0 for the CPUs this process may
+  // run on (at most 16), 1 for none beside the scanning one. The report is
+  // the same whatever the number.
+  unsigned threads = 0;
+  // The most bytes their payloads and buffers hold at once (entry_reader.h).
+  uint64_t memory_budget = uint64_t{64} << 20;
 };
 
 struct FoundCodeObject {
@@ -71,6 +90,11 @@ struct ScanReport {
   std::vector<std::string> containers;  // what was found, outermost first: ".hip_fatbin section: clang offload bundle, 3 entries"
   std::vector<FoundCodeObject> code_objects;
   std::vector<std::string> problems;  // what could not be read and why
+  // Code objects of which only the ELF header was read (ScanOptions::read_every_entry).
+  size_t header_only = 0;
+  // A fat binary entry's arch-specific flag disagreed with its cubin's own
+  // target, so every entry was read whole.
+  bool read_again = false;
 };
 
 ScanReport scan_gpu_binary(std::span<const uint8_t> bytes, const ScanOptions& options = {});

@@ -45,6 +45,11 @@ Result<Bytes> ByteSource::read_bytes(uint64_t offset, uint64_t size) {
   return bytes_within(offset, size);
 }
 
+Result<std::span<const uint8_t>> ByteSource::read_into(uint64_t offset, uint64_t size, PageBuffer& scratch) {
+  DEVBIN_RETURN_IF_ERROR(check_range(offset, size));
+  return into_within(offset, size, scratch);
+}
+
 Result<std::span<const uint8_t>> MemorySource::header_within(uint64_t offset, uint64_t size) {
   return bytes_.subspan(offset, size);
 }
@@ -117,6 +122,23 @@ Result<Bytes> FileSource::bytes_within(uint64_t offset, uint64_t size) {
   std::vector<uint8_t> out(size);
   DEVBIN_RETURN_IF_ERROR(pread_exactly(offset, out));
   return Bytes(std::move(out));
+}
+
+Result<std::span<const uint8_t>> FileSource::into_within(uint64_t offset, uint64_t size, PageBuffer& scratch) {
+  const std::span<uint8_t> out = scratch.get(size);
+  if (out.size() != size) {
+    return failed_precondition("no memory for " + number(size) + " bytes of " + name() + " (mmap failed)");
+  }
+  DEVBIN_RETURN_IF_ERROR(pread_exactly(offset, out));
+  return std::span<const uint8_t>(out);
+}
+
+Result<std::span<const uint8_t>> Region::read_into(uint64_t at, uint64_t count, PageBuffer& scratch) const {
+  if (!range_fits(at, count, size)) {
+    return data_loss(number(count) + " bytes at offset " + util::hex(at) + " end past the end of the " +
+                     number(size) + " bytes there");
+  }
+  return source->read_into(offset + at, count, scratch);
 }
 
 Result<std::span<const uint8_t>> Region::header(uint64_t at, uint64_t count) const {

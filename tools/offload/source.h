@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "devbin/status.h"
+#include "page_buffer.h"
 
 namespace devbin::offload {
 
@@ -52,6 +53,11 @@ class ByteSource {
   Result<std::span<const uint8_t>> header(uint64_t offset, uint64_t size);
   // `size` bytes at `offset`, as long as the caller keeps them.
   Result<Bytes> read_bytes(uint64_t offset, uint64_t size);
+  // The same into `scratch` where they must be copied (reused from call to
+  // call: it only grows), else a view of the source's own bytes; valid until
+  // `scratch` changes. Safe from several threads at once, each with its own
+  // scratch (header() is not).
+  Result<std::span<const uint8_t>> read_into(uint64_t offset, uint64_t size, PageBuffer& scratch);
   // Where the first byte at or after `offset` that may not be zero lies: past
   // a hole of a sparse file (SEEK_DATA), else `offset` itself; size() when
   // only a hole follows.
@@ -62,6 +68,7 @@ class ByteSource {
   // [offset, offset + size) lies within the source.
   virtual Result<std::span<const uint8_t>> header_within(uint64_t offset, uint64_t size) = 0;
   virtual Result<Bytes> bytes_within(uint64_t offset, uint64_t size) = 0;
+  virtual Result<std::span<const uint8_t>> into_within(uint64_t offset, uint64_t size, PageBuffer& scratch) = 0;
 
  private:
   Status check_range(uint64_t offset, uint64_t size) const;
@@ -78,6 +85,9 @@ class MemorySource final : public ByteSource {
  private:
   Result<std::span<const uint8_t>> header_within(uint64_t offset, uint64_t size) override;
   Result<Bytes> bytes_within(uint64_t offset, uint64_t size) override;
+  Result<std::span<const uint8_t>> into_within(uint64_t offset, uint64_t size, PageBuffer&) override {
+    return bytes_.subspan(offset, size);
+  }
   std::span<const uint8_t> bytes_;
 };
 
@@ -98,6 +108,7 @@ class FileSource final : public ByteSource {
   FileSource(int fd, uint64_t size, std::string name) : ByteSource(size, std::move(name)), fd_(fd) {}
   Result<std::span<const uint8_t>> header_within(uint64_t offset, uint64_t size) override;
   Result<Bytes> bytes_within(uint64_t offset, uint64_t size) override;
+  Result<std::span<const uint8_t>> into_within(uint64_t offset, uint64_t size, PageBuffer& scratch) override;
   Status pread_exactly(uint64_t offset, std::span<uint8_t> out);
 
   int fd_;
@@ -116,6 +127,7 @@ struct Region {
   // Up to `count` bytes at `at`: fewer where the region ends first.
   Result<std::span<const uint8_t>> header_up_to(uint64_t at, uint64_t count) const;
   Result<Bytes> read_bytes(uint64_t at, uint64_t count) const;
+  Result<std::span<const uint8_t>> read_into(uint64_t at, uint64_t count, PageBuffer& scratch) const;
   // [at, at + count) must lie within this region (the caller checked).
   Region sub(uint64_t at, uint64_t count) const { return {source, offset + at, count}; }
   Region from(uint64_t at) const { return {source, offset + at, size - at}; }
