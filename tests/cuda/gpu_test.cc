@@ -114,6 +114,23 @@ class CudaGpuTest : public ::testing::Test {
     }
   }
 
+  // Updates `length` random bytes at `offset` from a host buffer that is
+  // overwritten as soon as update returns (the bytes must have been taken),
+  // and checks them with run_and_check.
+  void update_and_check(const Buffer& buffer, uint64_t offset, uint64_t length, const std::string& what) {
+    std::vector<uint8_t> data(length);
+    random_bytes(data);
+    run_and_check(
+        buffer, offset, data,
+        [&](DevicePtr target) {
+          std::vector<uint8_t> reused = data;
+          Status status = device().update(stream(), target, reused);
+          std::fill(reused.begin(), reused.end(), uint8_t{0x77});
+          return status;
+        },
+        what);
+  }
+
   static std::string* skip_reason_;
   static Status* open_error_;
   static Device* device_;
@@ -604,17 +621,8 @@ TEST_F(CudaGpuTest, UpdateWritesTheHostBytesAtAnyOffset) {
   for (uint64_t length : {uint64_t{64}, uint64_t{4096}, uint64_t{DEVBIN_UPDATE_MAX_BYTES}, uint64_t{1},
                           uint64_t{4097}, uint64_t{12345}}) {
     for (uint64_t offset : {uint64_t{0}, uint64_t{1}, uint64_t{3}, uint64_t{7}}) {
-      std::vector<uint8_t> data(length);
-      random_bytes(data);
-      run_and_check(
-          buffer, offset, data,
-          [&](DevicePtr target) {
-            std::vector<uint8_t> reused = data;
-            Status status = device().update(stream(), target, reused);
-            std::fill(reused.begin(), reused.end(), uint8_t{0x77});
-            return status;
-          },
-          "update of " + std::to_string(length) + " bytes at offset " + std::to_string(offset));
+      update_and_check(buffer, offset, length, "update of " + std::to_string(length) + " bytes at offset " +
+                                                   std::to_string(offset));
     }
   }
 }
@@ -659,17 +667,8 @@ TEST_F(CudaGpuTest, VendorPathsAndKernelsWriteTheSameBytes) {
     for (const uint64_t length : {uint64_t{1}, uint64_t{3}, uint64_t{4}, uint64_t{5}, uint64_t{7}, uint64_t{8},
                                   uint64_t{9}, uint64_t{64}, uint64_t{4096}, uint64_t{DEVBIN_UPDATE_MAX_BYTES}}) {
       for (const uint64_t offset : {uint64_t{0}, uint64_t{2}, uint64_t{4}, uint64_t{8}}) {
-        std::vector<uint8_t> data(length);
-        random_bytes(data);
-        run_and_check(
-            buffer, offset, data,
-            [&](DevicePtr to) {
-              std::vector<uint8_t> reused = data;
-              Status status = device().update(stream(), to, reused);
-              std::fill(reused.begin(), reused.end(), uint8_t{0x77});  // the bytes were taken
-              return status;
-            },
-            path + ": update of " + std::to_string(length) + " bytes at +" + std::to_string(offset));
+        update_and_check(buffer, offset, length,
+                         path + ": update of " + std::to_string(length) + " bytes at +" + std::to_string(offset));
         if (HasFatalFailure() || HasFailure()) return dev.set_vendor_paths(true);
       }
     }
