@@ -160,7 +160,9 @@ TEST_F(VendorPathTest, FillTakesTheMemsetOfItsPeriodUpToTheCrossover) {
 
 TEST_F(VendorPathTest, UpdateTakesAWriteValueOrAStagedCopy) {
   open("ok");
-  const uint8_t bytes[8] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88};
+  // Longer than the longest case below (9 bytes), so every case reads only
+  // the caller's bytes.
+  const uint8_t bytes[16] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99};
   ASSERT_TRUE(device_->update(*stream_, base() + 8, {bytes, 4}).ok());
   std::vector<StubCall> calls = take_calls();
   ASSERT_EQ(calls.size(), 1u);
