@@ -13,7 +13,9 @@
 # DEVBIN_FUZZ_CXX (default clang-22 / clang++-22), DEVBIN_FUZZ_WORKERS (parallel
 # fuzzing processes per target, default 1), DEVBIN_FUZZ_RUNS (stop each target
 # after this many executions, or at SECONDS, whichever comes first: the long
-# campaign is `DEVBIN_FUZZ_RUNS=10000000 scripts/fuzz.sh 86400 TARGET`).
+# campaign is `DEVBIN_FUZZ_RUNS=10000000 scripts/fuzz.sh 86400 TARGET`),
+# DEVBIN_FUZZ_BINARIES (a folder of fuzz targets built elsewhere by this
+# script, to run them on a machine without clang: nothing is built then).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,11 +30,14 @@ workers=${DEVBIN_FUZZ_WORKERS:-1}
 generator=()
 command -v ninja >/dev/null && generator=(-G Ninja)
 
-cmake -S . -B "$build" "${generator[@]}" \
-  -DCMAKE_C_COMPILER="${DEVBIN_FUZZ_CC:-clang-22}" -DCMAKE_CXX_COMPILER="${DEVBIN_FUZZ_CXX:-clang++-22}" \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDEVBIN_BUILD_FUZZERS=ON \
-  -DDEVBIN_BUILD_TESTS=OFF -DDEVBIN_BUILD_BENCHMARKS=OFF -DDEVBIN_BUILD_TOOLS=OFF >/dev/null
-cmake --build "$build" --target fuzzers --parallel 2
+binaries=${DEVBIN_FUZZ_BINARIES:-$build/fuzz}
+if [ -z "${DEVBIN_FUZZ_BINARIES:-}" ]; then
+  cmake -S . -B "$build" "${generator[@]}" \
+    -DCMAKE_C_COMPILER="${DEVBIN_FUZZ_CC:-clang-22}" -DCMAKE_CXX_COMPILER="${DEVBIN_FUZZ_CXX:-clang++-22}" \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDEVBIN_BUILD_FUZZERS=ON \
+    -DDEVBIN_BUILD_TESTS=OFF -DDEVBIN_BUILD_BENCHMARKS=OFF -DDEVBIN_BUILD_TOOLS=OFF >/dev/null
+  cmake --build "$build" --target fuzzers --parallel 2
+fi
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
@@ -42,7 +47,7 @@ fi
 failed=()
 summary=()
 for target in "${targets[@]}"; do
-  binary="$build/fuzz/$target"
+  binary="$binaries/$target"
   if [ ! -x "$binary" ]; then
     echo "no fuzz target '$target' (expected $binary; targets: $(ls fuzz/corpus | tr '\n' ' '))" >&2
     exit 2
