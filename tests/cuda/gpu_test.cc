@@ -681,7 +681,7 @@ TEST_F(CudaGpuTest, VendorPathsAndKernelsWriteTheSameBytes) {
 // every copy still lands the bytes it was given.
 TEST_F(CudaGpuTest, StagedCopiesKeepTheirBytesAcrossTheStagingRing) {
   const uint64_t each = 12345;
-  const int updates = 64;  // about 12 segments' worth
+  const int updates = 256;  // about 12 segments' worth (StagingRing::kSegmentBytes)
   Buffer buffer = allocate(each * updates);
   std::vector<uint8_t> all(each * updates);
   random_bytes(all);

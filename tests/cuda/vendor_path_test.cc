@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "cuda/staging_ring.h"
 #include "devbin/cuda.h"
 #include "devbin/vendor_path.h"
 #include "tests/cuda/test_env.h"
@@ -193,15 +194,14 @@ TEST_F(VendorPathTest, UpdateTakesAWriteValueOrAStagedCopy) {
     std::memcpy(&head, bytes, std::min<uint64_t>(c.length, 8));
     EXPECT_EQ(calls[0].value, head);
   }
-  // The largest update is one staged copy (in a fresh segment: the event of
-  // the one the small copies used is recorded first).
+  // The largest update is one staged copy (in the segment the small copies
+  // used: it still has room).
   std::vector<uint8_t> large(DEVBIN_UPDATE_MAX_BYTES, 0x5a);
   ASSERT_TRUE(device_->update(*stream_, base() + 1, large).ok());
   calls = take_calls();
-  ASSERT_EQ(calls.size(), 2u);
-  EXPECT_STREQ(calls[0].call, "cuEventRecord");
-  EXPECT_STREQ(calls[1].call, "cuMemcpyHtoDAsync_v2");
-  EXPECT_EQ(calls[1].count, DEVBIN_UPDATE_MAX_BYTES);
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_STREQ(calls[0].call, "cuMemcpyHtoDAsync_v2");
+  EXPECT_EQ(calls[0].count, DEVBIN_UPDATE_MAX_BYTES);
   // A refused update calls nothing.
   std::vector<uint8_t> too_large(DEVBIN_UPDATE_MAX_BYTES + 1);
   EXPECT_FALSE(device_->update(*stream_, base(), too_large).ok());
@@ -213,19 +213,25 @@ TEST_F(VendorPathTest, UpdateTakesAWriteValueOrAStagedCopy) {
 // back round to it.
 TEST_F(VendorPathTest, StagingMemoryIsReusedOnlyAfterItsEvent) {
   open("ok");
-  std::vector<uint8_t> segment(DEVBIN_UPDATE_MAX_BYTES, 1);
-  const int updates = 9;  // fills 9 segments of a 4-segment ring
-  for (int i = 0; i < updates; ++i) ASSERT_TRUE(device_->update(*stream_, base(), segment).ok());
+  std::vector<uint8_t> largest(DEVBIN_UPDATE_MAX_BYTES, 1);
+  // Updates at a 64-byte line start use exactly their length of a segment.
+  const uint64_t per_segment = devbin::cuda::StagingRing::kSegmentBytes / DEVBIN_UPDATE_MAX_BYTES;
+  const uint64_t segments = 9;  // of a ring of 4
+  ASSERT_EQ(devbin::cuda::StagingRing::kSegments, 4u);
+  const uint64_t updates = segments * per_segment;
+  for (uint64_t i = 0; i < updates; ++i) ASSERT_TRUE(device_->update(*stream_, base(), largest).ok());
   const std::vector<StubCall> calls = take_calls();
   std::vector<std::string> names;
   for (const StubCall& call : calls) names.emplace_back(call.call);
-  // Copy 0 fills segment 0; each later copy first records the event of the
-  // segment it leaves, and from copy 4 on waits for the event of the segment
-  // it returns to, which is the one recorded 4 copies earlier.
-  std::vector<std::string> expected = {"cuMemcpyHtoDAsync_v2"};
-  for (int i = 1; i < updates; ++i) {
-    expected.emplace_back("cuEventRecord");
-    if (i >= 4) expected.emplace_back("cuEventSynchronize");
+  // Each copy that starts a segment after the first records the event of the
+  // segment it leaves, and from the fifth segment on waits for the event of
+  // the segment it returns to, which is the one recorded 4 segments earlier.
+  std::vector<std::string> expected;
+  for (uint64_t i = 0; i < updates; ++i) {
+    if (i != 0 && i % per_segment == 0) {
+      expected.emplace_back("cuEventRecord");
+      if (i / per_segment >= 4) expected.emplace_back("cuEventSynchronize");
+    }
     expected.emplace_back("cuMemcpyHtoDAsync_v2");
   }
   EXPECT_EQ(names, expected);

@@ -42,6 +42,7 @@
 #ifndef DEVBIN_CUDA_H_
 #define DEVBIN_CUDA_H_
 
+#include <atomic>
 #include <mutex>
 #include <type_traits>
 #include <utility>
@@ -245,9 +246,11 @@ class Stream final : public DriverObject, public devbin::Queue {
   bool staging_ready() const;
   Status staged_copy(const VendorOp& op);
   bool owned_;
-  // Page-locked staging memory for staged copies (runtime/src/cuda/staging_ring.h).
+  // Page-locked staging memory for staged copies (runtime/src/cuda/staging_ring.h),
+  // made under the mutex; staging_made_ says it exists without taking the mutex.
   mutable std::mutex staging_mutex_;
   mutable std::unique_ptr<StagingRing> staging_;
+  mutable std::atomic<bool> staging_made_{false};
 };
 
 class Event : public DriverObject {

@@ -27,8 +27,10 @@ namespace devbin::cuda {
 class StagingRing {
  public:
   static constexpr uint32_t kSegments = 4;
-  // One update's largest payload always fits a segment.
-  static constexpr uint64_t kSegmentBytes = DEVBIN_UPDATE_MAX_BYTES;
+  // Four of the largest updates fit a segment, so a segment's event (one
+  // cuEventRecord, as dear as the copy itself) is recorded at most once per
+  // four copies.
+  static constexpr uint64_t kSegmentBytes = 4 * uint64_t{DEVBIN_UPDATE_MAX_BYTES};
   // A segment's memory, with room to start a copy at the target's offset in
   // a 64-byte line.
   static constexpr uint64_t kSegmentStride = kSegmentBytes + 64;

@@ -66,6 +66,7 @@ bool Stream::takes(VendorOpKind kind) const {
 }
 
 bool Stream::staging_ready() const {
+  if (staging_made_.load(std::memory_order_acquire)) return true;
   std::lock_guard<std::mutex> lock(staging_mutex_);
   if (staging_ != nullptr) return true;
   auto scope = device_->impl_->enter();
@@ -73,6 +74,7 @@ bool Stream::staging_ready() const {
   auto ring = StagingRing::create(*device_->impl_, static_cast<CUstream>(handle_));
   if (!ring.ok()) return false;
   staging_ = std::move(*ring);
+  staging_made_.store(true, std::memory_order_release);
   return true;
 }
 
