@@ -77,6 +77,12 @@ struct Device::Impl {
   ~Impl() { (void)release(); }
 };
 
+// The driver, loaded and initialized; any failure on the way as a Status
+// (cuda/properties.cc).
+Result<const driver::Api*> usable_driver();
+
+inline driver::CUstream stream_handle(Stream& stream) { return static_cast<driver::CUstream>(stream.native_handle()); }
+
 }  // namespace devbin::cuda
 
 #endif  // DEVBIN_RUNTIME_SRC_CUDA_DEVICE_IMPL_H_

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
-// A CUDA stream as a devbin Queue: its launches, its vendor operations
+// A CUDA stream as a devbin Queue: made by the device or the caller's own
+// wrapped, its launches, its vendor operations
 // (devbin/vendor_path.h) and its wait.
 #include <mutex>
 #include <string>
 
+#include "code_object/elf.h"
 #include "cuda/context_scope.h"
 #include "cuda/device_impl.h"
 #include "cuda/driver.h"
@@ -13,6 +15,7 @@
 namespace devbin::cuda {
 
 using driver::check;
+using driver::CUcontext;
 using driver::CUstream;
 
 Stream::Stream(const Device* device, void* handle, bool owned) : DriverObject(device, handle), owned_(owned) {}
@@ -122,6 +125,62 @@ Status Stream::staged_copy(const VendorOp& op) {
   std::lock_guard<std::mutex> lock(staging_mutex_);
   if (staging_ == nullptr) return internal_error("staged copy: the stream has no staging memory");
   return staging_->copy(op.target, op.data);
+}
+
+namespace {
+
+// The stream handles that name a default stream rather than a created one
+// (cuda.h's CU_STREAM_LEGACY and CU_STREAM_PER_THREAD).
+constexpr uintptr_t kStreamLegacy = 0x1;
+constexpr uintptr_t kStreamPerThread = 0x2;
+
+}  // namespace
+
+Result<std::unique_ptr<Stream>> Device::create_stream() const {
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
+  CUstream handle = nullptr;
+  // A blocking stream (flags 0): the synchronous copies on the legacy default
+  // stream then wait for work enqueued here, as callers expect.
+  DEVBIN_RETURN_IF_ERROR(check(*impl_->api, impl_->api->cuStreamCreate(&handle, 0), "cuStreamCreate"));
+  return std::unique_ptr<Stream>(new Stream(this, handle, true));
+}
+
+Result<std::unique_ptr<devbin::Queue>> Device::create_own_queue() const {
+  DEVBIN_ASSIGN_OR_RETURN(std::unique_ptr<Stream> stream, create_stream());
+  return std::unique_ptr<devbin::Queue>(std::move(stream));
+}
+
+Result<std::unique_ptr<devbin::Queue>> Device::wrap_queue(void* native_queue) const {
+  DEVBIN_ASSIGN_OR_RETURN(std::unique_ptr<Stream> stream, wrap_stream(native_queue));
+  return std::unique_ptr<devbin::Queue>(std::move(stream));
+}
+
+Result<std::unique_ptr<Stream>> Device::wrap_stream(void* cu_stream) const {
+  if (cu_stream == nullptr) {
+    return invalid_argument(name() + ": wrap_queue: a null CUstream; a stream devbin does not own must be named: "
+                            "a created stream, or CU_STREAM_LEGACY (0x1) / CU_STREAM_PER_THREAD (0x2) for a "
+                            "default stream");
+  }
+  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
+  const uintptr_t handle = reinterpret_cast<uintptr_t>(cu_stream);
+  // A default stream belongs to whichever context is current when work is
+  // enqueued on it: devbin makes its own current for every call.
+  if (handle != kStreamLegacy && handle != kStreamPerThread) {
+    CUcontext context = nullptr;
+    const driver::CUresult found = impl_->api->cuStreamGetCtx(static_cast<CUstream>(cu_stream), &context);
+    if (found != driver::CUDA_SUCCESS) {
+      return invalid_argument(name() + ": wrap_queue: the driver does not know CUstream " + elf::hex(handle) +
+                              " (cuStreamGetCtx: " + driver::error_text(*impl_->api, found) +
+                              "): a destroyed stream, or not a stream");
+    }
+    if (context != impl_->context) {
+      return invalid_argument(name() + ": wrap_queue: CUstream " + elf::hex(handle) + " belongs to CUDA context " +
+                              elf::hex(reinterpret_cast<uintptr_t>(context)) + "; expected a stream of this "
+                              "device's primary context " + elf::hex(reinterpret_cast<uintptr_t>(impl_->context)) +
+                              " (another device, or a context the caller created)");
+    }
+  }
+  return std::unique_ptr<Stream>(new Stream(this, cu_stream, false));
 }
 
 }  // namespace devbin::cuda
