@@ -17,15 +17,20 @@
 
 namespace devbin {
 
-Status Device::submit(Queue& queue, std::span<const Launch> launches) const {
+Status Device::check_owner(const Queue& queue) const {
   if (queue.owner() != this) return invalid_argument(name() + ": the queue belongs to another device");
+  return Status::Ok();
+}
+
+Status Device::submit(Queue& queue, std::span<const Launch> launches) const {
+  DEVBIN_RETURN_IF_ERROR(check_owner(queue));
   return queue.submit(launches);
 }
 
 Status Device::fill(Queue& queue, DevicePtr target, uint64_t length, std::span<const uint8_t> pattern) const {
   DEVBIN_ASSIGN_OR_RETURN(devbin_fill_args_t args, make_fill_args(target, length, pattern));
   if (length == 0) return Status::Ok();
-  if (queue.owner() != this) return invalid_argument(name() + ": the queue belongs to another device");
+  DEVBIN_RETURN_IF_ERROR(check_owner(queue));
   // The pattern's period divides its width, so the target and length that
   // make_fill_args accepted are multiples of it too.
   const uint32_t period = pattern_period(pattern);
@@ -105,7 +110,7 @@ Status Device::dispatch_patch(Queue& queue, const devbin_dispatch_args_t& args) 
 
 Status Device::update(Queue& queue, DevicePtr target, std::span<const uint8_t> data) const {
   DEVBIN_RETURN_IF_ERROR(check_update(target, data));
-  if (queue.owner() != this) return invalid_argument(name() + ": the queue belongs to another device");
+  DEVBIN_RETURN_IF_ERROR(check_owner(queue));
   if (const VendorPathRule* rule =
           vendor_path(queue, VendorPathOperation::kUpdate, static_cast<uint32_t>(data.size()), target, data.size())) {
     VendorOp op;
@@ -135,7 +140,7 @@ Status Device::update(Queue& queue, DevicePtr target, std::span<const uint8_t> d
 }
 
 Result<ClockCalibration> Device::calibrate_clock(Queue& queue, uint32_t samples) const {
-  if (queue.owner() != this) return invalid_argument(name() + ": the queue belongs to another device");
+  DEVBIN_RETURN_IF_ERROR(check_owner(queue));
   if (queue.native_handle() == nullptr) {
     return failed_precondition("calibrate_clock: a Recorder runs nothing; calibrate on a queue that runs the kernel");
   }

@@ -316,6 +316,8 @@ class Device {
   virtual std::string name() const = 0;  // "CUDA device 0", "HSA GPU agent 1"
 
  private:
+  // OK when `queue` is a queue of this device; every operation asks first.
+  Status check_owner(const Queue& queue) const;
   // Hands one operation's launches to `queue`, a queue of this device.
   Status submit(Queue& queue, std::span<const Launch> launches) const;
   // The vendor path the table gives this operation on `queue`, or nullptr
