@@ -46,7 +46,17 @@ inline std::string stub_driver_copy(const std::string& source, const std::string
   std::filesystem::create_directories(dir);
   // One file per process and name: tests may run in parallel, and a library
   // another process has mapped must never be overwritten.
+  // A copy this process made earlier may still be mapped (the driver
+  // loader keeps its library): it is reused, never written again. (One left
+  // by an earlier process of the same pid is reused only if it is as new as
+  // the source and as large.)
   const std::filesystem::path copy = dir / ("libcuda-" + name + "-" + std::to_string(getpid()) + ".so");
+  std::error_code error;
+  if (std::filesystem::exists(copy, error) &&
+      std::filesystem::file_size(copy, error) == std::filesystem::file_size(source, error) &&
+      std::filesystem::last_write_time(copy, error) >= std::filesystem::last_write_time(source, error)) {
+    return copy.string();
+  }
   std::filesystem::copy_file(source, copy, std::filesystem::copy_options::overwrite_existing);
   return copy.string();
 }
