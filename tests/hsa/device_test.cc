@@ -33,7 +33,7 @@ TEST_F(HsaDevice, AgentsAreListedWithTheirIsas) {
   ASSERT_TRUE(agents.ok()) << agents.status().to_string();
   ASSERT_EQ(agents->size(), 2u);  // the CPU agent is not listed
   const AgentProperties& first = agents->at(0);
-  EXPECT_EQ(first.index, 0);
+  EXPECT_EQ(first.ordinal, 0);
   EXPECT_EQ(first.name, "gfx1100");
   EXPECT_EQ(first.product_name, "Fake gfx1100");
   // As ROCm 6.4 lists them: the agent's ISA, then its generic one.
@@ -45,7 +45,7 @@ TEST_F(HsaDevice, AgentsAreListedWithTheirIsas) {
   EXPECT_EQ(first.pci_bus_id.size(), std::string("0000:11:00.0").size());
   EXPECT_EQ(first.pci_bus_id.substr(0, 5), "0000:");
   const AgentProperties& second = agents->at(1);
-  EXPECT_EQ(second.index, 1);
+  EXPECT_EQ(second.ordinal, 1);
   ASSERT_EQ(second.isa_names.size(), 1u);  // gfx90a has no generic ISA
   EXPECT_EQ(second.isa_names[0], "amdgcn-amd-amdhsa--gfx90a:xnack-");
   EXPECT_EQ(second.wavefront_size, 64u);
@@ -69,10 +69,10 @@ TEST_F(HsaDevice, AnAgentThatCannotBeQueriedIsListedWithWhy) {
   ASSERT_EQ(agents->size(), 3u);
   EXPECT_TRUE(agents->at(0).status.ok());
   EXPECT_TRUE(agents->at(2).status.ok());
-  EXPECT_EQ(agents->at(2).index, 2);
+  EXPECT_EQ(agents->at(2).ordinal, 2);
   EXPECT_EQ(agents->at(2).name, "gfx1201");
   const AgentProperties& broken = agents->at(1);
-  EXPECT_EQ(broken.index, 1);
+  EXPECT_EQ(broken.ordinal, 1);
   EXPECT_EQ(broken.name, "gfx90a");  // read before the failing query
   ASSERT_FALSE(broken.status.ok());
   EXPECT_PRED_FORMAT2(assert_contains, broken.status.message(), "hsa_agent_iterate_isas");

@@ -123,7 +123,7 @@ class HsaThreads : public ::testing::Test {
   }
 
   // `length` bytes at `address`, read back.
-  static std::vector<uint8_t> read(const hsa::Device& device, hsa::DevicePtr address, size_t length) {
+  static std::vector<uint8_t> read(const hsa::Device& device, DevicePtr address, size_t length) {
     std::vector<uint8_t> bytes(length);
     Status status = device.copy_to_host(bytes.data(), address, length);
     EXPECT_TRUE(status.ok()) << status.to_string();
@@ -148,7 +148,7 @@ TEST_F(HsaThreads, DevicesOpenFromManyThreadsAtOnce) {
       auto device = hsa::Device::open(index, {}, &report);
       ASSERT_TRUE(device.ok()) << "thread " << t << ": " << device.status().to_string();
       EXPECT_EQ(report.selection.entry, entries[index]);
-      EXPECT_EQ((*device)->properties().index, index);
+      EXPECT_EQ((*device)->properties().ordinal, index);
       devices.push_back(std::move(device).value());
     }
     // Each is a device of its own that works.
@@ -234,8 +234,8 @@ TEST_F(HsaThreads, AllThreadsEnqueueOnOneQueue) {
   run_threads([&](int t) {
     for (int i = 0; i < kOps; ++i) {
       const int region = t * kOps + i;
-      const hsa::DevicePtr from = source->address() + region * kBlock;
-      const hsa::DevicePtr to = target->address() + region * kBlock;
+      const DevicePtr from = source->address() + region * kBlock;
+      const DevicePtr to = target->address() + region * kBlock;
       const uint8_t value = byte_of(t, i);
       if (i % 8 == 7) {
         auto args = make_fill_args(from, kBlock, {&value, 1});
@@ -332,8 +332,8 @@ TEST_F(HsaThreads, AllThreadsEnqueueOnOneWrappedNativeQueue) {
     run_threads([&](int t) {
       for (int i = 0; i < kOps; ++i) {
         const int region = t * kOps + i;
-        const hsa::DevicePtr from = source->address() + region * kBlock;
-        const hsa::DevicePtr to = target->address() + region * kBlock;
+        const DevicePtr from = source->address() + region * kBlock;
+        const DevicePtr to = target->address() + region * kBlock;
         const uint8_t value = byte_of(t, i);
         if (i % 3 == 0) {
           const std::vector<uint8_t> bytes(kBlock, value);
@@ -446,7 +446,7 @@ TEST_F(CudaThreads, StreamsOfTheirOwnAndOneSharedStream) {
   ASSERT_TRUE(shared_or.ok());
   cuda::Stream& shared = *shared_or.value();
   std::mutex addresses_mutex;
-  std::set<cuda::DevicePtr> addresses;  // of buffers alive at the same time
+  std::set<DevicePtr> addresses;  // of buffers alive at the same time
 
   Watchdog watchdog("CUDA streams");
   run_threads([&](int t) {

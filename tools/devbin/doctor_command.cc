@@ -70,13 +70,13 @@ std::vector<GpuQuery> machine_gpus(std::vector<std::string>* notes) {
       for (const hsa::AgentProperties& agent : *agents) {
         Result<AmdgpuTargetId> target = agent.target();
         if (!target.ok()) {
-          notes->push_back("HSA agent " + std::to_string(agent.index) + ": " + target.status().message());
+          notes->push_back("HSA agent " + std::to_string(agent.ordinal) + ": " + target.status().message());
           continue;
         }
         GpuQuery gpu;
         gpu.target.vendor = Vendor::kAmdgpu;
         gpu.target.amdgpu = *target;
-        gpu.label = "HSA agent " + std::to_string(agent.index) + " (" +
+        gpu.label = "HSA agent " + std::to_string(agent.ordinal) + " (" +
                     (agent.product_name.empty() ? agent.name : agent.product_name) + ", " + target->to_string() +
                     ")";
         gpus.push_back(std::move(gpu));

@@ -266,7 +266,7 @@ namespace {
 
 using cuda::Buffer;
 using cuda::Device;
-using cuda::DevicePtr;
+using devbin::DevicePtr;
 using cuda::Stream;
 
 double median(std::vector<double> values) {

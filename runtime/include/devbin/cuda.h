@@ -58,8 +58,6 @@ namespace devbin::cuda {
 // place, or a test's stand-in).
 inline constexpr char kDriverPathEnv[] = "DEVBIN_CUDA_DRIVER_PATH";
 
-using DevicePtr = uint64_t;
-
 struct DriverInfo {
   std::string library;                 // the path dlopen opened
   int version = 0;                     // cuDriverGetVersion: 13000 for CUDA 13.0

@@ -59,6 +59,8 @@ namespace hsa {
 class Device;
 }
 
+// A device address, the same type on every backend (devbin::cuda and
+// devbin::hsa use this one).
 using DevicePtr = uint64_t;
 
 

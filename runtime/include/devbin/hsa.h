@@ -91,8 +91,6 @@ namespace devbin::hsa {
 // unusual place, or a test's stand-in).
 inline constexpr char kRuntimePathEnv[] = "DEVBIN_HSA_RUNTIME_PATH";
 
-using DevicePtr = uint64_t;
-
 struct RuntimeInfo {
   std::string library;         // the path dlopen opened
   uint16_t version_major = 0;  // the HSA specification version the runtime implements
@@ -106,9 +104,9 @@ struct RuntimeInfo {
 Result<RuntimeInfo> runtime_info();
 
 struct AgentProperties {
-  int index = 0;             // ordinal among the GPU agents, in hsa_iterate_agents order (ROCR_VISIBLE_DEVICES applies)
+  int ordinal = 0;           // among the GPU agents, in hsa_iterate_agents order (ROCR_VISIBLE_DEVICES applies)
   // OK, or why the runtime would not describe this agent. list_agents still
-  // lists such an agent, with `index` and whatever was read before the
+  // lists such an agent, with `ordinal` and whatever was read before the
   // failure, so one broken agent hides no other; opening it fails the same way.
   Status status;
   std::string name;          // HSA_AGENT_INFO_NAME: "gfx942"
@@ -305,7 +303,7 @@ class Device final : public devbin::Device {
   Device& operator=(const Device&) = delete;
 
   const AgentProperties& properties() const { return properties_; }
-  DeviceId id() const override { return {Backend::kHsa, properties_.index}; }
+  DeviceId id() const override { return {Backend::kHsa, properties_.ordinal}; }
   const DeviceReport& report() const override { return report_; }
   std::string summary() const override;  // "104 CUs, wave64"
   const CodeObjectInfo& code_object() const { return code_object_; }

@@ -99,7 +99,7 @@ Status Device::record(const Launch& launch, devbin_recorded_launch_t& out, std::
   return Status::Ok();
 }
 
-std::string Device::name() const { return "HSA GPU agent " + std::to_string(properties_.index); }
+std::string Device::name() const { return "HSA GPU agent " + std::to_string(properties_.ordinal); }
 
 std::string Device::summary() const {
   return std::to_string(properties_.compute_unit_count) + " CUs, wave" + std::to_string(properties_.wavefront_size);

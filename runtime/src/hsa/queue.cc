@@ -334,7 +334,7 @@ Result<std::unique_ptr<Queue>> Device::attach_queue(std::unique_ptr<Queue::Impl>
   impl->device = this;
   impl->owned = owned;
   impl->faults.agent = impl_->agent;
-  impl->agent_index = properties_.index;
+  impl->agent_index = properties_.ordinal;
   impl->wait_timeout = impl_->wait_timeout;
   impl->kernarg_slot_bytes = impl_->kernarg_slot_bytes;
   impl->kernarg_slots = impl->queue->size;

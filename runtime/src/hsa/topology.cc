@@ -95,7 +95,7 @@ namespace {
 // query that fails.
 Status query_agent(const api::Api& runtime, hsa_agent_t agent, int index, const std::vector<hsa_agent_t>& cpus,
                    AgentProperties& properties) {
-  properties.index = index;
+  properties.ordinal = index;
   hsa_agent_t nearest{};
   if (runtime.hsa_agent_get_info(agent, api::HSA_AMD_AGENT_INFO_NEAREST_CPU, &nearest) == api::HSA_STATUS_SUCCESS) {
     for (size_t i = 0; i < cpus.size(); ++i) {
