@@ -127,7 +127,7 @@ typedef struct devbin_batch_op_t {
   uint32_t pattern[4];
   uint32_t kind;  // DEVBIN_BATCH_FILL or DEVBIN_BATCH_COPY
   uint32_t pattern_width;
-  uint32_t chunk_bytes;  // the chunk size first_chunk was numbered for (number_batch_table sets it)
+  uint32_t chunk_bytes;  // the chunk size first_chunk was numbered for (batch_number sets it)
   uint32_t reserved0;
 } devbin_batch_op_t;
 DEVBIN_ABI_LAYOUT(devbin_batch_op_t, 64, 8);

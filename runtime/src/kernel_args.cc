@@ -132,7 +132,7 @@ Status operation_error(size_t index, const devbin_batch_op_t& op) {
 
 }  // namespace
 
-Result<uint64_t> number_batch_table(std::span<devbin_batch_op_t> ops, uint32_t chunk_bytes) {
+Result<uint64_t> batch_number(std::span<devbin_batch_op_t> ops, uint32_t chunk_bytes) {
   DEVBIN_RETURN_IF_ERROR(check_chunk_bytes(chunk_bytes));
   if (ops.size() > std::numeric_limits<uint32_t>::max()) {
     return invalid_argument("batch: " + std::to_string(ops.size()) + " operations; at most " +
@@ -203,7 +203,7 @@ Result<devbin_batch_args_t> make_batch_args(uint64_t ops, uint32_t op_count, uin
   if (op_count != 0 && chunk_count > most) {
     return invalid_argument("batch: chunk_count " + std::to_string(chunk_count) + " for " + std::to_string(op_count) +
                             " operations of " + std::to_string(chunk_bytes) + "-byte chunks; at most " +
-                            std::to_string(most) + " (expected the count number_batch_table returned)");
+                            std::to_string(most) + " (expected the count batch_number returned)");
   }
   devbin_batch_args_t args{};
   args.ops = ops;

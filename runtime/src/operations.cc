@@ -59,7 +59,7 @@ Status Device::copy(Queue& queue, DevicePtr target, DevicePtr source, uint64_t l
 }
 
 Status Device::batch(Queue& queue, const devbin_batch_args_t& args) const {
-  // chunk_bytes 0 is the default chunk, as number_batch_table numbers with it.
+  // chunk_bytes 0 is the default chunk, as batch_number numbers with it.
   devbin_batch_args_t requested = args;
   if (requested.chunk_bytes == 0) requested.chunk_bytes = DEVBIN_BATCH_CHUNK_BYTES;
   DEVBIN_ASSIGN_OR_RETURN(devbin_batch_args_t checked, make_batch_args(requested));

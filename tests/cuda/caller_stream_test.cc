@@ -123,7 +123,7 @@ class CallerStreamTest : public ::testing::Test {
     const uint8_t seven = 7;
     ops[0] = make_batch_fill(base() + 200000, 5000, {&seven, 1}).value();
     ops[1] = make_batch_copy(base() + 210001, src + 7, 30000).value();
-    const uint64_t chunks = number_batch_table(ops).value();
+    const uint64_t chunks = batch_number(ops).value();
     // The table travels on the stream itself (an inline update), so it is
     // captured with the rest and no host synchronize is needed.
     ASSERT_TRUE(device_->update(queue, table_.address(), {reinterpret_cast<uint8_t*>(ops), sizeof(ops)}).ok());

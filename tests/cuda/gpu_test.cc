@@ -365,7 +365,7 @@ void run_batch(const Device& device, Stream& stream, std::mt19937_64& rng, size_
       image[p.target_offset + k] = p.fill ? p.pattern[k % p.pattern.size()] : source_bytes[p.source_offset + k];
     }
   }
-  auto chunks = number_batch_table(ops);
+  auto chunks = batch_number(ops);
   ASSERT_TRUE(chunks.ok()) << chunks.status().to_string();
   auto table = device.allocate(ops.size() * sizeof(devbin_batch_op_t));
   ASSERT_TRUE(table.ok());

@@ -59,7 +59,7 @@ TestOp copy_op(size_t target_offset, size_t source_offset, size_t length, uint64
 }
 
 // first_chunk as the host numbers it (devbin/kernel_args.h
-// number_batch_table, tested on its own in tests/runtime); the chunk count.
+// batch_number, tested on its own in tests/runtime); the chunk count.
 uint64_t number(std::vector<devbin_batch_op_t>& ops, uint32_t chunk_bytes) {
   uint64_t chunks = 0;
   for (devbin_batch_op_t& op : ops) {

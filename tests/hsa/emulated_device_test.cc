@@ -103,7 +103,7 @@ TEST_P(EmulatedGpu, BatchRunsEveryOperationOfTheTable) {
                                            : make_batch_copy(target, source->address() + p.source_offset, p.length));
             ops.push_back(op);
           }
-          DEVBIN_ASSIGN_OR_RETURN(chunks, number_batch_table(ops, chunk_bytes));
+          DEVBIN_ASSIGN_OR_RETURN(chunks, batch_number(ops, chunk_bytes));
           DEVBIN_RETURN_IF_ERROR(device_->copy_to_device(table->address(), ops.data(), ops.size() * sizeof(ops[0])));
           DEVBIN_ASSIGN_OR_RETURN(devbin_batch_args_t args, make_batch_args(table->address(),
                                                                             static_cast<uint32_t>(ops.size()), chunks,

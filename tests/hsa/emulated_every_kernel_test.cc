@@ -97,7 +97,7 @@ void EveryKernel::once(Device& device, Queue& queue) {
           DEVBIN_ASSIGN_OR_RETURN(devbin_batch_op_t fill, make_batch_fill(base + kGuard + 4, 600, pattern));
           DEVBIN_ASSIGN_OR_RETURN(devbin_batch_op_t copy, make_batch_copy(base + second + 3, source->address() + 5, 700));
           std::vector<devbin_batch_op_t> ops = {fill, copy};
-          DEVBIN_ASSIGN_OR_RETURN(const uint64_t chunks, number_batch_table(ops, 256));
+          DEVBIN_ASSIGN_OR_RETURN(const uint64_t chunks, batch_number(ops, 256));
           DEVBIN_RETURN_IF_ERROR(device.copy_to_device(table->address(), ops.data(), ops.size() * sizeof(ops[0])));
           DEVBIN_ASSIGN_OR_RETURN(devbin_batch_args_t args, make_batch_args(table->address(), 2, chunks, 256));
           return device.batch(queue, args);
@@ -264,7 +264,7 @@ void EveryKernel::once(Device& device, Queue& queue) {
     const auto batch = [&](DevicePtr base, direct::DirectLaunch& keep, uint32_t problem) -> Status {
       DEVBIN_ASSIGN_OR_RETURN(devbin_batch_op_t fill, make_batch_fill(base + kGuard + 8, 64, bad_pattern));
       std::vector<devbin_batch_op_t> ops = {fill};
-      DEVBIN_ASSIGN_OR_RETURN(const uint64_t chunks, number_batch_table(ops, 256));
+      DEVBIN_ASSIGN_OR_RETURN(const uint64_t chunks, batch_number(ops, 256));
       uint64_t chunk_count = chunks;
       if (problem == DEVBIN_KERNEL_STATUS_ADDRESS) ops[0].target = 0;
       if (problem == DEVBIN_KERNEL_STATUS_CHUNK_COUNT) chunk_count = UINT64_MAX;

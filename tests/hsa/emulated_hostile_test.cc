@@ -93,7 +93,7 @@ class EmulatedHostile : public ::testing::TestWithParam<EmulatedAgent> {
   std::vector<devbin_batch_op_t> three_fills(uint32_t chunk_bytes, uint64_t* chunks, size_t length = 1024) {
     std::vector<devbin_batch_op_t> ops;
     for (uint64_t i = 0; i < 3; ++i) ops.push_back(*make_batch_fill(base_ + 4096 * i, length, kPattern));
-    *chunks = *number_batch_table(ops, chunk_bytes);
+    *chunks = *batch_number(ops, chunk_bytes);
     return ops;
   }
   void upload(const std::vector<devbin_batch_op_t>& ops) {

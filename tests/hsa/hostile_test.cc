@@ -302,7 +302,7 @@ TEST_F(DirectLaunchStatus, BatchAndRectReportWhatTheySkip) {
   std::vector<devbin_batch_op_t> ops(3);
   const uint8_t pattern[4] = {1, 2, 3, 4};
   for (int i = 0; i < 3; ++i) ops[i] = *make_batch_fill(base + 4096 * i, 1024, pattern);
-  auto chunks = number_batch_table(ops, 256);
+  auto chunks = batch_number(ops, 256);
   ASSERT_TRUE(chunks.ok());
   ops[1].kind = 5;
   std::memcpy(bytes + 61440, ops.data(), sizeof(devbin_batch_op_t) * 3);

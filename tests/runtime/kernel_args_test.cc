@@ -75,22 +75,22 @@ TEST(KernelArgsTest, BatchTablesAreNumberedInChunks) {
   for (uint64_t length : {uint64_t{64}, uint64_t{0}, uint64_t{16384}, uint64_t{16385}, uint64_t{1} << 30, uint64_t{1}}) {
     ops.push_back(*make_batch_copy(0x100000000ull, 0x200000000ull, length));
   }
-  auto chunks = number_batch_table(ops);
+  auto chunks = batch_number(ops);
   ASSERT_TRUE(chunks.ok()) << chunks.status().to_string();
   const uint64_t first[] = {0, 1, 1, 2, 4, 4 + 65536};
   for (size_t i = 0; i < ops.size(); ++i) EXPECT_EQ(ops[i].first_chunk, first[i]) << "operation " << i;
   EXPECT_EQ(*chunks, 4u + 65536u + 1u);
-  EXPECT_EQ(*number_batch_table(ops, 16), 4u + 1024u + 1025u + (uint64_t{1} << 26) + 1u);
-  EXPECT_EQ(*number_batch_table(std::span<devbin_batch_op_t>()), 0u);
+  EXPECT_EQ(*batch_number(ops, 16), 4u + 1024u + 1025u + (uint64_t{1} << 26) + 1u);
+  EXPECT_EQ(*batch_number(std::span<devbin_batch_op_t>()), 0u);
 
   for (uint32_t chunk_bytes : {0u, 8u, 24u, DEVBIN_BATCH_MAX_CHUNK_BYTES + 16}) {
-    auto refused = number_batch_table(ops, chunk_bytes);
+    auto refused = batch_number(ops, chunk_bytes);
     EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << chunk_bytes;
     EXPECT_NE(refused.status().message().find("expected a non-zero multiple of 16 up to 16777216"), std::string::npos)
         << refused.status().message();
   }
   ops[2].kind = 7;
-  auto kind = number_batch_table(ops);
+  auto kind = batch_number(ops);
   EXPECT_NE(kind.status().message().find("operation 2 has kind 7; expected DEVBIN_BATCH_FILL (1) or DEVBIN_BATCH_COPY (2)"),
             std::string::npos)
       << kind.status().message();
@@ -98,10 +98,10 @@ TEST(KernelArgsTest, BatchTablesAreNumberedInChunks) {
   ops[3].kind = DEVBIN_BATCH_FILL;
   ops[3].pattern_width = 1;
   ops[3].length = DEVBIN_BATCH_MAX_CHUNK_INDEX * 16;
-  auto long_op = number_batch_table(ops, 16);
+  auto long_op = batch_number(ops, 16);
   EXPECT_NE(long_op.status().message().find("operation 3 is 17592186044416 bytes long"), std::string::npos)
       << long_op.status().message();
-  EXPECT_TRUE(number_batch_table(ops, 32).ok());
+  EXPECT_TRUE(batch_number(ops, 32).ok());
 
   // Entries filled in directly are checked as make_batch_fill/copy check them.
   struct Case {
@@ -120,14 +120,14 @@ TEST(KernelArgsTest, BatchTablesAreNumberedInChunks) {
   };
   for (const Case& c : cases) {
     std::vector<devbin_batch_op_t> table = {*make_batch_copy(0x5000, 0x6000, 100), c.op};
-    auto refused = number_batch_table(table);
+    auto refused = batch_number(table);
     EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << c.expected;
     EXPECT_NE(refused.status().message().find(c.expected), std::string::npos) << refused.status().message();
   }
   std::vector<devbin_batch_op_t> direct = {{0x1000, 0, 64, 0, {0xaabbccdd}, DEVBIN_BATCH_FILL, 4, 0, 0},
                                            {0x2000, 0x3000, 0, 0, {}, DEVBIN_BATCH_COPY, 0, 0, 0},
                                            {0x20001, 0x40003, 40000, 0, {}, DEVBIN_BATCH_COPY, 0, 0, 0}};
-  EXPECT_EQ(*number_batch_table(direct), 1u + 0u + 3u);
+  EXPECT_EQ(*batch_number(direct), 1u + 0u + 3u);
 
   EXPECT_TRUE(make_batch_args(0x1000, 3, 10).ok());
   EXPECT_EQ(make_batch_args(0x1000, 0, 10)->chunk_count, 0u);  // no operations, nothing to run
@@ -340,7 +340,7 @@ TEST(KernelArgsTest, BatchChunkCountIsBoundedAndStatusKept) {
   std::vector<devbin_batch_op_t> ops(2);
   ops[0] = *make_batch_fill(0x1000, 64, std::vector<uint8_t>{1, 2, 3, 4});
   ops[1] = *make_batch_copy(0x2000, 0x3000, 600);
-  ASSERT_TRUE(number_batch_table(ops, 256).ok());
+  ASSERT_TRUE(batch_number(ops, 256).ok());
   EXPECT_EQ(ops[0].chunk_bytes, 256u);
   EXPECT_EQ(ops[1].chunk_bytes, 256u);
   const uint8_t pattern[1] = {7};

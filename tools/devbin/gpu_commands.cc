@@ -682,7 +682,7 @@ Status bench_device(std::ostream& out, Device& device, uint64_t size) {
 
   // Batches. 1000 fills and copies of 64 bytes, spread over the buffers, as
   // one batch end to end (the table's entries written on the host, checked
-  // and numbered by number_batch_table, uploaded from pinned memory with
+  // and numbered by batch_number, uploaded from pinned memory with
   // cuMemcpyHtoDAsync, then the launch) against the same
   // operations as 1000 driver calls, and the copies among them (the driver
   // batches copies only) as one cuMemcpyBatchAsync.
@@ -715,7 +715,7 @@ Status bench_device(std::ostream& out, Device& device, uint64_t size) {
         }
         entry.target = target.address() + at;
       }
-      DEVBIN_ASSIGN_OR_RETURN(uint64_t chunks, number_batch_table({entries, ops}));
+      DEVBIN_ASSIGN_OR_RETURN(uint64_t chunks, batch_number({entries, ops}));
       DEVBIN_RETURN_IF_ERROR(
           device.copy_to_device_async(stream, table.address(), entries, ops * sizeof(devbin_batch_op_t)));
       DEVBIN_ASSIGN_OR_RETURN(devbin_batch_args_t args,
@@ -798,7 +798,7 @@ Status bench_device(std::ostream& out, Device& device, uint64_t size) {
                                                                     source.address() + i * part, part));
       entries.push_back(op);
     }
-    DEVBIN_ASSIGN_OR_RETURN(uint64_t chunks, number_batch_table(entries));
+    DEVBIN_ASSIGN_OR_RETURN(uint64_t chunks, batch_number(entries));
     DEVBIN_ASSIGN_OR_RETURN(Buffer table, device.allocate(entries.size() * sizeof(devbin_batch_op_t)));
     DEVBIN_RETURN_IF_ERROR(
         device.copy_to_device(table.address(), entries.data(), entries.size() * sizeof(devbin_batch_op_t)));

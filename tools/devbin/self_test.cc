@@ -106,7 +106,7 @@ Status self_test_batch(const Device& device, Queue& queue, std::mt19937_64& rng)
     devbin_batch_op_t ops[2];
     DEVBIN_ASSIGN_OR_RETURN(ops[0], make_batch_fill(to, fill_length, pattern));
     DEVBIN_ASSIGN_OR_RETURN(ops[1], make_batch_copy(to + fill_length, source->address() + 3, copy_length));
-    DEVBIN_ASSIGN_OR_RETURN(uint64_t chunks, number_batch_table(ops));
+    DEVBIN_ASSIGN_OR_RETURN(uint64_t chunks, batch_number(ops));
     DEVBIN_RETURN_IF_ERROR(device.copy_to_device(table->address(), ops, sizeof(ops)));
     DEVBIN_ASSIGN_OR_RETURN(devbin_batch_args_t args, make_batch_args(table->address(), 2, chunks));
     return device.batch(queue, args);

@@ -252,7 +252,7 @@ class Device {
   Status copy(Queue& queue, DevicePtr target, DevicePtr source, uint64_t length) const;
   // Runs a batch table already in device memory (args.ops, written before
   // the queue reaches the batch): devbin/kernel_args.h builds and numbers
-  // one (make_batch_fill/copy, number_batch_table) and its arguments
+  // one (make_batch_fill/copy, batch_number) and its arguments
   // (make_batch_args). chunk_bytes 0 is DEVBIN_BATCH_CHUNK_BYTES.
   Status batch(Queue& queue, const devbin_batch_args_t& args) const;
   // Rectangular copy and fill of 2D and 3D regions (device/abi.h

@@ -22,7 +22,7 @@ Result<devbin_fill_args_t> make_fill_args(uint64_t target, uint64_t length, std:
 Result<devbin_copy_args_t> make_copy_args(uint64_t target, uint64_t source, uint64_t length);
 // Batch operations (device/abi.h devbin_batch_op_t): what make_fill_args and
 // make_copy_args accept, as one table entry; first_chunk is left to
-// number_batch_table.
+// batch_number.
 Result<devbin_batch_op_t> make_batch_fill(uint64_t target, uint64_t length, std::span<const uint8_t> pattern);
 Result<devbin_batch_op_t> make_batch_copy(uint64_t target, uint64_t source, uint64_t length);
 // Checks every operation of a batch table as make_batch_fill/copy would
@@ -35,9 +35,9 @@ Result<devbin_batch_op_t> make_batch_copy(uint64_t target, uint64_t source, uint
 // DEVBIN_BATCH_MAX_CHUNK_BYTES, an unknown kind, a fill or copy its own
 // function refuses, more than UINT32_MAX operations, and an operation of
 // DEVBIN_BATCH_MAX_CHUNK_INDEX chunks or more.
-Result<uint64_t> number_batch_table(std::span<devbin_batch_op_t> ops, uint32_t chunk_bytes = DEVBIN_BATCH_CHUNK_BYTES);
+Result<uint64_t> batch_number(std::span<devbin_batch_op_t> ops, uint32_t chunk_bytes = DEVBIN_BATCH_CHUNK_BYTES);
 // Batch arguments: `ops` non-null, 8-byte aligned and the table not
-// wrapping when there are operations; chunk_bytes as number_batch_table
+// wrapping when there are operations; chunk_bytes as batch_number
 // takes it; `status` 0 or a 4-byte aligned DEVBIN_KERNEL_STATUS_* word
 // (device/abi.h: the caller zeroes it, the kernel reports what it skipped);
 // chunk_count at most max_batch_chunk_count (the table itself is device

@@ -101,7 +101,7 @@ devbin_status_t devbin_batch_number(devbin_batch_op_t* ops, size_t op_count, uin
   return guarded("devbin_batch_number", [&]() -> devbin_status_t {
     if (ops == nullptr && op_count != 0) return null_argument("devbin_batch_number", "ops");
     if (out_chunk_count == nullptr) return null_argument("devbin_batch_number", "out_chunk_count");
-    auto chunks = devbin::number_batch_table({ops, op_count}, chunk_bytes == 0 ? DEVBIN_BATCH_CHUNK_BYTES : chunk_bytes);
+    auto chunks = devbin::batch_number({ops, op_count}, chunk_bytes == 0 ? DEVBIN_BATCH_CHUNK_BYTES : chunk_bytes);
     if (!chunks.ok()) return to_c(chunks.status());
     *out_chunk_count = *chunks;
     return nullptr;
