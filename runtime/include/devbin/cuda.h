@@ -373,7 +373,7 @@ class Device final : public devbin::Device {
   struct Impl;
   explicit Device(std::unique_ptr<Impl> impl);
   // cuLaunchKernel of each launch on `stream`, in the device's context.
-  Status launch(void* stream, std::span<const Launch> launches) const;
+  Status launch(Stream& stream, std::span<const Launch> launches) const;
 
   std::unique_ptr<Impl> impl_;
   DeviceProperties properties_;

@@ -17,7 +17,6 @@ namespace devbin::cuda {
 
 using driver::check;
 using driver::CUfunction;
-using driver::CUstream;
 
 namespace {
 
@@ -100,7 +99,7 @@ LaunchGrid Device::grid(Kernel kernel, GridKind kind, uint64_t count) const {
   return {shape.blocks, shape.threads_per_block};
 }
 
-Status Device::launch(void* stream, std::span<const Launch> launches) const {
+Status Device::launch(Stream& stream, std::span<const Launch> launches) const {
   DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
   for (const Launch& launch : launches) {
     if (launch.grid.workgroups == 0) continue;
@@ -109,7 +108,7 @@ Status Device::launch(void* stream, std::span<const Launch> launches) const {
     void* params[] = {const_cast<uint8_t*>(launch.args)};
     const driver::CUresult result = impl_->api->cuLaunchKernel(
         impl_->functions[static_cast<size_t>(launch.kernel)], launch.grid.workgroups, 1, 1,
-        launch.grid.workgroup_size, 1, 1, 0, static_cast<CUstream>(stream), params, nullptr);
+        launch.grid.workgroup_size, 1, 1, 0, stream_handle(stream), params, nullptr);
     if (result != driver::CUDA_SUCCESS) {
       return check(*impl_->api, result, "cuLaunchKernel(" + std::string(kernel_name(launch.kernel)) + ")");
     }

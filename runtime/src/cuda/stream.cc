@@ -31,7 +31,7 @@ Stream::~Stream() {
 
 const devbin::Device* Stream::owner() const { return device_; }
 
-Status Stream::submit(std::span<const Launch> launches) { return device_->launch(handle_, launches); }
+Status Stream::submit(std::span<const Launch> launches) { return device_->launch(*this, launches); }
 
 bool Stream::capturing() const {
   auto scope = device_->impl_->enter();
