@@ -8,7 +8,7 @@
 #include <iterator>
 #include <memory>
 
-#include "util/dynamic_library.h"
+#include "devbin_internal/dynamic_library.h"
 
 namespace devbin::hsa::api {
 namespace {

@@ -4,8 +4,8 @@
 // driver still runs everything but the GPU backend. The few types, constants
 // and prototypes used are declared here from the CUDA 13.0 cuda.h; values are
 // part of the driver's stable ABI.
-#ifndef DEVBIN_RUNTIME_SRC_CUDA_DRIVER_H_
-#define DEVBIN_RUNTIME_SRC_CUDA_DRIVER_H_
+#ifndef DEVBIN_INTERNAL_CUDA_DRIVER_H_
+#define DEVBIN_INTERNAL_CUDA_DRIVER_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -210,4 +210,4 @@ Status check(const Api& api, CUresult result, std::string_view call);
 
 }  // namespace devbin::cuda::driver
 
-#endif  // DEVBIN_RUNTIME_SRC_CUDA_DRIVER_H_
+#endif  // DEVBIN_INTERNAL_CUDA_DRIVER_H_

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
-#include "cuda/driver.h"
+#include "devbin_internal/cuda_driver.h"
 
 #include <dlfcn.h>
 
@@ -7,7 +7,7 @@
 #include <memory>
 #include <type_traits>
 
-#include "util/dynamic_library.h"
+#include "devbin_internal/dynamic_library.h"
 
 namespace devbin::cuda::driver {
 namespace {
