@@ -123,8 +123,11 @@ def check_compile_commands(build_dir: pathlib.Path) -> tuple[list[str], str]:
     for entry in entries:
         directory = pathlib.Path(entry["directory"])
         arguments = entry.get("arguments") or shlex.split(entry["command"])
-        source = relative_to_root(directory / entry["file"])
-        if source is None or source.startswith(OWNERS):
+        # Generated sources (in the build folder, or outside the checkout) are
+        # their generator's; the checkout's own sources are checked.
+        path = (directory / entry["file"]).resolve()
+        source = relative_to_root(path)
+        if source is None or path.is_relative_to(build_dir.resolve()) or source.startswith(OWNERS):
             continue
         if PRIVATE.resolve() not in include_dirs(arguments, directory):
             continue
