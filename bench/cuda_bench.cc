@@ -38,10 +38,10 @@
 #include <string>
 #include <vector>
 
-#include "cuda/driver.h"
 #include "devbin/cuda.h"
 #include "devbin/select.h"
 #include "devbin/toc.h"
+#include "devbin_internal/cuda_driver.h"
 #include "gpu_commands.h"
 
 namespace {

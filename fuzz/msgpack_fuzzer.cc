@@ -10,7 +10,7 @@
 #include <span>
 #include <string>
 
-#include "code_object/msgpack.h"
+#include "devbin_internal/msgpack.h"
 #include "fuzz/fuzz_check.h"
 
 #ifdef DEVBIN_FUZZ_HAVE_MSGPACK_C

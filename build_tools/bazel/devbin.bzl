@@ -3,7 +3,8 @@
 
 They mirror the CMake build: C++20, our own code built with -Wall -Wextra
 (DEVBIN_WARNING_FLAGS) and -Werror under --config=werror (DEVBIN_WERROR), and the private include roots the CMake targets add
-(the project root for "device/abi.h", runtime/src for the runtime internals).
+(the project root for "device/abi.h"; the runtime's private headers come only
+through //runtime:white_box, its internal library through //runtime:internal).
 """
 
 DEVBIN_WARNING_FLAGS = ["-Wall", "-Wextra"]
@@ -16,7 +17,7 @@ def devbin_root():
 def devbin_copts():
     """C++ options of devbin's own code."""
     root = devbin_root()
-    return ["-std=c++20"] + DEVBIN_WARNING_FLAGS + ["-I" + root, "-I" + root + "/runtime/src"] + select({
+    return ["-std=c++20"] + DEVBIN_WARNING_FLAGS + ["-I" + root] + select({
         str(Label("//build_tools/bazel:werror")): ["-Werror"],
         "//conditions:default": [],
     })
@@ -33,7 +34,7 @@ def devbin_cc_test(name, srcs, deps = [], copts = [], **kwargs):
         copts = devbin_copts() + copts,
         deps = deps + [
             "//runtime:devbin_runtime",
-            "//runtime:internal_headers",
+            "//runtime:white_box",
             "@gtest//:gtest_main",
         ],
         **kwargs

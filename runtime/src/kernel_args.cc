@@ -7,7 +7,7 @@
 #include <limits>
 #include <string>
 
-#include "util/text.h"
+#include "devbin_internal/text.h"
 
 namespace devbin {
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "devbin/target_map.h"
-#include "util/text.h"
+#include "devbin_internal/text.h"
 
 namespace devbin {
 namespace {

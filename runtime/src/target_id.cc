@@ -5,7 +5,7 @@
 #include <string>
 #include <utility>
 
-#include "util/text.h"
+#include "devbin_internal/text.h"
 
 namespace devbin {
 namespace {

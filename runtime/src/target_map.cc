@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "util/text.h"
+#include "devbin_internal/text.h"
 
 namespace devbin {
 namespace {

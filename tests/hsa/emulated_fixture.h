@@ -23,10 +23,10 @@
 #include <string>
 #include <vector>
 
-#include "code_object/elf.h"
 #include "devbin/hsa.h"
 #include "devbin/kernel_args.h"
 #include "devbin/select.h"
+#include "devbin_internal/elf.h"
 #include "hsa/packet.h"
 #include "tests/hsa/emulated_agents.h"
 #include "tests/hsa/fake_runtime.h"

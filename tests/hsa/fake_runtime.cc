@@ -21,8 +21,8 @@
 #include <thread>
 #include <vector>
 
-#include "code_object/elf.h"
 #include "devbin/kernel_args.h"
+#include "devbin_internal/elf.h"
 #include "hsa/api.h"
 #include "tests/hsa/kernel_executor.h"
 

@@ -11,8 +11,8 @@
 #include <string>
 
 #include "devbin/hsa.h"
+#include "devbin_internal/text.h"
 #include "tests/hsa/stand_in_fixture.h"
-#include "util/text.h"
 
 namespace devbin::hsa {
 namespace {

@@ -23,10 +23,10 @@
 
 #include <unistd.h>
 
-#include "code_object/elf.h"
-#include "device/abi.h"
 #include "devbin/code_object.h"
 #include "devbin/toc.h"
+#include "devbin_internal/elf.h"
+#include "device/abi.h"
 
 namespace devbin {
 namespace {

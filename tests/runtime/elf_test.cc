@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "code_object/elf.h"
+#include "devbin_internal/elf.h"
 
 namespace devbin::elf {
 namespace {

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "code_object/msgpack.h"
+#include "devbin_internal/msgpack.h"
 
 namespace devbin::msgpack {
 namespace {

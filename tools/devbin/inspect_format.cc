@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <string>
 
+#include "devbin_internal/text.h"
 #include "json.h"
-#include "util/text.h"
 
 namespace devbin::cli {
 namespace {

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "code_object/elf.h"
+#include "devbin_internal/elf.h"
 
 namespace devbin::offload {
 

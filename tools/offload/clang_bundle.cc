@@ -5,8 +5,8 @@
 #include <string>
 
 #include "bytes.h"
-#include "code_object/elf.h"
-#include "util/text.h"
+#include "devbin_internal/elf.h"
+#include "devbin_internal/text.h"
 
 namespace devbin::offload {
 namespace {

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <string>
 
-#include "code_object/elf.h"
 #include "devbin/code_object.h"
+#include "devbin_internal/elf.h"
 #include "fatbin.h"
 
 namespace devbin::offload {
@@ -36,7 +36,7 @@ bool more_specific(const std::string& own, const std::string& named) {
 
 // ELFABIVERSION_CUDA_V1 (CUDA < 12.8): SM in e_flags bits 0-7, 0x800 for
 // sm_XXa; V2 (CUDA 12.8+): SM in bits 8-15, 0x8 for sm_XXa (the runtime's
-// cubin reader, runtime/src/code_object/cubin.cc, reads them the same way).
+// cubin reader, runtime/internal/src/cubin.cc, reads them the same way).
 struct HeaderTarget {
   uint32_t sm = 0;
   bool arch_specific = false;

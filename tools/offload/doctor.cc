@@ -8,7 +8,7 @@
 
 #include "devbin/target_map.h"
 #include "devbin/toc.h"
-#include "util/text.h"
+#include "devbin_internal/text.h"
 
 namespace devbin::offload {
 namespace {

@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "code_object/elf.h"
 #include "devbin/status.h"
+#include "devbin_internal/elf.h"
 #include "source.h"
 
 namespace devbin::offload {

@@ -11,15 +11,15 @@
 
 #include "bytes.h"
 #include "clang_bundle.h"
-#include "code_object/elf.h"
-#include "code_object/inspect.h"
 #include "decompress.h"
 #include "describe.h"
+#include "devbin_internal/elf.h"
+#include "devbin_internal/inspect.h"
+#include "devbin_internal/text.h"
 #include "entry_reader.h"
 #include "fatbin.h"
 #include "host_elf.h"
 #include "offload_binary.h"
-#include "util/text.h"
 
 namespace devbin::offload {
 namespace {

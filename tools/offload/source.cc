@@ -10,7 +10,7 @@
 #include <cstring>
 
 #include "bytes.h"
-#include "util/text.h"
+#include "devbin_internal/text.h"
 
 namespace devbin::offload {
 namespace {

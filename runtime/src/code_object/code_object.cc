@@ -6,10 +6,10 @@
 #include <iterator>
 #include <string>
 
-#include "code_object/elf.h"
-#include "code_object/inspect.h"
-#include "device/abi.h"
 #include "devbin/target_map.h"
+#include "devbin_internal/elf.h"
+#include "devbin_internal/inspect.h"
+#include "device/abi.h"
 
 namespace devbin {
 namespace {

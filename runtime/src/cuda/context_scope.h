@@ -7,8 +7,8 @@
 #ifndef DEVBIN_RUNTIME_CUDA_CONTEXT_SCOPE_H_
 #define DEVBIN_RUNTIME_CUDA_CONTEXT_SCOPE_H_
 
-#include "cuda/driver.h"
 #include "devbin/status.h"
+#include "devbin_internal/cuda_driver.h"
 
 namespace devbin::cuda {
 

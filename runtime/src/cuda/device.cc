@@ -12,16 +12,16 @@
 #include <vector>
 
 #include "clock_sampling.h"
-#include "code_object/elf.h"
 #include "cuda/context_scope.h"
 #include "cuda/device_impl.h"
-#include "cuda/driver.h"
 #include "devbin/cuda.h"
 #include "devbin/select.h"
+#include "devbin_internal/cuda_driver.h"
+#include "devbin_internal/dynamic_library.h"
+#include "devbin_internal/elf.h"
 #include "neutral_device.h"
 #include "open_report.h"
 #include "open_sequence.h"
-#include "util/dynamic_library.h"
 
 namespace devbin::cuda {
 

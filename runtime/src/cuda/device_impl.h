@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "cuda/context_scope.h"
-#include "cuda/driver.h"
 #include "devbin/cuda.h"
+#include "devbin_internal/cuda_driver.h"
 
 namespace devbin::cuda {
 

@@ -19,7 +19,7 @@
 #include <span>
 
 #include "cuda/device_impl.h"
-#include "cuda/driver.h"
+#include "devbin_internal/cuda_driver.h"
 #include "device/abi.h"
 
 namespace devbin::cuda {

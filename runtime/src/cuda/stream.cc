@@ -8,9 +8,9 @@
 #include "code_object/elf.h"
 #include "cuda/context_scope.h"
 #include "cuda/device_impl.h"
-#include "cuda/driver.h"
 #include "cuda/staging_ring.h"
 #include "devbin/cuda.h"
+#include "devbin_internal/cuda_driver.h"
 
 namespace devbin::cuda {
 

@@ -48,55 +48,62 @@ struct hsa_amd_memory_pool_t {
 
 using hsa_signal_value_t = int64_t;  // the large model
 
+// Every hsa_status_t devbin names: X(name, value) for HSA_STATUS_<name>, the
+// one table behind the enum below and status_name's names (api.cc).
+#define DEVBIN_HSA_STATUSES(X)                                                            \
+  X(SUCCESS, 0x0)                                                                         \
+  X(INFO_BREAK, 0x1)                                                                      \
+  X(ERROR, 0x1000)                                                                        \
+  X(ERROR_INVALID_ARGUMENT, 0x1001)                                                       \
+  X(ERROR_INVALID_QUEUE_CREATION, 0x1002)                                                 \
+  X(ERROR_INVALID_ALLOCATION, 0x1003)                                                     \
+  X(ERROR_INVALID_AGENT, 0x1004)                                                          \
+  X(ERROR_INVALID_REGION, 0x1005)                                                         \
+  X(ERROR_INVALID_SIGNAL, 0x1006)                                                         \
+  X(ERROR_INVALID_QUEUE, 0x1007)                                                          \
+  X(ERROR_OUT_OF_RESOURCES, 0x1008)                                                       \
+  X(ERROR_INVALID_PACKET_FORMAT, 0x1009)                                                  \
+  X(ERROR_RESOURCE_FREE, 0x100A)                                                          \
+  X(ERROR_NOT_INITIALIZED, 0x100B)                                                        \
+  X(ERROR_REFCOUNT_OVERFLOW, 0x100C)                                                      \
+  X(ERROR_INCOMPATIBLE_ARGUMENTS, 0x100D)                                                 \
+  X(ERROR_INVALID_INDEX, 0x100E)                                                          \
+  X(ERROR_INVALID_ISA, 0x100F)                                                            \
+  X(ERROR_INVALID_CODE_OBJECT, 0x1010)                                                    \
+  X(ERROR_INVALID_EXECUTABLE, 0x1011)                                                     \
+  X(ERROR_FROZEN_EXECUTABLE, 0x1012)                                                      \
+  X(ERROR_INVALID_SYMBOL_NAME, 0x1013)                                                    \
+  X(ERROR_VARIABLE_ALREADY_DEFINED, 0x1014)                                               \
+  X(ERROR_VARIABLE_UNDEFINED, 0x1015)                                                     \
+  X(ERROR_EXCEPTION, 0x1016)                                                              \
+  X(ERROR_INVALID_ISA_NAME, 0x1017)                                                       \
+  X(ERROR_INVALID_CODE_SYMBOL, 0x1018)                                                    \
+  X(ERROR_INVALID_EXECUTABLE_SYMBOL, 0x1019)                                              \
+  X(ERROR_INVALID_FILE, 0x1020)                                                           \
+  X(ERROR_INVALID_CODE_OBJECT_READER, 0x1021)                                             \
+  X(ERROR_INVALID_CACHE, 0x1022)                                                          \
+  X(ERROR_INVALID_WAVEFRONT, 0x1023)                                                      \
+  X(ERROR_INVALID_SIGNAL_GROUP, 0x1024)                                                   \
+  X(ERROR_INVALID_RUNTIME_STATE, 0x1025)                                                  \
+  X(ERROR_FATAL, 0x1026)                                                                  \
+  /* ROCr's additions (hsa_ext_amd.h): small numbers, outside the 0x1000 block. */        \
+  X(ERROR_INVALID_MEMORY_POOL, 40)                                                        \
+  X(ERROR_MEMORY_APERTURE_VIOLATION, 41) /* an access beyond the largest legal address */ \
+  X(ERROR_ILLEGAL_INSTRUCTION, 42) /* a wave executed an invalid instruction */           \
+  X(ERROR_MEMORY_FAULT, 43) /* an access to an unmapped or protected address */           \
+  X(CU_MASK_REDUCED, 44)                                                                  \
+  /* Newer than Debian's ROCm 5.2 headers (hsa_abi_test cannot check them); */            \
+  /* the values are ROCr's hsa_ext_amd.h. */                                              \
+  X(ERROR_OUT_OF_REGISTERS, 45) /* the kernel needs more VGPRs than the agent has */      \
+  X(ERROR_RESOURCE_BUSY, 46)                                                              \
+  X(ERROR_NOT_SUPPORTED, 47)
+
 // C enums are int-sized; declaring them with a fixed `int` base keeps every
 // prototype below ABI-identical to hsa.h's.
 enum hsa_status_t : int {
-  HSA_STATUS_SUCCESS = 0x0,
-  HSA_STATUS_INFO_BREAK = 0x1,
-  HSA_STATUS_ERROR = 0x1000,
-  HSA_STATUS_ERROR_INVALID_ARGUMENT = 0x1001,
-  HSA_STATUS_ERROR_INVALID_QUEUE_CREATION = 0x1002,
-  HSA_STATUS_ERROR_INVALID_ALLOCATION = 0x1003,
-  HSA_STATUS_ERROR_INVALID_AGENT = 0x1004,
-  HSA_STATUS_ERROR_INVALID_REGION = 0x1005,
-  HSA_STATUS_ERROR_INVALID_SIGNAL = 0x1006,
-  HSA_STATUS_ERROR_INVALID_QUEUE = 0x1007,
-  HSA_STATUS_ERROR_OUT_OF_RESOURCES = 0x1008,
-  HSA_STATUS_ERROR_INVALID_PACKET_FORMAT = 0x1009,
-  HSA_STATUS_ERROR_RESOURCE_FREE = 0x100A,
-  HSA_STATUS_ERROR_NOT_INITIALIZED = 0x100B,
-  HSA_STATUS_ERROR_REFCOUNT_OVERFLOW = 0x100C,
-  HSA_STATUS_ERROR_INCOMPATIBLE_ARGUMENTS = 0x100D,
-  HSA_STATUS_ERROR_INVALID_INDEX = 0x100E,
-  HSA_STATUS_ERROR_INVALID_ISA = 0x100F,
-  HSA_STATUS_ERROR_INVALID_CODE_OBJECT = 0x1010,
-  HSA_STATUS_ERROR_INVALID_EXECUTABLE = 0x1011,
-  HSA_STATUS_ERROR_FROZEN_EXECUTABLE = 0x1012,
-  HSA_STATUS_ERROR_INVALID_SYMBOL_NAME = 0x1013,
-  HSA_STATUS_ERROR_VARIABLE_ALREADY_DEFINED = 0x1014,
-  HSA_STATUS_ERROR_VARIABLE_UNDEFINED = 0x1015,
-  HSA_STATUS_ERROR_EXCEPTION = 0x1016,
-  HSA_STATUS_ERROR_INVALID_ISA_NAME = 0x1017,
-  HSA_STATUS_ERROR_INVALID_CODE_SYMBOL = 0x1018,
-  HSA_STATUS_ERROR_INVALID_EXECUTABLE_SYMBOL = 0x1019,
-  HSA_STATUS_ERROR_INVALID_FILE = 0x1020,
-  HSA_STATUS_ERROR_INVALID_CODE_OBJECT_READER = 0x1021,
-  HSA_STATUS_ERROR_INVALID_CACHE = 0x1022,
-  HSA_STATUS_ERROR_INVALID_WAVEFRONT = 0x1023,
-  HSA_STATUS_ERROR_INVALID_SIGNAL_GROUP = 0x1024,
-  HSA_STATUS_ERROR_INVALID_RUNTIME_STATE = 0x1025,
-  HSA_STATUS_ERROR_FATAL = 0x1026,
-  // ROCr's additions (hsa_ext_amd.h): small numbers, outside the 0x1000 block.
-  HSA_STATUS_ERROR_INVALID_MEMORY_POOL = 40,
-  HSA_STATUS_ERROR_MEMORY_APERTURE_VIOLATION = 41,  // an access beyond the largest legal address
-  HSA_STATUS_ERROR_ILLEGAL_INSTRUCTION = 42,        // a wave executed an invalid instruction
-  HSA_STATUS_ERROR_MEMORY_FAULT = 43,               // an access to an unmapped or protected address
-  HSA_STATUS_CU_MASK_REDUCED = 44,
-  // Newer than Debian's ROCm 5.2 headers (hsa_abi_test cannot check them);
-  // the values are ROCr's hsa_ext_amd.h.
-  HSA_STATUS_ERROR_OUT_OF_REGISTERS = 45,  // the kernel needs more VGPRs than the agent has
-  HSA_STATUS_ERROR_RESOURCE_BUSY = 46,
-  HSA_STATUS_ERROR_NOT_SUPPORTED = 47,
+#define DEVBIN_HSA_STATUS_ENUMERATOR_(name, value) HSA_STATUS_##name = value,
+  DEVBIN_HSA_STATUSES(DEVBIN_HSA_STATUS_ENUMERATOR_)
+#undef DEVBIN_HSA_STATUS_ENUMERATOR_
 };
 
 enum hsa_system_info_t : int {

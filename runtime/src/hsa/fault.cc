@@ -21,8 +21,8 @@
 #include <set>
 #include <string>
 
+#include "devbin_internal/text.h"
 #include "hsa/device_impl.h"
-#include "util/text.h"
 
 namespace devbin::hsa {
 namespace {

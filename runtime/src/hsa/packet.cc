@@ -11,8 +11,8 @@
 #include <immintrin.h>
 #endif
 
+#include "devbin_internal/text.h"
 #include "hsa/packet.h"
-#include "util/text.h"
 
 namespace devbin::hsa {
 

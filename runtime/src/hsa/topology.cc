@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "devbin_internal/dynamic_library.h"
 #include "hsa/device_impl.h"
-#include "util/dynamic_library.h"
 
 namespace devbin::hsa {
 

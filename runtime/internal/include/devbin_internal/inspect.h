@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The per-format decoders behind inspect_code_object (code_object.cc picks one
 // by content). Each fills the fields of CodeObjectInfo its format defines.
-#ifndef DEVBIN_CODE_OBJECT_INSPECT_H_
-#define DEVBIN_CODE_OBJECT_INSPECT_H_
+#ifndef DEVBIN_INTERNAL_INSPECT_H_
+#define DEVBIN_INTERNAL_INSPECT_H_
 
 #include <span>
 #include <string_view>
 
-#include "code_object/elf.h"
 #include "devbin/code_object.h"
 #include "devbin/status.h"
+#include "devbin_internal/elf.h"
 
 namespace devbin::code_object {
 
@@ -48,4 +48,4 @@ Status inspect_ptx(std::span<const uint8_t> bytes, CodeObjectInfo* info);
 
 }  // namespace devbin::code_object
 
-#endif  // DEVBIN_CODE_OBJECT_INSPECT_H_
+#endif  // DEVBIN_INTERNAL_INSPECT_H_

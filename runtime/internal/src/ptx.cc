@@ -6,7 +6,7 @@
 #include <bit>
 #include <string>
 
-#include "code_object/inspect.h"
+#include "devbin_internal/inspect.h"
 
 namespace devbin::code_object {
 namespace {

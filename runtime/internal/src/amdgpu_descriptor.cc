@@ -8,7 +8,7 @@
 // dispatch up for a different kernel than the one that runs.
 #include <string>
 
-#include "code_object/inspect.h"
+#include "devbin_internal/inspect.h"
 
 namespace devbin::code_object {
 namespace {

@@ -5,9 +5,9 @@
 #include <bit>
 #include <string>
 
-#include "code_object/inspect.h"
-#include "code_object/msgpack.h"
 #include "devbin/target_map.h"
+#include "devbin_internal/inspect.h"
+#include "devbin_internal/msgpack.h"
 
 namespace devbin::code_object {
 namespace {

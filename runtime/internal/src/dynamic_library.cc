@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
-#include "util/dynamic_library.h"
+#include "devbin_internal/dynamic_library.h"
 
 #include <dlfcn.h>
 #include <sys/stat.h>

@@ -2,8 +2,8 @@
 // One way to reach a GPU driver library at run time, for both backends: open
 // it with dlopen, resolve a table of entry points, report every missing one,
 // open each distinct path once per process and never unload it.
-#ifndef DEVBIN_RUNTIME_SRC_UTIL_DYNAMIC_LIBRARY_H_
-#define DEVBIN_RUNTIME_SRC_UTIL_DYNAMIC_LIBRARY_H_
+#ifndef DEVBIN_INTERNAL_DYNAMIC_LIBRARY_H_
+#define DEVBIN_INTERNAL_DYNAMIC_LIBRARY_H_
 
 #include <map>
 #include <memory>
@@ -92,4 +92,4 @@ Result<const Api*> initialized(Result<const Api*> loaded, std::string_view name)
 
 }  // namespace devbin::util
 
-#endif  // DEVBIN_RUNTIME_SRC_UTIL_DYNAMIC_LIBRARY_H_
+#endif  // DEVBIN_INTERNAL_DYNAMIC_LIBRARY_H_

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
-#include "code_object/elf.h"
+#include "devbin_internal/elf.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
-#include "code_object/msgpack.h"
+#include "devbin_internal/msgpack.h"
 
 #include <bit>
 #include <cstdio>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
-#include "util/text.h"
+#include "devbin_internal/text.h"
 
 #include <cstdio>
 #include <string>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
-#include "cuda/driver.h"
+#include "devbin_internal/cuda_driver.h"
 
 #include <dlfcn.h>
 
@@ -7,7 +7,7 @@
 #include <memory>
 #include <type_traits>
 
-#include "util/dynamic_library.h"
+#include "devbin_internal/dynamic_library.h"
 
 namespace devbin::cuda::driver {
 namespace {
@@ -46,16 +46,9 @@ Result<std::unique_ptr<Api>> open_driver(const std::string& path) {
     auto optional = [handle](auto& entry, const char* name) {
       entry = reinterpret_cast<std::remove_reference_t<decltype(entry)>>(dlsym(handle, name));
     };
-    optional(api->cuMemAllocHost_v2, "cuMemAllocHost_v2");
-    optional(api->cuMemFreeHost, "cuMemFreeHost");
-    optional(api->cuMemcpyHtoDAsync_v2, "cuMemcpyHtoDAsync_v2");
-    optional(api->cuMemcpyBatchAsync, "cuMemcpyBatchAsync");
-    optional(api->cuMemcpy2DAsync_v2, "cuMemcpy2DAsync_v2");
-    optional(api->cuMemsetD2D8Async, "cuMemsetD2D8Async");
-    optional(api->cuMemsetD2D16Async, "cuMemsetD2D16Async");
-    optional(api->cuMemsetD2D32Async, "cuMemsetD2D32Async");
-    optional(api->cuStreamWriteValue32_v2, "cuStreamWriteValue32_v2");
-    optional(api->cuStreamWriteValue64_v2, "cuStreamWriteValue64_v2");
+#define DEVBIN_CUDA_OPTIONAL_(name, signature) optional(api->name, #name);
+    DEVBIN_CUDA_DRIVER_OPTIONAL_FUNCTIONS(DEVBIN_CUDA_OPTIONAL_)
+#undef DEVBIN_CUDA_OPTIONAL_
     dlclose(handle);
   }
   api->init_status = check(*api, api->cuInit(0), "cuInit");

@@ -2,8 +2,8 @@
 // A bounded reader for little-endian ELF64 files (the container of AMDGPU code
 // objects and CUDA cubins). Every offset and size in the file is checked
 // against the buffer before use; the views it returns point into the buffer.
-#ifndef DEVBIN_CODE_OBJECT_ELF_H_
-#define DEVBIN_CODE_OBJECT_ELF_H_
+#ifndef DEVBIN_INTERNAL_ELF_H_
+#define DEVBIN_INTERNAL_ELF_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "devbin/status.h"
-#include "util/text.h"
+#include "devbin_internal/text.h"
 
 namespace devbin::elf {
 
@@ -173,4 +173,4 @@ Result<std::string_view> string_at(std::span<const uint8_t> table, uint64_t offs
 
 }  // namespace devbin::elf
 
-#endif  // DEVBIN_CODE_OBJECT_ELF_H_
+#endif  // DEVBIN_INTERNAL_ELF_H_

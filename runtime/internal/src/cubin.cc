@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <string>
 
-#include "code_object/inspect.h"
+#include "devbin_internal/inspect.h"
 
 namespace devbin::code_object {
 namespace {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Text for messages, one definition each: numbers in hex, untrusted text quoted.
-#ifndef DEVBIN_RUNTIME_SRC_UTIL_TEXT_H_
-#define DEVBIN_RUNTIME_SRC_UTIL_TEXT_H_
+#ifndef DEVBIN_INTERNAL_TEXT_H_
+#define DEVBIN_INTERNAL_TEXT_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -26,4 +26,4 @@ std::string quote(std::string_view text, size_t limit = kQuoteLimit);
 
 }  // namespace devbin::util
 
-#endif  // DEVBIN_RUNTIME_SRC_UTIL_TEXT_H_
+#endif  // DEVBIN_INTERNAL_TEXT_H_

@@ -4,8 +4,8 @@
 // driver still runs everything but the GPU backend. The few types, constants
 // and prototypes used are declared here from the CUDA 13.0 cuda.h; values are
 // part of the driver's stable ABI.
-#ifndef DEVBIN_RUNTIME_SRC_CUDA_DRIVER_H_
-#define DEVBIN_RUNTIME_SRC_CUDA_DRIVER_H_
+#ifndef DEVBIN_INTERNAL_CUDA_DRIVER_H_
+#define DEVBIN_INTERNAL_CUDA_DRIVER_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -154,35 +154,39 @@ inline constexpr unsigned CU_STREAM_WRITE_VALUE_DEFAULT = 0;
   X(cuEventRecord, CUresult(CUevent, CUstream))                                                                \
   X(cuEventSynchronize, CUresult(CUevent))
 
+// Entry points devbin calls where the driver has them, nullptr where it lacks
+// them (load() looks each up by its name): X(name, signature) as above.
+// - The references devbin is measured against (cuda::Device's driver_* calls
+//   and pinned host memory); cuMemcpyBatchAsync came with CUDA 12.8 and this
+//   is its 12.8 form, with failIdx, which later drivers keep exporting.
+// - The 2D copy and memsets (width in elements of 1, 2 or 4 bytes) the rect
+//   kernels are measured against.
+// - The vendor paths' stream memory operations (CUDA 11.7's _v2 forms): on
+//   older drivers the updates take the other paths.
+#define DEVBIN_CUDA_DRIVER_OPTIONAL_FUNCTIONS(X)                                                            \
+  X(cuMemAllocHost_v2, CUresult(void**, size_t))                                                           \
+  X(cuMemFreeHost, CUresult(void*))                                                                        \
+  X(cuMemcpyHtoDAsync_v2, CUresult(CUdeviceptr, const void*, size_t, CUstream))                            \
+  X(cuMemcpyBatchAsync, CUresult(CUdeviceptr*, CUdeviceptr*, size_t*, size_t, CUmemcpyAttributes*, size_t*, \
+                                 size_t, size_t*, CUstream))                                               \
+  X(cuMemcpy2DAsync_v2, CUresult(const CUDA_MEMCPY2D*, CUstream))                                          \
+  X(cuMemsetD2D8Async, CUresult(CUdeviceptr, size_t, unsigned char, size_t, size_t, CUstream))             \
+  X(cuMemsetD2D16Async, CUresult(CUdeviceptr, size_t, unsigned short, size_t, size_t, CUstream))           \
+  X(cuMemsetD2D32Async, CUresult(CUdeviceptr, size_t, unsigned, size_t, size_t, CUstream))                 \
+  X(cuStreamWriteValue32_v2, CUresult(CUstream, CUdeviceptr, uint32_t, unsigned))                          \
+  X(cuStreamWriteValue64_v2, CUresult(CUstream, CUdeviceptr, uint64_t, unsigned))
+
 template <typename Signature>
 using Fn = Signature*;
 
 struct Api {
 #define DEVBIN_CUDA_DECLARE_(name, signature) Fn<signature> name = nullptr;
   DEVBIN_CUDA_DRIVER_FUNCTIONS(DEVBIN_CUDA_DECLARE_)
-#undef DEVBIN_CUDA_DECLARE_
   // cuda.h maps cuEventElapsedTime to the _v2 symbol since CUDA 12.8; older
   // drivers export only the plain one, with the same signature.
   Fn<CUresult(float*, CUevent, CUevent)> cuEventElapsedTime = nullptr;
-  // Entry points only the references devbin is measured against use
-  // (cuda::Device's driver_* calls and pinned host memory): nullptr where the
-  // driver lacks them (cuMemcpyBatchAsync came with CUDA 12.8; this is its
-  // 12.8 form, with failIdx, which later drivers keep exporting).
-  Fn<CUresult(void**, size_t)> cuMemAllocHost_v2 = nullptr;
-  Fn<CUresult(void*)> cuMemFreeHost = nullptr;
-  Fn<CUresult(CUdeviceptr, const void*, size_t, CUstream)> cuMemcpyHtoDAsync_v2 = nullptr;
-  Fn<CUresult(CUdeviceptr*, CUdeviceptr*, size_t*, size_t, CUmemcpyAttributes*, size_t*, size_t, size_t*, CUstream)>
-      cuMemcpyBatchAsync = nullptr;
-  // The 2D copy and memsets (width in elements of 1, 2 or 4 bytes) the rect
-  // kernels are measured against.
-  Fn<CUresult(const CUDA_MEMCPY2D*, CUstream)> cuMemcpy2DAsync_v2 = nullptr;
-  Fn<CUresult(CUdeviceptr, size_t, unsigned char, size_t, size_t, CUstream)> cuMemsetD2D8Async = nullptr;
-  Fn<CUresult(CUdeviceptr, size_t, unsigned short, size_t, size_t, CUstream)> cuMemsetD2D16Async = nullptr;
-  Fn<CUresult(CUdeviceptr, size_t, unsigned, size_t, size_t, CUstream)> cuMemsetD2D32Async = nullptr;
-  // The vendor paths' stream memory operations (CUDA 11.7's _v2 forms):
-  // nullptr on older drivers, whose updates then take the other paths.
-  Fn<CUresult(CUstream, CUdeviceptr, uint32_t, unsigned)> cuStreamWriteValue32_v2 = nullptr;
-  Fn<CUresult(CUstream, CUdeviceptr, uint64_t, unsigned)> cuStreamWriteValue64_v2 = nullptr;
+  DEVBIN_CUDA_DRIVER_OPTIONAL_FUNCTIONS(DEVBIN_CUDA_DECLARE_)
+#undef DEVBIN_CUDA_DECLARE_
 
   std::string path;    // what dlopen was given
   int version = 0;     // cuDriverGetVersion: 13000 for CUDA 13.0
@@ -210,4 +214,4 @@ Status check(const Api& api, CUresult result, std::string_view call);
 
 }  // namespace devbin::cuda::driver
 
-#endif  // DEVBIN_RUNTIME_SRC_CUDA_DRIVER_H_
+#endif  // DEVBIN_INTERNAL_CUDA_DRIVER_H_

@@ -5,8 +5,8 @@
 // remain before anything is read, containers grow only as elements actually
 // parse (never by a claimed count), and nesting is capped, so hostile input
 // costs at most time and memory linear in its size.
-#ifndef DEVBIN_CODE_OBJECT_MSGPACK_H_
-#define DEVBIN_CODE_OBJECT_MSGPACK_H_
+#ifndef DEVBIN_INTERNAL_MSGPACK_H_
+#define DEVBIN_INTERNAL_MSGPACK_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -67,4 +67,4 @@ Result<Value> parse_prefix(std::span<const uint8_t> bytes, size_t* consumed);
 
 }  // namespace devbin::msgpack
 
-#endif  // DEVBIN_CODE_OBJECT_MSGPACK_H_
+#endif  // DEVBIN_INTERNAL_MSGPACK_H_
