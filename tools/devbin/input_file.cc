@@ -8,17 +8,10 @@
 
 #include <cstring>
 
+#include "devbin_internal/file_type.h"
+
 namespace devbin::cli {
 namespace {
-
-const char* file_kind(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a regular file";
-}
 
 // Closes the descriptor on every path out.
 struct Descriptor {
@@ -39,7 +32,8 @@ Result<std::vector<uint8_t>> read_input_file(const std::string& path, uint64_t l
   struct stat info {};
   if (::fstat(file.fd, &info) != 0) return internal_error("cannot stat " + quoted + ": " + std::strerror(errno));
   if (!S_ISREG(info.st_mode)) {
-    return invalid_argument(quoted + " is " + file_kind(info.st_mode) + "; expected a regular file (a code object)");
+    return invalid_argument(quoted + " is " + util::file_type_name(info.st_mode) +
+                            "; expected a regular file (a code object)");
   }
   const uint64_t size = static_cast<uint64_t>(info.st_size);
   if (size > limit) {

@@ -10,21 +10,10 @@
 #include <cstring>
 
 #include "bytes.h"
+#include "devbin_internal/file_type.h"
 #include "devbin_internal/text.h"
 
 namespace devbin::offload {
-namespace {
-
-const char* file_kind(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a regular file";
-}
-
-}  // namespace
 
 Status ByteSource::check_range(uint64_t offset, uint64_t size) const {
   if (range_fits(offset, size, size_)) return Status::Ok();
@@ -70,7 +59,7 @@ Result<std::unique_ptr<FileSource>> FileSource::open(const std::string& path) {
   }
   if (!S_ISREG(info.st_mode)) {
     ::close(fd);
-    return invalid_argument(quoted + " is " + file_kind(info.st_mode) + "; expected a regular file");
+    return invalid_argument(quoted + " is " + util::file_type_name(info.st_mode) + "; expected a regular file");
   }
   return std::unique_ptr<FileSource>(new FileSource(fd, static_cast<uint64_t>(info.st_size), quoted));
 }

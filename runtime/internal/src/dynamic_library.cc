@@ -9,21 +9,9 @@
 #include <cstring>
 #include <vector>
 
+#include "devbin_internal/file_type.h"
+
 namespace devbin::util {
-
-namespace {
-
-// What a file that is not a regular one is, for the message.
-const char* file_type_name(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a regular file";
-}
-
-}  // namespace
 
 Status open_library(const std::string& path, const LibraryKind& kind, std::span<const EntryPoint> entry_points,
                     std::span<void*> addresses) {

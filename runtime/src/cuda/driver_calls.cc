@@ -7,8 +7,8 @@
 
 #include "cuda/context_scope.h"
 #include "cuda/device_impl.h"
-#include "cuda/driver.h"
 #include "devbin/cuda.h"
+#include "devbin_internal/cuda_driver.h"
 
 namespace devbin::cuda {
 

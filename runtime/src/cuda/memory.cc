@@ -6,11 +6,11 @@
 #include <string>
 #include <utility>
 
-#include "code_object/elf.h"
 #include "cuda/context_scope.h"
 #include "cuda/device_impl.h"
-#include "cuda/driver.h"
 #include "devbin/cuda.h"
+#include "devbin_internal/cuda_driver.h"
+#include "devbin_internal/elf.h"
 
 namespace devbin::cuda {
 

@@ -6,9 +6,9 @@
 #include <string>
 
 #include "cuda/device_impl.h"
-#include "cuda/driver.h"
 #include "devbin/cuda.h"
-#include "util/dynamic_library.h"
+#include "devbin_internal/cuda_driver.h"
+#include "devbin_internal/dynamic_library.h"
 
 namespace devbin::cuda {
 

@@ -5,12 +5,12 @@
 #include <mutex>
 #include <string>
 
-#include "code_object/elf.h"
 #include "cuda/context_scope.h"
 #include "cuda/device_impl.h"
 #include "cuda/staging_ring.h"
 #include "devbin/cuda.h"
 #include "devbin_internal/cuda_driver.h"
+#include "devbin_internal/elf.h"
 
 namespace devbin::cuda {
 
