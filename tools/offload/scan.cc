@@ -20,6 +20,7 @@
 #include "fatbin.h"
 #include "host_elf.h"
 #include "offload_binary.h"
+#include "scanner.h"
 
 namespace devbin::offload {
 namespace {
@@ -37,512 +38,350 @@ bool starts_with_container(std::span<const uint8_t> bytes) {
 constexpr uint64_t kPeekSize = 32;
 constexpr uint64_t kPaddingRead = 4096;
 
-class Scanner {
- public:
-  explicit Scanner(const ScanOptions& options)
-      : options_(options),
-        budget_(options.decompressed_limit),
-        describer_(options.kernel_name_limit),
-        reader_(options.threads, options.memory_budget) {}
+}  // namespace
 
-  ScanReport take() {
-    flush();
-    return std::move(report_);
+void Scanner::scan_file(ByteSource& source) {
+  const Region file = whole(source);
+  Result<std::span<const uint8_t>> head = file.header_up_to(0, elf::kHeaderSize);
+  if (!head.ok()) {
+    report_.problems.push_back(head.status().message());
+    return;
   }
-  // Whether a cubin read whole had another suffix than its entry's flag and
-  // ELF header predict (ScanOptions::read_every_entry).
-  bool arch_flag_disagrees() const { return arch_flag_disagrees_; }
-
-  // A whole file: an ELF (host or device), a container sequence, or a bare code object.
-  void scan_file(ByteSource& source) {
-    const Region file = whole(source);
-    Result<std::span<const uint8_t>> head = file.header_up_to(0, elf::kHeaderSize);
-    if (!head.ok()) {
-      report_.problems.push_back(head.status().message());
+  if (has_elf_magic(*head)) {
+    Result<elf::Header> header = elf::parse_header(*head);
+    if (!header.ok()) {
+      report_.problems.push_back("unreadable ELF file: " + header.status().message());
       return;
     }
-    if (has_elf_magic(*head)) {
-      Result<elf::Header> header = elf::parse_header(*head);
-      if (!header.ok()) {
-        report_.problems.push_back("unreadable ELF file: " + header.status().message());
-        return;
-      }
-      const uint16_t machine = header->machine;
-      if (machine == elf::kMachineAmdgpu || machine == elf::kMachineCuda) {
-        report_.containers.push_back(std::string("a bare ") + (machine == elf::kMachineAmdgpu ? "AMDGPU" : "CUDA") +
-                                     " code object");
-        add_code_object(file, "the file", machine == elf::kMachineAmdgpu ? Vendor::kAmdgpu : Vendor::kNvidia, "", "");
-        return;
-      }
-      scan_host_elf(source);
+    const uint16_t machine = header->machine;
+    if (machine == elf::kMachineAmdgpu || machine == elf::kMachineCuda) {
+      report_.containers.push_back(std::string("a bare ") + (machine == elf::kMachineAmdgpu ? "AMDGPU" : "CUDA") +
+                                   " code object");
+      add_code_object(file, "the file", machine == elf::kMachineAmdgpu ? Vendor::kAmdgpu : Vendor::kNvidia, "", "");
       return;
     }
-    if (starts_with_container(*head)) {
-      scan_sequence(file, "the file", 0);
+    scan_host_elf(source);
+    return;
+  }
+  if (starts_with_container(*head)) {
+    scan_sequence(file, "the file", 0);
+    return;
+  }
+  const std::string found = elf::hex_bytes(*head, 8);
+  Result<Bytes> bytes = read_limited(file, 0, file.size, "the file");
+  if (bytes.ok()) {
+    Result<CodeObjectInfo> info = inspect_code_object(bytes->span());
+    if (info.ok() && info->format == CodeObjectFormat::kPtx) {
+      report_.containers.push_back("a bare PTX file");
+      add_code_object(file, "the file", Vendor::kNvidia, "", "");
       return;
     }
-    const std::string found = elf::hex_bytes(*head, 8);
-    Result<Bytes> bytes = read_limited(file, 0, file.size, "the file");
-    if (bytes.ok()) {
-      Result<CodeObjectInfo> info = inspect_code_object(bytes->span());
-      if (info.ok() && info->format == CodeObjectFormat::kPtx) {
-        report_.containers.push_back("a bare PTX file");
-        add_code_object(file, "the file", Vendor::kNvidia, "", "");
-        return;
-      }
-      // PTX text the parser cannot read keeps the parser's reason (a file
-      // cut short is DATA_LOSS), not "not a GPU binary".
-      if (!info.ok() && code_object::looks_like_ptx(bytes->span())) {
-        report_.problems.push_back("unreadable PTX file (it starts with .version): " + info.status().message());
-        return;
-      }
-    }
-    report_.problems.push_back(
-        "not a GPU binary: expected an ELF file, a CUDA fat binary (50 ed 55 ba), a clang offload bundle "
-        "('__CLANG_OFFLOAD_BUNDLE__' or 'CCOB'), an LLVM offload binary (10 ff 10 ad) or PTX text; found " +
-        found);
-  }
-
- private:
-  void scan_host_elf(ByteSource& source) {
-    Result<ElfSections> elf_file = read_elf_sections(source);
-    if (!elf_file.ok()) {
-      report_.problems.push_back("unreadable ELF file: " + elf_file.status().message());
+    // PTX text the parser cannot read keeps the parser's reason (a file
+    // cut short is DATA_LOSS), not "not a GPU binary".
+    if (!info.ok() && code_object::looks_like_ptx(bytes->span())) {
+      report_.problems.push_back("unreadable PTX file (it starts with .version): " + info.status().message());
       return;
     }
-    for (std::string& problem : elf_file->problems) report_.problems.push_back(std::move(problem));
-    bool any = false;
-    for (const ElfSection& section : elf_file->sections) {
-      if (!is_device_section(section.name)) continue;
-      any = true;
-      if (section.type == elf::kSectionNobits || section.size == 0) {
-        report_.problems.push_back(section.name + " section is empty");
-        continue;
-      }
-      if (!section.readable) continue;
-      const Region region{&source, section.offset, section.size};
-      // A relocatable object clang-offload-bundler wrote (-fgpu-rdc with
-      // the old driver) keeps each entry in a section named after its ID.
-      if (section.name.starts_with(kBundleMagic)) {
-        scan_bundle_section(region, section.name);
-        continue;
-      }
-      // __nv_relfatbin holds nvcc -rdc's device code for nvlink; the runtime
-      // registers only .nv_fatbin's, so nothing in it is ever loaded.
-      nvlink_input_ = section.name == "__nv_relfatbin";
-      scan_sequence(region, section.name, 0);
-      nvlink_input_ = false;
-    }
-    if (!any) {
-      report_.problems.push_back("an ELF file (" + std::string(elf::machine_name(elf_file->header.machine)) +
-                                 ") without GPU code: no .hip_fatbin, .nv_fatbin, __nv_relfatbin, "
-                                 ".llvm.offloading or __CLANG_OFFLOAD_BUNDLE__ section");
-    }
   }
+  report_.problems.push_back(
+      "not a GPU binary: expected an ELF file, a CUDA fat binary (50 ed 55 ba), a clang offload bundle "
+      "('__CLANG_OFFLOAD_BUNDLE__' or 'CCOB'), an LLVM offload binary (10 ff 10 ad) or PTX text; found " +
+      found);
+}
 
-  void scan_bundle_section(const Region& region, const std::string& name) {
-    const std::string_view id = std::string_view(name).substr(kBundleMagic.size());
-    const std::string location = "section " + name;
-    Result<BundleEntryId> parsed = parse_bundle_entry_id(id);
-    if (!parsed.ok()) {
-      report_.problems.push_back(location + ": " + parsed.status().message());
+void Scanner::scan_host_elf(ByteSource& source) {
+  Result<ElfSections> elf_file = read_elf_sections(source);
+  if (!elf_file.ok()) {
+    report_.problems.push_back("unreadable ELF file: " + elf_file.status().message());
+    return;
+  }
+  for (std::string& problem : elf_file->problems) report_.problems.push_back(std::move(problem));
+  bool any = false;
+  for (const ElfSection& section : elf_file->sections) {
+    if (!is_device_section(section.name)) continue;
+    any = true;
+    if (section.type == elf::kSectionNobits || section.size == 0) {
+      report_.problems.push_back(section.name + " section is empty");
+      continue;
+    }
+    if (!section.readable) continue;
+    const Region region{&source, section.offset, section.size};
+    // A relocatable object clang-offload-bundler wrote (-fgpu-rdc with
+    // the old driver) keeps each entry in a section named after its ID.
+    if (section.name.starts_with(kBundleMagic)) {
+      scan_bundle_section(region, section.name);
+      continue;
+    }
+    // __nv_relfatbin holds nvcc -rdc's device code for nvlink; the runtime
+    // registers only .nv_fatbin's, so nothing in it is ever loaded.
+    nvlink_input_ = section.name == "__nv_relfatbin";
+    scan_sequence(region, section.name, 0);
+    nvlink_input_ = false;
+  }
+  if (!any) {
+    report_.problems.push_back("an ELF file (" + std::string(elf::machine_name(elf_file->header.machine)) +
+                               ") without GPU code: no .hip_fatbin, .nv_fatbin, __nv_relfatbin, "
+                               ".llvm.offloading or __CLANG_OFFLOAD_BUNDLE__ section");
+  }
+}
+
+void Scanner::scan_bundle_section(const Region& region, const std::string& name) {
+  const std::string_view id = std::string_view(name).substr(kBundleMagic.size());
+  const std::string location = "section " + name;
+  Result<BundleEntryId> parsed = parse_bundle_entry_id(id);
+  if (!parsed.ok()) {
+    report_.problems.push_back(location + ": " + parsed.status().message());
+    return;
+  }
+  if (parsed->kind == "host") return;
+  report_.containers.push_back(location + ": clang offload bundle entry in an object file");
+  if (parsed->triple.starts_with("amdgcn-")) {
+    add_code_object(region, location, Vendor::kAmdgpu, std::string(parsed->target_id), "");
+  } else if (parsed->triple.starts_with("nvptx")) {
+    add_code_object(region, location, Vendor::kNvidia, std::string(parsed->target_id), "");
+  } else {
+    report_.problems.push_back(location + ": triple " + util::quote(parsed->triple) +
+                               " is neither amdgcn nor nvptx (not listed)");
+  }
+}
+
+void Scanner::scan_sequence(const Region& bytes, const std::string& where, int depth) {
+  if (depth > kMaxNesting) {
+    report_.problems.push_back(where + ": containers nested more than " + number(kMaxNesting) + " deep");
+    return;
+  }
+  uint64_t position = 0;
+  int index = 0;
+  // A page at a time, then 64 KiB once a page was all padding: a long run
+  // of zeros costs few reads, a container's start one page.
+  uint64_t padding_read = kPaddingRead;
+  while (position < bytes.size) {
+    Result<std::span<const uint8_t>> peek = bytes.header_up_to(position, padding_read);
+    if (!peek.ok()) {
+      report_.problems.push_back(where + ": " + peek.status().message());
       return;
     }
-    if (parsed->kind == "host") return;
-    report_.containers.push_back(location + ": clang offload bundle entry in an object file");
-    if (parsed->triple.starts_with("amdgcn-")) {
-      add_code_object(region, location, Vendor::kAmdgpu, std::string(parsed->target_id), "");
-    } else if (parsed->triple.starts_with("nvptx")) {
-      add_code_object(region, location, Vendor::kNvidia, std::string(parsed->target_id), "");
-    } else {
-      report_.problems.push_back(location + ": triple " + util::quote(parsed->triple) +
-                                 " is neither amdgcn nor nvptx (not listed)");
+    const auto nonzero = std::find_if(peek->begin(), peek->end(), [](uint8_t b) { return b != 0; });
+    position += static_cast<uint64_t>(nonzero - peek->begin());  // padding between containers
+    if (nonzero == peek->end()) {
+      padding_read = kMaxHeaderRead;
+      // A hole of a sparse file reads as zeros: skip it unread.
+      const uint64_t data = bytes.source->next_data(bytes.offset + position);
+      if (data > bytes.offset + position) position = std::min(bytes.size, data - bytes.offset);
+      continue;
     }
-  }
-
-  // Containers one after another (a section may hold several, each padded
-  // with zeros): each is parsed, then scanning goes on after it.
-  void scan_sequence(const Region& bytes, const std::string& where, int depth) {
-    if (depth > kMaxNesting) {
-      report_.problems.push_back(where + ": containers nested more than " + number(kMaxNesting) + " deep");
+    padding_read = kPaddingRead;
+    if (full_) return;
+    if (report_.containers.size() >= kMaxCodeObjects) {
+      report_.problems.push_back(where + ": more than " + std::to_string(kMaxCodeObjects) +
+                                 " containers: the rest are not read");
+      full_ = true;
       return;
     }
-    uint64_t position = 0;
-    int index = 0;
-    // A page at a time, then 64 KiB once a page was all padding: a long run
-    // of zeros costs few reads, a container's start one page.
-    uint64_t padding_read = kPaddingRead;
-    while (position < bytes.size) {
-      Result<std::span<const uint8_t>> peek = bytes.header_up_to(position, padding_read);
-      if (!peek.ok()) {
-        report_.problems.push_back(where + ": " + peek.status().message());
-        return;
-      }
-      const auto nonzero = std::find_if(peek->begin(), peek->end(), [](uint8_t b) { return b != 0; });
-      position += static_cast<uint64_t>(nonzero - peek->begin());  // padding between containers
-      if (nonzero == peek->end()) {
-        padding_read = kMaxHeaderRead;
-        // A hole of a sparse file reads as zeros: skip it unread.
-        const uint64_t data = bytes.source->next_data(bytes.offset + position);
-        if (data > bytes.offset + position) position = std::min(bytes.size, data - bytes.offset);
-        continue;
-      }
-      padding_read = kPaddingRead;
-      if (full_) return;
-      if (report_.containers.size() >= kMaxCodeObjects) {
-        report_.problems.push_back(where + ": more than " + std::to_string(kMaxCodeObjects) +
-                                   " containers: the rest are not read");
-        full_ = true;
-        return;
-      }
-      const Region rest = bytes.from(position);
-      const std::string here = index == 0 && position == 0 ? where : where + " at offset " + elf::hex(position);
-      ++index;
-      Result<std::span<const uint8_t>> head = rest.header_up_to(0, kPeekSize);
-      if (!head.ok()) {
-        report_.problems.push_back(here + ": " + head.status().message());
-        return;
-      }
-      uint64_t consumed = 0;
-      if (starts_with_bundle(*head)) {
-        consumed = scan_bundle(rest, here, "", depth);
-      } else if (starts_with_compressed_bundle(*head)) {
-        consumed = scan_compressed_bundle(rest, here, depth);
-      } else if (starts_with_fatbin(*head)) {
-        consumed = scan_fatbin(rest, here);
-      } else if (starts_with_offload_binary(*head)) {
-        consumed = scan_offload_binary(rest, here, depth);
-      } else {
-        report_.problems.push_back(here + ": " + number(rest.size) +
-                                   " bytes that are no container devbin knows (found " + elf::hex_bytes(*head, 8) +
-                                   ")");
-        return;
-      }
-      if (consumed == 0) return;  // the container was unreadable: its size is not known
-      position += consumed;
-    }
-    if (index == 0 && bytes.size != 0) {
-      report_.problems.push_back(where + ": " + number(bytes.size) + " bytes of zeros and no container");
-    }
-  }
-
-  // The container `parsed` when it is readable; else nullptr, its error kept
-  // as a problem found at `where`.
-  template <class T>
-  const T* readable(const Result<T>& parsed, const std::string& where) {
-    if (parsed.ok()) return &parsed.value();
-    report_.problems.push_back(where + ": " + parsed.status().message());
-    return nullptr;
-  }
-
-  // A container that cannot be read: its size is not known (0).
-  uint64_t unreadable(const Status& status, const std::string& where) {
-    report_.problems.push_back(where + ": " + status.message());
-    return 0;
-  }
-
-  // `count` bytes at `at` of `region`, refused past the object limit.
-  Result<Bytes> read_limited(const Region& region, uint64_t at, uint64_t count, const std::string& what) {
-    DEVBIN_RETURN_IF_ERROR(check_object_size(what, count, options_.object_limit));
-    return region.read_bytes(at, count);
-  }
-
-  uint64_t scan_bundle(const Region& bytes, const std::string& where, const std::string& compression, int depth) {
-    const Result<Bundle> parsed = read_bundle(bytes);
-    const Bundle* bundle = readable(parsed, where);
-    if (bundle == nullptr) return 0;
-    report_.containers.push_back(where + ": clang offload bundle, " + number(bundle->entries.size()) + " entries");
-    for (const BundleEntry& entry : bundle->entries) {
-      const std::string location = where + ": bundle entry " + entry.id;
-      Result<BundleEntryId> id = parse_bundle_entry_id(entry.id);
-      if (!id.ok()) {
-        report_.problems.push_back(location + ": " + id.status().message());
-        continue;
-      }
-      if (id->kind == "host") continue;  // the host side: no device code
-      const Region code = bytes.sub(entry.offset, entry.size);
-      // clang's old driver bundles HIP-on-NVIDIA and CUDA device code as a fat binary per entry.
-      Result<std::span<const uint8_t>> head = code.header_up_to(0, kPeekSize);
-      if (head.ok() && (starts_with_fatbin(*head) || starts_with_offload_binary(*head))) {
-        scan_sequence(code, location, depth + 1);
-        continue;
-      }
-      Vendor vendor;
-      if (id->triple.starts_with("amdgcn-")) {
-        vendor = Vendor::kAmdgpu;
-      } else if (id->triple.starts_with("nvptx")) {
-        vendor = Vendor::kNvidia;
-      } else {
-        report_.problems.push_back(location + ": triple " + util::quote(id->triple) +
-                                   " is neither amdgcn nor nvptx (not listed)");
-        continue;
-      }
-      add_code_object(code, location, vendor, std::string(id->target_id), compression);
-    }
-    return bundle->size;
-  }
-
-  uint64_t scan_compressed_bundle(const Region& rest, const std::string& where, int depth) {
+    const Region rest = bytes.from(position);
+    const std::string here = index == 0 && position == 0 ? where : where + " at offset " + elf::hex(position);
+    ++index;
     Result<std::span<const uint8_t>> head = rest.header_up_to(0, kPeekSize);
-    if (!head.ok()) return unreadable(head.status(), where);
-    const uint64_t extent = compressed_bundle_extent(*head, rest.size);
-    Result<Bytes> stored = read_limited(rest, 0, extent, "compressed clang offload bundle");
-    if (!stored.ok()) {
-      report_.problems.push_back(where + ": " + stored.status().message());
-      return extent;
-    }
-    const Result<CompressedBundle> parsed = parse_compressed_bundle(stored->span());
-    const CompressedBundle* compressed = readable(parsed, where);
-    if (compressed == nullptr) return 0;
-    const std::string codec(compression_method_name(compressed->method));
-    report_.containers.push_back(where + ": compressed clang offload bundle (CCOB version " +
-                                 number(compressed->version) + ", " + codec + ", " +
-                                 number(compressed->payload.size()) + " -> " +
-                                 number(compressed->uncompressed_size) + " bytes)");
-    const uint64_t size = compressed->size;
-    Result<std::vector<uint8_t>> bundle =
-        decompress_within_budget(compressed->method == CompressionMethod::kZlib ? Codec::kZlib : Codec::kZstd,
-                                 compressed->payload, compressed->uncompressed_size);
-    *stored = Bytes();  // the compressed bytes are done with: only one copy is held
-    if (!bundle.ok()) {
-      report_.problems.push_back(where + ": compressed clang offload bundle: " + bundle.status().message());
-      return size;
-    }
-    if (!starts_with_bundle(*bundle)) {
-      report_.problems.push_back(where + ": the decompressed bytes are no clang offload bundle (found " +
-                                 elf::hex_bytes(*bundle, 8) + ")");
-      return size;
-    }
-    MemorySource decompressed(*bundle, "the decompressed bundle");
-    scan_bundle(whole(decompressed), where + " (decompressed)", codec, depth + 1);
-    flush();  // the entries read from `decompressed` are done before it goes
-    return size;
-  }
-
-  uint64_t scan_fatbin(const Region& rest, const std::string& where) {
-    Result<std::span<const uint8_t>> head = rest.header_up_to(0, kFatbinHeaderSize);
-    if (!head.ok()) return unreadable(head.status(), where);
-    const Result<uint64_t> size = parse_fatbin_header(*head, rest.size);
-    if (readable(size, where) == nullptr) return 0;
-    // Every entry header first: a fat binary whose entries cannot be walked
-    // is unreadable as a whole, as parse_fatbin has it.
-    std::vector<FatbinEntry> entries;
-    for (uint64_t position = kFatbinHeaderSize; position < *size;) {
-      Result<std::span<const uint8_t>> bytes =
-          rest.header_up_to(position, std::min(kFatbinEntryMinHeaderSize, *size - position));
-      if (!bytes.ok()) return unreadable(bytes.status(), where);
-      Result<FatbinEntry> entry = parse_fatbin_entry(*bytes, position, *size, entries.size());
-      if (readable(entry, where) == nullptr) return 0;
-      position = entry->end;
-      entries.push_back(*entry);
-    }
-    report_.containers.push_back(where + ": CUDA fat binary, " + number(entries.size()) + " entries");
-    for (size_t i = 0; i < entries.size() && room_for_code_object(); ++i) {
-      scan_fatbin_entry(rest, entries[i], where + ": fat binary entry " + number(i));
-    }
-    return *size;
-  }
-
-  void scan_fatbin_entry(const Region& fatbin, const FatbinEntry& entry, const std::string& where) {
-    const bool ptx = entry.kind == kFatbinKindPtx;
-    const std::string target = (ptx ? "compute_" : "sm_") + number(entry.sm);
-    const std::string location = where + " (" + target + ")";
-    if (entry.kind != kFatbinKindPtx && entry.kind != kFatbinKindCubin) {
-      report_.problems.push_back(location + ": entry kind " + number(entry.kind) +
-                                 " is neither PTX (1) nor a cubin (2); not listed");
+    if (!head.ok()) {
+      report_.problems.push_back(here + ": " + head.status().message());
       return;
     }
-    FoundCodeObject found;
-    found.location = location;
-    found.vendor = Vendor::kNvidia;
-    found.target = target;
-    found.format = ptx ? "ptx" : "cuda-cubin";
-    found.fatbin_flags = entry.flags;
-    if (ptx) found.ptx_version = number(entry.code_version_major) + "." + number(entry.code_version_minor);
-    found.stored_size = entry.payload_size;
-    found.size = entry.uncompressed_size;
-    found.compression =
-        entry.compression == FatbinCompression::kNone ? "" : std::string(fatbin_compression_name(entry.compression));
-    // The payload is read and decoded on a worker (entry_reader.h); the scan
-    // goes on, and takes the results back in order (drain_front). The
-    // decompression budget is charged here, in scan order, as if each were
-    // decompressed now.
-    auto task = std::make_shared<EntryTask>();
-    task->fatbin = fatbin;
-    task->entry = entry;
-    task->whole = read_whole(entry);
-    task->object_limit = options_.object_limit;
-    task->decompress_limit = std::min(budget_, options_.object_limit);
-    if (entry.compression != FatbinCompression::kNone && entry.payload_size <= options_.object_limit) {
-      charge(entry.uncompressed_size);
+    uint64_t consumed = 0;
+    if (starts_with_bundle(*head)) {
+      consumed = scan_bundle(rest, here, "", depth);
+    } else if (starts_with_compressed_bundle(*head)) {
+      consumed = scan_compressed_bundle(rest, here, depth);
+    } else if (starts_with_fatbin(*head)) {
+      consumed = scan_fatbin(rest, here);
+    } else if (starts_with_offload_binary(*head)) {
+      consumed = scan_offload_binary(rest, here, depth);
+    } else {
+      report_.problems.push_back(here + ": " + number(rest.size) +
+                                 " bytes that are no container devbin knows (found " + elf::hex_bytes(*head, 8) +
+                                 ")");
+      return;
     }
-    pending_.push_back(Pending{std::move(found), task, nvlink_input_});
-    reader_.submit(task);
-    const size_t window = std::max<size_t>(8, size_t{4} * reader_.threads());
-    while (pending_.size() > window) drain_front();
+    if (consumed == 0) return;  // the container was unreadable: its size is not known
+    position += consumed;
   }
-
-  // Whether a cubin entry is read whole (ScanOptions::read_every_entry).
-  bool read_whole(const FatbinEntry& entry) {
-    if (options_.read_every_entry || entry.kind != kFatbinKindCubin) return true;
-    const std::vector<uint32_t>& majors = options_.nvidia_majors;
-    if (std::find(majors.begin(), majors.end(), entry.sm / 10) != majors.end()) return true;
-    size_t& seen = whole_per_sm_[{entry.sm, (entry.flags & kFatbinFlagArchSpecific) != 0, nvlink_input_}];
-    return seen++ < options_.whole_entries_per_sm;
+  if (index == 0 && bytes.size != 0) {
+    report_.problems.push_back(where + ": " + number(bytes.size) + " bytes of zeros and no container");
   }
+}
 
-  // The oldest entry handed to the reader, once done, into the report.
-  void drain_front() {
-    Pending& pending = pending_.front();
-    reader_.wait(*pending.task);
-    const EntryTask& task = *pending.task;
-    FoundCodeObject found = std::move(pending.found);
-    if (!task.note.empty()) {
-      found.note = task.note;
-      if (task.unreadable) found.loadable = false;
-    } else if (task.decoded_ok) {
-      describer_.describe(found, task.decoded);
-      if (task.decoded.header_only) {
-        ++report_.header_only;
-      } else if (task.decoded.info.ok() && !arch_flag_agrees(*task.decoded.info, task.entry.flags)) {
-        arch_flag_disagrees_ = true;
-      }
+uint64_t Scanner::unreadable(const Status& status, const std::string& where) {
+  report_.problems.push_back(where + ": " + status.message());
+  return 0;
+}
+
+Result<Bytes> Scanner::read_limited(const Region& region, uint64_t at, uint64_t count, const std::string& what) {
+  DEVBIN_RETURN_IF_ERROR(check_object_size(what, count, options_.object_limit));
+  return region.read_bytes(at, count);
+}
+
+uint64_t Scanner::scan_bundle(const Region& bytes, const std::string& where, const std::string& compression, int depth) {
+  const Result<Bundle> parsed = read_bundle(bytes);
+  const Bundle* bundle = readable(parsed, where);
+  if (bundle == nullptr) return 0;
+  report_.containers.push_back(where + ": clang offload bundle, " + number(bundle->entries.size()) + " entries");
+  for (const BundleEntry& entry : bundle->entries) {
+    const std::string location = where + ": bundle entry " + entry.id;
+    Result<BundleEntryId> id = parse_bundle_entry_id(entry.id);
+    if (!id.ok()) {
+      report_.problems.push_back(location + ": " + id.status().message());
+      continue;
     }
-    const bool nvlink_input = pending.nvlink_input;
-    pending_.pop_front();
-    add_fatbin_entry(std::move(found), nvlink_input);
-  }
-
-  // Every entry handed to the reader, into the report: before a code object
-  // is added here, and before the bytes the entries are read from go.
-  void flush() {
-    while (!pending_.empty()) drain_front();
-  }
-
-  void add_fatbin_entry(FoundCodeObject found, bool nvlink_input) {
-    if (nvlink_input && !found.needs_link) {
-      found.loadable = false;
-      found.needs_link = true;
-      found.note = "relocatable device code (nvcc -rdc) in __nv_relfatbin: input to nvlink when the program is "
-                   "linked; no driver loads it" +
-                   (found.note.empty() ? "" : "; " + found.note);
-    }
-    report_.code_objects.push_back(std::move(found));
-  }
-
-  uint64_t scan_offload_binary(const Region& rest, const std::string& where, int depth) {
-    Result<std::span<const uint8_t>> head = rest.header_up_to(0, kOffloadBinaryHeaderSize);
-    if (!head.ok()) return unreadable(head.status(), where);
-    // Its declared size, or what the parser needs to say why that is wrong.
-    uint64_t extent = rest.size;
-    if (head->size() >= 16) {
-      extent = std::max(std::min(load_u64(*head, 8), rest.size), std::min(kOffloadBinaryHeaderSize, rest.size));
-    }
-    Result<Bytes> stored = read_limited(rest, 0, extent, "LLVM offload binary");
-    if (!stored.ok()) {
-      report_.problems.push_back(where + ": " + stored.status().message());
-      return extent;
-    }
-    const Result<OffloadBinary> parsed = parse_offload_binary(stored->span());
-    const OffloadBinary* binary = readable(parsed, where);
-    if (binary == nullptr) return 0;
-    const std::string_view triple = binary->string("triple");
-    const std::string_view arch = binary->string("arch");
-    report_.containers.push_back(where + ": LLVM offload binary (" +
-                                 std::string(offload_kind_name(binary->offload_kind)) + ", " +
-                                 std::string(image_kind_name(binary->image_kind)) + ", " + std::string(triple) + " " +
-                                 std::string(arch) + ")");
-    const std::string location = where + ": offload binary " + std::string(triple) + " " + std::string(arch);
-    MemorySource image(binary->image, "the offload binary's image");
-    if (binary->image_kind == static_cast<uint16_t>(ImageKind::kFatbinary)) {
-      scan_sequence(whole(image), location, depth + 1);
-      flush();  // the entries read from `image` are done before it goes
-      return binary->size;
+    if (id->kind == "host") continue;  // the host side: no device code
+    const Region code = bytes.sub(entry.offset, entry.size);
+    // clang's old driver bundles HIP-on-NVIDIA and CUDA device code as a fat binary per entry.
+    Result<std::span<const uint8_t>> head = code.header_up_to(0, kPeekSize);
+    if (head.ok() && (starts_with_fatbin(*head) || starts_with_offload_binary(*head))) {
+      scan_sequence(code, location, depth + 1);
+      continue;
     }
     Vendor vendor;
-    if (triple.starts_with("amdgcn-")) {
+    if (id->triple.starts_with("amdgcn-")) {
       vendor = Vendor::kAmdgpu;
-    } else if (triple.starts_with("nvptx")) {
+    } else if (id->triple.starts_with("nvptx")) {
       vendor = Vendor::kNvidia;
     } else {
-      report_.problems.push_back(location + ": triple " + util::quote(triple) +
+      report_.problems.push_back(location + ": triple " + util::quote(id->triple) +
                                  " is neither amdgcn nor nvptx (not listed)");
-      return binary->size;
+      continue;
     }
-    add_code_object(whole(image), location, vendor, std::string(arch), "");
+    add_code_object(code, location, vendor, std::string(id->target_id), compression);
+  }
+  return bundle->size;
+}
+
+uint64_t Scanner::scan_compressed_bundle(const Region& rest, const std::string& where, int depth) {
+  Result<std::span<const uint8_t>> head = rest.header_up_to(0, kPeekSize);
+  if (!head.ok()) return unreadable(head.status(), where);
+  const uint64_t extent = compressed_bundle_extent(*head, rest.size);
+  Result<Bytes> stored = read_limited(rest, 0, extent, "compressed clang offload bundle");
+  if (!stored.ok()) {
+    report_.problems.push_back(where + ": " + stored.status().message());
+    return extent;
+  }
+  const Result<CompressedBundle> parsed = parse_compressed_bundle(stored->span());
+  const CompressedBundle* compressed = readable(parsed, where);
+  if (compressed == nullptr) return 0;
+  const std::string codec(compression_method_name(compressed->method));
+  report_.containers.push_back(where + ": compressed clang offload bundle (CCOB version " +
+                               number(compressed->version) + ", " + codec + ", " +
+                               number(compressed->payload.size()) + " -> " +
+                               number(compressed->uncompressed_size) + " bytes)");
+  const uint64_t size = compressed->size;
+  Result<std::vector<uint8_t>> bundle =
+      decompress_within_budget(compressed->method == CompressionMethod::kZlib ? Codec::kZlib : Codec::kZstd,
+                               compressed->payload, compressed->uncompressed_size);
+  *stored = Bytes();  // the compressed bytes are done with: only one copy is held
+  if (!bundle.ok()) {
+    report_.problems.push_back(where + ": compressed clang offload bundle: " + bundle.status().message());
+    return size;
+  }
+  if (!starts_with_bundle(*bundle)) {
+    report_.problems.push_back(where + ": the decompressed bytes are no clang offload bundle (found " +
+                               elf::hex_bytes(*bundle, 8) + ")");
+    return size;
+  }
+  MemorySource decompressed(*bundle, "the decompressed bundle");
+  scan_bundle(whole(decompressed), where + " (decompressed)", codec, depth + 1);
+  flush();  // the entries read from `decompressed` are done before it goes
+  return size;
+}
+
+uint64_t Scanner::scan_offload_binary(const Region& rest, const std::string& where, int depth) {
+  Result<std::span<const uint8_t>> head = rest.header_up_to(0, kOffloadBinaryHeaderSize);
+  if (!head.ok()) return unreadable(head.status(), where);
+  // Its declared size, or what the parser needs to say why that is wrong.
+  uint64_t extent = rest.size;
+  if (head->size() >= 16) {
+    extent = std::max(std::min(load_u64(*head, 8), rest.size), std::min(kOffloadBinaryHeaderSize, rest.size));
+  }
+  Result<Bytes> stored = read_limited(rest, 0, extent, "LLVM offload binary");
+  if (!stored.ok()) {
+    report_.problems.push_back(where + ": " + stored.status().message());
+    return extent;
+  }
+  const Result<OffloadBinary> parsed = parse_offload_binary(stored->span());
+  const OffloadBinary* binary = readable(parsed, where);
+  if (binary == nullptr) return 0;
+  const std::string_view triple = binary->string("triple");
+  const std::string_view arch = binary->string("arch");
+  report_.containers.push_back(where + ": LLVM offload binary (" +
+                               std::string(offload_kind_name(binary->offload_kind)) + ", " +
+                               std::string(image_kind_name(binary->image_kind)) + ", " + std::string(triple) + " " +
+                               std::string(arch) + ")");
+  const std::string location = where + ": offload binary " + std::string(triple) + " " + std::string(arch);
+  MemorySource image(binary->image, "the offload binary's image");
+  if (binary->image_kind == static_cast<uint16_t>(ImageKind::kFatbinary)) {
+    scan_sequence(whole(image), location, depth + 1);
+    flush();  // the entries read from `image` are done before it goes
     return binary->size;
   }
-
-  // The code object that fills `region`, read and described.
-  void add_code_object(const Region& region, const std::string& location, Vendor vendor, std::string target,
-                       const std::string& compression) {
-    flush();
-    if (!room_for_code_object()) return;
-    FoundCodeObject found;
-    found.location = location;
-    found.vendor = vendor;
-    found.target = std::move(target);
-    found.stored_size = region.size;
-    found.size = region.size;
-    found.compression = compression;
-    if (region.size == 0) {
-      found.format = "unknown";
-      found.loadable = false;
-      found.note = "empty";
-    } else if (Result<Bytes> bytes = read_limited(region, 0, region.size, "the code object"); !bytes.ok()) {
-      found.format = "unknown";
-      found.note = bytes.status().message() + "; its kernels are not listed";
-    } else {
-      describer_.describe(found, bytes->span());
-    }
-    if (found.target.empty()) found.loadable = false;
-    report_.code_objects.push_back(std::move(found));
+  Vendor vendor;
+  if (triple.starts_with("amdgcn-")) {
+    vendor = Vendor::kAmdgpu;
+  } else if (triple.starts_with("nvptx")) {
+    vendor = Vendor::kNvidia;
+  } else {
+    report_.problems.push_back(location + ": triple " + util::quote(triple) +
+                               " is neither amdgcn nor nvptx (not listed)");
+    return binary->size;
   }
+  add_code_object(whole(image), location, vendor, std::string(arch), "");
+  return binary->size;
+}
 
-  // Decompresses against what is left of the scan's budget (into an owned
-  // buffer here; fat binary entries use their reader's), charged for
-  // every attempt, failed or not: a file of many compressed payloads, valid
-  // or corrupt, cannot make it allocate or decompress without bound. One
-  // payload decompresses to at most the object limit.
-  Result<std::vector<uint8_t>> decompress_within_budget(Codec codec, std::span<const uint8_t> payload,
-                                                        uint64_t expected_size) {
-    Result<std::vector<uint8_t>> out =
-        decompress(codec, payload, expected_size, std::min(budget_, options_.object_limit));
-    charge(expected_size);
-    return out;
+void Scanner::add_code_object(const Region& region, const std::string& location, Vendor vendor, std::string target,
+                              const std::string& compression) {
+  flush();
+  if (!room_for_code_object()) return;
+  FoundCodeObject found;
+  found.location = location;
+  found.vendor = vendor;
+  found.target = std::move(target);
+  found.stored_size = region.size;
+  found.size = region.size;
+  found.compression = compression;
+  if (region.size == 0) {
+    found.format = "unknown";
+    found.loadable = false;
+    found.note = "empty";
+  } else if (Result<Bytes> bytes = read_limited(region, 0, region.size, "the code object"); !bytes.ok()) {
+    found.format = "unknown";
+    found.note = bytes.status().message() + "; its kernels are not listed";
+  } else {
+    describer_.describe(found, bytes->span());
   }
-  void charge(uint64_t expected_size) {
-    if (expected_size <= budget_) budget_ -= expected_size;
-  }
+  if (found.target.empty()) found.loadable = false;
+  report_.code_objects.push_back(std::move(found));
+}
 
-  // Whether another code object may be listed; the first refusal is a problem.
-  bool room_for_code_object() {
-    if (report_.code_objects.size() + pending_.size() < kMaxCodeObjects) return true;
-    if (!full_) {
-      full_ = true;
-      report_.problems.push_back("more than " + std::to_string(kMaxCodeObjects) +
-                                 " code objects: the rest are not listed");
-    }
-    return false;
-  }
+Result<std::vector<uint8_t>> Scanner::decompress_within_budget(Codec codec, std::span<const uint8_t> payload,
+                                                               uint64_t expected_size) {
+  Result<std::vector<uint8_t>> out =
+      decompress(codec, payload, expected_size, std::min(budget_, options_.object_limit));
+  charge(expected_size);
+  return out;
+}
 
-  const ScanOptions options_;
-  bool full_ = false;
-  bool nvlink_input_ = false;  // scanning __nv_relfatbin
-  uint64_t budget_;
-  Describer describer_;
-  ScanReport report_;
-  bool arch_flag_disagrees_ = false;
-  // Cubins read whole so far, by SM, arch-specific flag and section (__nv_relfatbin or not).
-  std::map<std::tuple<uint32_t, bool, bool>, size_t> whole_per_sm_;
-  struct Pending {
-    FoundCodeObject found;  // what the entry header gave
-    std::shared_ptr<EntryTask> task;
-    bool nvlink_input = false;
-  };
-  EntryReader reader_;
-  std::deque<Pending> pending_;  // handed to reader_, not yet in report_, in scan order
-};
+void Scanner::charge(uint64_t expected_size) {
+  if (expected_size <= budget_) budget_ -= expected_size;
+}
+
+bool Scanner::room_for_code_object() {
+  if (report_.code_objects.size() + pending_.size() < kMaxCodeObjects) return true;
+  if (!full_) {
+    full_ = true;
+    report_.problems.push_back("more than " + std::to_string(kMaxCodeObjects) +
+                               " code objects: the rest are not listed");
+  }
+  return false;
+}
+
+namespace {
 
 ScanReport finish(Scanner& scanner) {
   ScanReport report = scanner.take();
