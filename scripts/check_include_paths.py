@@ -19,6 +19,7 @@ What tools, bench and fuzz share with the runtime is the internal library,
 runtime/internal/include/devbin_internal (devbin::runtime_internal)."""
 import argparse
 import json
+import os
 import pathlib
 import re
 import shlex
@@ -35,9 +36,26 @@ INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
 INCLUDE_FLAGS = ("-I", "-isystem", "-iquote", "-idirafter")
 
 
+# Folders a walk of a tree without git leaves out: builds, and hidden ones.
+SKIPPED_FOLDERS = ("build", "bazel-bin", "bazel-out", "bazel-testlogs")
+
+
 def tracked_files() -> list[str]:
-    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
-    return listed.stdout.splitlines()
+    """git's tracked files; in a copy of the tree without git (or without a
+    repository: a fresh machine's test run), every file but build output."""
+    try:
+        listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
+        return listed.stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    found = []
+    for folder, subfolders, files in os.walk(ROOT):
+        subfolders[:] = sorted(d for d in subfolders
+                               if not d.startswith(".") and not d.startswith("bazel-") and d not in SKIPPED_FOLDERS)
+        relative = os.path.relpath(folder, ROOT)
+        for name in files:
+            found.append(name if relative == "." else os.path.join(relative, name))
+    return found
 
 
 def strip_comment(line: str) -> str:
