@@ -41,7 +41,7 @@
 #include "devbin/cuda.h"
 #include "devbin/select.h"
 #include "devbin/toc.h"
-#include "devbin_internal/cuda_driver.h"
+#include "devbin_internal/cuda_api.h"
 #include "gpu_commands.h"
 
 namespace {
@@ -275,10 +275,10 @@ int run_launch_floor() {
     return opened.status().code() == devbin::StatusCode::kUnavailable ? 3 : 1;
   }
   const Device& device = **opened;
-  auto api_or = devbin::cuda::driver::load();
+  auto api_or = devbin::cuda::api::load();
   if (!api_or.ok()) return 1;
   const auto& api = *api_or.value();
-  namespace drv = devbin::cuda::driver;
+  namespace drv = devbin::cuda::api;
   auto stream_or = device.create_stream();
   auto buffer_or = device.allocate(4096);
   if (!stream_or.ok() || !buffer_or.ok()) return 1;

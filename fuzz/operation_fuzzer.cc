@@ -75,8 +75,8 @@ void expect_ok(devbin_status_t status, const char* what) {
 
 Session& session() {
   static Session* s = [] {
-    setenv("DEVBIN_HSA_RUNTIME_PATH", DEVBIN_FUZZ_HSA_FAKE_RUNTIME, 1);
-    setenv("DEVBIN_FAKE_HSA_AGENTS", "gfx1100", 1);
+    setenv("DEVBIN_HSA_RUNTIME_PATH", DEVBIN_FUZZ_HSA_STAND_IN_RUNTIME, 1);
+    setenv("DEVBIN_STAND_IN_HSA_AGENTS", "gfx1100", 1);
     auto* made = new Session();
     expect_ok(devbin_device_open(DEVBIN_BACKEND_HSA, 0, &made->device), "devbin_device_open");
     expect_ok(devbin_queue_create(made->device, &made->queue), "devbin_queue_create");

@@ -10,7 +10,7 @@
 # What runs:
 #   threads_test     8 threads opening devices and enqueueing on their own and
 #                    on shared queues/streams (HSA runtime stand-in with the
-#                    host build of the kernels, CUDA stub driver), select().
+#                    host build of the kernels, CUDA stand-in driver), select().
 #   hsa_device_test  the HSA backend against the stand-in: every queue has a
 #                    packet-processor thread and the kernels run on the
 #                    stand-in's executor thread, so host writes, packet

@@ -98,7 +98,7 @@ def configure(build_dir: pathlib.Path, *definitions: str) -> subprocess.Complete
     return subprocess.run(command, capture_output=True, text=True, check=False)
 
 
-def make_fake_rocm(root: pathlib.Path, llvm: pathlib.Path) -> pathlib.Path:
+def make_stand_in_rocm(root: pathlib.Path, llvm: pathlib.Path) -> pathlib.Path:
     """<root>/rocm/llvm/bin/{clang,ld.lld,llvm-objcopy} -> the Debian LLVM tools."""
     bin_dir = root / "rocm" / "llvm" / "bin"
     bin_dir.mkdir(parents=True)
@@ -235,7 +235,7 @@ class CMakeConfigureTest(unittest.TestCase):
     def test_fake_rocm_toolchain(self):
         llvm = require_llvm(self)
         with tempfile.TemporaryDirectory() as temp:
-            rocm = make_fake_rocm(pathlib.Path(temp), llvm)
+            rocm = make_stand_in_rocm(pathlib.Path(temp), llvm)
             result = configure(pathlib.Path(temp) / "build", "-DDEVBIN_AMDGPU_TOOLCHAIN=rocm",
                                f"-DDEVBIN_AMDGPU_TOOLCHAIN_ROCM_PATH={rocm}", "-DDEVBIN_NVIDIA_TARGETS=")
         self.assertEqual(result.returncode, 0, result.stderr)
@@ -286,7 +286,7 @@ class ScriptBuildTest(unittest.TestCase):
     def test_fake_rocm_gives_the_same_bytes(self):
         llvm = require_llvm(self)
         with tempfile.TemporaryDirectory() as temp:
-            rocm = make_fake_rocm(pathlib.Path(temp), llvm)
+            rocm = make_stand_in_rocm(pathlib.Path(temp), llvm)
             result = run_script("--rocm-path", str(rocm), "--check", *nvidia_args())
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         self.assertIn(f"clang {LLVM_MAJOR} ({rocm}/llvm/bin/clang)", result.stdout)

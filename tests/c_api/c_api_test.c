@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 /* Every function of the C API (devbin/devbin.h), from a program compiled as
  * C11. With an HSA runtime stand-in's path as argument (the in-tree test:
- * tests/hsa's libdevbin_hsa_fake_runtime.so, which runs the host build of
+ * tests/hsa's libdevbin_hsa_stand_in_runtime.so, which runs the host build of
  * the kernels), the device functions run and their results are checked;
  * without one (the install-tree consumers) they must fail cleanly, naming why.
  * Prints one line per failed check and "N passed, N failed". */
@@ -504,7 +504,7 @@ int main(int argc, char** argv) {
   toc_selection_and_validation();
   if (argc > 1) {
     setenv("DEVBIN_HSA_RUNTIME_PATH", argv[1], 1);
-    setenv("DEVBIN_FAKE_HSA_AGENTS", "gfx1100", 1);
+    setenv("DEVBIN_STAND_IN_HSA_AGENTS", "gfx1100", 1);
     devices_on_the_stand_in();
     wrapped_and_recorded_queues(argv[1]);
   } else {

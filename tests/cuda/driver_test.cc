@@ -16,7 +16,7 @@ namespace devbin {
 namespace {
 
 using ::devbin::testing::ScopedEnv;
-using ::devbin::testing::stub_driver_copy;
+using ::devbin::testing::stand_in_driver_copy;
 
 bool toc_has(std::string_view name) { return embedded_toc().find(name) != nullptr; }
 
@@ -68,7 +68,7 @@ TEST(CudaDriverTest, LibraryWithoutDriverEntryPoints) {
 }
 
 TEST(CudaDriverTest, DriverTooOld) {
-  ScopedEnv path(cuda::kDriverPathEnv, stub_driver_copy(DEVBIN_TEST_OLD_DRIVER, "old"));
+  ScopedEnv path(cuda::kDriverPathEnv, stand_in_driver_copy(DEVBIN_TEST_OLD_DRIVER, "old"));
   auto info = cuda::driver_info();
   ASSERT_FALSE(info.ok());
   const std::string& message = info.status().message();
@@ -78,8 +78,8 @@ TEST(CudaDriverTest, DriverTooOld) {
 }
 
 TEST(CudaDriverTest, NoDevice) {
-  ScopedEnv path(cuda::kDriverPathEnv, stub_driver_copy(DEVBIN_TEST_STUB_DRIVER, "no-device"));
-  ScopedEnv mode("DEVBIN_STUB_CUDA_MODE", "no-device");
+  ScopedEnv path(cuda::kDriverPathEnv, stand_in_driver_copy(DEVBIN_TEST_STAND_IN_DRIVER, "no-device"));
+  ScopedEnv mode("DEVBIN_STAND_IN_CUDA_MODE", "no-device");
   auto count = cuda::device_count();
   ASSERT_FALSE(count.ok());
   EXPECT_EQ(count.status().code(), StatusCode::kUnavailable);
@@ -89,8 +89,8 @@ TEST(CudaDriverTest, NoDevice) {
 }
 
 TEST(CudaDriverTest, ZeroDevices) {
-  ScopedEnv path(cuda::kDriverPathEnv, stub_driver_copy(DEVBIN_TEST_STUB_DRIVER, "zero"));
-  ScopedEnv mode("DEVBIN_STUB_CUDA_MODE", "zero-devices");
+  ScopedEnv path(cuda::kDriverPathEnv, stand_in_driver_copy(DEVBIN_TEST_STAND_IN_DRIVER, "zero"));
+  ScopedEnv mode("DEVBIN_STAND_IN_CUDA_MODE", "zero-devices");
   ScopedEnv visible("CUDA_VISIBLE_DEVICES", "7");
   auto info = cuda::driver_info();
   ASSERT_TRUE(info.ok()) << info.status().to_string();
@@ -102,11 +102,11 @@ TEST(CudaDriverTest, ZeroDevices) {
 }
 
 TEST(CudaDriverTest, PropertiesAndMissingOrdinal) {
-  ScopedEnv path(cuda::kDriverPathEnv, stub_driver_copy(DEVBIN_TEST_STUB_DRIVER, "properties"));
-  ScopedEnv mode("DEVBIN_STUB_CUDA_MODE", "ok");
+  ScopedEnv path(cuda::kDriverPathEnv, stand_in_driver_copy(DEVBIN_TEST_STAND_IN_DRIVER, "properties"));
+  ScopedEnv mode("DEVBIN_STAND_IN_CUDA_MODE", "ok");
   auto properties = cuda::query_device(0);
   ASSERT_TRUE(properties.ok()) << properties.status().to_string();
-  EXPECT_EQ(properties->name, "Stub GPU");
+  EXPECT_EQ(properties->name, "Stand-in GPU");
   EXPECT_EQ(properties->target().to_string(), "sm_90");
   EXPECT_EQ(properties->multiprocessor_count, 132u);
   EXPECT_EQ(properties->max_threads_per_block, 1024u);
@@ -121,8 +121,8 @@ TEST(CudaDriverTest, PropertiesAndMissingOrdinal) {
 
 TEST(CudaDriverTest, OldDriverRefusesThePtx) {
   if (!toc_has("nvptx64-nvidia-cuda--compute_75.ptx")) GTEST_SKIP() << "the embedded TOC has no compute_75 PTX";
-  ScopedEnv path(cuda::kDriverPathEnv, stub_driver_copy(DEVBIN_TEST_STUB_DRIVER, "ptx"));
-  ScopedEnv mode("DEVBIN_STUB_CUDA_MODE", "unsupported-ptx");
+  ScopedEnv path(cuda::kDriverPathEnv, stand_in_driver_copy(DEVBIN_TEST_STAND_IN_DRIVER, "ptx"));
+  ScopedEnv mode("DEVBIN_STAND_IN_CUDA_MODE", "unsupported-ptx");
   cuda::OpenOptions options;
   options.override_entry = "nvptx64-nvidia-cuda--compute_75.ptx";
   DeviceReport report;
@@ -142,8 +142,8 @@ TEST(CudaDriverTest, OldDriverRefusesThePtx) {
 
 TEST(CudaDriverTest, DriverWithoutSassForTheGpu) {
   if (!toc_has("nvptx64-nvidia-cuda--sm_90.cubin")) GTEST_SKIP() << "the embedded TOC has no sm_90 cubin";
-  ScopedEnv path(cuda::kDriverPathEnv, stub_driver_copy(DEVBIN_TEST_STUB_DRIVER, "no-binary"));
-  ScopedEnv mode("DEVBIN_STUB_CUDA_MODE", "no-binary");
+  ScopedEnv path(cuda::kDriverPathEnv, stand_in_driver_copy(DEVBIN_TEST_STAND_IN_DRIVER, "no-binary"));
+  ScopedEnv mode("DEVBIN_STAND_IN_CUDA_MODE", "no-binary");
   ScopedEnv override_entry(kTargetOverrideEnv, std::nullopt);
   auto device = cuda::Device::open(0);
   ASSERT_FALSE(device.ok());
@@ -157,8 +157,8 @@ TEST(CudaDriverTest, DriverWithoutSassForTheGpu) {
 
 TEST(CudaDriverTest, MissingKernelIsALoadError) {
   if (!toc_has("nvptx64-nvidia-cuda--sm_90.cubin")) GTEST_SKIP() << "the embedded TOC has no sm_90 cubin";
-  ScopedEnv path(cuda::kDriverPathEnv, stub_driver_copy(DEVBIN_TEST_STUB_DRIVER, "missing-kernel"));
-  ScopedEnv mode("DEVBIN_STUB_CUDA_MODE", "missing-kernel");
+  ScopedEnv path(cuda::kDriverPathEnv, stand_in_driver_copy(DEVBIN_TEST_STAND_IN_DRIVER, "missing-kernel"));
+  ScopedEnv mode("DEVBIN_STAND_IN_CUDA_MODE", "missing-kernel");
   ScopedEnv override_entry(kTargetOverrideEnv, std::nullopt);
   auto device = cuda::Device::open(0);
   ASSERT_FALSE(device.ok());
@@ -170,21 +170,21 @@ TEST(CudaDriverTest, MissingKernelIsALoadError) {
 
 TEST(CudaDriverTest, OpenReportsSelectionLoadTimeAndLaunchLimits) {
   if (!toc_has("nvptx64-nvidia-cuda--sm_90.cubin")) GTEST_SKIP() << "the embedded TOC has no sm_90 cubin";
-  ScopedEnv path(cuda::kDriverPathEnv, stub_driver_copy(DEVBIN_TEST_STUB_DRIVER, "open"));
-  ScopedEnv mode("DEVBIN_STUB_CUDA_MODE", "ok");
+  ScopedEnv path(cuda::kDriverPathEnv, stand_in_driver_copy(DEVBIN_TEST_STAND_IN_DRIVER, "open"));
+  ScopedEnv mode("DEVBIN_STAND_IN_CUDA_MODE", "ok");
   ScopedEnv override_entry(kTargetOverrideEnv, std::nullopt);
   auto device = cuda::Device::open(0);
   ASSERT_TRUE(device.ok()) << device.status().to_string();
   const DeviceReport& report = (*device)->report();
   EXPECT_TRUE(report.status.ok());
-  EXPECT_EQ(report.name, "Stub GPU");
+  EXPECT_EQ(report.name, "Stand-in GPU");
   EXPECT_EQ(report.target, "sm_90");
   EXPECT_EQ(report.selection.entry, "nvptx64-nvidia-cuda--sm_90.cubin");
   EXPECT_EQ(report.selection.kind, SelectionKind::kExact);
   EXPECT_FALSE(report.selection.jit);
   EXPECT_GT(report.load_time.count(), 0);
   // Shapes follow the device and the kernel: timestamp takes the block size
-  // the occupancy calculator suggests (the stub says 512) and as many blocks
+  // the occupancy calculator suggests (the stand-in says 512) and as many blocks
   // as are resident; copy and fill 256-thread blocks in a grid covering the work.
   const cuda::LaunchLimits& timestamp = (*device)->launch_limits(cuda::Kernel::devbin_timestamp);
   EXPECT_EQ(timestamp.multiprocessors, 132u);
@@ -201,7 +201,7 @@ TEST(CudaDriverTest, OpenReportsSelectionLoadTimeAndLaunchLimits) {
   EXPECT_EQ((*device)->launch_limits(cuda::Kernel::devbin_copy).threads_per_block, 512u);
   EXPECT_EQ((*device)->launch_limits(cuda::Kernel::devbin_copy).blocks_per_multiprocessor, cuda::kCoveringGrid);
   ASSERT_TRUE((*device)->set_launch_shape(cuda::Kernel::devbin_timestamp, 256).ok());
-  EXPECT_EQ((*device)->launch_limits(cuda::Kernel::devbin_timestamp).blocks_per_multiprocessor, 8u);  // stub: 2048 / 256
+  EXPECT_EQ((*device)->launch_limits(cuda::Kernel::devbin_timestamp).blocks_per_multiprocessor, 8u);  // stand-in: 2048 / 256
   ASSERT_TRUE((*device)->set_launch_shape(cuda::Kernel::devbin_copy, 256, 20).ok());
   EXPECT_EQ((*device)->launch_limits(cuda::Kernel::devbin_copy).blocks_per_multiprocessor, 20u);
   EXPECT_EQ((*device)->launch_limits(cuda::Kernel::devbin_copy).resident_blocks_per_multiprocessor, 8u);
@@ -230,14 +230,14 @@ TEST(CudaDriverTest, OpenReportsSelectionLoadTimeAndLaunchLimits) {
   EXPECT_EQ((*device)->fill_rect(**stream, {0x1000, 67, 0}, {32, 4, 1}, {pattern, 2}).code(),
             StatusCode::kInvalidArgument);  // a pitch off the pattern width
 
-  // The references' optional entry points: the stub has none of them but pinned memory.
+  // The references' optional entry points: the stand-in has none of them but pinned memory.
   const DevicePtr addresses[2] = {0x1000, 0x2000};
   const uint64_t lengths[1] = {16};
   EXPECT_EQ((*device)->driver_copy_batch(**stream, addresses, addresses, lengths).code(), StatusCode::kInvalidArgument);
   Status no_batch = (*device)->driver_copy_batch(**stream, {addresses, 1}, {addresses + 1, 1}, lengths);
   EXPECT_EQ(no_batch.code(), StatusCode::kUnavailable);
   EXPECT_NE(no_batch.message().find("cuMemcpyBatchAsync: the CUDA driver"), std::string::npos) << no_batch.message();
-  // The stub's page-locked memory is host memory the neutral interface hands out too.
+  // The stand-in's page-locked memory is host memory the neutral interface hands out too.
   auto pinned = (*device)->allocate_host(64);
   ASSERT_TRUE(pinned.ok()) << pinned.status().message();
   EXPECT_NE(pinned->data(), nullptr);
@@ -245,7 +245,7 @@ TEST(CudaDriverTest, OpenReportsSelectionLoadTimeAndLaunchLimits) {
   ASSERT_TRUE(neutral_pinned.ok()) << neutral_pinned.status().message();
   EXPECT_EQ((*neutral_pinned)->address(), reinterpret_cast<uintptr_t>((*neutral_pinned)->host_pointer()));
   EXPECT_EQ((*device)->allocate_host(0).status().code(), StatusCode::kInvalidArgument);
-  // The stub has cuMemcpyHtoDAsync_v2 (the staged copies' call), not the 2D copy.
+  // The stand-in has cuMemcpyHtoDAsync_v2 (the staged copies' call), not the 2D copy.
   EXPECT_TRUE((*device)->copy_to_device_async(**stream, 0x1000, pattern, 3).ok());
   Status no_2d = (*device)->driver_copy_2d(**stream, 0x10000, 4101, 0x20000, 4099, 4097, 2);
   EXPECT_EQ(no_2d.code(), StatusCode::kUnavailable);
@@ -262,9 +262,9 @@ TEST(CudaDriverTest, OpenReportsSelectionLoadTimeAndLaunchLimits) {
 // where it left it after every devbin call, failed ones included.
 TEST(CudaDriverTest, EveryCallLeavesTheCallersContextCurrent) {
   if (!toc_has("nvptx64-nvidia-cuda--sm_90.cubin")) GTEST_SKIP() << "the embedded TOC has no sm_90 cubin";
-  const std::string driver = stub_driver_copy(DEVBIN_TEST_STUB_DRIVER, "context");
+  const std::string driver = stand_in_driver_copy(DEVBIN_TEST_STAND_IN_DRIVER, "context");
   ScopedEnv path(cuda::kDriverPathEnv, driver);
-  ScopedEnv mode("DEVBIN_STUB_CUDA_MODE", "ok");
+  ScopedEnv mode("DEVBIN_STAND_IN_CUDA_MODE", "ok");
   ScopedEnv override_entry(kTargetOverrideEnv, std::nullopt);
   void* library = dlopen(driver.c_str(), RTLD_NOW | RTLD_LOCAL);
   ASSERT_NE(library, nullptr) << dlerror();
@@ -305,7 +305,7 @@ TEST(CudaDriverTest, EveryCallLeavesTheCallersContextCurrent) {
   EXPECT_EQ(current(), mine) << "after teardown";
 
   // A failed open too.
-  ScopedEnv missing("DEVBIN_STUB_CUDA_MODE", "missing-kernel");
+  ScopedEnv missing("DEVBIN_STAND_IN_CUDA_MODE", "missing-kernel");
   EXPECT_FALSE(cuda::Device::open(0).ok());
   EXPECT_EQ(current(), mine) << "after a failed open";
   set_current(nullptr);
@@ -314,16 +314,16 @@ TEST(CudaDriverTest, EveryCallLeavesTheCallersContextCurrent) {
 
 TEST(CudaDriverTest, CloseSaysWhatItCouldNotFree) {
   if (!toc_has("nvptx64-nvidia-cuda--sm_90.cubin")) GTEST_SKIP() << "the embedded TOC has no sm_90 cubin";
-  ScopedEnv path(cuda::kDriverPathEnv, stub_driver_copy(DEVBIN_TEST_STUB_DRIVER, "close"));
-  ScopedEnv mode("DEVBIN_STUB_CUDA_MODE", "ok");
+  ScopedEnv path(cuda::kDriverPathEnv, stand_in_driver_copy(DEVBIN_TEST_STAND_IN_DRIVER, "close"));
+  ScopedEnv mode("DEVBIN_STAND_IN_CUDA_MODE", "ok");
   ScopedEnv override_entry(kTargetOverrideEnv, std::nullopt);
   auto device = cuda::Device::open(0);
   ASSERT_TRUE(device.ok()) << device.status().to_string();
   {
-    ScopedEnv refuse("DEVBIN_STUB_CUDA_MODE", "free-fails");
+    ScopedEnv refuse("DEVBIN_STAND_IN_CUDA_MODE", "free-fails");
     auto buffer = (*device)->allocate(1000);
     ASSERT_TRUE(buffer.ok());
-  }  // the stub refuses to free it
+  }  // the stand-in refuses to free it
   Status closed = (*device)->close();
   ASSERT_FALSE(closed.ok());
   EXPECT_NE(closed.message().find("closing CUDA device 0: could not free 1 resource(s): a buffer of 1000 bytes at "),

@@ -18,7 +18,7 @@ namespace devbin::cli {
 namespace {
 
 using ::devbin::testing::ScopedEnv;
-using ::devbin::testing::stub_driver_copy;
+using ::devbin::testing::stand_in_driver_copy;
 
 TEST(GpuCommandsTest, NoDriverIsOneLineAndNotAFailure) {
   ScopedEnv path(cuda::kDriverPathEnv, "/nonexistent/libcuda.so.1");
@@ -66,13 +66,13 @@ TEST(GpuCommandsTest, ReportShowsTheChoiceAndAFailingSelfTest) {
   if (embedded_toc().find("nvptx64-nvidia-cuda--sm_90.cubin") == nullptr) {
     GTEST_SKIP() << "the embedded TOC has no sm_90 cubin";
   }
-  ScopedEnv path(cuda::kDriverPathEnv, stub_driver_copy(DEVBIN_TEST_STUB_DRIVER, "report"));
-  ScopedEnv mode("DEVBIN_STUB_CUDA_MODE", "ok");
+  ScopedEnv path(cuda::kDriverPathEnv, stand_in_driver_copy(DEVBIN_TEST_STAND_IN_DRIVER, "report"));
+  ScopedEnv mode("DEVBIN_STAND_IN_CUDA_MODE", "ok");
   ScopedEnv override_entry(kTargetOverrideEnv, std::nullopt);
   std::ostringstream text;
   EXPECT_EQ(run_devices_report(text, false, {Backend::kCuda, std::nullopt}), kExitFailure);
   const std::string out = text.str();
-  EXPECT_NE(out.find("GPU 0 (cuda): Stub GPU, sm_90, 132 SMs, 80.0 GiB\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("GPU 0 (cuda): Stand-in GPU, sm_90, 132 SMs, 80.0 GiB\n"), std::string::npos) << out;
   EXPECT_NE(out.find("  entry:     nvptx64-nvidia-cuda--sm_90.cubin (exact): "), std::string::npos) << out;
   EXPECT_NE(out.find(" ms (select + validate + load)\n"), std::string::npos) << out;
   EXPECT_NE(out.find("  self-test: FAILED "), std::string::npos) << out;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Which driver call each small fill and update becomes (devbin/vendor_path.h),
-// on the stub driver, whose log says what devbin called: each rule of the
+// on the stand-in driver, whose log says what devbin called: each rule of the
 // CUDA table at its edges and one step past them, the pattern periods, the
 // staging memory's events, and the places no vendor path may be taken (a
 // stream being captured, a Recorder, vendor paths off). The bytes each path
@@ -23,25 +23,25 @@ namespace devbin {
 namespace {
 
 using testing::ScopedEnv;
-using testing::stub_driver_copy;
+using testing::stand_in_driver_copy;
 
-struct StubCall {
+struct StandInCall {
   const char* call;
   uint64_t target;
   uint64_t value;
   uint64_t count;
 };
 
-// A stub driver of its own, a device and a stream on it, and the driver's log.
+// A stand-in driver of its own, a device and a stream on it, and the driver's log.
 class VendorPathTest : public ::testing::Test {
  protected:
   void open(const char* mode) {
-    const std::string path = stub_driver_copy(DEVBIN_TEST_STUB_DRIVER, std::string("vendor-") + mode);
+    const std::string path = stand_in_driver_copy(DEVBIN_TEST_STAND_IN_DRIVER, std::string("vendor-") + mode);
     path_ = std::make_unique<ScopedEnv>(cuda::kDriverPathEnv, path);
-    mode_ = std::make_unique<ScopedEnv>("DEVBIN_STUB_CUDA_MODE", mode);
+    mode_ = std::make_unique<ScopedEnv>("DEVBIN_STAND_IN_CUDA_MODE", mode);
     library_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     ASSERT_NE(library_, nullptr) << dlerror();
-    calls_ = reinterpret_cast<unsigned (*)(StubCall*, unsigned)>(dlsym(library_, "devbin_stub_calls"));
+    calls_ = reinterpret_cast<unsigned (*)(StandInCall*, unsigned)>(dlsym(library_, "devbin_stand_in_calls"));
     reset_ = reinterpret_cast<void (*)()>(dlsym(library_, "devbin_stub_reset_calls"));
     ASSERT_TRUE(calls_ != nullptr && reset_ != nullptr);
     cuda::OpenOptions options;
@@ -65,8 +65,8 @@ class VendorPathTest : public ::testing::Test {
   }
 
   // The calls since the last look, and the log emptied.
-  std::vector<StubCall> take_calls() {
-    std::vector<StubCall> out(4096);
+  std::vector<StandInCall> take_calls() {
+    std::vector<StandInCall> out(4096);
     const unsigned total = calls_(out.data(), static_cast<unsigned>(out.size()));
     out.resize(std::min<size_t>(total, out.size()));
     reset_();
@@ -74,7 +74,7 @@ class VendorPathTest : public ::testing::Test {
   }
   // The one call an operation made: its name.
   std::string only_call() {
-    const std::vector<StubCall> calls = take_calls();
+    const std::vector<StandInCall> calls = take_calls();
     if (calls.size() != 1) return "(" + std::to_string(calls.size()) + " calls)";
     return calls[0].call;
   }
@@ -85,7 +85,7 @@ class VendorPathTest : public ::testing::Test {
   cuda::Buffer buffer_;
   std::unique_ptr<cuda::Stream> stream_;
   void* library_ = nullptr;
-  unsigned (*calls_)(StubCall*, unsigned) = nullptr;
+  unsigned (*calls_)(StandInCall*, unsigned) = nullptr;
   void (*reset_)() = nullptr;
   std::unique_ptr<ScopedEnv> path_, mode_;
 };
@@ -135,9 +135,9 @@ TEST_F(VendorPathTest, FillTakesTheMemsetOfItsPeriodUpToTheCrossover) {
     const uint64_t width = c.pattern.size();
     // The smallest fill the pattern allows, and the rule's largest.
     for (const uint64_t length : {width, rule.max_bytes / width * width}) {
-      const DevicePtr target = base() + 64;  // inside the buffer; the stub writes nothing
+      const DevicePtr target = base() + 64;  // inside the buffer; the stand-in writes nothing
       ASSERT_TRUE(device_->fill(*stream_, target, length, c.pattern).ok());
-      const std::vector<StubCall> calls = take_calls();
+      const std::vector<StandInCall> calls = take_calls();
       ASSERT_EQ(calls.size(), 1u);
       EXPECT_STREQ(calls[0].call, c.call);
       EXPECT_EQ(calls[0].target, target);
@@ -165,7 +165,7 @@ TEST_F(VendorPathTest, UpdateTakesAWriteValueOrAStagedCopy) {
   // the caller's bytes.
   const uint8_t bytes[16] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99};
   ASSERT_TRUE(device_->update(*stream_, base() + 8, {bytes, 4}).ok());
-  std::vector<StubCall> calls = take_calls();
+  std::vector<StandInCall> calls = take_calls();
   ASSERT_EQ(calls.size(), 1u);
   EXPECT_STREQ(calls[0].call, "cuStreamWriteValue32_v2");
   EXPECT_EQ(calls[0].target, base() + 8);
@@ -220,9 +220,9 @@ TEST_F(VendorPathTest, StagingMemoryIsReusedOnlyAfterItsEvent) {
   ASSERT_EQ(devbin::cuda::StagingRing::kSegments, 4u);
   const uint64_t updates = segments * per_segment;
   for (uint64_t i = 0; i < updates; ++i) ASSERT_TRUE(device_->update(*stream_, base(), largest).ok());
-  const std::vector<StubCall> calls = take_calls();
+  const std::vector<StandInCall> calls = take_calls();
   std::vector<std::string> names;
-  for (const StubCall& call : calls) names.emplace_back(call.call);
+  for (const StandInCall& call : calls) names.emplace_back(call.call);
   // Each copy that starts a segment after the first records the event of the
   // segment it leaves, and from the fifth segment on waits for the event of
   // the segment it returns to, which is the one recorded 4 segments earlier.
@@ -236,7 +236,7 @@ TEST_F(VendorPathTest, StagingMemoryIsReusedOnlyAfterItsEvent) {
   }
   EXPECT_EQ(names, expected);
   std::vector<uint64_t> recorded, waited;
-  for (const StubCall& call : calls) {
+  for (const StandInCall& call : calls) {
     if (std::strcmp(call.call, "cuEventRecord") == 0) recorded.push_back(call.target);
     if (std::strcmp(call.call, "cuEventSynchronize") == 0) waited.push_back(call.target);
   }
@@ -245,9 +245,9 @@ TEST_F(VendorPathTest, StagingMemoryIsReusedOnlyAfterItsEvent) {
   for (size_t i = 0; i < waited.size(); ++i) EXPECT_EQ(waited[i], recorded[i]) << "wait " << i;
   // Destroying the stream marks the last segment's copies and waits for every pending segment.
   stream_.reset();
-  const std::vector<StubCall> teardown = take_calls();
+  const std::vector<StandInCall> teardown = take_calls();
   size_t records = 0, waits = 0;
-  for (const StubCall& call : teardown) {
+  for (const StandInCall& call : teardown) {
     records += std::strcmp(call.call, "cuEventRecord") == 0;
     waits += std::strcmp(call.call, "cuEventSynchronize") == 0;
   }

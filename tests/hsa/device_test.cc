@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The HSA backend's device path, run against the test's HSA runtime stand-in
-// (fake_runtime.cc) because this machine has no AMD GPU: agent discovery,
+// (stand_in_runtime.cc) because this machine has no AMD GPU: agent discovery,
 // selection per agent, loading with the loader's sizes checked against the
 // metadata, queues, kernargs, the doorbell and completion signals, ring
 // wrap-around, indirect dispatch (the host build of devbin_dispatch_patch
@@ -21,21 +21,21 @@
 #include "devbin/hsa.h"
 #include "devbin/kernel_args.h"
 #include "hsa/packet.h"
-#include "tests/hsa/fake_runtime.h"
+#include "tests/hsa/stand_in_runtime.h"
 #include "tests/hsa/stand_in_fixture.h"
 
 namespace devbin::hsa {
 namespace {
 
 TEST_F(HsaDevice, AgentsAreListedWithTheirIsas) {
-  setenv(DEVBIN_FAKE_HSA_AGENTS_ENV, "gfx1100,gfx90a:xnack-", 1);
+  setenv(DEVBIN_STAND_IN_HSA_AGENTS_ENV, "gfx1100,gfx90a:xnack-", 1);
   auto agents = list_agents();
   ASSERT_TRUE(agents.ok()) << agents.status().to_string();
   ASSERT_EQ(agents->size(), 2u);  // the CPU agent is not listed
   const AgentProperties& first = agents->at(0);
   EXPECT_EQ(first.ordinal, 0);
   EXPECT_EQ(first.name, "gfx1100");
-  EXPECT_EQ(first.product_name, "Fake gfx1100");
+  EXPECT_EQ(first.product_name, "Stand-in gfx1100");
   // As ROCm 6.4 lists them: the agent's ISA, then its generic one.
   ASSERT_EQ(first.isa_names.size(), 2u);
   EXPECT_EQ(first.isa_names[0], "amdgcn-amd-amdhsa--gfx1100");
@@ -55,15 +55,15 @@ TEST_F(HsaDevice, AgentsAreListedWithTheirIsas) {
 
   auto info = runtime_info();
   ASSERT_TRUE(info.ok());
-  EXPECT_EQ(info->library, DEVBIN_HSA_FAKE_RUNTIME);
+  EXPECT_EQ(info->library, DEVBIN_HSA_STAND_IN_RUNTIME);
   EXPECT_EQ(info->version_string(), "1.1");
 }
 
 // One agent the runtime will not describe hides no other: it is listed with
 // why, its target() and open() fail with that, and the agents after it open.
 TEST_F(HsaDevice, AnAgentThatCannotBeQueriedIsListedWithWhy) {
-  setenv(DEVBIN_FAKE_HSA_AGENTS_ENV, "gfx1100,gfx90a:xnack-,gfx1201", 1);
-  setenv(DEVBIN_FAKE_HSA_BROKEN_AGENT_ENV, "gfx90a:xnack-", 1);
+  setenv(DEVBIN_STAND_IN_HSA_AGENTS_ENV, "gfx1100,gfx90a:xnack-,gfx1201", 1);
+  setenv(DEVBIN_STAND_IN_HSA_BROKEN_AGENT_ENV, "gfx90a:xnack-", 1);
   auto agents = list_agents();
   ASSERT_TRUE(agents.ok()) << agents.status().to_string();
   ASSERT_EQ(agents->size(), 3u);
@@ -88,7 +88,7 @@ TEST_F(HsaDevice, AnAgentThatCannotBeQueriedIsListedWithWhy) {
 // One library per agent: a gfx11 dGPU, a gfx90a and a processor no code
 // object serves, each with its own report.
 TEST_F(HsaDevice, ReportsSelectPerAgent) {
-  setenv(DEVBIN_FAKE_HSA_AGENTS_ENV, "gfx1100,gfx90a:xnack-,gfx803", 1);
+  setenv(DEVBIN_STAND_IN_HSA_AGENTS_ENV, "gfx1100,gfx90a:xnack-,gfx803", 1);
   auto reports = report_devices();
   ASSERT_TRUE(reports.ok()) << reports.status().to_string();
   ASSERT_EQ(reports->size(), 3u);
@@ -96,7 +96,7 @@ TEST_F(HsaDevice, ReportsSelectPerAgent) {
   const DeviceReport& gfx1100 = reports->at(0);
   EXPECT_EQ(gfx1100.backend, "hsa");
   EXPECT_EQ(gfx1100.index, 0);
-  EXPECT_EQ(gfx1100.name, "Fake gfx1100");
+  EXPECT_EQ(gfx1100.name, "Stand-in gfx1100");
   EXPECT_EQ(gfx1100.target, "gfx1100");
   EXPECT_TRUE(gfx1100.status.ok()) << gfx1100.status.to_string();
   ASSERT_TRUE(gfx1100.selected);
@@ -129,7 +129,7 @@ TEST_F(HsaDevice, OverrideForcesAnEntry) {
 }
 
 TEST_F(HsaDevice, LoaderSizesThatDisagreeWithTheMetadataRefuseTheBlob) {
-  setenv(DEVBIN_FAKE_HSA_KERNARG_DELTA_ENV, "8", 1);
+  setenv(DEVBIN_STAND_IN_HSA_KERNARG_DELTA_ENV, "8", 1);
   DeviceReport report;
   auto device = Device::open(0, {}, &report);
   ASSERT_FALSE(device.ok());
@@ -142,7 +142,7 @@ TEST_F(HsaDevice, LoaderSizesThatDisagreeWithTheMetadataRefuseTheBlob) {
 }
 
 TEST_F(HsaDevice, ALoaderThatRefusesTheCodeObjectSaysWhatToDo) {
-  setenv(DEVBIN_FAKE_HSA_REJECT_ENV, "1", 1);
+  setenv(DEVBIN_STAND_IN_HSA_REJECT_ENV, "1", 1);
   auto device = Device::open(0);
   ASSERT_FALSE(device.ok());
   EXPECT_EQ(device.status().code(), StatusCode::kFailedPrecondition);
@@ -175,7 +175,7 @@ TEST_F(HsaDevice, FillEveryPatternWidthAndCopyMisaligned) {
   constexpr uint64_t kBytes = 64 * 1024 + 48;
   auto buffer = device->allocate(kBytes);
   ASSERT_TRUE(buffer.ok()) << buffer.status().to_string();
-  const size_t first_dispatch = fake_.dispatch_count();
+  const size_t first_dispatch = stand_in_.dispatch_count();
   for (size_t width : {1u, 2u, 4u, 8u, 16u}) {
     std::vector<uint8_t> pattern(width);
     for (size_t i = 0; i < width; ++i) pattern[i] = static_cast<uint8_t>(0x10 * width + i);
@@ -196,7 +196,7 @@ TEST_F(HsaDevice, FillEveryPatternWidthAndCopyMisaligned) {
   }
 
   // What the packet processor was given for the fills.
-  const auto dispatches = fake_.dispatches_since(first_dispatch);
+  const auto dispatches = stand_in_.dispatches_since(first_dispatch);
   ASSERT_EQ(dispatches.size(), 5u);
   for (const auto& d : dispatches) {
     EXPECT_STREQ(d.kernel, "devbin_fill");
@@ -297,7 +297,7 @@ TEST_F(HsaDevice, IndirectDispatchRunsTheTargetWithThePatchedGrid) {
   request.workgroup_counts = control->address();
   request.status = control->address() + 16;
 
-  const size_t first_dispatch = fake_.dispatch_count();
+  const size_t first_dispatch = stand_in_.dispatch_count();
   ASSERT_TRUE(device->dispatch_indirect(queue, request).ok());
   Status synced = queue.synchronize();
   ASSERT_TRUE(synced.ok()) << synced.to_string();
@@ -307,7 +307,7 @@ TEST_F(HsaDevice, IndirectDispatchRunsTheTargetWithThePatchedGrid) {
   ASSERT_TRUE(device->copy_to_host(result.data(), target->address(), kBytes).ok());
   for (size_t i = 0; i < kBytes; ++i) ASSERT_EQ(result[i], pattern[i % 4]) << "byte " << i;
 
-  const auto dispatches = fake_.dispatches_since(first_dispatch);
+  const auto dispatches = stand_in_.dispatches_since(first_dispatch);
   ASSERT_EQ(dispatches.size(), 2u);
   EXPECT_STREQ(dispatches[0].kernel, "devbin_dispatch_patch");
   EXPECT_EQ(dispatches[0].grid_size[0], 1u);
@@ -323,10 +323,10 @@ TEST_F(HsaDevice, IndirectDispatchRunsTheTargetWithThePatchedGrid) {
   std::memcpy(host, none, sizeof(none));
   std::vector<uint8_t> zeros(kBytes, 0);
   ASSERT_TRUE(device->copy_to_device(target->address(), zeros.data(), kBytes).ok());
-  const uint64_t packets_before = fake_.packet_count();
+  const uint64_t packets_before = stand_in_.packet_count();
   ASSERT_TRUE(device->dispatch_indirect(queue, request).ok());
   ASSERT_TRUE(queue.synchronize().ok());
-  EXPECT_EQ(fake_.packet_count() - packets_before, 3u);
+  EXPECT_EQ(stand_in_.packet_count() - packets_before, 3u);
   std::memcpy(&status, host + 16, 4);
   EXPECT_EQ(status, DEVBIN_DISPATCH_STATUS_EMPTY);
   ASSERT_TRUE(device->copy_to_host(result.data(), target->address(), kBytes).ok());
@@ -451,7 +451,7 @@ TEST_F(HsaDevice, ArgumentErrorsTakeNoSlot) {
   Queue& queue = *queue_or.value();
   auto buffer = device->allocate(256);
   ASSERT_TRUE(buffer.ok());
-  const uint64_t packets_before = fake_.packet_count();
+  const uint64_t packets_before = stand_in_.packet_count();
   const uint8_t three[3] = {1, 2, 3};
   EXPECT_EQ(device->fill(queue, buffer->address(), 48, three).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(device->copy(queue, buffer->address(), buffer->address() + 8, 64).code(), StatusCode::kInvalidArgument);
@@ -464,7 +464,7 @@ TEST_F(HsaDevice, ArgumentErrorsTakeNoSlot) {
   EXPECT_TRUE(device->fill(queue, buffer->address(), 0, {three, 1}).ok());
   EXPECT_TRUE(device->copy(queue, buffer->address(), buffer->address() + 128, 0).ok());
   ASSERT_TRUE(queue.synchronize().ok());
-  EXPECT_EQ(fake_.packet_count(), packets_before);
+  EXPECT_EQ(stand_in_.packet_count(), packets_before);
 }
 
 }  // namespace

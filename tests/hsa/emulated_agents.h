@@ -14,7 +14,7 @@
 namespace devbin::hsa {
 
 struct EmulatedAgent {
-  const char* isa;    // as DEVBIN_FAKE_HSA_AGENTS takes it: "gfx942:sramecc+:xnack-"
+  const char* isa;    // as DEVBIN_STAND_IN_HSA_AGENTS takes it: "gfx942:sramecc+:xnack-"
   const char* entry;  // the TOC entry selection picks
   SelectionKind kind;
   // Every code object is swept whole through one agent (all 16 x 16 copy

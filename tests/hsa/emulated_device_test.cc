@@ -507,7 +507,7 @@ TEST(EmulatedGpuLimits, Gfx10AndGfx1250AreRefusedAtLoad) {
                                    {"gfx1251", "amdgcn-amd-amdhsa--gfx1251.so"}}) {
     SCOPED_TRACE(isa);
     setenv(kRuntimePathEnv, DEVBIN_HSA_EMULATED_RUNTIME, 1);
-    setenv(DEVBIN_FAKE_HSA_AGENTS_ENV, isa, 1);
+    setenv(DEVBIN_STAND_IN_HSA_AGENTS_ENV, isa, 1);
     DeviceReport report;
     auto device = Device::open(0, {}, &report);
     unsetenv(kRuntimePathEnv);

@@ -29,7 +29,7 @@
 #include "devbin_internal/elf.h"
 #include "hsa/packet.h"
 #include "tests/hsa/emulated_agents.h"
-#include "tests/hsa/fake_runtime.h"
+#include "tests/hsa/stand_in_runtime.h"
 
 namespace devbin::hsa::emulated {
 
@@ -117,10 +117,10 @@ class EmulatedGpu : public testing::TestWithParam<EmulatedAgent> {
     ASSERT_EQ(::stat((directory + "/tree/test/mockgpu/amd/emu.py").c_str(), &info), 0)
         << kEmulatorEnv << "=" << directory << " holds no tree/test/mockgpu/amd/emu.py";
     setenv(kRuntimePathEnv, DEVBIN_HSA_EMULATED_RUNTIME, 1);
-    setenv(DEVBIN_FAKE_HSA_AGENTS_ENV, GetParam().isa, 1);
-    unsetenv(DEVBIN_FAKE_HSA_KERNARG_DELTA_ENV);
-    unsetenv(DEVBIN_FAKE_HSA_REJECT_ENV);
-    unsetenv(DEVBIN_FAKE_HSA_ROCM_ENV);
+    setenv(DEVBIN_STAND_IN_HSA_AGENTS_ENV, GetParam().isa, 1);
+    unsetenv(DEVBIN_STAND_IN_HSA_KERNARG_DELTA_ENV);
+    unsetenv(DEVBIN_STAND_IN_HSA_REJECT_ENV);
+    unsetenv(DEVBIN_STAND_IN_HSA_ROCM_ENV);
     unsetenv("DEVBIN_TARGET_OVERRIDE");
     // The negative controls (scripts/negative_controls.py) run the tests on
     // a corrupted copy of this agent's code object.
@@ -151,7 +151,7 @@ class EmulatedGpu : public testing::TestWithParam<EmulatedAgent> {
   void TearDown() override {
 #ifdef DEVBIN_HSA_EMULATED_RUNTIME
     if (void* stand_in = dlopen(DEVBIN_HSA_EMULATED_RUNTIME, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD)) {
-      auto count = reinterpret_cast<size_t (*)()>(dlsym(stand_in, "devbin_fake_hsa_dispatch_count"));
+      auto count = reinterpret_cast<size_t (*)()>(dlsym(stand_in, "devbin_stand_in_hsa_dispatch_count"));
       static size_t counted = 0;  // the log spans every test of the process
       if (count != nullptr) {
         const size_t ran = count() - counted;

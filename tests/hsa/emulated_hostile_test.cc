@@ -19,7 +19,7 @@
 #include "devbin/kernel_args.h"
 #include "tests/hsa/direct_launch.h"
 #include "tests/hsa/emulated_agents.h"
-#include "tests/hsa/fake_runtime.h"
+#include "tests/hsa/stand_in_runtime.h"
 
 namespace devbin::hsa {
 namespace {
@@ -46,7 +46,7 @@ class EmulatedHostile : public ::testing::TestWithParam<EmulatedAgent> {
       GTEST_SKIP() << DEVBIN_AMDGPU_EMULATOR_ENV << " is not set: point it at ../shared/amdgpu-emulator";
     }
     setenv(kRuntimePathEnv, DEVBIN_HSA_EMULATED_RUNTIME, 1);
-    setenv(DEVBIN_FAKE_HSA_AGENTS_ENV, GetParam().isa, 1);
+    setenv(DEVBIN_STAND_IN_HSA_AGENTS_ENV, GetParam().isa, 1);
     unsetenv("DEVBIN_TARGET_OVERRIDE");
     auto device = Device::open(0);
     ASSERT_TRUE(device.ok()) << device.status().to_string();

@@ -40,7 +40,7 @@
 #include <vector>
 
 #include "tests/hsa/executor_thread.h"
-#include "tests/hsa/fake_runtime.h"
+#include "tests/hsa/stand_in_runtime.h"
 #include "tests/hsa/kernel_executor.h"
 
 namespace devbin::hsa::stand_in {

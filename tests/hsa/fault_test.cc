@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
-// GPU memory faults, against the stand-in's model of ROCr (fake_runtime.h): a
+// GPU memory faults, against the stand-in's model of ROCr (stand_in_runtime.h): a
 // kernel that reaches unmapped memory faults; the fault goes to the system
 // event handlers; without one that takes it ROCr prints its message and
 // aborts the process. devbin registers a handler, so the process lives and
@@ -28,12 +28,12 @@ TEST_F(HsaFault, AFaultIsReportedBySynchronizeAndTheProcessLives) {
   auto queue = device->create_queue(64);
   auto other = device->create_queue(64);  // another queue on the same agent
   ASSERT_TRUE(queue.ok() && other.ok());
-  const uint64_t faults_before = fake_.fault_count();
+  const uint64_t faults_before = stand_in_.fault_count();
   const uint8_t pattern[4] = {1, 2, 3, 4};
   ASSERT_TRUE(device->fill(**queue, kUnmapped, 256, pattern).ok());  // the GPU finds out, not the enqueue
   Status status = (*queue)->synchronize();
   ASSERT_FALSE(status.ok());
-  EXPECT_EQ(fake_.fault_count(), faults_before + 1);
+  EXPECT_EQ(stand_in_.fault_count(), faults_before + 1);
   EXPECT_PRED_FORMAT2(assert_contains, status.message(),
                       "the HSA queue failed: a GPU memory fault at address 0x10000 (page not present or supervisor "
                       "privilege) on HSA GPU agent 0");
@@ -62,7 +62,7 @@ TEST_F(HsaFault, TheAddressIsTheFirstUnmappedByte) {
 // Kernel drivers with exception reporting also give the queue an error
 // callback: the message keeps the fault's address and adds the status.
 TEST_F(HsaFault, TheQueueErrorIsNamedBesideTheFault) {
-  setenv(DEVBIN_FAKE_HSA_FAULT_QUEUE_ERROR_ENV, "1", 1);
+  setenv(DEVBIN_STAND_IN_HSA_FAULT_QUEUE_ERROR_ENV, "1", 1);
   auto device = open_device();
   ASSERT_NE(device, nullptr);
   auto queue = device->create_queue(64);
@@ -82,7 +82,7 @@ TEST_F(HsaFault, WithoutAHandlerTheRuntimeAbortsTheProcess) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_DEATH(
       {
-        setenv(DEVBIN_FAKE_HSA_REFUSE_EVENT_HANDLER_ENV, "1", 1);
+        setenv(DEVBIN_STAND_IN_HSA_REFUSE_EVENT_HANDLER_ENV, "1", 1);
         auto device = Device::open(0);
         if (!device.ok()) return;
         auto queue = (*device)->create_queue(64);

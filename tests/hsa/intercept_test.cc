@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Indirect dispatch under an interception layer, against the stand-in's model
-// of ROCr's InterceptQueue (DEVBIN_FAKE_HSA_INTERCEPT, fake_runtime.h): with
+// of ROCr's InterceptQueue (DEVBIN_STAND_IN_HSA_INTERCEPT, stand_in_runtime.h): with
 // rocprofiler or another HSA tool loaded, packets reach the GPU only at a
 // doorbell, up to the first INVALID header. The target packet of an indirect
 // dispatch becomes valid only when the patcher kernel runs, after the last
@@ -48,7 +48,7 @@ class HsaIntercept : public HsaDevice {
 };
 
 TEST_F(HsaIntercept, TheDoorbellRingsAgainAfterThePatcher) {
-  setenv(DEVBIN_FAKE_HSA_INTERCEPT_ENV, "1", 1);
+  setenv(DEVBIN_STAND_IN_HSA_INTERCEPT_ENV, "1", 1);
   OpenOptions options;
   options.wait_timeout = std::chrono::seconds(20);
   auto device = open_device(0, options);
@@ -75,16 +75,16 @@ TEST_F(HsaIntercept, TheDoorbellRingsAgainAfterThePatcher) {
 // refuses the async handler): the target is never forwarded, and the wait
 // ends at its deadline with a message naming the packet and the cause.
 TEST_F(HsaIntercept, WithoutTheSecondDoorbellTheTargetIsNeverForwarded) {
-  setenv(DEVBIN_FAKE_HSA_INTERCEPT_ENV, "1", 1);
-  setenv(DEVBIN_FAKE_HSA_NO_ASYNC_HANDLER_ENV, "1", 1);
+  setenv(DEVBIN_STAND_IN_HSA_INTERCEPT_ENV, "1", 1);
+  setenv(DEVBIN_STAND_IN_HSA_NO_ASYNC_HANDLER_ENV, "1", 1);
   OpenOptions options;
   options.wait_timeout = std::chrono::milliseconds(300);
   auto device = open_device(0, options);
   ASSERT_NE(device, nullptr);
-  const uint64_t before_queue = fake_.live_bytes();
+  const uint64_t before_queue = stand_in_.live_bytes();
   auto queue = device->create_queue(64);
   // The target never runs, so the queue is abandoned at the end: its kernarg ring stays.
-  live_bytes_before_ += fake_.live_bytes() - before_queue;
+  live_bytes_before_ += stand_in_.live_bytes() - before_queue;
   auto target = device->allocate(kBytes);
   auto control = device->allocate(4096, MemoryKind::kHost);
   ASSERT_TRUE(queue.ok() && target.ok() && control.ok());

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Which code objects the runtime can load, against the stand-in's model of
-// three ROCm generations (DEVBIN_FAKE_HSA_ROCM, fake_runtime.h): 6.4 lists
+// three ROCm generations (DEVBIN_STAND_IN_HSA_ROCM, stand_in_runtime.h): 6.4 lists
 // each agent's generic ISA after its own and loads generic code objects; 6.3
 // lists none and refuses them; 5.2 also refuses code object v6. devbin never
 // hands the loader a generic code object the runtime does not list, and
@@ -22,7 +22,7 @@ namespace {
 class HsaIsaSupport : public HsaDevice {};
 
 TEST_F(HsaIsaSupport, Rocm64ListsTheGenericIsaAndLoadsTheGenericCodeObject) {
-  setenv(DEVBIN_FAKE_HSA_AGENTS_ENV, "gfx942:sramecc+:xnack-", 1);
+  setenv(DEVBIN_STAND_IN_HSA_AGENTS_ENV, "gfx942:sramecc+:xnack-", 1);
   auto agents = list_agents();
   ASSERT_TRUE(agents.ok()) << agents.status().to_string();
   ASSERT_EQ(agents->at(0).isa_names.size(), 2u);
@@ -37,8 +37,8 @@ TEST_F(HsaIsaSupport, Rocm64ListsTheGenericIsaAndLoadsTheGenericCodeObject) {
 // ROCm 6.3: no generic ISA, so the generic code object is refused before the
 // loader sees it, naming the ROCm that loads it.
 TEST_F(HsaIsaSupport, Rocm63RefusesGenericCodeObjectsUpFront) {
-  setenv(DEVBIN_FAKE_HSA_ROCM_ENV, "6.3", 1);
-  setenv(DEVBIN_FAKE_HSA_AGENTS_ENV, "gfx1100,gfx1201,gfx90a:xnack-", 1);
+  setenv(DEVBIN_STAND_IN_HSA_ROCM_ENV, "6.3", 1);
+  setenv(DEVBIN_STAND_IN_HSA_AGENTS_ENV, "gfx1100,gfx1201,gfx90a:xnack-", 1);
   auto agents = list_agents();
   ASSERT_TRUE(agents.ok());
   EXPECT_EQ(agents->at(0).isa_names.size(), 1u);
@@ -70,8 +70,8 @@ TEST_F(HsaIsaSupport, Rocm63RefusesGenericCodeObjectsUpFront) {
 // ROCm 5.2 (Debian's): code object v6 itself is refused; the hint names the
 // version and the ROCm that loads it.
 TEST_F(HsaIsaSupport, Rocm52RefusesCodeObjectV6WithAHint) {
-  setenv(DEVBIN_FAKE_HSA_ROCM_ENV, "5.2", 1);
-  setenv(DEVBIN_FAKE_HSA_AGENTS_ENV, "gfx90a:xnack-", 1);
+  setenv(DEVBIN_STAND_IN_HSA_ROCM_ENV, "5.2", 1);
+  setenv(DEVBIN_STAND_IN_HSA_AGENTS_ENV, "gfx90a:xnack-", 1);
   auto device = Device::open(0);
   ASSERT_FALSE(device.ok());
   EXPECT_EQ(device.status().code(), StatusCode::kFailedPrecondition);
@@ -88,7 +88,7 @@ TEST_F(HsaIsaSupport, Rocm52RefusesCodeObjectV6WithAHint) {
 // (devbin refuses first): a ROCm 6.3 loader refuses the generic code objects
 // with ROCr's status codes, a 6.4 one loads them.
 TEST_F(HsaIsaSupport, TheModelledLoadersRefuseAsRocrDoes) {
-  void* runtime = dlopen(DEVBIN_HSA_FAKE_RUNTIME, RTLD_NOW | RTLD_LOCAL);
+  void* runtime = dlopen(DEVBIN_HSA_STAND_IN_RUNTIME, RTLD_NOW | RTLD_LOCAL);
   ASSERT_NE(runtime, nullptr);
   using IterateAgents = api::hsa_status_t (*)(api::hsa_agent_callback_t, void*);
   using CreateReader = api::hsa_status_t (*)(const void*, size_t, api::hsa_code_object_reader_t*);
@@ -125,8 +125,8 @@ TEST_F(HsaIsaSupport, TheModelledLoadersRefuseAsRocrDoes) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(std::string(c.rocm) + " " + c.agent + " " + c.entry);
-    setenv(DEVBIN_FAKE_HSA_ROCM_ENV, c.rocm, 1);
-    setenv(DEVBIN_FAKE_HSA_AGENTS_ENV, c.agent, 1);
+    setenv(DEVBIN_STAND_IN_HSA_ROCM_ENV, c.rocm, 1);
+    setenv(DEVBIN_STAND_IN_HSA_AGENTS_ENV, c.agent, 1);
     api::hsa_agent_t gpu{};
     iterate_agents(
         [](api::hsa_agent_t agent, void* data) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
-// What runs a kernel in the HSA runtime stand-in (fake_runtime.cc). The
+// What runs a kernel in the HSA runtime stand-in (stand_in_runtime.cc). The
 // stand-in is one HSA runtime (agents, memory pools, the loader, AQL queues
 // and their packet processor) linked with one of two executors:
 //   host_executor.cc      the host build of the device library (tests/device),

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Waiting for the GPU, against the stand-in: its system timestamp runs at
 // 25 MHz (a timeout passed in nanoseconds would last 40 times too long), and
-// DEVBIN_FAKE_HSA_HANG_AFTER hangs its packet processor like a hung GPU.
+// DEVBIN_STAND_IN_HSA_HANG_AFTER hangs its packet processor like a hung GPU.
 // devbin's waits block (HSA_WAIT_STATE_BLOCKED) in slices converted with
 // HSA_SYSTEM_INFO_TIMESTAMP_FREQUENCY, and end at OpenOptions::wait_timeout
 // with an error naming the operation and the packet that did not complete.
@@ -29,21 +29,21 @@ TEST_F(HsaWait, WaitsBlockForSlicesGivenInSystemTimestampTicks) {
   ASSERT_TRUE((*queue)->synchronize().ok());
   uint64_t timeout_ns = 0;
   int state = -1;
-  ASSERT_EQ(fake_.last_wait(&timeout_ns, &state), 1);
+  ASSERT_EQ(stand_in_.last_wait(&timeout_ns, &state), 1);
   EXPECT_EQ(timeout_ns, 50000000u);  // the 50 ms slice, whatever the tick rate
   EXPECT_EQ(state, 0);               // HSA_WAIT_STATE_BLOCKED
 }
 
 TEST_F(HsaWait, AHungGpuGivesATimeoutNamingTheOperation) {
-  setenv(DEVBIN_FAKE_HSA_HANG_AFTER_ENV, "1", 1);
+  setenv(DEVBIN_STAND_IN_HSA_HANG_AFTER_ENV, "1", 1);
   OpenOptions options;
   options.wait_timeout = std::chrono::milliseconds(200);
   auto device = open_device(0, options);
   ASSERT_NE(device, nullptr);
-  const uint64_t before_queue = fake_.live_bytes();
+  const uint64_t before_queue = stand_in_.live_bytes();
   auto queue = device->create_queue(64);
   // The hung queue is abandoned at the end: its kernarg ring stays.
-  live_bytes_before_ += fake_.live_bytes() - before_queue;
+  live_bytes_before_ += stand_in_.live_bytes() - before_queue;
   auto buffer = device->allocate(4096);
   auto record = device->allocate(16, MemoryKind::kHost);
   ASSERT_TRUE(queue.ok() && buffer.ok() && record.ok());
@@ -66,17 +66,17 @@ TEST_F(HsaWait, AHungGpuGivesATimeoutNamingTheOperation) {
 // Destroying a queue on a hung GPU waits wait_timeout once, then abandons
 // the queue: the kernarg ring the GPU may still read stays allocated.
 TEST_F(HsaWait, AQueueOnAHungGpuIsAbandonedNotWaitedForForever) {
-  setenv(DEVBIN_FAKE_HSA_HANG_AFTER_ENV, "0", 1);
+  setenv(DEVBIN_STAND_IN_HSA_HANG_AFTER_ENV, "0", 1);
   OpenOptions options;
   options.wait_timeout = std::chrono::milliseconds(200);
   auto device = open_device(0, options);
   ASSERT_NE(device, nullptr);
   auto buffer = device->allocate(4096);
   ASSERT_TRUE(buffer.ok());
-  const uint64_t before = fake_.live_bytes();
+  const uint64_t before = stand_in_.live_bytes();
   auto queue = device->create_queue(64);
   ASSERT_TRUE(queue.ok());
-  const uint64_t with_queue = fake_.live_bytes();
+  const uint64_t with_queue = stand_in_.live_bytes();
   ASSERT_GT(with_queue, before);  // the queue's kernarg ring
   const uint8_t one = 1;
   ASSERT_TRUE(device->fill(**queue, buffer->address(), 64, {&one, 1}).ok());  // never runs
@@ -85,20 +85,20 @@ TEST_F(HsaWait, AQueueOnAHungGpuIsAbandonedNotWaitedForForever) {
   const auto waited = std::chrono::steady_clock::now() - start;
   EXPECT_GE(waited, std::chrono::milliseconds(200));
   EXPECT_LT(waited, std::chrono::seconds(5));
-  EXPECT_EQ(fake_.live_bytes(), with_queue) << "the abandoned queue's kernarg ring was freed";
+  EXPECT_EQ(stand_in_.live_bytes(), with_queue) << "the abandoned queue's kernarg ring was freed";
   live_bytes_before_ += with_queue - before;  // leaked on purpose: TearDown's balance allows it
 }
 
 // An enqueue that waits for ring space on a hung GPU ends the same way.
 TEST_F(HsaWait, AFullRingOnAHungGpuTimesOutTheEnqueue) {
-  setenv(DEVBIN_FAKE_HSA_HANG_AFTER_ENV, "0", 1);
+  setenv(DEVBIN_STAND_IN_HSA_HANG_AFTER_ENV, "0", 1);
   OpenOptions options;
   options.wait_timeout = std::chrono::milliseconds(100);
   auto device = open_device(0, options);
   ASSERT_NE(device, nullptr);
-  const uint64_t before_queue = fake_.live_bytes();
+  const uint64_t before_queue = stand_in_.live_bytes();
   auto queue = device->create_queue(64);
-  live_bytes_before_ += fake_.live_bytes() - before_queue;  // abandoned at the end, hung
+  live_bytes_before_ += stand_in_.live_bytes() - before_queue;  // abandoned at the end, hung
   auto buffer = device->allocate(4096);
   ASSERT_TRUE(queue.ok() && buffer.ok());
   const uint8_t one = 1;

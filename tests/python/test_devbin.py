@@ -2,9 +2,9 @@
 """The Python package (python/devbin) against the stand-in runtimes: every
 operation on the HSA runtime stand-in (which runs the kernels' host build),
 on devbin's own queue, a wrapped native queue and a recorder, each result
-checked; the wrap rules and graph-capture refusals on the CUDA stub driver.
+checked; the wrap rules and graph-capture refusals on the CUDA stand-in driver.
 
-Run by CTest with DEVBIN_LIBRARY, DEVBIN_HSA_RUNTIME_PATH, DEVBIN_FAKE_HSA_AGENTS
+Run by CTest with DEVBIN_LIBRARY, DEVBIN_HSA_RUNTIME_PATH, DEVBIN_STAND_IN_HSA_AGENTS
 and DEVBIN_CUDA_DRIVER_PATH set (tests/python/CMakeLists.txt).
 """
 import ctypes
@@ -167,19 +167,19 @@ class HsaStandInTest(unittest.TestCase):
             self.queue.update(self.base, b"z" * 65537)
 
 
-class CudaStubTest(unittest.TestCase):
-    """The stub driver runs nothing: only the rules and messages are checked."""
+class CudaStandInTest(unittest.TestCase):
+    """The stand-in driver runs nothing: only the rules and messages are checked."""
 
     def setUp(self):
-        os.environ.pop("DEVBIN_STUB_CUDA_MODE", None)
+        os.environ.pop("DEVBIN_STAND_IN_CUDA_MODE", None)
         self.device = devbin.Device("cuda", 0)
 
     def tearDown(self):
-        os.environ.pop("DEVBIN_STUB_CUDA_MODE", None)
+        os.environ.pop("DEVBIN_STAND_IN_CUDA_MODE", None)
         self.device.close()
 
     def test_wrapping_a_stream(self):
-        with self.device.wrap(0x4000) as stream:  # the stub's created stream
+        with self.device.wrap(0x4000) as stream:  # the stand-in's created stream
             self.assertEqual(stream.native, 0x4000)
             stream.fill(0x7f0000000000, b"\x00\x00\x80\x3f", 4096)
             stream.synchronize()
@@ -198,7 +198,7 @@ class CudaStubTest(unittest.TestCase):
 
     def test_a_stream_being_captured_takes_operations_and_refuses_waits(self):
         stream = self.device.wrap(0x4000)
-        os.environ["DEVBIN_STUB_CUDA_MODE"] = "capturing"
+        os.environ["DEVBIN_STAND_IN_CUDA_MODE"] = "capturing"
         stream.fill(0x7f0000000000, b"\x01", 64)
         stream.update(0x7f0000000000, b"abc")
         with self.assertRaisesRegex(devbin.DevbinError, "being captured"):

@@ -7,8 +7,8 @@
 // reach the driver's loader with bad bytes.
 //
 // The device-present cases need a device this machine lacks: the stand-ins
-// the backends' own tests build (tests/cuda/stub_driver.c for libcuda.so.1,
-// tests/hsa/fake_runtime.cc for libhsa-runtime64.so.1) play it.
+// the backends' own tests build (tests/cuda/stand_in_driver.c for libcuda.so.1,
+// tests/hsa/stand_in_runtime.cc for libhsa-runtime64.so.1) play it.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -29,7 +29,7 @@
 #include "devbin/select.h"
 #include "devbin/toc.h"
 #include "tests/cuda/test_env.h"
-#include "tests/hsa/fake_runtime.h"
+#include "tests/hsa/stand_in_runtime.h"
 #include "tests/runtime/stand_ins.h"
 
 namespace devbin {
@@ -44,8 +44,8 @@ using ::devbin::testing::ScopedEnv;
                                      << " \"" << needle << "\"";
 }
 
-std::string stub_cuda_driver() {
-  const std::string path = ::devbin::testing::stub_driver_path();
+std::string stand_in_cuda_driver() {
+  const std::string path = ::devbin::testing::stand_in_driver_path();
   if (path.empty()) return path;
   // Each test gets its own copy (per process, as tests may run in parallel):
   // the backend opens and initializes each path once per process.
@@ -57,7 +57,7 @@ std::string stub_cuda_driver() {
   std::filesystem::copy_file(path, copy, std::filesystem::copy_options::overwrite_existing);
   return copy.string();
 }
-std::string fake_hsa_runtime() { return ::devbin::testing::fake_hsa_runtime_path(); }
+std::string stand_in_hsa_runtime() { return ::devbin::testing::stand_in_hsa_runtime_path(); }
 
 // A copy of every embedded entry, each in its own 64-byte aligned buffer
 // (as the embedded TOC keeps them), where a test may corrupt one.
@@ -134,20 +134,20 @@ TEST(CudaFaultPaths, LibraryWithoutTheDriverEntryPoints) {
   EXPECT_FALSE(report.selected);
 }
 
-class CudaWithStubDriver : public ::testing::Test {
+class CudaWithStandInDriver : public ::testing::Test {
  protected:
   void SetUp() override {
-    driver_ = stub_cuda_driver();
-    ASSERT_FALSE(driver_.empty()) << "the stand-in driver (target devbin_test_stub_driver, tests/cuda) is not built";
+    driver_ = stand_in_cuda_driver();
+    ASSERT_FALSE(driver_.empty()) << "the stand-in driver (target devbin_test_stand_in_driver, tests/cuda) is not built";
     path_.emplace(cuda::kDriverPathEnv, driver_);
-    mode_.emplace("DEVBIN_STUB_CUDA_MODE", "ok");  // one sm_90 device
+    mode_.emplace("DEVBIN_STAND_IN_CUDA_MODE", "ok");  // one sm_90 device
     override_.emplace(kTargetOverrideEnv, std::nullopt);
   }
   std::string driver_;
   std::optional<ScopedEnv> path_, mode_, override_;
 };
 
-TEST_F(CudaWithStubDriver, OverrideNamingNothing) {
+TEST_F(CudaWithStandInDriver, OverrideNamingNothing) {
   ScopedEnv forced(kTargetOverrideEnv, "nvptx64-nvidia-cuda--sm_999.cubin");
   DeviceReport report;
   auto device = cuda::Device::open(0, {}, &report);
@@ -163,7 +163,7 @@ TEST_F(CudaWithStubDriver, OverrideNamingNothing) {
   EXPECT_EQ(report.status.message(), message);
 }
 
-TEST_F(CudaWithStubDriver, OverrideOfTheOtherVendor) {
+TEST_F(CudaWithStandInDriver, OverrideOfTheOtherVendor) {
   cuda::OpenOptions options;
   options.override_entry = "amdgcn-amd-amdhsa--gfx11-generic.so";
   auto device = cuda::Device::open(0, options);
@@ -174,7 +174,7 @@ TEST_F(CudaWithStubDriver, OverrideOfTheOtherVendor) {
                       "nvptx64-nvidia-cuda--sm_90");
 }
 
-TEST_F(CudaWithStubDriver, TocEntryForAnotherSmIsRefusedBeforeLoading) {
+TEST_F(CudaWithStandInDriver, TocEntryForAnotherSmIsRefusedBeforeLoading) {
   const std::string name = "nvptx64-nvidia-cuda--sm_90.cubin";
   TocCopy copy;
   std::span<uint8_t> bytes = copy.bytes(name);
@@ -197,7 +197,7 @@ TEST_F(CudaWithStubDriver, TocEntryForAnotherSmIsRefusedBeforeLoading) {
   EXPECT_EQ(report.status.message(), message);
 }
 
-TEST_F(CudaWithStubDriver, TruncatedTocEntryIsRefused) {
+TEST_F(CudaWithStandInDriver, TruncatedTocEntryIsRefused) {
   const std::string name = "nvptx64-nvidia-cuda--sm_90.cubin";
   TocCopy copy;
   ASSERT_FALSE(copy.bytes(name).empty()) << "the embedded TOC has no " << name;
@@ -246,20 +246,20 @@ TEST(HsaFaultPaths, LibraryWithoutTheRuntimeEntryPoints) {
   EXPECT_FALSE(report.selected);
 }
 
-class HsaWithFakeRuntime : public ::testing::Test {
+class HsaWithStandInRuntime : public ::testing::Test {
  protected:
   void SetUp() override {
-    runtime_ = fake_hsa_runtime();
-    ASSERT_FALSE(runtime_.empty()) << "the stand-in runtime (target devbin_hsa_fake_runtime, tests/hsa) is not built";
+    runtime_ = stand_in_hsa_runtime();
+    ASSERT_FALSE(runtime_.empty()) << "the stand-in runtime (target devbin_hsa_stand_in_runtime, tests/hsa) is not built";
     path_.emplace(hsa::kRuntimePathEnv, runtime_);
-    agents_.emplace(DEVBIN_FAKE_HSA_AGENTS_ENV, "gfx1100");
+    agents_.emplace(DEVBIN_STAND_IN_HSA_AGENTS_ENV, "gfx1100");
     override_.emplace(kTargetOverrideEnv, std::nullopt);
   }
   std::string runtime_;
   std::optional<ScopedEnv> path_, agents_, override_;
 };
 
-TEST_F(HsaWithFakeRuntime, OverrideNamingNothing) {
+TEST_F(HsaWithStandInRuntime, OverrideNamingNothing) {
   ScopedEnv forced(kTargetOverrideEnv, "gfx9999");
   DeviceReport report;
   auto device = hsa::Device::open(0, {}, &report);
@@ -273,7 +273,7 @@ TEST_F(HsaWithFakeRuntime, OverrideNamingNothing) {
   EXPECT_EQ(report.status.message(), message);
 }
 
-TEST_F(HsaWithFakeRuntime, OverrideThatCannotRunOnTheAgent) {
+TEST_F(HsaWithStandInRuntime, OverrideThatCannotRunOnTheAgent) {
   hsa::OpenOptions options;
   options.override_entry = "gfx90a";
   auto device = hsa::Device::open(0, options);
@@ -283,7 +283,7 @@ TEST_F(HsaWithFakeRuntime, OverrideThatCannotRunOnTheAgent) {
                       "DEVBIN_TARGET_OVERRIDE='gfx90a' names amdgcn-amd-amdhsa--gfx90a.so, which cannot run on gfx1100");
 }
 
-TEST_F(HsaWithFakeRuntime, TocEntryForAnotherProcessorIsRefusedBeforeLoading) {
+TEST_F(HsaWithStandInRuntime, TocEntryForAnotherProcessorIsRefusedBeforeLoading) {
   const std::string name = "amdgcn-amd-amdhsa--gfx11-generic.so";
   TocCopy copy;
   std::span<uint8_t> bytes = copy.bytes(name);
@@ -305,7 +305,7 @@ TEST_F(HsaWithFakeRuntime, TocEntryForAnotherProcessorIsRefusedBeforeLoading) {
   EXPECT_EQ(report.status.message(), message);
 }
 
-TEST_F(HsaWithFakeRuntime, CorruptMetadataIsRefused) {
+TEST_F(HsaWithStandInRuntime, CorruptMetadataIsRefused) {
   const std::string name = "amdgcn-amd-amdhsa--gfx11-generic.so";
   TocCopy copy;
   std::span<uint8_t> bytes = copy.bytes(name);
@@ -329,18 +329,18 @@ TEST_F(HsaWithFakeRuntime, CorruptMetadataIsRefused) {
   EXPECT_PRED_FORMAT2(contains, device.status().message(), "has no .kernarg_segment_size");
 }
 
-// A machine with an NVIDIA GPU (the stub driver's sm_90) and an AMD one (the
+// A machine with an NVIDIA GPU (the stand-in driver's sm_90) and an AMD one (the
 // HSA stand-in's gfx1100): both behind the neutral interface, each refusing
 // the other's queue; and forcing an entry of one vendor leaves the other
 // vendor's devices selecting, and working, as usual.
 TEST(MixedMachine, BothBackendsBehindOneInterfaceAndOverridesPerVendor) {
-  const std::string driver = stub_cuda_driver();
-  const std::string runtime = fake_hsa_runtime();
+  const std::string driver = stand_in_cuda_driver();
+  const std::string runtime = stand_in_hsa_runtime();
   ASSERT_FALSE(driver.empty() || runtime.empty()) << "the CUDA and HSA stand-ins are not built";
   ScopedEnv cuda_path(cuda::kDriverPathEnv, driver);
-  ScopedEnv cuda_mode("DEVBIN_STUB_CUDA_MODE", "ok");
+  ScopedEnv cuda_mode("DEVBIN_STAND_IN_CUDA_MODE", "ok");
   ScopedEnv hsa_path(hsa::kRuntimePathEnv, runtime);
-  ScopedEnv agents(DEVBIN_FAKE_HSA_AGENTS_ENV, "gfx1100");
+  ScopedEnv agents(DEVBIN_STAND_IN_HSA_AGENTS_ENV, "gfx1100");
   {
     ScopedEnv forced(kTargetOverrideEnv, "nvptx64-nvidia-cuda--compute_75.ptx");
     DeviceReport nvidia;

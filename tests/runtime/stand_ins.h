@@ -12,15 +12,15 @@
 
 namespace devbin::testing {
 
-#ifdef DEVBIN_TEST_STUB_DRIVER
-inline constexpr const char* kConfiguredStubDriver = DEVBIN_TEST_STUB_DRIVER;
+#ifdef DEVBIN_TEST_STAND_IN_DRIVER
+inline constexpr const char* kConfiguredStandInDriver = DEVBIN_TEST_STAND_IN_DRIVER;
 #else
-inline constexpr const char* kConfiguredStubDriver = nullptr;
+inline constexpr const char* kConfiguredStandInDriver = nullptr;
 #endif
-#ifdef DEVBIN_HSA_FAKE_RUNTIME
-inline constexpr const char* kConfiguredFakeRuntime = DEVBIN_HSA_FAKE_RUNTIME;
+#ifdef DEVBIN_HSA_STAND_IN_RUNTIME
+inline constexpr const char* kConfiguredStandInRuntime = DEVBIN_HSA_STAND_IN_RUNTIME;
 #else
-inline constexpr const char* kConfiguredFakeRuntime = nullptr;
+inline constexpr const char* kConfiguredStandInRuntime = nullptr;
 #endif
 
 // The stand-in `file` of tests/`folder`, or "" with the reason in `why`.
@@ -37,11 +37,11 @@ inline std::string stand_in(const char* configured, const char* folder, const ch
   return "";
 }
 
-inline std::string stub_driver_path(std::string* why = nullptr) {
-  return stand_in(kConfiguredStubDriver, "cuda", "libdevbin_test_stub_driver.so", why);
+inline std::string stand_in_driver_path(std::string* why = nullptr) {
+  return stand_in(kConfiguredStandInDriver, "cuda", "libdevbin_test_stand_in_driver.so", why);
 }
-inline std::string fake_hsa_runtime_path(std::string* why = nullptr) {
-  return stand_in(kConfiguredFakeRuntime, "hsa", "libdevbin_hsa_fake_runtime.so", why);
+inline std::string stand_in_hsa_runtime_path(std::string* why = nullptr) {
+  return stand_in(kConfiguredStandInRuntime, "hsa", "libdevbin_hsa_stand_in_runtime.so", why);
 }
 
 }  // namespace devbin::testing

@@ -5,9 +5,9 @@
 // thread's own, enqueueing on one shared queue or stream, allocating and
 // freeing, synchronous copies, and selection over the embedded TOC.
 //
-// The HSA backend runs against its test stand-in (tests/hsa/fake_runtime.cc
+// The HSA backend runs against its test stand-in (tests/hsa/stand_in_runtime.cc
 // with the host build of the kernels), so every result is checked. The CUDA
-// stub driver (tests/cuda/stub_driver.c) runs nothing: there the test checks
+// stand-in driver (tests/cuda/stand_in_driver.c) runs nothing: there the test checks
 // the backend's control paths (each call finds the device's context current on
 // its own thread, and leaves the thread's own context as it was) and that
 // nothing is lost. scripts/tsan.sh runs this under ThreadSanitizer.
@@ -100,8 +100,8 @@ class Watchdog {
   std::thread thread_;
 };
 
-using ::devbin::testing::fake_hsa_runtime_path;
-using ::devbin::testing::stub_driver_path;
+using ::devbin::testing::stand_in_hsa_runtime_path;
+using ::devbin::testing::stand_in_driver_path;
 
 // The byte pattern of operation `op` of thread `thread`: distinct per operation.
 uint8_t byte_of(int thread, int op) { return static_cast<uint8_t>(1 + thread * 31 + op * 7); }
@@ -114,11 +114,11 @@ class HsaThreads : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string why;
-    runtime_ = fake_hsa_runtime_path(&why);
+    runtime_ = stand_in_hsa_runtime_path(&why);
     if (runtime_.empty()) GTEST_SKIP() << "no HSA runtime stand-in: " << why;
     // Set before any thread starts: the environment is read, never written, from here on.
     path_.emplace(hsa::kRuntimePathEnv, runtime_);
-    agents_.emplace("DEVBIN_FAKE_HSA_AGENTS", "gfx1100,gfx90a:xnack-");
+    agents_.emplace("DEVBIN_STAND_IN_HSA_AGENTS", "gfx1100,gfx90a:xnack-");
     override_.emplace(kTargetOverrideEnv, std::nullopt);
   }
 
@@ -374,14 +374,14 @@ class CudaThreads : public ::testing::Test {
 
   void SetUp() override {
     std::string why;
-    const std::string stub = stub_driver_path(&why);
-    if (stub.empty()) GTEST_SKIP() << "no CUDA stub driver: " << why;
+    const std::string stand_in = stand_in_driver_path(&why);
+    if (stand_in.empty()) GTEST_SKIP() << "no CUDA stand-in driver: " << why;
     // A copy per test (the backend keeps each driver it opened mapped: one
     // must never be overwritten), so each test starts from a fresh driver.
-    const std::string copy = ::devbin::testing::stub_driver_copy(
-        stub, std::string("threads-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    const std::string copy = ::devbin::testing::stand_in_driver_copy(
+        stand_in, std::string("threads-") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     path_.emplace(cuda::kDriverPathEnv, copy);
-    mode_.emplace("DEVBIN_STUB_CUDA_MODE", std::nullopt);
+    mode_.emplace("DEVBIN_STAND_IN_CUDA_MODE", std::nullopt);
     override_.emplace(kTargetOverrideEnv, std::nullopt);
     // The same library the backend opens: each thread's current context, as the driver keeps it.
     handle_ = dlopen(copy.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -434,7 +434,7 @@ TEST_F(CudaThreads, DevicesOpenFromManyThreadsAtOnce) {
 
 // One device: every thread its own stream and buffers (allocated and freed
 // each round) and every operation; then all threads on one shared stream.
-// Every call must succeed (the stub refuses context-bound calls without the
+// Every call must succeed (the stand-in refuses context-bound calls without the
 // device's context current on the calling thread), leave the thread's own
 // context current, and every allocation must be distinct.
 TEST_F(CudaThreads, StreamsOfTheirOwnAndOneSharedStream) {

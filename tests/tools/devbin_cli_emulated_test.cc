@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "tests/hsa/fake_runtime.h"
+#include "tests/hsa/stand_in_runtime.h"
 #include "tests/hsa/emulated_agents.h"
 #include "tests/tools/cli_run.h"
 
@@ -29,7 +29,7 @@ std::string emulated_environment() {
 #else
   std::string agents;
   for (const EmulatedAgent& agent : kEmulatedAgents) agents += (agents.empty() ? "" : ",") + std::string(agent.isa);
-  return std::string("DEVBIN_HSA_RUNTIME_PATH=") + DEVBIN_HSA_EMULATED_RUNTIME + " DEVBIN_FAKE_HSA_AGENTS=" + agents;
+  return std::string("DEVBIN_HSA_RUNTIME_PATH=") + DEVBIN_HSA_EMULATED_RUNTIME + " DEVBIN_STAND_IN_HSA_AGENTS=" + agents;
 #endif
 }
 

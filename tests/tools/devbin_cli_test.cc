@@ -268,21 +268,21 @@ TEST(DevbinCliTest, DoctorWithoutGpusListsTheCodeObjects) {
   EXPECT_NE(run.output.find("[0] AMDGPU gfx90a:xnack-  amdgpu-hsaco"), std::string::npos) << run.output;
 }
 
-// devbin on the HSA runtime stand-in (tests/hsa/fake_runtime.cc), which shows
-// the GPU agents DEVBIN_FAKE_HSA_AGENTS names and runs the host build of the
+// devbin on the HSA runtime stand-in (tests/hsa/stand_in_runtime.cc), which shows
+// the GPU agents DEVBIN_STAND_IN_HSA_AGENTS names and runs the host build of the
 // kernels; CUDA is pointed at nothing, so only the HSA agents are tested.
-#ifdef DEVBIN_HSA_FAKE_RUNTIME
-constexpr const char* kFakeHsaRuntime = DEVBIN_HSA_FAKE_RUNTIME;
+#ifdef DEVBIN_HSA_STAND_IN_RUNTIME
+constexpr const char* kStandInHsaRuntime = DEVBIN_HSA_STAND_IN_RUNTIME;
 #else
-constexpr const char* kFakeHsaRuntime = nullptr;
+constexpr const char* kStandInHsaRuntime = nullptr;
 #endif
 
 class DevbinCliHsaTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (kFakeHsaRuntime == nullptr) {
-      GTEST_SKIP() << "the HSA runtime stand-in (devbin_hsa_fake_runtime) is not part of this build, so "
-                      "DEVBIN_HSA_FAKE_RUNTIME is not defined";
+    if (kStandInHsaRuntime == nullptr) {
+      GTEST_SKIP() << "the HSA runtime stand-in (devbin_hsa_stand_in_runtime) is not part of this build, so "
+                      "DEVBIN_HSA_STAND_IN_RUNTIME is not defined";
     }
     for (const char* entry : {"amdgcn-amd-amdhsa--gfx11-generic.so", "amdgcn-amd-amdhsa--gfx90a.so"}) {
       if (devbin::embedded_toc().find(entry) == nullptr) GTEST_SKIP() << "the embedded TOC has no " << entry;
@@ -292,7 +292,7 @@ class DevbinCliHsaTest : public ::testing::Test {
   static CliRun run_on_agents(const std::string& arguments, const std::string& agents) {
     const std::string environment =
         std::string("env -u DEVBIN_TARGET_OVERRIDE DEVBIN_CUDA_DRIVER_PATH=/nonexistent/libcuda.so.1 ") +
-        "DEVBIN_HSA_RUNTIME_PATH='" + kFakeHsaRuntime + "' DEVBIN_FAKE_HSA_AGENTS=" + agents;
+        "DEVBIN_HSA_RUNTIME_PATH='" + kStandInHsaRuntime + "' DEVBIN_STAND_IN_HSA_AGENTS=" + agents;
     return run_devbin(arguments, environment);
   }
 };
@@ -329,9 +329,9 @@ TEST_F(DevbinCliHsaTest, SelftestChecksEveryAgent) {
   CliRun run = run_on_agents("selftest", "gfx1100,gfx90a:xnack-");
   EXPECT_EQ(run.exit_code, 0) << run.output;
   EXPECT_EQ(run.output.rfind("CUDA: no usable GPU: ", 0), 0u) << run.output;
-  const size_t first = run.output.find("GPU 0 (hsa): Fake gfx1100, gfx1100\n"
+  const size_t first = run.output.find("GPU 0 (hsa): Stand-in gfx1100, gfx1100\n"
                                        "  entry: amdgcn-amd-amdhsa--gfx11-generic.so (generic): ");
-  const size_t second = run.output.find("GPU 1 (hsa): Fake gfx90a, gfx90a:xnack-\n"
+  const size_t second = run.output.find("GPU 1 (hsa): Stand-in gfx90a, gfx90a:xnack-\n"
                                         "  entry: amdgcn-amd-amdhsa--gfx90a.so (exact): ");
   ASSERT_NE(first, std::string::npos) << run.output;
   ASSERT_NE(second, std::string::npos) << run.output;
@@ -358,10 +358,10 @@ TEST_F(DevbinCliHsaTest, SelftestJsonHasBothBackends) {
             0u)
       << run.output;
   EXPECT_NE(run.output.find("{\"backend\":\"hsa\",\"available\":true,\"driver\":\"1.1\",\"reason\":null,\"devices\":[{\"backend\":"
-                            "\"hsa\",\"index\":0,\"name\":\"Fake gfx1100\",\"target\":\"gfx1100\""),
+                            "\"hsa\",\"index\":0,\"name\":\"Stand-in gfx1100\",\"target\":\"gfx1100\""),
             std::string::npos)
       << run.output;
-  EXPECT_NE(run.output.find("{\"backend\":\"hsa\",\"index\":1,\"name\":\"Fake gfx90a\",\"target\":\"gfx90a:xnack-\""),
+  EXPECT_NE(run.output.find("{\"backend\":\"hsa\",\"index\":1,\"name\":\"Stand-in gfx90a\",\"target\":\"gfx90a:xnack-\""),
             std::string::npos)
       << run.output;
   EXPECT_EQ(count(run.output, "{\"name\":"), 2 * std::size(kChecks)) << run.output;
@@ -373,7 +373,7 @@ TEST_F(DevbinCliHsaTest, SelftestJsonHasBothBackends) {
 TEST_F(DevbinCliHsaTest, SelftestFailsNamingAnAgentNoCodeObjectServes) {
   CliRun run = run_on_agents("selftest", "gfx1100,gfx803");
   EXPECT_EQ(run.exit_code, 1) << run.output;
-  EXPECT_NE(run.output.find("GPU 1 (hsa): Fake gfx803, gfx803\n"
+  EXPECT_NE(run.output.find("GPU 1 (hsa): Stand-in gfx803, gfx803\n"
                             "  FAILED to load: HSA GPU agent 1: no code object for device amdgcn-amd-amdhsa--gfx803"),
             std::string::npos)
       << run.output;
@@ -382,7 +382,7 @@ TEST_F(DevbinCliHsaTest, SelftestFailsNamingAnAgentNoCodeObjectServes) {
   EXPECT_TRUE(run.output.ends_with("\nselftest: FAILED\n")) << run.output;
   CliRun json = run_on_agents("selftest --json", "gfx1100,gfx803");
   EXPECT_EQ(json.exit_code, 1) << json.output;
-  EXPECT_NE(json.output.find("\"name\":\"Fake gfx803\",\"target\":\"gfx803\",\"selection\":null,"), std::string::npos)
+  EXPECT_NE(json.output.find("\"name\":\"Stand-in gfx803\",\"target\":\"gfx803\",\"selection\":null,"), std::string::npos)
       << json.output;
 }
 
@@ -391,14 +391,14 @@ TEST_F(DevbinCliHsaTest, BackendAndDeviceSelectTheGpus) {
   CliRun one = run_on_agents("selftest --backend hsa --device 1", "gfx1100,gfx90a:xnack-");
   EXPECT_EQ(one.exit_code, 0) << one.output;
   EXPECT_EQ(one.output.find("GPU 0 (hsa)"), std::string::npos) << one.output;
-  EXPECT_NE(one.output.find("GPU 1 (hsa): Fake gfx90a, gfx90a:xnack-\n"), std::string::npos) << one.output;
+  EXPECT_NE(one.output.find("GPU 1 (hsa): Stand-in gfx90a, gfx90a:xnack-\n"), std::string::npos) << one.output;
   EXPECT_EQ(one.output.find("CUDA"), std::string::npos) << one.output;  // not asked for
   EXPECT_NE(one.output.find("selftest: passed\n"), std::string::npos) << one.output;
 
   CliRun report = run_on_agents("--device 0 --json", "gfx1100,gfx90a:xnack-");
   EXPECT_EQ(report.exit_code, 0) << report.output;
-  EXPECT_NE(report.output.find("\"index\":0,\"name\":\"Fake gfx1100\""), std::string::npos) << report.output;
-  EXPECT_EQ(report.output.find("Fake gfx90a"), std::string::npos) << report.output;
+  EXPECT_NE(report.output.find("\"index\":0,\"name\":\"Stand-in gfx1100\""), std::string::npos) << report.output;
+  EXPECT_EQ(report.output.find("Stand-in gfx90a"), std::string::npos) << report.output;
 
   CliRun missing = run_on_agents("selftest --device 5", "gfx1100,gfx90a:xnack-");
   EXPECT_EQ(missing.exit_code, 1) << missing.output;
@@ -423,8 +423,8 @@ TEST_F(DevbinCliHsaTest, MainReportSelfTestsEveryAgent) {
   EXPECT_EQ(run.exit_code, 0) << run.output;
   const std::string passed = "  self-test: passed (" + std::to_string(std::size(kChecks)) +
                              " checks: fill, copy, batch, copy_rect, fill_rect, timestamp, dispatch_patch)\n";
-  for (const char* agent : {"GPU 0 (hsa): Fake gfx1100, gfx1100, 4 CUs, wave32\n",
-                            "GPU 1 (hsa): Fake gfx90a, gfx90a:xnack-, 4 CUs, wave64\n"}) {
+  for (const char* agent : {"GPU 0 (hsa): Stand-in gfx1100, gfx1100, 4 CUs, wave32\n",
+                            "GPU 1 (hsa): Stand-in gfx90a, gfx90a:xnack-, 4 CUs, wave64\n"}) {
     const size_t at = run.output.find(agent);
     ASSERT_NE(at, std::string::npos) << "expected \"" << agent << "\" in:\n" << run.output;
     const size_t self_test = run.output.find("  self-test: ", at);
@@ -444,7 +444,7 @@ TEST_F(DevbinCliHsaTest, MainReportSelfTestsEveryAgent) {
 
   CliRun unserved = run_on_agents("", "gfx1100,gfx803");
   EXPECT_EQ(unserved.exit_code, 1) << unserved.output;
-  EXPECT_NE(unserved.output.find("GPU 1 (hsa): Fake gfx803, gfx803\n  error:     HSA GPU agent 1: "), std::string::npos)
+  EXPECT_NE(unserved.output.find("GPU 1 (hsa): Stand-in gfx803, gfx803\n  error:     HSA GPU agent 1: "), std::string::npos)
       << unserved.output;
 }
 

@@ -5,11 +5,11 @@
 
 namespace devbin::cuda {
 
-Result<ContextScope> ContextScope::enter(const driver::Api& api, driver::CUcontext context) {
-  driver::CUcontext previous = nullptr;
-  DEVBIN_RETURN_IF_ERROR(driver::check(api, api.cuCtxGetCurrent(&previous), "cuCtxGetCurrent"));
+Result<ContextScope> ContextScope::enter(const api::Api& api, api::CUcontext context) {
+  api::CUcontext previous = nullptr;
+  DEVBIN_RETURN_IF_ERROR(api::check(api, api.cuCtxGetCurrent(&previous), "cuCtxGetCurrent"));
   if (previous == context) return ContextScope(&api, previous, false);
-  DEVBIN_RETURN_IF_ERROR(driver::check(api, api.cuCtxSetCurrent(context), "cuCtxSetCurrent"));
+  DEVBIN_RETURN_IF_ERROR(api::check(api, api.cuCtxSetCurrent(context), "cuCtxSetCurrent"));
   return ContextScope(&api, previous, true);
 }
 

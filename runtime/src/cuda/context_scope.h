@@ -8,7 +8,7 @@
 #define DEVBIN_RUNTIME_CUDA_CONTEXT_SCOPE_H_
 
 #include "devbin/status.h"
-#include "devbin_internal/cuda_driver.h"
+#include "devbin_internal/cuda_api.h"
 
 namespace devbin::cuda {
 
@@ -16,7 +16,7 @@ class ContextScope {
  public:
   // Reads the current context and, when it is not `context`, makes `context`
   // current. An error (the caller's context left as it was) when either call fails.
-  static Result<ContextScope> enter(const driver::Api& api, driver::CUcontext context);
+  static Result<ContextScope> enter(const api::Api& api, api::CUcontext context);
 
   ContextScope(ContextScope&& other) noexcept;
   ContextScope& operator=(ContextScope&&) = delete;
@@ -26,10 +26,10 @@ class ContextScope {
   ~ContextScope();
 
  private:
-  ContextScope(const driver::Api* api, driver::CUcontext previous, bool restore)
+  ContextScope(const api::Api* api, api::CUcontext previous, bool restore)
       : api_(api), previous_(previous), restore_(restore) {}
-  const driver::Api* api_;
-  driver::CUcontext previous_;
+  const api::Api* api_;
+  api::CUcontext previous_;
   bool restore_;
 };
 

@@ -16,7 +16,7 @@
 #include "cuda/device_impl.h"
 #include "devbin/cuda.h"
 #include "devbin/select.h"
-#include "devbin_internal/cuda_driver.h"
+#include "devbin_internal/cuda_api.h"
 #include "devbin_internal/dynamic_library.h"
 #include "devbin_internal/elf.h"
 #include "neutral_device.h"
@@ -25,32 +25,32 @@
 
 namespace devbin::cuda {
 
-using driver::check;
-using driver::CUcontext;
-using driver::CUdevice;
-using driver::CUevent;
-using driver::CUfunction;
-using driver::CUmodule;
-using driver::CUstream;
+using api::check;
+using api::CUcontext;
+using api::CUdevice;
+using api::CUevent;
+using api::CUfunction;
+using api::CUmodule;
+using api::CUstream;
 
 namespace {
 
 // Why a driver refused an entry, in terms of what the user can change.
-std::string load_failure_hint(driver::CUresult result, const TocEntry& entry, const CodeObjectInfo& info,
+std::string load_failure_hint(api::CUresult result, const TocEntry& entry, const CodeObjectInfo& info,
                               const DriverInfo& driver_info) {
   const std::string driver_version = "CUDA " + driver_info.version_string();
   switch (result) {
-    case driver::CUDA_ERROR_UNSUPPORTED_PTX_VERSION:
+    case api::CUDA_ERROR_UNSUPPORTED_PTX_VERSION:
       return "the driver (" + driver_version + ") is older than the PTX ISA " +
              (info.ptx_version.empty() ? std::string("version") : info.ptx_version) + " that " +
              std::string(entry.name) +
              " uses; update the NVIDIA driver, or force another entry with " + kTargetOverrideEnv;
-    case driver::CUDA_ERROR_NO_BINARY_FOR_GPU:
-    case driver::CUDA_ERROR_INVALID_IMAGE:
+    case api::CUDA_ERROR_NO_BINARY_FOR_GPU:
+    case api::CUDA_ERROR_INVALID_IMAGE:
       return "the driver (" + driver_version + ") cannot run " + std::string(entry.name) +
              " on this GPU: the cubin was built by a newer CUDA toolkit than the driver supports, or for "
              "another GPU; update the NVIDIA driver, or force the PTX entry with " + kTargetOverrideEnv;
-    case driver::CUDA_ERROR_JIT_COMPILER_NOT_FOUND:
+    case api::CUDA_ERROR_JIT_COMPILER_NOT_FOUND:
       return "the driver has no PTX JIT compiler (libnvidia-ptxjitcompiler) for " + std::string(entry.name);
     default:
       return {};
@@ -74,7 +74,7 @@ void* Device::native_function(Kernel kernel) const { return impl_->functions[sta
 Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& options, DeviceReport* report) {
   OpenReport opening(report, "cuda", ordinal, "CUDA device " + std::to_string(ordinal));
 
-  DEVBIN_ASSIGN_OR_RETURN(const driver::Api* api, opening.checked(usable_driver()));
+  DEVBIN_ASSIGN_OR_RETURN(const api::Api* api, opening.checked(usable_api()));
   DEVBIN_ASSIGN_OR_RETURN(const DeviceProperties properties, opening.checked(query_device(ordinal)));
   DeviceReport& rep = opening.report();
   rep.name = properties.name;
@@ -106,10 +106,10 @@ Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& opt
       image = ptx_text.c_str();
     }
     char error_log[4096] = {};
-    int jit_options[] = {driver::CU_JIT_ERROR_LOG_BUFFER, driver::CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+    int jit_options[] = {api::CU_JIT_ERROR_LOG_BUFFER, api::CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
     void* jit_values[] = {error_log, reinterpret_cast<void*>(static_cast<uintptr_t>(sizeof(error_log) - 1))};
-    const driver::CUresult loaded = api->cuModuleLoadDataEx(&impl->module, image, 2, jit_options, jit_values);
-    if (loaded == driver::CUDA_SUCCESS) return Status::Ok();
+    const api::CUresult loaded = api->cuModuleLoadDataEx(&impl->module, image, 2, jit_options, jit_values);
+    if (loaded == api::CUDA_SUCCESS) return Status::Ok();
     impl->module = nullptr;
     Status status = check(*api, loaded, "cuModuleLoadDataEx(" + std::string(entry.name) + ")");
     std::string message = status.message();
@@ -121,11 +121,11 @@ Result<std::unique_ptr<Device>> Device::open(int ordinal, const OpenOptions& opt
   };
   steps.resolve = [&](Kernel kernel, const KernelInfo*) -> Status {
     const std::string name(kernel_name(kernel));
-    const driver::CUresult found =
+    const api::CUresult found =
         api->cuModuleGetFunction(&impl->functions[static_cast<size_t>(kernel)], impl->module, name.c_str());
-    if (found == driver::CUDA_SUCCESS) return Status::Ok();
+    if (found == api::CUDA_SUCCESS) return Status::Ok();
     return not_found(rep.selection.entry + " has no kernel " + name + " after loading (" +
-                     driver::error_text(*api, found) + "); every kernel of DEVBIN_ABI_KERNELS must be present");
+                     api::error_text(*api, found) + "); every kernel of DEVBIN_ABI_KERNELS must be present");
   };
   DEVBIN_ASSIGN_OR_RETURN(CodeObjectInfo info, open_code_object(opening, options, steps));
 

@@ -12,17 +12,17 @@
 
 #include "cuda/context_scope.h"
 #include "devbin/cuda.h"
-#include "devbin_internal/cuda_driver.h"
+#include "devbin_internal/cuda_api.h"
 
 namespace devbin::cuda {
 
 struct Device::Impl {
-  const driver::Api* api = nullptr;
-  driver::CUdevice device = 0;
-  driver::CUcontext context = nullptr;
+  const api::Api* api = nullptr;
+  api::CUdevice device = 0;
+  api::CUcontext context = nullptr;
   bool context_retained = false;
-  driver::CUmodule module = nullptr;
-  driver::CUfunction functions[kKernelCount] = {};
+  api::CUmodule module = nullptr;
+  api::CUfunction functions[kKernelCount] = {};
   std::mutex teardown_mutex;
   std::vector<std::string> teardown_failures;  // what Buffers, Streams and Events could not free
   bool closed = false;
@@ -45,7 +45,7 @@ struct Device::Impl {
   template <class Free>
   void free_resource(const std::string& what, std::string_view call, Free free) {
     auto scope = enter();
-    Status freed = scope.ok() ? driver::check(*api, free(), call) : scope.status();
+    Status freed = scope.ok() ? api::check(*api, free(), call) : scope.status();
     if (!freed.ok()) teardown_failed(what, freed);
   }
 
@@ -56,12 +56,12 @@ struct Device::Impl {
     if (module != nullptr) {
       auto scope = ContextScope::enter(*api, context);
       Status unloaded =
-          scope.ok() ? driver::check(*api, api->cuModuleUnload(module), "cuModuleUnload") : scope.status();
+          scope.ok() ? api::check(*api, api->cuModuleUnload(module), "cuModuleUnload") : scope.status();
       if (!unloaded.ok()) teardown_failed("the module", unloaded);
       module = nullptr;
     }
     if (context_retained) {
-      Status released = driver::check(*api, api->cuDevicePrimaryCtxRelease_v2(device), "cuDevicePrimaryCtxRelease");
+      Status released = api::check(*api, api->cuDevicePrimaryCtxRelease_v2(device), "cuDevicePrimaryCtxRelease");
       if (!released.ok()) teardown_failed("the primary context reference", released);
       context_retained = false;
     }
@@ -79,9 +79,9 @@ struct Device::Impl {
 
 // The driver, loaded and initialized; any failure on the way as a Status
 // (cuda/properties.cc).
-Result<const driver::Api*> usable_driver();
+Result<const api::Api*> usable_api();
 
-inline driver::CUstream stream_handle(Stream& stream) { return static_cast<driver::CUstream>(stream.native_handle()); }
+inline api::CUstream stream_handle(Stream& stream) { return static_cast<api::CUstream>(stream.native_handle()); }
 
 }  // namespace devbin::cuda
 

@@ -8,12 +8,12 @@
 #include "cuda/context_scope.h"
 #include "cuda/device_impl.h"
 #include "devbin/cuda.h"
-#include "devbin_internal/cuda_driver.h"
+#include "devbin_internal/cuda_api.h"
 
 namespace devbin::cuda {
 
-using driver::check;
-using driver::CUstream;
+using api::check;
+using api::CUstream;
 
 Status Device::driver_memset_d32(Stream& stream, DevicePtr target, uint32_t value, uint64_t count) const {
   DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
@@ -35,17 +35,17 @@ Status Device::driver_copy_batch(Stream& stream, std::span<const DevicePtr> targ
                             " lengths; expected one of each per copy");
   }
   if (targets.empty()) return Status::Ok();
-  const driver::Api& api = *impl_->api;
+  const api::Api& api = *impl_->api;
   if (api.cuMemcpyBatchAsync == nullptr) {
     return unavailable("cuMemcpyBatchAsync: the CUDA driver (" + driver_info_.version_string() +
                        ") lacks it; it came with CUDA 12.8");
   }
   DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
-  std::vector<driver::CUdeviceptr> to(targets.begin(), targets.end());
-  std::vector<driver::CUdeviceptr> from(sources.begin(), sources.end());
+  std::vector<api::CUdeviceptr> to(targets.begin(), targets.end());
+  std::vector<api::CUdeviceptr> from(sources.begin(), sources.end());
   std::vector<size_t> sizes(lengths.begin(), lengths.end());
-  driver::CUmemcpyAttributes attributes{};
-  attributes.src_access_order = driver::CU_MEMCPY_SRC_ACCESS_ORDER_STREAM;
+  api::CUmemcpyAttributes attributes{};
+  attributes.src_access_order = api::CU_MEMCPY_SRC_ACCESS_ORDER_STREAM;
   size_t first_copy = 0;  // the one attribute applies from copy 0 on
   size_t failed_copy = SIZE_MAX;
   Status status = check(api,
@@ -58,15 +58,15 @@ Status Device::driver_copy_batch(Stream& stream, std::span<const DevicePtr> targ
 
 Status Device::driver_copy_2d(Stream& stream, DevicePtr target, uint64_t target_pitch, DevicePtr source,
                               uint64_t source_pitch, uint64_t width, uint64_t height) const {
-  const driver::Api& api = *impl_->api;
+  const api::Api& api = *impl_->api;
   if (api.cuMemcpy2DAsync_v2 == nullptr) {
     return unavailable("cuMemcpy2DAsync: the CUDA driver (" + driver_info_.version_string() + ") lacks it");
   }
-  driver::CUDA_MEMCPY2D copy{};
-  copy.srcMemoryType = driver::CU_MEMORYTYPE_DEVICE;
+  api::CUDA_MEMCPY2D copy{};
+  copy.srcMemoryType = api::CU_MEMORYTYPE_DEVICE;
   copy.srcDevice = source;
   copy.srcPitch = source_pitch;
-  copy.dstMemoryType = driver::CU_MEMORYTYPE_DEVICE;
+  copy.dstMemoryType = api::CU_MEMORYTYPE_DEVICE;
   copy.dstDevice = target;
   copy.dstPitch = target_pitch;
   copy.WidthInBytes = width;
@@ -77,7 +77,7 @@ Status Device::driver_copy_2d(Stream& stream, DevicePtr target, uint64_t target_
 
 Status Device::driver_memset_2d(Stream& stream, DevicePtr target, uint64_t pitch, std::span<const uint8_t> pattern,
                                 uint64_t width, uint64_t height) const {
-  const driver::Api& api = *impl_->api;
+  const api::Api& api = *impl_->api;
   const size_t bytes = pattern.size();
   if ((bytes != 1 && bytes != 2 && bytes != 4) || width % bytes != 0) {
     return invalid_argument("driver_memset_2d: a " + std::to_string(bytes) + "-byte pattern over rows of " +
@@ -92,7 +92,7 @@ Status Device::driver_memset_2d(Stream& stream, DevicePtr target, uint64_t pitch
   DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
   const CUstream handle = stream_handle(stream);
   const uint64_t elements = width / bytes;
-  driver::CUresult result;
+  api::CUresult result;
   if (bytes == 1) {
     result = api.cuMemsetD2D8Async(target, pitch, pattern[0], elements, height, handle);
   } else if (bytes == 2) {

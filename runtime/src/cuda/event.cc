@@ -6,18 +6,18 @@
 #include "cuda/context_scope.h"
 #include "cuda/device_impl.h"
 #include "devbin/cuda.h"
-#include "devbin_internal/cuda_driver.h"
+#include "devbin_internal/cuda_api.h"
 
 namespace devbin::cuda {
 
-using driver::check;
-using driver::CUevent;
+using api::check;
+using api::CUevent;
 
 Result<std::unique_ptr<Event>> Device::create_event() const {
   DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
   CUevent handle = nullptr;
   DEVBIN_RETURN_IF_ERROR(
-      check(*impl_->api, impl_->api->cuEventCreate(&handle, driver::CU_EVENT_DEFAULT), "cuEventCreate"));
+      check(*impl_->api, impl_->api->cuEventCreate(&handle, api::CU_EVENT_DEFAULT), "cuEventCreate"));
   return std::unique_ptr<Event>(new Event(this, handle));
 }
 

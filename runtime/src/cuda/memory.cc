@@ -9,12 +9,12 @@
 #include "cuda/context_scope.h"
 #include "cuda/device_impl.h"
 #include "devbin/cuda.h"
-#include "devbin_internal/cuda_driver.h"
+#include "devbin_internal/cuda_api.h"
 #include "devbin_internal/elf.h"
 
 namespace devbin::cuda {
 
-using driver::check;
+using api::check;
 
 namespace {
 
@@ -56,7 +56,7 @@ Result<std::unique_ptr<devbin::Buffer>> Device::allocate_host_buffer(uint64_t by
 
 Result<HostBuffer> Device::allocate_host(uint64_t bytes) const {
   if (bytes == 0) return invalid_argument("allocate_host: expected a non-zero size");
-  const driver::Api& api = *impl_->api;
+  const api::Api& api = *impl_->api;
   if (api.cuMemAllocHost_v2 == nullptr || api.cuMemFreeHost == nullptr) {
     return unavailable("cuMemAllocHost: the CUDA driver lacks cuMemAllocHost_v2 or cuMemFreeHost");
   }
@@ -69,7 +69,7 @@ Result<HostBuffer> Device::allocate_host(uint64_t bytes) const {
 
 Status Device::copy_to_device_async(Stream& stream, DevicePtr target, const void* source, uint64_t length) const {
   if (length == 0) return Status::Ok();
-  const driver::Api& api = *impl_->api;
+  const api::Api& api = *impl_->api;
   if (api.cuMemcpyHtoDAsync_v2 == nullptr) return unavailable("the CUDA driver lacks cuMemcpyHtoDAsync_v2");
   DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
   return check(api, api.cuMemcpyHtoDAsync_v2(target, source, length, stream_handle(stream)), "cuMemcpyHtoDAsync");
@@ -98,7 +98,7 @@ Status Device::memset_d8(DevicePtr target, uint8_t value, uint64_t length) const
 Result<Buffer> Device::allocate(uint64_t bytes) const {
   if (bytes == 0) return invalid_argument("allocate: expected a non-zero size");
   DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
-  driver::CUdeviceptr address = 0;
+  api::CUdeviceptr address = 0;
   Status status = check(*impl_->api, impl_->api->cuMemAlloc_v2(&address, bytes), "cuMemAlloc");
   if (!status.ok()) return status.annotate("allocating " + std::to_string(bytes) + " bytes");
   return Buffer(this, address, bytes);

@@ -11,12 +11,12 @@
 #include "cuda/context_scope.h"
 #include "cuda/device_impl.h"
 #include "devbin/cuda.h"
-#include "devbin_internal/cuda_driver.h"
+#include "devbin_internal/cuda_api.h"
 
 namespace devbin::cuda {
 
-using driver::check;
-using driver::CUfunction;
+using api::check;
+using api::CUfunction;
 
 namespace {
 
@@ -37,12 +37,12 @@ bool takes_covering_grid(Kernel kernel) {
 
 Status Device::set_launch_shape(Kernel kernel, uint32_t threads, std::optional<uint32_t> blocks_per_multiprocessor) {
   DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
-  const driver::Api& api = *impl_->api;
+  const api::Api& api = *impl_->api;
   CUfunction function = impl_->functions[static_cast<size_t>(kernel)];
   const std::string name(kernel_name(kernel));
   int kernel_max = 0;
   DEVBIN_RETURN_IF_ERROR(
-      check(api, api.cuFuncGetAttribute(&kernel_max, driver::CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK, function),
+      check(api, api.cuFuncGetAttribute(&kernel_max, api::CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK, function),
             "cuFuncGetAttribute(" + name + ", max threads per block)"));
   const uint32_t warp = properties_.warp_size;
   const uint32_t largest =
@@ -106,10 +106,10 @@ Status Device::launch(Stream& stream, std::span<const Launch> launches) const {
     // cuLaunchKernel copies the argument bytes before it returns (into the
     // launch, or into the graph node of a stream being captured).
     void* params[] = {const_cast<uint8_t*>(launch.args)};
-    const driver::CUresult result = impl_->api->cuLaunchKernel(
+    const api::CUresult result = impl_->api->cuLaunchKernel(
         impl_->functions[static_cast<size_t>(launch.kernel)], launch.grid.workgroups, 1, 1,
         launch.grid.workgroup_size, 1, 1, 0, stream_handle(stream), params, nullptr);
-    if (result != driver::CUDA_SUCCESS) {
+    if (result != api::CUDA_SUCCESS) {
       return check(*impl_->api, result, "cuLaunchKernel(" + std::string(kernel_name(launch.kernel)) + ")");
     }
   }

@@ -7,15 +7,15 @@
 
 #include "cuda/device_impl.h"
 #include "devbin/cuda.h"
-#include "devbin_internal/cuda_driver.h"
+#include "devbin_internal/cuda_api.h"
 #include "devbin_internal/dynamic_library.h"
 
 namespace devbin::cuda {
 
-using driver::check;
-using driver::CUdevice;
+using api::check;
+using api::CUdevice;
 
-Result<const driver::Api*> usable_driver() { return util::initialized(driver::load(), "CUDA driver"); }
+Result<const api::Api*> usable_api() { return util::initialized(api::load(), "CUDA driver"); }
 
 namespace {
 
@@ -27,15 +27,15 @@ std::string visible_devices_note() {
 
 }  // namespace
 
-std::string DriverInfo::version_string() const { return driver::version_string(version); }
+std::string DriverInfo::version_string() const { return api::version_string(version); }
 
 Result<DriverInfo> driver_info() {
-  DEVBIN_ASSIGN_OR_RETURN(const driver::Api* api, usable_driver());
+  DEVBIN_ASSIGN_OR_RETURN(const api::Api* api, usable_api());
   return DriverInfo{api->path, api->version};
 }
 
 Result<int> device_count() {
-  DEVBIN_ASSIGN_OR_RETURN(const driver::Api* api, usable_driver());
+  DEVBIN_ASSIGN_OR_RETURN(const api::Api* api, usable_api());
   int count = 0;
   DEVBIN_RETURN_IF_ERROR(check(*api, api->cuDeviceGetCount(&count), "cuDeviceGetCount"));
   if (count <= 0) return unavailable("the CUDA driver shows no devices" + visible_devices_note());
@@ -51,7 +51,7 @@ NvidiaTarget DeviceProperties::target() const {
 }
 
 Result<DeviceProperties> query_device(int ordinal) {
-  DEVBIN_ASSIGN_OR_RETURN(const driver::Api* api, usable_driver());
+  DEVBIN_ASSIGN_OR_RETURN(const api::Api* api, usable_api());
   int count = 0;
   DEVBIN_RETURN_IF_ERROR(check(*api, api->cuDeviceGetCount(&count), "cuDeviceGetCount"));
   if (ordinal < 0 || ordinal >= count) {
@@ -67,7 +67,7 @@ Result<DeviceProperties> query_device(int ordinal) {
   DEVBIN_RETURN_IF_ERROR(check(*api, api->cuDeviceGetName(text, sizeof(text) - 1, device), "cuDeviceGetName"));
   properties.name = text;
   std::memset(text, 0, sizeof(text));
-  if (api->cuDeviceGetPCIBusId(text, sizeof(text) - 1, device) == driver::CUDA_SUCCESS) properties.pci_bus_id = text;
+  if (api->cuDeviceGetPCIBusId(text, sizeof(text) - 1, device) == api::CUDA_SUCCESS) properties.pci_bus_id = text;
 
   struct AttributeField {
     int attribute;
@@ -75,17 +75,17 @@ Result<DeviceProperties> query_device(int ordinal) {
     const char* name;
   };
   const AttributeField fields[] = {
-      {driver::CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, &properties.compute_capability_major,
+      {api::CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, &properties.compute_capability_major,
        "compute capability major"},
-      {driver::CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, &properties.compute_capability_minor,
+      {api::CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, &properties.compute_capability_minor,
        "compute capability minor"},
-      {driver::CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, &properties.multiprocessor_count, "multiprocessor count"},
-      {driver::CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK, &properties.max_threads_per_block, "max threads per block"},
-      {driver::CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR, &properties.max_threads_per_multiprocessor,
+      {api::CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, &properties.multiprocessor_count, "multiprocessor count"},
+      {api::CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK, &properties.max_threads_per_block, "max threads per block"},
+      {api::CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR, &properties.max_threads_per_multiprocessor,
        "max threads per multiprocessor"},
-      {driver::CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_X, &properties.max_grid_dim_x, "max grid dim x"},
-      {driver::CU_DEVICE_ATTRIBUTE_WARP_SIZE, &properties.warp_size, "warp size"},
-      {driver::CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE, &properties.l2_cache_bytes, "L2 cache size"},
+      {api::CU_DEVICE_ATTRIBUTE_MAX_GRID_DIM_X, &properties.max_grid_dim_x, "max grid dim x"},
+      {api::CU_DEVICE_ATTRIBUTE_WARP_SIZE, &properties.warp_size, "warp size"},
+      {api::CU_DEVICE_ATTRIBUTE_L2_CACHE_SIZE, &properties.l2_cache_bytes, "L2 cache size"},
   };
   for (const AttributeField& field : fields) {
     int value = 0;

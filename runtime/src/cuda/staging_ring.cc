@@ -6,10 +6,10 @@
 
 namespace devbin::cuda {
 
-using driver::check;
+using api::check;
 
-Result<std::unique_ptr<StagingRing>> StagingRing::create(Device::Impl& impl, driver::CUstream stream) {
-  const driver::Api& api = *impl.api;
+Result<std::unique_ptr<StagingRing>> StagingRing::create(Device::Impl& impl, api::CUstream stream) {
+  const api::Api& api = *impl.api;
   if (api.cuMemAllocHost_v2 == nullptr || api.cuMemFreeHost == nullptr || api.cuMemcpyHtoDAsync_v2 == nullptr) {
     return unavailable("staged copy: the CUDA driver lacks cuMemAllocHost_v2, cuMemFreeHost or cuMemcpyHtoDAsync_v2");
   }
@@ -18,15 +18,15 @@ Result<std::unique_ptr<StagingRing>> StagingRing::create(Device::Impl& impl, dri
   DEVBIN_RETURN_IF_ERROR(check(api, api.cuMemAllocHost_v2(&memory, kSegments * kSegmentStride), "cuMemAllocHost")
                              .annotate("staging memory for staged copies"));
   ring->memory_ = static_cast<uint8_t*>(memory);
-  for (driver::CUevent& event : ring->events_) {
-    DEVBIN_RETURN_IF_ERROR(check(api, api.cuEventCreate(&event, driver::CU_EVENT_DISABLE_TIMING), "cuEventCreate")
+  for (api::CUevent& event : ring->events_) {
+    DEVBIN_RETURN_IF_ERROR(check(api, api.cuEventCreate(&event, api::CU_EVENT_DISABLE_TIMING), "cuEventCreate")
                                .annotate("staging memory for staged copies"));
   }
   return ring;
 }
 
 StagingRing::~StagingRing() {
-  const driver::Api& api = *impl_.api;
+  const api::Api& api = *impl_.api;
   auto scope = impl_.enter();
   if (!scope.ok()) {
     impl_.teardown_failed("a stream's staging memory", scope.status());
@@ -64,7 +64,7 @@ Status StagingRing::copy(uint64_t target, std::span<const uint8_t> data) {
     return invalid_argument("staged copy of " + std::to_string(data.size()) + " bytes; expected at most " +
                             std::to_string(kSegmentBytes));
   }
-  const driver::Api& api = *impl_.api;
+  const api::Api& api = *impl_.api;
   // The copy starts at the target's offset in a 64-byte line, so the copy
   // engine reads and writes at the same alignment.
   const uint64_t line = target % 64;

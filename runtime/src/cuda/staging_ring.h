@@ -19,7 +19,7 @@
 #include <span>
 
 #include "cuda/device_impl.h"
-#include "devbin_internal/cuda_driver.h"
+#include "devbin_internal/cuda_api.h"
 #include "device/abi.h"
 
 namespace devbin::cuda {
@@ -37,7 +37,7 @@ class StagingRing {
 
   // The memory and events for copies on `stream`, in the device's context
   // (current when called).
-  static Result<std::unique_ptr<StagingRing>> create(Device::Impl& impl, driver::CUstream stream);
+  static Result<std::unique_ptr<StagingRing>> create(Device::Impl& impl, api::CUstream stream);
   // Waits for the copies still to be made from the memory, then frees it;
   // what fails is kept for Device::close() to report.
   ~StagingRing();
@@ -50,11 +50,11 @@ class StagingRing {
   Status copy(uint64_t target, std::span<const uint8_t> data);
 
  private:
-  StagingRing(Device::Impl& impl, driver::CUstream stream) : impl_(impl), stream_(stream) {}
+  StagingRing(Device::Impl& impl, api::CUstream stream) : impl_(impl), stream_(stream) {}
   Device::Impl& impl_;
-  driver::CUstream stream_;
+  api::CUstream stream_;
   uint8_t* memory_ = nullptr;
-  driver::CUevent events_[kSegments] = {};
+  api::CUevent events_[kSegments] = {};
   bool pending_[kSegments] = {};  // events_[i] recorded and not yet waited for
   uint32_t segment_ = 0;
   uint64_t used_ = 0;  // bytes of the current segment taken

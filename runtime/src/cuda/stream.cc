@@ -9,14 +9,14 @@
 #include "cuda/device_impl.h"
 #include "cuda/staging_ring.h"
 #include "devbin/cuda.h"
-#include "devbin_internal/cuda_driver.h"
+#include "devbin_internal/cuda_api.h"
 #include "devbin_internal/elf.h"
 
 namespace devbin::cuda {
 
-using driver::check;
-using driver::CUcontext;
-using driver::CUstream;
+using api::check;
+using api::CUcontext;
+using api::CUstream;
 
 Stream::Stream(const Device* device, void* handle, bool owned) : DriverObject(device, handle), owned_(owned) {}
 
@@ -36,10 +36,10 @@ Status Stream::submit(std::span<const Launch> launches) { return device_->launch
 bool Stream::capturing() const {
   auto scope = device_->impl_->enter();
   if (!scope.ok()) return false;
-  int status = driver::CU_STREAM_CAPTURE_STATUS_NONE;
-  const driver::CUresult result =
+  int status = api::CU_STREAM_CAPTURE_STATUS_NONE;
+  const api::CUresult result =
       device_->impl_->api->cuStreamIsCapturing(static_cast<CUstream>(handle_), &status);
-  return result == driver::CUDA_SUCCESS && status != driver::CU_STREAM_CAPTURE_STATUS_NONE;
+  return result == api::CUDA_SUCCESS && status != api::CU_STREAM_CAPTURE_STATUS_NONE;
 }
 
 Status Stream::synchronize() {
@@ -55,7 +55,7 @@ Status Stream::synchronize() {
 }
 
 bool Stream::takes(VendorOpKind kind) const {
-  const driver::Api& api = *device_->impl_->api;
+  const api::Api& api = *device_->impl_->api;
   switch (kind) {
     case VendorOpKind::kMemset:
       return true;
@@ -82,7 +82,7 @@ bool Stream::staging_ready() const {
 }
 
 Status Stream::submit_vendor(const VendorOp& op) {
-  const driver::Api& api = *device_->impl_->api;
+  const api::Api& api = *device_->impl_->api;
   const CUstream stream = static_cast<CUstream>(handle_);
   DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, device_->impl_->enter());
   switch (op.kind) {
@@ -105,11 +105,11 @@ Status Stream::submit_vendor(const VendorOp& op) {
       if (op.width == 4 && api.cuStreamWriteValue32_v2 != nullptr) {
         return check(api,
                      api.cuStreamWriteValue32_v2(stream, op.target, static_cast<uint32_t>(op.value),
-                                                 driver::CU_STREAM_WRITE_VALUE_DEFAULT),
+                                                 api::CU_STREAM_WRITE_VALUE_DEFAULT),
                      "cuStreamWriteValue32");
       }
       if (op.width == 8 && api.cuStreamWriteValue64_v2 != nullptr) {
-        return check(api, api.cuStreamWriteValue64_v2(stream, op.target, op.value, driver::CU_STREAM_WRITE_VALUE_DEFAULT),
+        return check(api, api.cuStreamWriteValue64_v2(stream, op.target, op.value, api::CU_STREAM_WRITE_VALUE_DEFAULT),
                      "cuStreamWriteValue64");
       }
       break;
@@ -167,10 +167,10 @@ Result<std::unique_ptr<Stream>> Device::wrap_stream(void* cu_stream) const {
   // enqueued on it: devbin makes its own current for every call.
   if (handle != kStreamLegacy && handle != kStreamPerThread) {
     CUcontext context = nullptr;
-    const driver::CUresult found = impl_->api->cuStreamGetCtx(static_cast<CUstream>(cu_stream), &context);
-    if (found != driver::CUDA_SUCCESS) {
+    const api::CUresult found = impl_->api->cuStreamGetCtx(static_cast<CUstream>(cu_stream), &context);
+    if (found != api::CUDA_SUCCESS) {
       return invalid_argument(name() + ": wrap_queue: the driver does not know CUstream " + elf::hex(handle) +
-                              " (cuStreamGetCtx: " + driver::error_text(*impl_->api, found) +
+                              " (cuStreamGetCtx: " + api::error_text(*impl_->api, found) +
                               "): a destroyed stream, or not a stream");
     }
     if (context != impl_->context) {

@@ -35,7 +35,7 @@ Device::~Device() = default;
 Result<std::unique_ptr<Device>> Device::open(int index, const OpenOptions& options, DeviceReport* report) {
   OpenReport opening(report, "hsa", index, "HSA GPU agent " + std::to_string(index));
 
-  DEVBIN_ASSIGN_OR_RETURN(const api::Api* usable, opening.checked(usable_runtime()));
+  DEVBIN_ASSIGN_OR_RETURN(const api::Api* usable, opening.checked(usable_api()));
   const api::Api& runtime = *usable;
   DEVBIN_ASSIGN_OR_RETURN(const Agent agent, opening.checked(find_agent(runtime, index)));
   const AgentProperties& properties = agent.properties;
@@ -191,7 +191,7 @@ Result<std::unique_ptr<Device>> Device::open(int index, const OpenOptions& optio
 }
 
 Result<std::vector<DeviceReport>> report_devices(const OpenOptions& options) {
-  DEVBIN_ASSIGN_OR_RETURN(const api::Api* runtime, usable_runtime());
+  DEVBIN_ASSIGN_OR_RETURN(const api::Api* runtime, usable_api());
   DEVBIN_ASSIGN_OR_RETURN(AgentCollection collection, collect_agents(*runtime));
   std::vector<DeviceReport> reports(collection.gpus.size());
   for (size_t i = 0; i < collection.gpus.size(); ++i) {

@@ -29,7 +29,7 @@ namespace devbin::hsa {
 //===----------------------------------------------------------------------===//
 
 // The runtime, loaded and initialized; any failure on the way as a Status.
-Result<const api::Api*> usable_runtime();
+Result<const api::Api*> usable_api();
 
 struct Agent {
   api::hsa_agent_t handle{};

@@ -19,7 +19,7 @@ using api::hsa_agent_t;
 using api::hsa_status_t;
 
 // The runtime, loaded and initialized; any failure on the way as a Status.
-Result<const api::Api*> usable_runtime() { return util::initialized(api::load(), "HSA runtime"); }
+Result<const api::Api*> usable_api() { return util::initialized(api::load(), "HSA runtime"); }
 
 namespace {
 
@@ -193,7 +193,7 @@ std::string RuntimeInfo::version_string() const {
 }
 
 Result<RuntimeInfo> runtime_info() {
-  DEVBIN_ASSIGN_OR_RETURN(const api::Api* runtime, usable_runtime());
+  DEVBIN_ASSIGN_OR_RETURN(const api::Api* runtime, usable_api());
   return RuntimeInfo{runtime->path, runtime->version_major, runtime->version_minor};
 }
 
@@ -204,7 +204,7 @@ Result<AmdgpuTargetId> AgentProperties::target() const {
 }
 
 Result<std::vector<AgentProperties>> list_agents() {
-  DEVBIN_ASSIGN_OR_RETURN(const api::Api* runtime, usable_runtime());
+  DEVBIN_ASSIGN_OR_RETURN(const api::Api* runtime, usable_api());
   DEVBIN_ASSIGN_OR_RETURN(AgentCollection collection, collect_agents(*runtime));
   std::vector<AgentProperties> agents;
   for (size_t i = 0; i < collection.gpus.size(); ++i) {

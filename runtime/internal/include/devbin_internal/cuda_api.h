@@ -4,8 +4,8 @@
 // driver still runs everything but the GPU backend. The few types, constants
 // and prototypes used are declared here from the CUDA 13.0 cuda.h; values are
 // part of the driver's stable ABI.
-#ifndef DEVBIN_INTERNAL_CUDA_DRIVER_H_
-#define DEVBIN_INTERNAL_CUDA_DRIVER_H_
+#ifndef DEVBIN_INTERNAL_CUDA_API_H_
+#define DEVBIN_INTERNAL_CUDA_API_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -15,7 +15,7 @@
 #include "devbin/cuda.h"  // kDriverPathEnv
 #include "devbin/status.h"
 
-namespace devbin::cuda::driver {
+namespace devbin::cuda::api {
 
 using CUresult = int;
 using CUdevice = int;
@@ -212,6 +212,6 @@ std::string error_text(const Api& api, CUresult result);
 // a missing device or driver to kUnavailable.
 Status check(const Api& api, CUresult result, std::string_view call);
 
-}  // namespace devbin::cuda::driver
+}  // namespace devbin::cuda::api
 
-#endif  // DEVBIN_INTERNAL_CUDA_DRIVER_H_
+#endif  // DEVBIN_INTERNAL_CUDA_API_H_

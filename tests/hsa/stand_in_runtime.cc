@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
-// A test-only HSA runtime stand-in; see fake_runtime.h for what it does and
+// A test-only HSA runtime stand-in; see stand_in_runtime.h for what it does and
 // what it does not pretend to do. Its entry points have hsa.h's C names and
 // the signatures runtime/src/hsa/api.h declares.
-#include "tests/hsa/fake_runtime.h"
+#include "tests/hsa/stand_in_runtime.h"
 
 #include <algorithm>
 #include <atomic>
@@ -46,11 +46,11 @@ long env_number(const char* name, long fallback) {
 
 // The ROCm generation modelled, as major * 10 + minor: 64, 63 or 52.
 int rocm_generation() {
-  const char* value = std::getenv(DEVBIN_FAKE_HSA_ROCM_ENV);
+  const char* value = std::getenv(DEVBIN_STAND_IN_HSA_ROCM_ENV);
   if (value == nullptr || std::strcmp(value, "6.4") == 0) return 64;
   if (std::strcmp(value, "6.3") == 0) return 63;
   if (std::strcmp(value, "5.2") == 0) return 52;
-  std::fprintf(stderr, "fake HSA runtime: %s=%s; expected 6.4, 6.3 or 5.2\n", DEVBIN_FAKE_HSA_ROCM_ENV, value);
+  std::fprintf(stderr, "stand-in HSA runtime: %s=%s; expected 6.4, 6.3 or 5.2\n", DEVBIN_STAND_IN_HSA_ROCM_ENV, value);
   std::abort();
 }
 
@@ -94,7 +94,7 @@ std::string generic_isa_of(const std::string& target) {
 // Agents
 //===----------------------------------------------------------------------===//
 
-struct FakeAgent {
+struct StandInAgent {
   bool gpu = false;
   int node = 0;           // a CPU agent's NUMA node
   std::string processor;  // "gfx1100"
@@ -105,22 +105,22 @@ struct FakeAgent {
   stand_in::AgentModel model;  // processor and wavefront size, for the executor
 };
 
-std::map<std::string, std::unique_ptr<FakeAgent>>& agents_by_target() {
-  static auto* agents = new std::map<std::string, std::unique_ptr<FakeAgent>>();
+std::map<std::string, std::unique_ptr<StandInAgent>>& agents_by_target() {
+  static auto* agents = new std::map<std::string, std::unique_ptr<StandInAgent>>();
   return *agents;
 }
 
-// The CPU agents: one per NUMA node (DEVBIN_FAKE_HSA_CPU_NODES, default 1).
-std::vector<FakeAgent*> cpu_agents() {
-  static FakeAgent* cpus[2] = {};
-  const long nodes = std::clamp(env_number(DEVBIN_FAKE_HSA_CPU_NODES_ENV, 1), 1L, 2L);
+// The CPU agents: one per NUMA node (DEVBIN_STAND_IN_HSA_CPU_NODES, default 1).
+std::vector<StandInAgent*> cpu_agents() {
+  static StandInAgent* cpus[2] = {};
+  const long nodes = std::clamp(env_number(DEVBIN_STAND_IN_HSA_CPU_NODES_ENV, 1), 1L, 2L);
   std::lock_guard<std::mutex> lock(g_mutex);
-  std::vector<FakeAgent*> out;
+  std::vector<StandInAgent*> out;
   for (int node = 0; node < nodes; ++node) {
     if (cpus[node] == nullptr) {
-      cpus[node] = new FakeAgent();
+      cpus[node] = new StandInAgent();
       cpus[node]->node = node;
-      cpus[node]->processor = "Fake CPU node " + std::to_string(node);
+      cpus[node]->processor = "Stand-in CPU node " + std::to_string(node);
     }
     out.push_back(cpus[node]);
   }
@@ -128,10 +128,10 @@ std::vector<FakeAgent*> cpu_agents() {
 }
 
 // The GPU agents the environment names, in order; handles stay stable.
-std::vector<FakeAgent*> gpu_agents() {
-  const char* env = std::getenv(DEVBIN_FAKE_HSA_AGENTS_ENV);
+std::vector<StandInAgent*> gpu_agents() {
+  const char* env = std::getenv(DEVBIN_STAND_IN_HSA_AGENTS_ENV);
   std::string list = env != nullptr ? env : "gfx1100";
-  std::vector<FakeAgent*> out;
+  std::vector<StandInAgent*> out;
   std::lock_guard<std::mutex> lock(g_mutex);
   size_t start = 0;
   while (start <= list.size()) {
@@ -142,12 +142,12 @@ std::vector<FakeAgent*> gpu_agents() {
     if (target.empty()) continue;
     auto& slot = agents_by_target()[target];
     if (!slot) {
-      slot = std::make_unique<FakeAgent>();
+      slot = std::make_unique<StandInAgent>();
       slot->gpu = true;
       slot->processor = target.substr(0, target.find(':'));
       slot->isa = "amdgcn-amd-amdhsa--" + target;
       slot->generic = generic_isa_of(target);
-      slot->product = "Fake " + slot->processor;
+      slot->product = "Stand-in " + slot->processor;
       slot->bdfid = static_cast<uint32_t>((0x10 + agents_by_target().size()) << 8);
       // gfx9 (GCN, CDNA) runs wave64; gfx10 and later wave32.
       slot->model.processor = slot->processor;
@@ -158,7 +158,7 @@ std::vector<FakeAgent*> gpu_agents() {
   return out;
 }
 
-FakeAgent* agent_of(hsa_agent_t agent) { return reinterpret_cast<FakeAgent*>(agent.handle); }
+StandInAgent* agent_of(hsa_agent_t agent) { return reinterpret_cast<StandInAgent*>(agent.handle); }
 
 void copy_name(void* value, const std::string& text) {
   char* out = static_cast<char*>(value);
@@ -170,14 +170,14 @@ void copy_name(void* value, const std::string& text) {
 // Signals and memory
 //===----------------------------------------------------------------------===//
 
-struct FakeQueue;
-void on_doorbell(FakeQueue* queue);
+struct StandInQueue;
+void on_doorbell(StandInQueue* queue);
 
-struct FakeSignal {
+struct StandInSignal {
   std::atomic<int64_t> value{0};
   std::mutex mutex;
   std::condition_variable changed;
-  FakeQueue* doorbell_of = nullptr;  // the queue whose doorbell this is
+  StandInQueue* doorbell_of = nullptr;  // the queue whose doorbell this is
 
   // Notified under the lock, and destroyed under it (hsa_signal_destroy):
   // a waiter that saw the new value may destroy the signal at once, as HSA
@@ -194,7 +194,7 @@ struct FakeSignal {
   }
 };
 
-FakeSignal* signal_of(hsa_signal_t signal) { return reinterpret_cast<FakeSignal*>(signal.handle); }
+StandInSignal* signal_of(hsa_signal_t signal) { return reinterpret_cast<StandInSignal*>(signal.handle); }
 
 bool satisfied(int64_t value, hsa_signal_condition_t condition, int64_t compare) {
   switch (condition) {
@@ -230,7 +230,7 @@ int pool_node(hsa_amd_memory_pool_t pool) { return static_cast<int>(pool.handle 
 
 // A kernel of a loaded code object; the kernel object packets carry is
 // `symbol.descriptor`, the address of its descriptor in the image.
-struct FakeSymbol {
+struct StandInSymbol {
   std::string name;  // "devbin_fill.kd"
   stand_in::LoadedKernelSymbol symbol;
   uint32_t group = 0;
@@ -239,26 +239,26 @@ struct FakeSymbol {
   bool dynamic_stack = false;
 };
 
-struct FakeImage {
+struct StandInImage {
   stand_in::LoadedImage image;
-  ~FakeImage() { std::free(image.base); }
+  ~StandInImage() { std::free(image.base); }
 };
 
-struct FakeExecutable {
-  std::vector<std::unique_ptr<FakeImage>> images;
-  std::vector<std::unique_ptr<FakeSymbol>> symbols;
-  FakeAgent* agent = nullptr;
+struct StandInExecutable {
+  std::vector<std::unique_ptr<StandInImage>> images;
+  std::vector<std::unique_ptr<StandInSymbol>> symbols;
+  StandInAgent* agent = nullptr;
   bool frozen = false;
 };
 
-struct FakeReader {
+struct StandInReader {
   std::vector<uint8_t> bytes;  // the runtime copies, as ROCm's does
 };
 
 // Loaded kernels by kernel object (descriptor address): what a dispatch
 // packet's kernel_object may name.
-std::map<uint64_t, const FakeSymbol*>& live_kernels() {
-  static auto* kernels = new std::map<uint64_t, const FakeSymbol*>();
+std::map<uint64_t, const StandInSymbol*>& live_kernels() {
+  static auto* kernels = new std::map<uint64_t, const StandInSymbol*>();
   return *kernels;
 }
 
@@ -308,13 +308,13 @@ const char* generic_machine_name(uint32_t mach) {
 // What the modelled ROCm generation's loader says to a code object before
 // placing it: code object v6 needs ROCm 6.3, a generic code object 6.4 and
 // the agent's own generic ISA.
-hsa_status_t refused_by_generation(const devbin::elf::Header& header, const FakeAgent& agent) {
+hsa_status_t refused_by_generation(const devbin::elf::Header& header, const StandInAgent& agent) {
   const int rocm = rocm_generation();
   const uint32_t version = header.abi_version + 2u;  // EI_ABIVERSION 2, 3, 4: code object v4, v5, v6
   const char* generic = generic_machine_name(header.flags & 0xff);
   if (rocm < 63 && version > 5) {
     set_status_detail(HSA_STATUS_ERROR_INVALID_CODE_OBJECT,
-                      "code object v" + std::to_string(version) + " (fake ROCm 5.2 loads v2 to v5)");
+                      "code object v" + std::to_string(version) + " (stand-in ROCm 5.2 loads v2 to v5)");
     return HSA_STATUS_ERROR_INVALID_CODE_OBJECT;
   }
   if (generic == nullptr) return HSA_STATUS_SUCCESS;
@@ -324,7 +324,7 @@ hsa_status_t refused_by_generation(const devbin::elf::Header& header, const Fake
     const bool unknown_machine = (header.flags & 0xff) == 0x59 || (header.flags & 0xff) == 0x5f;
     const hsa_status_t status =
         unknown_machine ? HSA_STATUS_ERROR_INVALID_CODE_OBJECT : HSA_STATUS_ERROR_INVALID_ISA_NAME;
-    set_status_detail(status, std::string("fake ROCm 6.3 knows no ISA ") + generic);
+    set_status_detail(status, std::string("stand-in ROCm 6.3 knows no ISA ") + generic);
     return status;
   }
   if (agent.generic.empty() || agent.generic.substr(0, agent.generic.find(':')) !=
@@ -344,7 +344,7 @@ constexpr uint64_t kMaxImageBytes = uint64_t{64} << 20;
 // .dynsym, 64 bytes) read from the image (AMDGPUUsage, "Kernel Descriptor"):
 // group segment at byte 0, private at 4, kernarg size at 8,
 // kernel_code_properties at 56 (bit 11: uses a dynamic stack).
-hsa_status_t load_code_object(const std::vector<uint8_t>& bytes, FakeExecutable* executable) {
+hsa_status_t load_code_object(const std::vector<uint8_t>& bytes, StandInExecutable* executable) {
   auto file = devbin::elf::File::parse(bytes);
   if (!file.ok() || file->header().machine != devbin::elf::kMachineAmdgpu) return HSA_STATUS_ERROR_INVALID_CODE_OBJECT;
   if (const hsa_status_t refused = refused_by_generation(file->header(), *executable->agent);
@@ -361,7 +361,7 @@ hsa_status_t load_code_object(const std::vector<uint8_t>& bytes, FakeExecutable*
     image_size = std::max(image_size, segment.vaddr + segment.memsz);
   }
   if (image_size == 0) return HSA_STATUS_ERROR_INVALID_CODE_OBJECT;
-  auto image = std::make_unique<FakeImage>();
+  auto image = std::make_unique<StandInImage>();
   const uint64_t rounded = (image_size + 4095) / 4096 * 4096;
   image->image.base = static_cast<uint8_t*>(std::aligned_alloc(4096, rounded));
   if (image->image.base == nullptr) return HSA_STATUS_ERROR_OUT_OF_RESOURCES;
@@ -385,14 +385,14 @@ hsa_status_t load_code_object(const std::vector<uint8_t>& bytes, FakeExecutable*
   auto symbols = file->symbols(*dynsym);
   if (!symbols.ok()) return HSA_STATUS_ERROR_INVALID_CODE_OBJECT;
   const int64_t delta = [] {
-    const char* env = std::getenv(DEVBIN_FAKE_HSA_KERNARG_DELTA_ENV);
+    const char* env = std::getenv(DEVBIN_STAND_IN_HSA_KERNARG_DELTA_ENV);
     return env != nullptr ? std::strtoll(env, nullptr, 0) : 0;
   }();
   for (const devbin::elf::Symbol& symbol : symbols.value()) {
     if (!symbol.name.ends_with(".kd") || symbol.size != 64) continue;
     if (symbol.value > image_size || image_size - symbol.value < 64) return HSA_STATUS_ERROR_INVALID_CODE_OBJECT;
     const uint8_t* descriptor = image->image.base + symbol.value;
-    auto loaded = std::make_unique<FakeSymbol>();
+    auto loaded = std::make_unique<StandInSymbol>();
     loaded->name = std::string(symbol.name);
     loaded->symbol.name = loaded->name.substr(0, loaded->name.size() - 3);
     loaded->symbol.image = &image->image;
@@ -598,7 +598,7 @@ uint64_t chunked_first_unmapped(const std::string& kernel, const uint8_t* args) 
 // ROCr's VM-fault handling (Runtime::VMFaultHandler): every registered
 // handler sees the event; without one that returns HSA_STATUS_SUCCESS the
 // runtime prints its message and aborts.
-void raise_memory_fault(const FakeAgent* agent, uint64_t address) {
+void raise_memory_fault(const StandInAgent* agent, uint64_t address) {
   ++g_faults;
   hsa_amd_event_t event{};
   event.event_type = HSA_AMD_GPU_MEMORY_FAULT_EVENT;
@@ -621,28 +621,28 @@ void raise_memory_fault(const FakeAgent* agent, uint64_t address) {
   std::abort();
 }
 
-std::vector<devbin_fake_hsa_dispatch_t>& dispatch_log() {
-  static auto* log = new std::vector<devbin_fake_hsa_dispatch_t>();
+std::vector<devbin_stand_in_hsa_dispatch_t>& dispatch_log() {
+  static auto* log = new std::vector<devbin_stand_in_hsa_dispatch_t>();
   return *log;
 }
 std::atomic<uint64_t> g_packets{0};
 
-struct FakeQueue {
+struct StandInQueue {
   hsa_queue_t queue{};  // what the caller sees; first, so the pointer converts
-  FakeAgent* agent = nullptr;
-  FakeSignal doorbell;
+  StandInAgent* agent = nullptr;
+  StandInSignal doorbell;
   mutable std::atomic<uint64_t> write_index{0};
   std::atomic<uint64_t> read_index{0};
   std::atomic<bool> stop{false};
   hsa_queue_error_callback_t callback = nullptr;
   void* callback_data = nullptr;
   std::thread processor;
-  // An intercepted queue (DEVBIN_FAKE_HSA_INTERCEPT) reaches the packet
+  // An intercepted queue (DEVBIN_STAND_IN_HSA_INTERCEPT) reaches the packet
   // processor only through the interception layer: packets below `forwarded`.
   bool intercepted = false;
   std::mutex forward_mutex;
   std::atomic<uint64_t> forwarded{0};
-  long hang_after = -1;  // DEVBIN_FAKE_HSA_HANG_AFTER: packets processed before the GPU hangs
+  long hang_after = -1;  // DEVBIN_STAND_IN_HSA_HANG_AFTER: packets processed before the GPU hangs
   uint64_t processed = 0;
 
   // ROCr's InterceptQueue at a doorbell: forwards the packets from the last
@@ -717,7 +717,7 @@ struct FakeQueue {
         completion = body.completion_signal.handle;
         for (hsa_signal_t dependency : body.dep_signal) {
           if (dependency.handle == 0) continue;
-          FakeSignal* signal = signal_of(dependency);
+          StandInSignal* signal = signal_of(dependency);
           std::unique_lock<std::mutex> lock(signal->mutex);
           signal->changed.wait(lock, [&] { return signal->value.load() == 0 || stop.load(); });
         }
@@ -735,13 +735,13 @@ struct FakeQueue {
       std::atomic_ref<uint16_t>(*reinterpret_cast<uint16_t*>(packet))
           .store(HSA_PACKET_TYPE_INVALID, std::memory_order_release);
       read_index.store(index + 1);
-      if (completion != 0) reinterpret_cast<FakeSignal*>(completion)->subtract(1);
+      if (completion != 0) reinterpret_cast<StandInSignal*>(completion)->subtract(1);
     }
   }
 
   // `slot` is the packet in the ring, `body` a copy of it.
   bool dispatch(const uint8_t* slot, const devbin_aql_kernel_dispatch_packet_t& body, uint64_t index) {
-    devbin_fake_hsa_dispatch_t record{};
+    devbin_stand_in_hsa_dispatch_t record{};
     record.header = body.header;
     record.setup = body.setup;
     record.workgroup_size[0] = body.workgroup_size_x;
@@ -753,7 +753,7 @@ struct FakeQueue {
     record.kernarg_address = body.kernarg_address;
     record.completion_signal = body.completion_signal;
     record.queue_index = index;
-    const FakeSymbol* symbol = nullptr;
+    const StandInSymbol* symbol = nullptr;
     {
       std::lock_guard<std::mutex> lock(g_mutex);
       auto found = live_kernels().find(body.kernel_object);
@@ -819,16 +819,16 @@ struct FakeQueue {
   }
 };
 
-std::set<FakeQueue*>& live_queues() {
-  static auto* queues = new std::set<FakeQueue*>();
+std::set<StandInQueue*>& live_queues() {
+  static auto* queues = new std::set<StandInQueue*>();
   return *queues;
 }
 
-void FakeQueue::memory_fault(uint64_t address) {
+void StandInQueue::memory_fault(uint64_t address) {
   raise_memory_fault(agent, address);  // aborts the process unless a handler takes it
-  const bool tell_queues = env_is_1(DEVBIN_FAKE_HSA_FAULT_QUEUE_ERROR_ENV);
+  const bool tell_queues = env_is_1(DEVBIN_STAND_IN_HSA_FAULT_QUEUE_ERROR_ENV);
   std::lock_guard<std::mutex> lock(g_mutex);  // no queue goes meanwhile
-  for (FakeQueue* other : live_queues()) {
+  for (StandInQueue* other : live_queues()) {
     if (other->agent != agent) continue;
     if (tell_queues && other->callback != nullptr) {
       other->callback(static_cast<hsa_status_t>(HSA_STATUS_ERROR_MEMORY_FAULT), &other->queue, other->callback_data);
@@ -838,7 +838,7 @@ void FakeQueue::memory_fault(uint64_t address) {
   }
 }
 
-void on_doorbell(FakeQueue* queue) {
+void on_doorbell(StandInQueue* queue) {
   if (queue->intercepted) queue->forward();
 }
 
@@ -854,7 +854,7 @@ hsa_status_t hsa_status_string(hsa_status_t status, const char** text) {
   if (text == nullptr) return HSA_STATUS_ERROR_INVALID_ARGUMENT;
   std::lock_guard<std::mutex> lock(g_mutex);
   auto detail = status_texts().find(status);
-  *text = detail != status_texts().end() ? detail->second : "fake runtime status";
+  *text = detail != status_texts().end() ? detail->second : "stand-in runtime status";
   return HSA_STATUS_SUCCESS;
 }
 
@@ -882,9 +882,9 @@ hsa_status_t hsa_system_get_info(hsa_system_info_t attribute, void* value) {
 }
 
 hsa_status_t hsa_iterate_agents(hsa_agent_callback_t callback, void* data) {
-  std::vector<FakeAgent*> agents = cpu_agents();  // ROCm lists CPU agents first
-  for (FakeAgent* gpu : gpu_agents()) agents.push_back(gpu);
-  for (FakeAgent* agent : agents) {
+  std::vector<StandInAgent*> agents = cpu_agents();  // ROCm lists CPU agents first
+  for (StandInAgent* gpu : gpu_agents()) agents.push_back(gpu);
+  for (StandInAgent* agent : agents) {
     const hsa_status_t status = callback(hsa_agent_t{reinterpret_cast<uint64_t>(agent)}, data);
     if (status != HSA_STATUS_SUCCESS) return status;
   }
@@ -892,7 +892,7 @@ hsa_status_t hsa_iterate_agents(hsa_agent_callback_t callback, void* data) {
 }
 
 hsa_status_t hsa_agent_get_info(hsa_agent_t handle, hsa_agent_info_t attribute, void* value) {
-  const FakeAgent* agent = agent_of(handle);
+  const StandInAgent* agent = agent_of(handle);
   auto u32 = [value](uint32_t v) {
     *static_cast<uint32_t*>(value) = v;
     return HSA_STATUS_SUCCESS;
@@ -942,8 +942,8 @@ hsa_status_t hsa_agent_get_info(hsa_agent_t handle, hsa_agent_info_t attribute, 
       return HSA_STATUS_SUCCESS;
     case HSA_AMD_AGENT_INFO_NEAREST_CPU: {
       if (!agent->gpu) return HSA_STATUS_ERROR_INVALID_ARGUMENT;
-      const std::vector<FakeAgent*> gpus = gpu_agents();
-      const std::vector<FakeAgent*> cpus = cpu_agents();
+      const std::vector<StandInAgent*> gpus = gpu_agents();
+      const std::vector<StandInAgent*> cpus = cpu_agents();
       const size_t ordinal = static_cast<size_t>(std::find(gpus.begin(), gpus.end(), agent) - gpus.begin());
       *static_cast<hsa_agent_t*>(value) = hsa_agent_t{reinterpret_cast<uint64_t>(cpus[ordinal % cpus.size()])};
       return HSA_STATUS_SUCCESS;
@@ -956,9 +956,9 @@ hsa_status_t hsa_agent_get_info(hsa_agent_t handle, hsa_agent_info_t attribute, 
 // An ISA handle is its agent's address; the low bit set names the agent's
 // generic ISA (agents are aligned).
 hsa_status_t hsa_agent_iterate_isas(hsa_agent_t agent, hsa_isa_callback_t callback, void* data) {
-  const FakeAgent* fake = agent_of(agent);
+  const StandInAgent* fake = agent_of(agent);
   if (!fake->gpu) return HSA_STATUS_SUCCESS;
-  const char* broken = std::getenv(DEVBIN_FAKE_HSA_BROKEN_AGENT_ENV);
+  const char* broken = std::getenv(DEVBIN_STAND_IN_HSA_BROKEN_AGENT_ENV);
   if (broken != nullptr && fake->isa == "amdgcn-amd-amdhsa--" + std::string(broken)) return HSA_STATUS_ERROR;
   hsa_status_t status = callback(hsa_isa_t{agent.handle}, data);
   // ROCm 6.4 and later: the agent's ISA, then its generic one.
@@ -969,7 +969,7 @@ hsa_status_t hsa_agent_iterate_isas(hsa_agent_t agent, hsa_isa_callback_t callba
 }
 
 hsa_status_t hsa_isa_get_info_alt(hsa_isa_t isa, hsa_isa_info_t attribute, void* value) {
-  const FakeAgent* agent = reinterpret_cast<FakeAgent*>(isa.handle & ~uint64_t{1});
+  const StandInAgent* agent = reinterpret_cast<StandInAgent*>(isa.handle & ~uint64_t{1});
   const std::string& name = (isa.handle & 1) != 0 ? agent->generic : agent->isa;
   if (attribute == HSA_ISA_INFO_NAME_LENGTH) {
     *static_cast<uint32_t*>(value) = static_cast<uint32_t>(name.size() + 1);
@@ -984,32 +984,32 @@ hsa_status_t hsa_isa_get_info_alt(hsa_isa_t isa, hsa_isa_info_t attribute, void*
 hsa_status_t hsa_code_object_reader_create_from_memory(const void* code_object, size_t size,
                                                        hsa_code_object_reader_t* reader) {
   if (code_object == nullptr || size == 0 || reader == nullptr) return HSA_STATUS_ERROR_INVALID_ARGUMENT;
-  auto* fake = new FakeReader();
+  auto* fake = new StandInReader();
   fake->bytes.assign(static_cast<const uint8_t*>(code_object), static_cast<const uint8_t*>(code_object) + size);
   reader->handle = reinterpret_cast<uint64_t>(fake);
   return HSA_STATUS_SUCCESS;
 }
 
 hsa_status_t hsa_code_object_reader_destroy(hsa_code_object_reader_t reader) {
-  delete reinterpret_cast<FakeReader*>(reader.handle);
+  delete reinterpret_cast<StandInReader*>(reader.handle);
   return HSA_STATUS_SUCCESS;
 }
 
 hsa_status_t hsa_executable_create_alt(hsa_profile_t, hsa_default_float_rounding_mode_t, const char*,
                                        hsa_executable_t* executable) {
-  executable->handle = reinterpret_cast<uint64_t>(new FakeExecutable());
+  executable->handle = reinterpret_cast<uint64_t>(new StandInExecutable());
   return HSA_STATUS_SUCCESS;
 }
 
 hsa_status_t hsa_executable_load_agent_code_object(hsa_executable_t executable, hsa_agent_t agent,
                                                    hsa_code_object_reader_t reader, const char*,
                                                    hsa_loaded_code_object_t* loaded) {
-  auto* fake = reinterpret_cast<FakeExecutable*>(executable.handle);
+  auto* fake = reinterpret_cast<StandInExecutable*>(executable.handle);
   if (fake->frozen) return HSA_STATUS_ERROR_FROZEN_EXECUTABLE;
-  const char* reject = std::getenv(DEVBIN_FAKE_HSA_REJECT_ENV);
+  const char* reject = std::getenv(DEVBIN_STAND_IN_HSA_REJECT_ENV);
   if (reject != nullptr && std::strcmp(reject, "1") == 0) return HSA_STATUS_ERROR_INVALID_ISA;
   fake->agent = agent_of(agent);
-  const hsa_status_t status = load_code_object(reinterpret_cast<FakeReader*>(reader.handle)->bytes, fake);
+  const hsa_status_t status = load_code_object(reinterpret_cast<StandInReader*>(reader.handle)->bytes, fake);
   if (status != HSA_STATUS_SUCCESS) return status;
   std::lock_guard<std::mutex> lock(g_mutex);
   for (const auto& symbol : fake->symbols) live_kernels()[symbol->symbol.descriptor] = symbol.get();
@@ -1018,12 +1018,12 @@ hsa_status_t hsa_executable_load_agent_code_object(hsa_executable_t executable, 
 }
 
 hsa_status_t hsa_executable_freeze(hsa_executable_t executable, const char*) {
-  reinterpret_cast<FakeExecutable*>(executable.handle)->frozen = true;
+  reinterpret_cast<StandInExecutable*>(executable.handle)->frozen = true;
   return HSA_STATUS_SUCCESS;
 }
 
 hsa_status_t hsa_executable_destroy(hsa_executable_t executable) {
-  auto* fake = reinterpret_cast<FakeExecutable*>(executable.handle);
+  auto* fake = reinterpret_cast<StandInExecutable*>(executable.handle);
   {
     std::lock_guard<std::mutex> lock(g_mutex);
     for (const auto& symbol : fake->symbols) live_kernels().erase(symbol->symbol.descriptor);
@@ -1034,7 +1034,7 @@ hsa_status_t hsa_executable_destroy(hsa_executable_t executable) {
 
 hsa_status_t hsa_executable_get_symbol_by_name(hsa_executable_t executable, const char* name, const hsa_agent_t* agent,
                                                hsa_executable_symbol_t* symbol) {
-  auto* fake = reinterpret_cast<FakeExecutable*>(executable.handle);
+  auto* fake = reinterpret_cast<StandInExecutable*>(executable.handle);
   if (!fake->frozen) return HSA_STATUS_ERROR_INVALID_EXECUTABLE;
   if (agent == nullptr || agent_of(*agent) != fake->agent) return HSA_STATUS_ERROR_INVALID_AGENT;
   for (const auto& loaded : fake->symbols) {
@@ -1048,7 +1048,7 @@ hsa_status_t hsa_executable_get_symbol_by_name(hsa_executable_t executable, cons
 
 hsa_status_t hsa_executable_symbol_get_info(hsa_executable_symbol_t symbol, hsa_executable_symbol_info_t attribute,
                                             void* value) {
-  const auto* loaded = reinterpret_cast<const FakeSymbol*>(symbol.handle);
+  const auto* loaded = reinterpret_cast<const StandInSymbol*>(symbol.handle);
   switch (attribute) {
     case HSA_EXECUTABLE_SYMBOL_INFO_TYPE:
       *static_cast<hsa_symbol_kind_t*>(value) = HSA_SYMBOL_KIND_KERNEL;
@@ -1079,7 +1079,7 @@ hsa_status_t hsa_executable_symbol_get_info(hsa_executable_symbol_t symbol, hsa_
 }
 
 hsa_status_t hsa_amd_agent_iterate_memory_pools(hsa_agent_t agent, hsa_pool_callback_t callback, void* data) {
-  const FakeAgent* fake = agent_of(agent);
+  const StandInAgent* fake = agent_of(agent);
   const uint64_t node = static_cast<uint64_t>(fake->node) << 8;
   const std::vector<uint64_t> pools = fake->gpu ? std::vector<uint64_t>{kGpuGroupPool, kGpuCoarsePool}
                                                 : std::vector<uint64_t>{kCpuCoarsePool | node, kCpuFineKernargPool | node};
@@ -1161,7 +1161,7 @@ hsa_status_t hsa_queue_create(hsa_agent_t agent, uint32_t size, hsa_queue_type32
   if (size < 64 || size > 131072 || (size & (size - 1)) != 0 || type > HSA_QUEUE_TYPE_SINGLE || queue == nullptr) {
     return HSA_STATUS_ERROR_INVALID_ARGUMENT;
   }
-  auto* fake = new FakeQueue();
+  auto* fake = new StandInQueue();
   fake->agent = agent_of(agent);
   fake->callback = callback;
   fake->callback_data = data;
@@ -1174,8 +1174,8 @@ hsa_status_t hsa_queue_create(hsa_agent_t agent, uint32_t size, hsa_queue_type32
   fake->doorbell.value.store(-1);
   fake->queue.doorbell_signal.handle = reinterpret_cast<uint64_t>(&fake->doorbell);
   fake->doorbell.doorbell_of = fake;
-  fake->intercepted = env_is_1(DEVBIN_FAKE_HSA_INTERCEPT_ENV);
-  fake->hang_after = env_number(DEVBIN_FAKE_HSA_HANG_AFTER_ENV, -1);
+  fake->intercepted = env_is_1(DEVBIN_STAND_IN_HSA_INTERCEPT_ENV);
+  fake->hang_after = env_number(DEVBIN_STAND_IN_HSA_HANG_AFTER_ENV, -1);
   static std::atomic<uint64_t> next_id{1};
   fake->queue.id = next_id++;
   {
@@ -1189,7 +1189,7 @@ hsa_status_t hsa_queue_create(hsa_agent_t agent, uint32_t size, hsa_queue_type32
 }
 
 hsa_status_t hsa_queue_destroy(hsa_queue_t* queue) {
-  auto* fake = reinterpret_cast<FakeQueue*>(queue);
+  auto* fake = reinterpret_cast<StandInQueue*>(queue);
   fake->stop.store(true);
   fake->doorbell.changed.notify_all();
   fake->processor.join();
@@ -1204,29 +1204,29 @@ hsa_status_t hsa_queue_destroy(hsa_queue_t* queue) {
 }
 
 uint64_t hsa_queue_add_write_index_scacq_screl(const hsa_queue_t* queue, uint64_t value) {
-  return reinterpret_cast<const FakeQueue*>(queue)->write_index.fetch_add(value);
+  return reinterpret_cast<const StandInQueue*>(queue)->write_index.fetch_add(value);
 }
 
 uint64_t hsa_queue_load_read_index_scacquire(const hsa_queue_t* queue) {
-  return reinterpret_cast<const FakeQueue*>(queue)->read_index.load(std::memory_order_acquire);
+  return reinterpret_cast<const StandInQueue*>(queue)->read_index.load(std::memory_order_acquire);
 }
 
 hsa_status_t hsa_signal_create(hsa_signal_value_t initial, uint32_t, const hsa_agent_t*, hsa_signal_t* signal) {
-  auto* fake = new FakeSignal();
+  auto* fake = new StandInSignal();
   fake->value.store(initial);
   signal->handle = reinterpret_cast<uint64_t>(fake);
   return HSA_STATUS_SUCCESS;
 }
 
 hsa_status_t hsa_signal_destroy(hsa_signal_t signal) {
-  FakeSignal* fake = signal_of(signal);
+  StandInSignal* fake = signal_of(signal);
   { std::lock_guard<std::mutex> lock(fake->mutex); }  // a store or subtract in flight ends first
   delete fake;
   return HSA_STATUS_SUCCESS;
 }
 
 void hsa_signal_store_screlease(hsa_signal_t signal, hsa_signal_value_t value) {
-  FakeSignal* fake = signal_of(signal);
+  StandInSignal* fake = signal_of(signal);
   fake->store(value);
   if (fake->doorbell_of != nullptr) on_doorbell(fake->doorbell_of);
 }
@@ -1234,7 +1234,7 @@ void hsa_signal_store_screlease(hsa_signal_t signal, hsa_signal_value_t value) {
 hsa_signal_value_t hsa_signal_wait_scacquire(hsa_signal_t signal, hsa_signal_condition_t condition,
                                              hsa_signal_value_t compare, uint64_t timeout_hint,
                                              hsa_wait_state_t wait_state) {
-  FakeSignal* fake = signal_of(signal);
+  StandInSignal* fake = signal_of(signal);
   // The hint counts system timestamp ticks (kSystemTimestampHz); like the
   // real runtime, the wait may return before the condition holds.
   const std::chrono::nanoseconds timeout = ticks_to_duration(timeout_hint);
@@ -1251,8 +1251,8 @@ hsa_signal_value_t hsa_signal_wait_scacquire(hsa_signal_t signal, hsa_signal_con
 hsa_status_t hsa_amd_signal_async_handler(hsa_signal_t signal, hsa_signal_condition_t condition,
                                           hsa_signal_value_t value, hsa_amd_signal_handler handler, void* arg) {
   if (handler == nullptr || signal.handle == 0) return HSA_STATUS_ERROR_INVALID_ARGUMENT;
-  if (env_is_1(DEVBIN_FAKE_HSA_NO_ASYNC_HANDLER_ENV)) return HSA_STATUS_ERROR_OUT_OF_RESOURCES;
-  FakeSignal* fake = signal_of(signal);
+  if (env_is_1(DEVBIN_STAND_IN_HSA_NO_ASYNC_HANDLER_ENV)) return HSA_STATUS_ERROR_OUT_OF_RESOURCES;
+  StandInSignal* fake = signal_of(signal);
   std::thread([fake, condition, value, handler, arg] {
     while (true) {
       int64_t observed = 0;
@@ -1270,27 +1270,27 @@ hsa_status_t hsa_amd_signal_async_handler(hsa_signal_t signal, hsa_signal_condit
 hsa_status_t hsa_amd_register_system_event_handler(hsa_amd_system_event_callback_t callback, void* data) {
   if (callback == nullptr) return HSA_STATUS_ERROR_INVALID_ARGUMENT;
   // ROCm 5 took one handler per process: a second registration fails.
-  if (env_is_1(DEVBIN_FAKE_HSA_REFUSE_EVENT_HANDLER_ENV)) return HSA_STATUS_ERROR;
+  if (env_is_1(DEVBIN_STAND_IN_HSA_REFUSE_EVENT_HANDLER_ENV)) return HSA_STATUS_ERROR;
   std::lock_guard<std::mutex> lock(g_mutex);
   event_handlers().emplace_back(callback, data);  // ROCm 6 keeps every handler
   return HSA_STATUS_SUCCESS;
 }
 
-size_t devbin_fake_hsa_dispatch_count(void) {
+size_t devbin_stand_in_hsa_dispatch_count(void) {
   std::lock_guard<std::mutex> lock(g_mutex);
   return dispatch_log().size();
 }
 
-int devbin_fake_hsa_dispatch_at(size_t index, devbin_fake_hsa_dispatch_t* out) {
+int devbin_stand_in_hsa_dispatch_at(size_t index, devbin_stand_in_hsa_dispatch_t* out) {
   std::lock_guard<std::mutex> lock(g_mutex);
   if (index >= dispatch_log().size()) return 0;
   *out = dispatch_log()[index];
   return 1;
 }
 
-uint64_t devbin_fake_hsa_packet_count(void) { return g_packets.load(); }
+uint64_t devbin_stand_in_hsa_packet_count(void) { return g_packets.load(); }
 
-int devbin_fake_hsa_last_wait(uint64_t* timeout_ns, int* wait_state) {
+int devbin_stand_in_hsa_last_wait(uint64_t* timeout_ns, int* wait_state) {
   std::lock_guard<std::mutex> lock(g_mutex);
   if (!last_wait().seen) return 0;
   *timeout_ns = last_wait().timeout_ns;
@@ -1298,16 +1298,16 @@ int devbin_fake_hsa_last_wait(uint64_t* timeout_ns, int* wait_state) {
   return 1;
 }
 
-uint64_t devbin_fake_hsa_fault_count(void) { return g_faults.load(); }
+uint64_t devbin_stand_in_hsa_fault_count(void) { return g_faults.load(); }
 
-uint64_t devbin_fake_hsa_live_bytes(void) {
+uint64_t devbin_stand_in_hsa_live_bytes(void) {
   std::lock_guard<std::mutex> lock(g_mutex);
   uint64_t total = 0;
   for (const auto& [pointer, allocation] : allocations()) total += allocation.size;
   return total;
 }
 
-int devbin_fake_hsa_memory_node(const void* pointer) {
+int devbin_stand_in_hsa_memory_node(const void* pointer) {
   std::lock_guard<std::mutex> lock(g_mutex);
   auto it = allocations().upper_bound(const_cast<void*>(pointer));
   if (it == allocations().begin()) return -1;

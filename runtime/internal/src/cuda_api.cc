@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
-#include "devbin_internal/cuda_driver.h"
+#include "devbin_internal/cuda_api.h"
 
 #include <dlfcn.h>
 
@@ -9,7 +9,7 @@
 
 #include "devbin_internal/dynamic_library.h"
 
-namespace devbin::cuda::driver {
+namespace devbin::cuda::api {
 namespace {
 
 constexpr util::LibraryKind kDriverLibrary = {
@@ -107,4 +107,4 @@ Status check(const Api& api, CUresult result, std::string_view call) {
   }
 }
 
-}  // namespace devbin::cuda::driver
+}  // namespace devbin::cuda::api

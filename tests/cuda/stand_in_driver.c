@@ -2,13 +2,13 @@
 // A stand-in libcuda.so.1 for the driver responses no real driver gives on a
 // machine without a GPU: no device, zero devices, a load refused for an old
 // PTX ISA or a missing SASS, a kernel missing after load. The mode comes from
-// DEVBIN_STUB_CUDA_MODE ("free-fails": cuMemFree refuses). It keeps each
+// DEVBIN_STAND_IN_CUDA_MODE ("free-fails": cuMemFree refuses). It keeps each
 // thread's current context. It runs nothing: memory operations do nothing, so
 // only the backend's control flow and messages are exercised, never results.
 // The stream-ordered memory calls (memsets, write values, host-to-device
-// copies) and event records and waits are logged (devbin_stub_calls), so a
+// copies) and event records and waits are logged (devbin_stand_in_calls), so a
 // test sees which driver call an operation became and with what arguments.
-// Built with -DDEVBIN_STUB_OLD_DRIVER it lacks the entry points CUDA 11 added,
+// Built with -DDEVBIN_STAND_IN_OLD_DRIVER it lacks the entry points CUDA 11 added,
 // like a driver too old for devbin.
 #include <pthread.h>
 #include <stddef.h>
@@ -37,19 +37,19 @@ typedef struct {
   uint64_t target;
   uint64_t value;  // memset and write value: the value; a copy: the source's first 8 bytes
   uint64_t count;  // memset: elements; a copy: bytes
-} StubCall;
-static StubCall calls[kLogSize];
+} StandInCall;
+static StandInCall calls[kLogSize];
 static unsigned call_count;
 static pthread_mutex_t log_mutex = PTHREAD_MUTEX_INITIALIZER;
 static void log_call(const char* call, uint64_t target, uint64_t value, uint64_t count) {
-  StubCall entry = {call, target, value, count};
+  StandInCall entry = {call, target, value, count};
   pthread_mutex_lock(&log_mutex);
   calls[call_count++ % kLogSize] = entry;
   pthread_mutex_unlock(&log_mutex);
 }
 // How many calls were logged since the last reset; copies the last `room`
 // of them (oldest first) into `out`.
-EXPORT unsigned devbin_stub_calls(StubCall* out, unsigned room) {
+EXPORT unsigned devbin_stand_in_calls(StandInCall* out, unsigned room) {
   pthread_mutex_lock(&log_mutex);
   const unsigned total = call_count;
   const unsigned kept = total < kLogSize ? total : kLogSize;
@@ -65,7 +65,7 @@ EXPORT void devbin_stub_reset_calls(void) {
 }
 
 static int mode_is(const char* mode) {
-  const char* value = getenv("DEVBIN_STUB_CUDA_MODE");
+  const char* value = getenv("DEVBIN_STAND_IN_CUDA_MODE");
   return value != NULL && strcmp(value, mode) == 0;
 }
 
@@ -116,7 +116,7 @@ EXPORT CUresult cuGetErrorString(CUresult error, const char** text) {
       *text = "named symbol not found";
       return kSuccess;
     default:
-      *text = "stub error";
+      *text = "stand-in error";
       return kSuccess;
   }
 }
@@ -138,7 +138,7 @@ EXPORT CUresult cuDeviceGet(int* device, int ordinal) {
 }
 EXPORT CUresult cuDeviceGetName(char* name, int length, int device) {
   (void)device;
-  strncpy(name, "Stub GPU", (size_t)length);
+  strncpy(name, "Stand-in GPU", (size_t)length);
   return kSuccess;
 }
 EXPORT CUresult cuDeviceGetPCIBusId(char* id, int length, int device) {
@@ -188,7 +188,7 @@ EXPORT CUresult cuDevicePrimaryCtxRetain(void** context, int device) {
   *context = (void*)0x1000;
   return kSuccess;
 }
-#ifndef DEVBIN_STUB_OLD_DRIVER
+#ifndef DEVBIN_STAND_IN_OLD_DRIVER
 EXPORT CUresult cuDevicePrimaryCtxRelease_v2(int device) {
   (void)device;
   return kSuccess;
@@ -280,9 +280,9 @@ EXPORT CUresult cuMemAlloc_v2(uint64_t* address, size_t bytes) {
   *address = __atomic_fetch_add(&next_address, (uint64_t)((bytes + 255) / 256 * 256), __ATOMIC_RELAXED);
   return kSuccess;
 }
-#ifndef DEVBIN_STUB_OLD_DRIVER
+#ifndef DEVBIN_STAND_IN_OLD_DRIVER
 // Page-locked host memory: ordinary host memory here.
-// DEVBIN_STUB_CUDA_MODE=no-pinned: page-locked memory is refused, as a
+// DEVBIN_STAND_IN_CUDA_MODE=no-pinned: page-locked memory is refused, as a
 // driver does when out of it or while a global-mode capture forbids it.
 EXPORT CUresult cuMemAllocHost_v2(void** pointer, size_t bytes) {
   REQUIRE_CONTEXT();
@@ -334,7 +334,7 @@ EXPORT CUresult cuMemsetD32Async(uint64_t to, unsigned value, size_t count, void
   log_call("cuMemsetD32Async", to, value, count);
   return kSuccess;
 }
-#ifndef DEVBIN_STUB_OLD_DRIVER
+#ifndef DEVBIN_STAND_IN_OLD_DRIVER
 EXPORT CUresult cuStreamWriteValue32_v2(void* stream, uint64_t to, uint32_t value, unsigned flags) {
   (void)stream;
   if (flags != 0) return kInvalidValue;
@@ -375,7 +375,7 @@ EXPORT CUresult cuStreamGetCtx(void* stream, void** context) {
   }
   return kInvalidHandle;
 }
-// DEVBIN_STUB_CUDA_MODE=capturing: every stream is being captured.
+// DEVBIN_STAND_IN_CUDA_MODE=capturing: every stream is being captured.
 EXPORT CUresult cuStreamIsCapturing(void* stream, int* status) {
   (void)stream;
   *status = mode_is("capturing") ? 1 : 0;
