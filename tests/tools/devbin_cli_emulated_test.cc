@@ -61,7 +61,7 @@ TEST(DevbinCliEmulatedTest, SelftestPassesOnEveryAgent) {
   EXPECT_EQ(run.output.find("FAILED"), std::string::npos) << run.output;
   for (size_t i = 0; i < std::size(kEmulatedAgents); ++i) {
     const std::string processor = std::string(kEmulatedAgents[i].isa).substr(0, std::string(kEmulatedAgents[i].isa).find(':'));
-    EXPECT_NE(run.output.find("GPU " + std::to_string(i) + " (hsa): Fake " + processor + ", " + kEmulatedAgents[i].isa),
+    EXPECT_NE(run.output.find("GPU " + std::to_string(i) + " (hsa): Stand-in " + processor + ", " + kEmulatedAgents[i].isa),
               std::string::npos)
         << run.output;
   }
