@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // The CUDA backend against the driver's own calls, on every GPU: a plain
 // main() printing a table (GPU times come from CUDA events, not from Google
-// Benchmark's host clock). The same code runs as `devbin bench`; this binary
-// exists so the bench builds and runs without the CLI.
+// Benchmark's host clock). Its default run is `devbin bench` (the bench
+// library, bench/cuda/); this binary exists so the bench builds and runs
+// without the CLI, and for the tuning runs below.
 //
 //   cuda_bench [SIZE_BYTES]                 the bench (default 1 GiB)
 //   cuda_bench --selftest                   `devbin selftest`, for machines
@@ -38,6 +39,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/cuda/driver_calls.h"
+#include "bench/cuda/timing.h"
 #include "devbin/cuda.h"
 #include "devbin/select.h"
 #include "devbin/toc.h"
@@ -48,35 +51,10 @@ namespace {
 
 using devbin::Result;
 using devbin::Status;
+using devbin::bench::DriverCalls;
+using devbin::bench::median;
 using devbin::cuda::Device;
 using devbin::cuda::Stream;
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  const size_t n = values.size();
-  return n == 0 ? 0 : n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
-// Median device milliseconds of each variant, interleaved rep by rep.
-Result<std::vector<double>> time_ms(const Device& device, Stream& stream,
-                                    const std::vector<std::function<Status()>>& ops, int reps) {
-  DEVBIN_ASSIGN_OR_RETURN(auto start, device.create_event());
-  DEVBIN_ASSIGN_OR_RETURN(auto end, device.create_event());
-  std::vector<std::vector<double>> samples(ops.size());
-  for (int rep = -2; rep < reps; ++rep) {
-    for (size_t i = 0; i < ops.size(); ++i) {
-      DEVBIN_RETURN_IF_ERROR(start->record(stream));
-      DEVBIN_RETURN_IF_ERROR(ops[i]());
-      DEVBIN_RETURN_IF_ERROR(end->record(stream));
-      DEVBIN_RETURN_IF_ERROR(end->synchronize());
-      DEVBIN_ASSIGN_OR_RETURN(float ms, end->elapsed_ms_since(*start));
-      if (rep >= 0) samples[i].push_back(ms);
-    }
-  }
-  std::vector<double> medians;
-  for (auto& s : samples) medians.push_back(median(s));
-  return medians;
-}
 
 // Checks `length` bytes at `target` equal the bytes at `source` (sampled:
 // the first, a middle and the last MiB).
@@ -179,11 +157,16 @@ int run_variants(const std::filesystem::path& dir, uint64_t size, bool edges) {
   if (edges) {
     std::printf("Edge copies (sources ending at their allocation's end) on %s\n", properties->name.c_str());
   } else {
-    auto timed = time_ms(reference, stream,
-                         {[&] { return reference.driver_memset_d32(stream, target, 0x5a5a5a5a, size / 4); },
-                          [&] { return reference.driver_copy(stream, target, source, size); },
-                          [&] { return reference.driver_copy(stream, target + 3, source + 1, size); }},
-                         11);
+    auto driver = DriverCalls::open(reference);
+    if (!driver.ok()) {
+      std::cout << "cuda_bench: " << driver.status().message() << "\n";
+      return 1;
+    }
+    auto timed = devbin::bench::time_interleaved(reference, stream,
+                                                 {[&] { return driver->memset_d32(stream, target, 0x5a5a5a5a, size / 4); },
+                                                  [&] { return driver->copy(stream, target, source, size); },
+                                                  [&] { return driver->copy(stream, target + 3, source + 1, size); }},
+                                                 2, 11);
     if (!timed.ok()) return 1;
     driver_ms = *timed;
     std::printf(
@@ -240,11 +223,11 @@ int run_variants(const std::filesystem::path& dir, uint64_t size, bool edges) {
       continue;
     }
     const std::vector<uint8_t> pattern(16, 0xa5);
-    auto ms = time_ms(device, stream,
-                      {[&] { return device.fill(stream, target, size, pattern); },
-                       [&] { return device.copy(stream, target, source, size); },
-                       [&] { return device.copy(stream, target + 3, source + 1, size); }},
-                      11);
+    auto ms = devbin::bench::time_interleaved(device, stream,
+                                              {[&] { return device.fill(stream, target, size, pattern); },
+                                               [&] { return device.copy(stream, target, source, size); },
+                                               [&] { return device.copy(stream, target + 3, source + 1, size); }},
+                                              2, 11);
     Status checked = ms.ok() ? check_copy(device, target + 3, source + 1, size) : ms.status();
     if (checked.ok()) checked = device.copy(stream, target, source, size);
     if (checked.ok()) checked = stream.synchronize();
@@ -441,6 +424,8 @@ int run_vendor_ops(uint64_t size) {
   auto opened = Device::open(0);
   if (!opened.ok()) return 3;
   const Device& device = **opened;
+  auto driver = DriverCalls::open(device);
+  if (!driver.ok()) return 1;
   auto stream_or = device.create_stream();
   auto source = device.allocate(size + 64);
   auto target = device.allocate(size + 64);
@@ -450,9 +435,9 @@ int run_vendor_ops(uint64_t size) {
   const std::vector<uint8_t> pattern(16, 0x3c);
   Status status = device.memset_d8(s, 0x5a, size + 64);
   for (const auto& op : std::vector<std::function<Status()>>{
-           [&] { return device.driver_copy(stream, t, s, size); },
-           [&] { return device.driver_copy(stream, t + 3, s + 1, size); },
-           [&] { return device.driver_memset_d32(stream, t, 0x01020304, size / 4); },
+           [&] { return driver->copy(stream, t, s, size); },
+           [&] { return driver->copy(stream, t + 3, s + 1, size); },
+           [&] { return driver->memset_d32(stream, t, 0x01020304, size / 4); },
            [&] { return device.copy(stream, t, s, size); }, [&] { return device.copy(stream, t + 3, s + 1, size); },
            [&] { return device.fill(stream, t, size, pattern); }}) {
     if (status.ok()) status = op();

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/cuda/driver_calls.h"
 #include "devbin/cuda.h"
 #include "devbin/kernel_args.h"
 #include "devbin/select.h"
@@ -282,13 +283,15 @@ TEST_F(CudaGpuTest, CopyHundredsOfMiBMatchesTheDriver) {
   std::vector<uint8_t> bytes(32 + longest);
   random_bytes(bytes);
   ASSERT_TRUE(device().copy_to_device(source.address(), bytes.data(), bytes.size()).ok());
+  auto driver = bench::DriverCalls::open(device());
+  ASSERT_TRUE(driver.ok()) << driver.status().to_string();
   for (const Case& c : cases) {
     const std::string what = "copy source+" + std::to_string(c.source_offset) + " target+" +
                              std::to_string(c.target_offset) + " length " + std::to_string(c.length);
     const DevicePtr from = source.address() + c.source_offset;
     // The driver's copy of the same bytes, same offsets.
     ASSERT_TRUE(device().memset_d8(theirs.address(), 0x5a, theirs.size()).ok());
-    ASSERT_TRUE(device().driver_copy(stream(), theirs.address() + kGuard + c.target_offset, from, c.length).ok());
+    ASSERT_TRUE(driver->copy(stream(), theirs.address() + kGuard + c.target_offset, from, c.length).ok());
     ASSERT_TRUE(stream().synchronize().ok());
     std::vector<uint8_t> reference(c.length);
     ASSERT_TRUE(device().copy_to_host(reference.data(), theirs.address() + kGuard + c.target_offset, c.length).ok());
@@ -466,14 +469,16 @@ TEST_F(CudaGpuTest, CopyRect65536RowsAtOddPitches) {
         return device().copy_rect(stream(), to, from, extent);
       },
       "copy_rect 65536 x 4097, pitches 4099 -> 4101");
+  auto driver = bench::DriverCalls::open(device());
+  ASSERT_TRUE(driver.ok()) << driver.status().to_string();
   Buffer probe = allocate(2);
-  Status driver = device().driver_copy_2d(stream(), probe.address() + 1, 1, probe.address(), 1, 1, 1);
-  if (driver.code() == StatusCode::kUnavailable) GTEST_SKIP() << driver.to_string();
+  Status driver_2d = driver->copy_2d(stream(), probe.address() + 1, 1, probe.address(), 1, 1, 1);
+  if (driver_2d.code() == StatusCode::kUnavailable) GTEST_SKIP() << driver_2d.to_string();
   check_rect(
       device(), stream(), rng_, 3, target_layout, extent, row,
       [&](const devbin_rect_region_t& to) {
-        return device().driver_copy_2d(stream(), to.base, to.row_pitch, source.address() + 1, source_layout.row_pitch,
-                                       width, height);
+        return driver->copy_2d(stream(), to.base, to.row_pitch, source.address() + 1, source_layout.row_pitch, width,
+                               height);
       },
       "cuMemcpy2DAsync 65536 x 4097, pitches 4099 -> 4101 (the reference itself)");
 }

@@ -35,7 +35,8 @@ enum { kLogSize = 4096 };
 typedef struct {
   const char* call;
   uint64_t target;
-  uint64_t value;  // memset and write value: the value; a copy: the source's first 8 bytes
+  uint64_t value;  // memset and write value: the value; a host-to-device copy: the source's first
+                  // 8 bytes; a device-to-device copy: the source address
   uint64_t count;  // memset: elements; a copy: bytes
 } StandInCall;
 static StandInCall calls[kLogSize];
@@ -58,7 +59,7 @@ EXPORT unsigned devbin_stand_in_calls(StandInCall* out, unsigned room) {
   pthread_mutex_unlock(&log_mutex);
   return total;
 }
-EXPORT void devbin_stub_reset_calls(void) {
+EXPORT void devbin_stand_in_reset_calls(void) {
   pthread_mutex_lock(&log_mutex);
   call_count = 0;
   pthread_mutex_unlock(&log_mutex);
@@ -311,7 +312,9 @@ EXPORT CUresult cuMemcpyDtoH_v2(void* to, uint64_t from, size_t bytes) {
   return kSuccess;
 }
 EXPORT CUresult cuMemcpyDtoDAsync_v2(uint64_t to, uint64_t from, size_t bytes, void* stream) {
-  (void)to, (void)from, (void)bytes, (void)stream;
+  REQUIRE_CONTEXT();
+  (void)stream;
+  log_call("cuMemcpyDtoDAsync_v2", to, from, bytes);  // value: the source address
   return kSuccess;
 }
 EXPORT CUresult cuMemsetD8_v2(uint64_t to, unsigned char value, size_t bytes) {

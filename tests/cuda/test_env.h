@@ -42,7 +42,7 @@ class ScopedEnv {
 // The stand-in driver copied to a file of its own, so each test gets a fresh
 // driver instance (the backend opens and initializes each path once per process).
 inline std::string stand_in_driver_copy(const std::string& source, const std::string& name) {
-  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "devbin_cuda_stub";
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / "devbin_cuda_stand_in";
   std::filesystem::create_directories(dir);
   // One file per process and name: tests may run in parallel, and a library
   // another process has mapped must never be overwritten.

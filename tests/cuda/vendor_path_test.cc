@@ -42,7 +42,7 @@ class VendorPathTest : public ::testing::Test {
     library_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     ASSERT_NE(library_, nullptr) << dlerror();
     calls_ = reinterpret_cast<unsigned (*)(StandInCall*, unsigned)>(dlsym(library_, "devbin_stand_in_calls"));
-    reset_ = reinterpret_cast<void (*)()>(dlsym(library_, "devbin_stub_reset_calls"));
+    reset_ = reinterpret_cast<void (*)()>(dlsym(library_, "devbin_stand_in_reset_calls"));
     ASSERT_TRUE(calls_ != nullptr && reset_ != nullptr);
     cuda::OpenOptions options;
     options.read_environment = false;

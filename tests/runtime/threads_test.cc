@@ -467,8 +467,10 @@ TEST_F(CudaThreads, StreamsOfTheirOwnAndOneSharedStream) {
           device.copy_to_device(a->address(), bytes.data(), bytes.size()),
           device.fill(stream, a->address(), 4096, {&value, 1}),
           device.copy(stream, b->address(), a->address(), 4096),
-          device.driver_memset_d32(stream, b->address(), 7, 1024),
-          device.driver_copy(stream, a->address(), b->address(), 4096),
+          // A fill the memset path takes, and an update the staged copy takes:
+          // the vendor paths from every thread, on shared and own streams.
+          device.fill(stream, b->address(), 4096, std::array<uint8_t, 4>{7, 0, 0, 0}),
+          device.update(stream, a->address(), {bytes.data(), 64}),
           device.timestamp(stream, b->address()),
           event_or.value()->record(stream),
           stream.synchronize(),

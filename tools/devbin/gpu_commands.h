@@ -39,11 +39,14 @@ int run_devices_report(std::ostream& out, bool json, const DeviceSelection& sele
 // with its "checks". 3 when no selected backend has a usable GPU.
 int run_selftest(std::ostream& out, bool json = false, const DeviceSelection& selection = {});
 
-// CUDA GPUs only: fill and copy against cuMemsetD32Async / cuMemcpyDtoDAsync
-// (buffers of `size_bytes`), small-operation cost and load time; prints a
-// table with the ratios and the targets they are held to. Misses are marked,
-// not failures.
+// CUDA GPUs only (bench_command.cc): the bench library's run over each
+// selected device (bench/cuda/device_bench.h, buffers of `size_bytes`): every
+// operation against the driver's own call, in a table with the ratios and the
+// targets they are held to. Misses are marked, not failures.
 int run_bench(std::ostream& out, uint64_t size_bytes, const DeviceSelection& selection = {});
+
+// "<entry> (<how it was chosen>[, PTX JIT]): <why>", as the report and the bench print it.
+std::string selection_text(const DeviceReport& report);
 
 // A device report as a JSON object (shared with other backends' reports).
 std::string device_report_json(const DeviceReport& report);

@@ -12,11 +12,15 @@
 #include <random>
 
 #include "devbin/kernel_args.h"
-#include "format.h"
-#include "random_bytes.h"
+#include "devbin_internal/random_bytes.h"
+#include "devbin_internal/text.h"
 
 namespace devbin::cli {
 namespace {
+
+using util::format;
+using util::make_rng;
+using util::random_bytes;
 
 // First differing byte of two equal-sized ranges, as text ("" when equal).
 std::string first_difference(const uint8_t* got, const uint8_t* want, size_t size, size_t base, const char* what) {

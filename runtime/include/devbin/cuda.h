@@ -19,8 +19,8 @@
 // on several threads at once, for the same ordinal or different ones (the
 // driver is loaded once per process under a lock; each Device holds its own
 // reference to the primary context). The const members of a Device
-// (allocate, create_stream/event, the kernels, the driver_* operations,
-// copy_to_device/host, memset_d8, synchronize) and Stream::synchronize may be
+// (allocate, create_stream/event, the operations, copy_to_device/host,
+// memset_d8, synchronize) and Stream::synchronize may be
 // called from several threads at once, on different Streams or on the same
 // one: each enqueue is one driver call, so it is atomic. On a shared Stream,
 // what one thread enqueues runs in the order it enqueued it; the order
@@ -146,8 +146,8 @@ class Device;
 // failure then is kept for Device::close() to report). Move-only.
 //   Buffer      device memory from cuMemAlloc (Address = DevicePtr);
 //   HostBuffer  page-locked host memory from cuMemAllocHost (Address =
-//               void*): what copy_to_device_async reads from, as the
-//               driver's asynchronous copies want.
+//               void*): what the driver's asynchronous copies from the
+//               host read from.
 template <class Address>
 class Memory {
  public:
@@ -322,28 +322,10 @@ class Device final : public devbin::Device {
   // timestamp, dispatch_patch, update, calibrate_clock) are devbin::Device's,
   // on any devbin Queue of this device: a Stream, or a Recorder.
 
-  // The driver's own operations: the references devbin is tested and measured against.
-  Status driver_memset_d32(Stream& stream, DevicePtr target, uint32_t value, uint64_t count) const;
-  Status driver_copy(Stream& stream, DevicePtr target, DevicePtr source, uint64_t length) const;
-  // cuMemcpyBatchAsync of device-to-device copies (CUDA 12.8 and later;
-  // unavailable on older drivers), stream-ordered.
-  Status driver_copy_batch(Stream& stream, std::span<const DevicePtr> targets, std::span<const DevicePtr> sources,
-                           std::span<const uint64_t> lengths) const;
-  // cuMemcpy2DAsync device to device: `height` rows of `width` bytes at
-  // pitches `target_pitch` and `source_pitch` (unavailable where the driver
-  // lacks it).
-  Status driver_copy_2d(Stream& stream, DevicePtr target, uint64_t target_pitch, DevicePtr source,
-                        uint64_t source_pitch, uint64_t width, uint64_t height) const;
-  // cuMemsetD2D8/16/32Async by the pattern's width (1, 2 or 4 bytes: the
-  // driver has no wider one): `height` rows of `width` bytes (a multiple of
-  // the pattern width) at `pitch`.
-  Status driver_memset_2d(Stream& stream, DevicePtr target, uint64_t pitch, std::span<const uint8_t> pattern,
-                          uint64_t width, uint64_t height) const;
-  // Page-locked host memory (cuMemAllocHost), and cuMemcpyHtoDAsync from it:
-  // a host-to-device copy ordered on `stream`; `source` must stay unchanged
-  // until the stream passes the copy.
+  // Page-locked host memory (cuMemAllocHost): memory the GPU reads and
+  // writes at its host address, and what the driver's asynchronous copies
+  // from the host want (the neutral Device::allocate_host hands it out).
   Result<HostBuffer> allocate_host(uint64_t bytes) const;
-  Status copy_to_device_async(Stream& stream, DevicePtr target, const void* source, uint64_t length) const;
   // Synchronous host <-> device transfers and byte fills (tests, self-test).
   Status copy_to_device(DevicePtr target, const void* source, uint64_t length) const override;
   Status copy_to_host(void* target, DevicePtr source, uint64_t length) const override;

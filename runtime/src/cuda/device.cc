@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "clock_sampling.h"
-#include "cuda/context_scope.h"
+#include "devbin_internal/cuda_context_scope.h"
 #include "cuda/device_impl.h"
 #include "devbin/cuda.h"
 #include "devbin/select.h"

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cuda/context_scope.h"
+#include "devbin_internal/cuda_context_scope.h"
 #include "devbin/cuda.h"
 #include "devbin_internal/cuda_api.h"
 
@@ -81,7 +81,7 @@ struct Device::Impl {
 // (cuda/properties.cc).
 Result<const api::Api*> usable_api();
 
-inline api::CUstream stream_handle(Stream& stream) { return static_cast<api::CUstream>(stream.native_handle()); }
+inline api::CUstream stream_handle(const Stream& stream) { return static_cast<api::CUstream>(stream.native_handle()); }
 
 }  // namespace devbin::cuda
 

@@ -3,7 +3,7 @@
 // timed against each other.
 #include <memory>
 
-#include "cuda/context_scope.h"
+#include "devbin_internal/cuda_context_scope.h"
 #include "cuda/device_impl.h"
 #include "devbin/cuda.h"
 #include "devbin_internal/cuda_api.h"

@@ -6,7 +6,7 @@
 #include <string>
 #include <utility>
 
-#include "cuda/context_scope.h"
+#include "devbin_internal/cuda_context_scope.h"
 #include "cuda/device_impl.h"
 #include "devbin/cuda.h"
 #include "devbin_internal/cuda_api.h"
@@ -67,13 +67,6 @@ Result<HostBuffer> Device::allocate_host(uint64_t bytes) const {
   return HostBuffer(this, data, bytes);
 }
 
-Status Device::copy_to_device_async(Stream& stream, DevicePtr target, const void* source, uint64_t length) const {
-  if (length == 0) return Status::Ok();
-  const api::Api& api = *impl_->api;
-  if (api.cuMemcpyHtoDAsync_v2 == nullptr) return unavailable("the CUDA driver lacks cuMemcpyHtoDAsync_v2");
-  DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, impl_->enter());
-  return check(api, api.cuMemcpyHtoDAsync_v2(target, source, length, stream_handle(stream)), "cuMemcpyHtoDAsync");
-}
 
 Status Device::copy_to_device(DevicePtr target, const void* source, uint64_t length) const {
   DEVBIN_RETURN_IF_ERROR(check_host_transfer("copy_to_device", target, source, length));

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "cuda/context_scope.h"
+#include "devbin_internal/cuda_context_scope.h"
 #include "cuda/device_impl.h"
 #include "devbin/cuda.h"
 #include "devbin_internal/cuda_api.h"

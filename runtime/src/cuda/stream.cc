@@ -5,7 +5,7 @@
 #include <mutex>
 #include <string>
 
-#include "cuda/context_scope.h"
+#include "devbin_internal/cuda_context_scope.h"
 #include "cuda/device_impl.h"
 #include "cuda/staging_ring.h"
 #include "devbin/cuda.h"
@@ -26,7 +26,7 @@ Stream::~Stream() {
   if (!owned_) return;  // the caller's stream stays
   Device::Impl& impl = *device_->impl_;
   impl.free_resource("a stream", "cuStreamDestroy",
-                     [&] { return impl.api->cuStreamDestroy_v2(static_cast<CUstream>(handle_)); });
+                     [&] { return impl.api->cuStreamDestroy_v2(stream_handle(*this)); });
 }
 
 const devbin::Device* Stream::owner() const { return device_; }
@@ -38,7 +38,7 @@ bool Stream::capturing() const {
   if (!scope.ok()) return false;
   int status = api::CU_STREAM_CAPTURE_STATUS_NONE;
   const api::CUresult result =
-      device_->impl_->api->cuStreamIsCapturing(static_cast<CUstream>(handle_), &status);
+      device_->impl_->api->cuStreamIsCapturing(stream_handle(*this), &status);
   return result == api::CUDA_SUCCESS && status != api::CU_STREAM_CAPTURE_STATUS_NONE;
 }
 
@@ -50,7 +50,7 @@ Status Stream::synchronize() {
                                "end the capture (synchronize after cuStreamEndCapture)");
   }
   DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, device_->impl_->enter());
-  return check(*device_->impl_->api, device_->impl_->api->cuStreamSynchronize(static_cast<CUstream>(handle_)),
+  return check(*device_->impl_->api, device_->impl_->api->cuStreamSynchronize(stream_handle(*this)),
                "cuStreamSynchronize");
 }
 
@@ -74,7 +74,7 @@ bool Stream::staging_ready() const {
   if (staging_ != nullptr) return true;
   auto scope = device_->impl_->enter();
   if (!scope.ok()) return false;
-  auto ring = StagingRing::create(*device_->impl_, static_cast<CUstream>(handle_));
+  auto ring = StagingRing::create(*device_->impl_, stream_handle(*this));
   if (!ring.ok()) return false;
   staging_ = std::move(*ring);
   staging_made_.store(true, std::memory_order_release);
@@ -83,7 +83,7 @@ bool Stream::staging_ready() const {
 
 Status Stream::submit_vendor(const VendorOp& op) {
   const api::Api& api = *device_->impl_->api;
-  const CUstream stream = static_cast<CUstream>(handle_);
+  const CUstream stream = stream_handle(*this);
   DEVBIN_ASSIGN_OR_RETURN(ContextScope scope, device_->impl_->enter());
   switch (op.kind) {
     case VendorOpKind::kMemset:

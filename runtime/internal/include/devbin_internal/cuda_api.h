@@ -65,42 +65,6 @@ inline constexpr int CU_FUNC_ATTRIBUTE_NUM_REGS = 4;
 inline constexpr int CU_JIT_ERROR_LOG_BUFFER = 5;
 inline constexpr int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
 
-// cuMemcpyBatchAsync's per-copy attributes (cuda.h, CUDA 12.8).
-struct CUmemLocation {
-  int type;  // CUmemLocationType: 0 invalid (no hint)
-  int id;
-};
-struct CUmemcpyAttributes {
-  int src_access_order;  // CUmemcpySrcAccessOrder
-  CUmemLocation src_location_hint;
-  CUmemLocation dst_location_hint;
-  unsigned flags;
-};
-static_assert(sizeof(CUmemcpyAttributes) == 24, "CUmemcpyAttributes as cuda.h lays it out");
-inline constexpr int CU_MEMCPY_SRC_ACCESS_ORDER_STREAM = 1;
-
-// cuMemcpy2DAsync's description (cuda.h CUDA_MEMCPY2D, the _v2 layout).
-struct CUDA_MEMCPY2D {
-  size_t srcXInBytes;
-  size_t srcY;
-  int srcMemoryType;  // CUmemorytype
-  const void* srcHost;
-  CUdeviceptr srcDevice;
-  void* srcArray;
-  size_t srcPitch;
-  size_t dstXInBytes;
-  size_t dstY;
-  int dstMemoryType;
-  void* dstHost;
-  CUdeviceptr dstDevice;
-  void* dstArray;
-  size_t dstPitch;
-  size_t WidthInBytes;
-  size_t Height;
-};
-static_assert(sizeof(CUDA_MEMCPY2D) == 128, "CUDA_MEMCPY2D as cuda.h lays it out");
-inline constexpr int CU_MEMORYTYPE_DEVICE = 2;
-
 inline constexpr unsigned CU_STREAM_NON_BLOCKING = 1;
 // cuStreamIsCapturing's CUstreamCaptureStatus.
 inline constexpr int CU_STREAM_CAPTURE_STATUS_NONE = 0;
@@ -139,7 +103,6 @@ inline constexpr unsigned CU_STREAM_WRITE_VALUE_DEFAULT = 0;
   X(cuMemFree_v2, CUresult(CUdeviceptr))                                                                       \
   X(cuMemcpyHtoD_v2, CUresult(CUdeviceptr, const void*, size_t))                                               \
   X(cuMemcpyDtoH_v2, CUresult(void*, CUdeviceptr, size_t))                                                     \
-  X(cuMemcpyDtoDAsync_v2, CUresult(CUdeviceptr, CUdeviceptr, size_t, CUstream))                                \
   X(cuMemsetD8_v2, CUresult(CUdeviceptr, unsigned char, size_t))                                               \
   X(cuMemsetD8Async, CUresult(CUdeviceptr, unsigned char, size_t, CUstream))                                   \
   X(cuMemsetD16Async, CUresult(CUdeviceptr, unsigned short, size_t, CUstream))                                 \
@@ -156,24 +119,14 @@ inline constexpr unsigned CU_STREAM_WRITE_VALUE_DEFAULT = 0;
 
 // Entry points devbin calls where the driver has them, nullptr where it lacks
 // them (load() looks each up by its name): X(name, signature) as above.
-// - The references devbin is measured against (cuda::Device's driver_* calls
-//   and pinned host memory); cuMemcpyBatchAsync came with CUDA 12.8 and this
-//   is its 12.8 form, with failIdx, which later drivers keep exporting.
-// - The 2D copy and memsets (width in elements of 1, 2 or 4 bytes) the rect
-//   kernels are measured against.
+// - Page-locked host memory (allocate_host) and the staged copy from it.
 // - The vendor paths' stream memory operations (CUDA 11.7's _v2 forms): on
 //   older drivers the updates take the other paths.
-#define DEVBIN_CUDA_DRIVER_OPTIONAL_FUNCTIONS(X)                                                            \
-  X(cuMemAllocHost_v2, CUresult(void**, size_t))                                                           \
-  X(cuMemFreeHost, CUresult(void*))                                                                        \
-  X(cuMemcpyHtoDAsync_v2, CUresult(CUdeviceptr, const void*, size_t, CUstream))                            \
-  X(cuMemcpyBatchAsync, CUresult(CUdeviceptr*, CUdeviceptr*, size_t*, size_t, CUmemcpyAttributes*, size_t*, \
-                                 size_t, size_t*, CUstream))                                               \
-  X(cuMemcpy2DAsync_v2, CUresult(const CUDA_MEMCPY2D*, CUstream))                                          \
-  X(cuMemsetD2D8Async, CUresult(CUdeviceptr, size_t, unsigned char, size_t, size_t, CUstream))             \
-  X(cuMemsetD2D16Async, CUresult(CUdeviceptr, size_t, unsigned short, size_t, size_t, CUstream))           \
-  X(cuMemsetD2D32Async, CUresult(CUdeviceptr, size_t, unsigned, size_t, size_t, CUstream))                 \
-  X(cuStreamWriteValue32_v2, CUresult(CUstream, CUdeviceptr, uint32_t, unsigned))                          \
+#define DEVBIN_CUDA_DRIVER_OPTIONAL_FUNCTIONS(X)                                 \
+  X(cuMemAllocHost_v2, CUresult(void**, size_t))                                \
+  X(cuMemFreeHost, CUresult(void*))                                             \
+  X(cuMemcpyHtoDAsync_v2, CUresult(CUdeviceptr, const void*, size_t, CUstream)) \
+  X(cuStreamWriteValue32_v2, CUresult(CUstream, CUdeviceptr, uint32_t, unsigned)) \
   X(cuStreamWriteValue64_v2, CUresult(CUstream, CUdeviceptr, uint64_t, unsigned))
 
 template <typename Signature>

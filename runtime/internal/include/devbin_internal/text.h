@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
-// Text for messages, one definition each: numbers in hex, untrusted text quoted.
+// Text for messages, one definition each: numbers in hex, sizes, printf-style
+// lines, untrusted text quoted.
 #ifndef DEVBIN_INTERNAL_TEXT_H_
 #define DEVBIN_INTERNAL_TEXT_H_
 
@@ -12,6 +13,12 @@ namespace devbin::util {
 
 // "0x1a2b".
 std::string hex(uint64_t value);
+
+// printf-style, at most 511 characters: one line of a report or a check's message.
+std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+// "1.0 GiB", "64.0 MiB", "4096 B".
+std::string gib(uint64_t bytes);
 
 // The most bytes of untrusted text a message quotes: a target ID, a TOC
 // entry name or a path fits; a megabyte of input does not reach the message.

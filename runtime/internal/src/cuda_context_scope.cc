@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
-#include "cuda/context_scope.h"
+#include "devbin_internal/cuda_context_scope.h"
 
 #include <utility>
 

@@ -4,8 +4,8 @@
 // serves: devbin leaves the calling thread's current CUDA context as it found
 // it, so a runtime that shares the thread with its own CUDA code (or another
 // library's) never finds its context swapped.
-#ifndef DEVBIN_RUNTIME_CUDA_CONTEXT_SCOPE_H_
-#define DEVBIN_RUNTIME_CUDA_CONTEXT_SCOPE_H_
+#ifndef DEVBIN_INTERNAL_CUDA_CONTEXT_SCOPE_H_
+#define DEVBIN_INTERNAL_CUDA_CONTEXT_SCOPE_H_
 
 #include "devbin/status.h"
 #include "devbin_internal/cuda_api.h"
@@ -35,4 +35,4 @@ class ContextScope {
 
 }  // namespace devbin::cuda
 
-#endif  // DEVBIN_RUNTIME_CUDA_CONTEXT_SCOPE_H_
+#endif  // DEVBIN_INTERNAL_CUDA_CONTEXT_SCOPE_H_

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
 // Random test data for the self-test and the bench: patterns, sources and
 // poison that an unwritten byte cannot pass for.
-#ifndef DEVBIN_TOOLS_DEVBIN_RANDOM_BYTES_H_
-#define DEVBIN_TOOLS_DEVBIN_RANDOM_BYTES_H_
+#ifndef DEVBIN_INTERNAL_RANDOM_BYTES_H_
+#define DEVBIN_INTERNAL_RANDOM_BYTES_H_
 
 #include <cstdint>
 #include <cstring>
 #include <random>
 #include <vector>
 
-namespace devbin::cli {
+namespace devbin::util {
 
 inline std::mt19937_64 make_rng() {
   std::random_device device;
@@ -25,6 +25,6 @@ inline void random_bytes(std::mt19937_64& rng, std::vector<uint8_t>& bytes) {
   for (; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(rng());
 }
 
-}  // namespace devbin::cli
+}  // namespace devbin::util
 
-#endif  // DEVBIN_TOOLS_DEVBIN_RANDOM_BYTES_H_
+#endif  // DEVBIN_INTERNAL_RANDOM_BYTES_H_
