@@ -108,6 +108,10 @@ Status DriverCalls::lacks(const char* call, const char* since) const {
                      (since != nullptr ? std::string("; it came with CUDA ") + since : std::string()));
 }
 
+Result<cuda::ContextScope> DriverCalls::enter() const {
+  return cuda::ContextScope::enter(*api_, static_cast<api::CUcontext>(context_));
+}
+
 namespace {
 
 CUstream handle(cuda::Stream& stream) { return static_cast<CUstream>(stream.native_handle()); }
@@ -115,15 +119,13 @@ CUstream handle(cuda::Stream& stream) { return static_cast<CUstream>(stream.nati
 }  // namespace
 
 Status DriverCalls::memset_d32(cuda::Stream& stream, DevicePtr target, uint32_t value, uint64_t count) const {
-  DEVBIN_ASSIGN_OR_RETURN(cuda::ContextScope scope,
-                          cuda::ContextScope::enter(*api_, static_cast<api::CUcontext>(context_)));
+  DEVBIN_ASSIGN_OR_RETURN(cuda::ContextScope scope, enter());
   return check(*api_, api_->cuMemsetD32Async(target, value, count, handle(stream)), "cuMemsetD32Async");
 }
 
 Status DriverCalls::copy(cuda::Stream& stream, DevicePtr target, DevicePtr source, uint64_t length) const {
   if (entries_->cuMemcpyDtoDAsync_v2 == nullptr) return lacks("cuMemcpyDtoDAsync");
-  DEVBIN_ASSIGN_OR_RETURN(cuda::ContextScope scope,
-                          cuda::ContextScope::enter(*api_, static_cast<api::CUcontext>(context_)));
+  DEVBIN_ASSIGN_OR_RETURN(cuda::ContextScope scope, enter());
   return check(*api_, entries_->cuMemcpyDtoDAsync_v2(target, source, length, handle(stream)), "cuMemcpyDtoDAsync");
 }
 
@@ -136,8 +138,7 @@ Status DriverCalls::copy_batch(cuda::Stream& stream, std::span<const DevicePtr> 
   }
   if (targets.empty()) return Status::Ok();
   if (entries_->cuMemcpyBatchAsync == nullptr) return lacks("cuMemcpyBatchAsync", "12.8");
-  DEVBIN_ASSIGN_OR_RETURN(cuda::ContextScope scope,
-                          cuda::ContextScope::enter(*api_, static_cast<api::CUcontext>(context_)));
+  DEVBIN_ASSIGN_OR_RETURN(cuda::ContextScope scope, enter());
   std::vector<CUdeviceptr> to(targets.begin(), targets.end());
   std::vector<CUdeviceptr> from(sources.begin(), sources.end());
   std::vector<size_t> sizes(lengths.begin(), lengths.end());
@@ -165,8 +166,7 @@ Status DriverCalls::copy_2d(cuda::Stream& stream, DevicePtr target, uint64_t tar
   copy.dstPitch = target_pitch;
   copy.WidthInBytes = width;
   copy.Height = height;
-  DEVBIN_ASSIGN_OR_RETURN(cuda::ContextScope scope,
-                          cuda::ContextScope::enter(*api_, static_cast<api::CUcontext>(context_)));
+  DEVBIN_ASSIGN_OR_RETURN(cuda::ContextScope scope, enter());
   return check(*api_, entries_->cuMemcpy2DAsync_v2(&copy, handle(stream)), "cuMemcpy2DAsync");
 }
 
@@ -184,8 +184,7 @@ Status DriverCalls::memset_2d(cuda::Stream& stream, DevicePtr target, uint64_t p
       (bytes == 4 && entries_->cuMemsetD2D32Async == nullptr)) {
     return lacks(name);
   }
-  DEVBIN_ASSIGN_OR_RETURN(cuda::ContextScope scope,
-                          cuda::ContextScope::enter(*api_, static_cast<api::CUcontext>(context_)));
+  DEVBIN_ASSIGN_OR_RETURN(cuda::ContextScope scope, enter());
   const uint64_t elements = width / bytes;
   CUresult result;
   if (bytes == 1) {
@@ -206,8 +205,7 @@ Status DriverCalls::copy_to_device_async(cuda::Stream& stream, DevicePtr target,
                                          uint64_t length) const {
   if (length == 0) return Status::Ok();
   if (api_->cuMemcpyHtoDAsync_v2 == nullptr) return lacks("cuMemcpyHtoDAsync");
-  DEVBIN_ASSIGN_OR_RETURN(cuda::ContextScope scope,
-                          cuda::ContextScope::enter(*api_, static_cast<api::CUcontext>(context_)));
+  DEVBIN_ASSIGN_OR_RETURN(cuda::ContextScope scope, enter());
   return check(*api_, api_->cuMemcpyHtoDAsync_v2(target, source, length, handle(stream)), "cuMemcpyHtoDAsync");
 }
 

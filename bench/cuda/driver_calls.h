@@ -20,9 +20,12 @@
 #include "devbin/cuda.h"
 #include "devbin/status.h"
 
-namespace devbin::cuda::api {
+namespace devbin::cuda {
+class ContextScope;  // devbin_internal/cuda_context_scope.h
+namespace api {
 struct Api;  // devbin_internal/cuda_api.h
-}  // namespace devbin::cuda::api
+}  // namespace api
+}  // namespace devbin::cuda
 
 namespace devbin::bench {
 
@@ -56,6 +59,8 @@ class DriverCalls {
   struct Entries;
   DriverCalls(const cuda::api::Api* api, const Entries* entries, void* context, std::string version)
       : api_(api), entries_(entries), context_(context), version_(std::move(version)) {}
+  // The device's context current for one call, the caller's put back after.
+  Result<cuda::ContextScope> enter() const;
   // kUnavailable: the driver lacks `call` (`since`: the CUDA version that added it).
   Status lacks(const char* call, const char* since = nullptr) const;
   const cuda::api::Api* api_;  // the driver the runtime loaded
