@@ -22,23 +22,16 @@ namespace {
 using testing::ScopedEnv;
 using testing::stand_in_driver_copy;
 
-struct StandInCall {
-  const char* call;
-  uint64_t target;
-  uint64_t value;
-  uint64_t count;
-};
+using testing::StandInCall;
+using testing::StandInCallLog;
 
 class DriverCallsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string path = stand_in_driver_copy(DEVBIN_TEST_STAND_IN_DRIVER, "driver-calls");
     path_ = std::make_unique<ScopedEnv>(cuda::kDriverPathEnv, path);
-    library_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    ASSERT_NE(library_, nullptr) << dlerror();
-    calls_ = reinterpret_cast<unsigned (*)(StandInCall*, unsigned)>(dlsym(library_, "devbin_stand_in_calls"));
-    reset_ = reinterpret_cast<void (*)()>(dlsym(library_, "devbin_stand_in_reset_calls"));
-    ASSERT_TRUE(calls_ != nullptr && reset_ != nullptr);
+    log_ = std::make_unique<StandInCallLog>(path);
+    ASSERT_TRUE(log_->ok()) << path << ": " << dlerror();
     cuda::OpenOptions options;
     options.read_environment = false;
     auto device = cuda::Device::open(0, options);
@@ -50,28 +43,20 @@ class DriverCallsTest : public ::testing::Test {
     auto driver = bench::DriverCalls::open(*device_);
     ASSERT_TRUE(driver.ok()) << driver.status().to_string();
     driver_ = std::make_unique<bench::DriverCalls>(std::move(*driver));
-    reset_();
+    log_->reset();
   }
   void TearDown() override {
     driver_.reset();
     stream_.reset();
     device_.reset();
-    if (library_ != nullptr) dlclose(library_);
+    log_.reset();
   }
 
   // The calls since the last look, and the log emptied.
-  std::vector<StandInCall> take_calls() {
-    std::vector<StandInCall> out(64);
-    const unsigned total = calls_(out.data(), static_cast<unsigned>(out.size()));
-    out.resize(std::min<size_t>(total, out.size()));
-    reset_();
-    return out;
-  }
+  std::vector<StandInCall> take_calls() { return log_->take(); }
 
   std::unique_ptr<ScopedEnv> path_;
-  void* library_ = nullptr;
-  unsigned (*calls_)(StandInCall*, unsigned) = nullptr;
-  void (*reset_)() = nullptr;
+  std::unique_ptr<StandInCallLog> log_;
   std::unique_ptr<cuda::Device> device_;
   std::unique_ptr<cuda::Stream> stream_;
   std::unique_ptr<bench::DriverCalls> driver_;

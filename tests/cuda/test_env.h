@@ -3,6 +3,7 @@
 #ifndef DEVBIN_TESTS_CUDA_TEST_ENV_H_
 #define DEVBIN_TESTS_CUDA_TEST_ENV_H_
 
+#include <dlfcn.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace devbin::testing {
 
@@ -60,6 +62,47 @@ inline std::string stand_in_driver_copy(const std::string& source, const std::st
   std::filesystem::copy_file(source, copy, std::filesystem::copy_options::overwrite_existing);
   return copy.string();
 }
+
+// One entry of the stand-in driver's log of stream-ordered calls (stand_in_driver.c).
+struct StandInCall {
+  const char* call;
+  uint64_t target;
+  uint64_t value;
+  uint64_t count;
+};
+
+// The stand-in driver's call log, reached as devbin reaches the driver: the
+// same file opened with dlopen, its log functions with dlsym.
+class StandInCallLog {
+ public:
+  explicit StandInCallLog(const std::string& path) : library_(dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL)) {
+    if (library_ == nullptr) return;
+    calls_ = reinterpret_cast<unsigned (*)(StandInCall*, unsigned)>(dlsym(library_, "devbin_stand_in_calls"));
+    reset_ = reinterpret_cast<void (*)()>(dlsym(library_, "devbin_stand_in_reset_calls"));
+  }
+  ~StandInCallLog() {
+    if (library_ != nullptr) dlclose(library_);
+  }
+  StandInCallLog(const StandInCallLog&) = delete;
+  StandInCallLog& operator=(const StandInCallLog&) = delete;
+
+  // Whether the library and both log functions were found.
+  bool ok() const { return calls_ != nullptr && reset_ != nullptr; }
+  void reset() { reset_(); }
+  // The calls since the last look (the last 4096 at most), and the log emptied.
+  std::vector<StandInCall> take() {
+    std::vector<StandInCall> out(4096);
+    const unsigned total = calls_(out.data(), static_cast<unsigned>(out.size()));
+    out.resize(std::min<size_t>(total, out.size()));
+    reset_();
+    return out;
+  }
+
+ private:
+  void* library_;
+  unsigned (*calls_)(StandInCall*, unsigned) = nullptr;
+  void (*reset_)() = nullptr;
+};
 
 }  // namespace devbin::testing
 

@@ -25,12 +25,8 @@ namespace {
 using testing::ScopedEnv;
 using testing::stand_in_driver_copy;
 
-struct StandInCall {
-  const char* call;
-  uint64_t target;
-  uint64_t value;
-  uint64_t count;
-};
+using testing::StandInCall;
+using testing::StandInCallLog;
 
 // A stand-in driver of its own, a device and a stream on it, and the driver's log.
 class VendorPathTest : public ::testing::Test {
@@ -39,11 +35,8 @@ class VendorPathTest : public ::testing::Test {
     const std::string path = stand_in_driver_copy(DEVBIN_TEST_STAND_IN_DRIVER, std::string("vendor-") + mode);
     path_ = std::make_unique<ScopedEnv>(cuda::kDriverPathEnv, path);
     mode_ = std::make_unique<ScopedEnv>("DEVBIN_STAND_IN_CUDA_MODE", mode);
-    library_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-    ASSERT_NE(library_, nullptr) << dlerror();
-    calls_ = reinterpret_cast<unsigned (*)(StandInCall*, unsigned)>(dlsym(library_, "devbin_stand_in_calls"));
-    reset_ = reinterpret_cast<void (*)()>(dlsym(library_, "devbin_stand_in_reset_calls"));
-    ASSERT_TRUE(calls_ != nullptr && reset_ != nullptr);
+    log_ = std::make_unique<StandInCallLog>(path);
+    ASSERT_TRUE(log_->ok()) << path << ": " << dlerror();
     cuda::OpenOptions options;
     options.read_environment = false;
     auto device = cuda::Device::open(0, options);
@@ -55,23 +48,17 @@ class VendorPathTest : public ::testing::Test {
     auto stream = device_->create_stream();
     ASSERT_TRUE(stream.ok());
     stream_ = std::move(*stream);
-    reset_();
+    log_->reset();
   }
   void TearDown() override {
     stream_.reset();
     buffer_ = {};
     device_.reset();
-    if (library_ != nullptr) dlclose(library_);
+    log_.reset();
   }
 
   // The calls since the last look, and the log emptied.
-  std::vector<StandInCall> take_calls() {
-    std::vector<StandInCall> out(4096);
-    const unsigned total = calls_(out.data(), static_cast<unsigned>(out.size()));
-    out.resize(std::min<size_t>(total, out.size()));
-    reset_();
-    return out;
-  }
+  std::vector<StandInCall> take_calls() { return log_->take(); }
   // The one call an operation made: its name.
   std::string only_call() {
     const std::vector<StandInCall> calls = take_calls();
@@ -84,9 +71,7 @@ class VendorPathTest : public ::testing::Test {
   std::unique_ptr<cuda::Device> device_;
   cuda::Buffer buffer_;
   std::unique_ptr<cuda::Stream> stream_;
-  void* library_ = nullptr;
-  unsigned (*calls_)(StandInCall*, unsigned) = nullptr;
-  void (*reset_)() = nullptr;
+  std::unique_ptr<StandInCallLog> log_;
   std::unique_ptr<ScopedEnv> path_, mode_;
 };
 
